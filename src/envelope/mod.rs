@@ -1,0 +1,1 @@
+//! DSSE envelope verification against pinned Ed25519 keys (see DESIGN.md "Signed bundles").

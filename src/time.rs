@@ -1,0 +1,242 @@
+//! Time as the core sees it: Unix seconds plus the device's UTC offset.
+//!
+//! The core never reads a clock. Every caller (the browser adapter, the CLI, tests) passes a
+//! [`Clock`], so a decision is reproducible: the same bundle, signals, unit and clock give the same
+//! answer. Days are *local* days (the offset is applied before dividing by 86 400), because "visited
+//! three times this week" means the user's week, not UTC's.
+//!
+//! Bundle timestamps ([`Timestamp`]) are written either as Unix seconds (`1767225600`) or as an
+//! RFC 3339 date-time with an explicit offset (`"2026-01-01T00:00:00Z"`,
+//! `"2026-01-01T09:00:00+09:00"`); both deserialize to the same value. The parser is a few lines
+//! here rather than a date crate, because every byte of a dependency ships in the wasm build.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Seconds in one day.
+pub const DAY_SECONDS: i64 = 86_400;
+
+/// An instant, as whole seconds since the Unix epoch (UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    /// The number of seconds since the Unix epoch.
+    pub fn seconds(self) -> i64 {
+        self.0
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_i64(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Seconds(i64),
+            Text(String),
+        }
+        match Raw::deserialize(deserializer)? {
+            Raw::Seconds(s) => Ok(Timestamp(s)),
+            Raw::Text(t) => parse_rfc3339(&t).map(Timestamp).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "invalid timestamp {t:?}: expected Unix seconds or RFC 3339 like \"2026-01-31T09:00:00Z\""
+                ))
+            }),
+        }
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Timestamp {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Timestamp".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Unix seconds, or an RFC 3339 date-time with an offset such as \"2026-01-31T09:00:00Z\".",
+            "oneOf": [
+                { "type": "integer" },
+                { "type": "string", "format": "date-time" }
+            ]
+        })
+    }
+}
+
+/// The moment a decision is made, as the device sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Clock {
+    /// Now, in Unix seconds.
+    pub now: i64,
+    /// The device's offset from UTC in minutes (UTC+2 is `120`). JavaScript's
+    /// `Date#getTimezoneOffset()` has the opposite sign.
+    #[serde(default)]
+    pub utc_offset_minutes: i32,
+}
+
+impl Clock {
+    /// A clock at `now` (Unix seconds) in UTC.
+    pub fn utc(now: i64) -> Self {
+        Clock {
+            now,
+            utc_offset_minutes: 0,
+        }
+    }
+
+    /// Now as a [`Timestamp`].
+    pub fn timestamp(&self) -> Timestamp {
+        Timestamp(self.now)
+    }
+
+    /// The local day number (days since 1970-01-01 in local time) of `at`.
+    pub fn local_day_of(&self, at: i64) -> i64 {
+        (at + i64::from(self.utc_offset_minutes) * 60).div_euclid(DAY_SECONDS)
+    }
+
+    /// Today's local day number.
+    pub fn local_day(&self) -> i64 {
+        self.local_day_of(self.now)
+    }
+
+    /// The local hour of the day, 0..=23.
+    pub fn local_hour(&self) -> u32 {
+        let local = self.now + i64::from(self.utc_offset_minutes) * 60;
+        // rem_euclid keeps this in 0..86_400, so the division is in 0..24.
+        (local.rem_euclid(DAY_SECONDS) / 3600) as u32
+    }
+
+    /// The local weekday, 0 = Monday … 6 = Sunday (ISO 8601 order).
+    pub fn local_weekday(&self) -> u32 {
+        // 1970-01-01 was a Thursday (ISO weekday index 3).
+        ((self.local_day() + 3).rem_euclid(7)) as u32
+    }
+}
+
+/// Parses an RFC 3339 date-time (`YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`) into Unix seconds.
+/// Fractional seconds are accepted and truncated. Returns `None` for anything else.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() < 20 {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<i64> {
+        let s = text.get(range)?;
+        if s.bytes().all(|c| c.is_ascii_digit()) {
+            s.parse().ok()
+        } else {
+            None
+        }
+    };
+    if b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut rest = &text[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        rest = &frac[digits..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let rb = rest.as_bytes();
+            if rb.len() != 6 || !matches!(rb[0], b'+' | b'-') || rb[3] != b':' {
+                return None;
+            }
+            let oh: i64 = rest.get(1..3)?.parse().ok()?;
+            let om: i64 = rest.get(4..6)?.parse().ok()?;
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            let sign = if rb[0] == b'-' { -1 } else { 1 };
+            sign * (oh * 3600 + om * 60)
+        }
+    };
+    let days = days_from_civil(year, month, day);
+    Some(days * DAY_SECONDS + hour * 3600 + minute * 60 + second - offset)
+}
+
+fn is_leap(year: i64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's civil-from-days inverse).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_matches_known_instants() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_rfc3339("2026-01-01T00:00:00Z"), Some(1_767_225_600));
+        assert_eq!(
+            parse_rfc3339("2026-01-01T09:00:00+09:00"),
+            Some(1_767_225_600)
+        );
+        assert_eq!(
+            parse_rfc3339("2024-02-29T12:30:15.250Z"),
+            Some(1_709_209_815)
+        );
+        assert_eq!(parse_rfc3339("2023-02-29T00:00:00Z"), None);
+        assert_eq!(parse_rfc3339("2026-13-01T00:00:00Z"), None);
+        assert_eq!(parse_rfc3339("2026-01-01 00:00:00"), None);
+        assert_eq!(parse_rfc3339("tomorrow"), None);
+    }
+
+    #[test]
+    fn local_day_hour_and_weekday_follow_the_offset() {
+        // 2026-01-01T23:30:00Z is a Thursday; at UTC+1 it is already Friday 00:30.
+        let utc = Clock::utc(1_767_310_200);
+        assert_eq!(utc.local_hour(), 23);
+        assert_eq!(utc.local_weekday(), 3);
+        let plus_one = Clock {
+            now: 1_767_310_200,
+            utc_offset_minutes: 60,
+        };
+        assert_eq!(plus_one.local_hour(), 0);
+        assert_eq!(plus_one.local_weekday(), 4);
+        assert_eq!(plus_one.local_day(), utc.local_day() + 1);
+    }
+}
