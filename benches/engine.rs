@@ -1,7 +1,107 @@
-//! Engine benchmarks (placeholder until the engine lands).
-use criterion::{criterion_group, criterion_main, Criterion};
-fn placeholder(c: &mut Criterion) {
-    c.bench_function("noop", |b| b.iter(|| 1 + 1));
+//! Engine benchmarks: deciding one slot with 10 / 100 / 1000 candidate rules, and compiling a
+//! 1000-rule bundle.
+//!
+//! The synthetic bundle is the worst case for a slot: every rule targets the same slot with an
+//! audience on the same attribute, and the device matches only the *last* rule, so a decision
+//! evaluates every candidate's schedule, page patterns, audience (an `all` of an attribute
+//! comparison and an event-count predicate), then buckets the winner.
+
+use criterion::{black_box, criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
+use pathwise::bundle::Bundle;
+use pathwise::engine::{Engine, RenderHistory};
+use pathwise::scenario::Scenario;
+use serde_json::json;
+
+fn bundle(rules: usize) -> Bundle {
+    let rules: Vec<_> = (0..rules)
+        .map(|i| {
+            json!({
+                "id": format!("rule-{i}"),
+                "slot": "hero",
+                "objective": "activation",
+                "goals": ["signed_up"],
+                "audience": { "all": [
+                    { "signal": { "name": "plan", "op": "eq", "value": format!("plan-{i}") } },
+                    { "event_count": { "event": "visit", "days": 7, "op": "gte", "value": 1 } }
+                ] },
+                "trigger": { "pages": ["/", "/home*", "/pricing"] },
+                "variants": [
+                    { "id": "a", "weight": 1, "text": [{ "selector": "h1", "text": "A" }] },
+                    { "id": "b", "weight": 1, "text": [{ "selector": "h1", "text": "B" }] }
+                ],
+                "control": 10
+            })
+        })
+        .collect();
+    let doc = json!({
+        "schema": 1, "site": "bench.example", "version": 1, "expires_at": "2030-01-01T00:00:00Z",
+        "signals": [
+            { "name": "plan", "kind": "string", "ttl_days": 30 },
+            { "name": "signed_up", "kind": "event", "ttl_days": 30 }
+        ],
+        "slots": [ { "id": "hero", "kind": "block" } ],
+        "rules": rules,
+    });
+    // serde_json directly: a 1000-rule bundle is larger than the default 256 KiB cap.
+    serde_json::from_value(doc).unwrap()
 }
-criterion_group!(benches, placeholder);
+
+fn scenario(rules: usize) -> Scenario {
+    serde_json::from_value(json!({
+        "unit": "6f1c2a9e0b7d4c3a8e5f1b2c3d4e5f60",
+        "now": "2026-06-01T10:00:00Z",
+        "page": { "path": "/pricing" },
+        "actions": [
+            { "at": "2026-05-30T10:00:00Z", "track": "visit" },
+            { "at": "2026-05-31T10:00:00Z", "set": { "plan": format!("plan-{}", rules - 1) } }
+        ]
+    }))
+    .unwrap()
+}
+
+fn decide(c: &mut Criterion) {
+    let mut group = c.benchmark_group("decide_slot");
+    for n in [10usize, 100, 1000] {
+        let engine = Engine::compile(bundle(n)).unwrap();
+        let replayed = scenario(n).replay(engine.declarations()).unwrap();
+        let ctx = replayed.context();
+        let history = RenderHistory::new();
+        let d = engine.peek("hero", &ctx, &history).unwrap();
+        assert_eq!(
+            d.rule,
+            Some(format!("rule-{}", n - 1).as_str()),
+            "the last rule must win"
+        );
+        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.iter(|| {
+                engine
+                    .peek(black_box("hero"), &ctx, &history)
+                    .unwrap()
+                    .variant
+                    .len()
+            })
+        });
+    }
+    group.finish();
+}
+
+fn compile(c: &mut Criterion) {
+    let parsed = bundle(1000);
+    let text = serde_json::to_vec(&parsed).unwrap();
+    c.bench_function("compile_1000_rules", |b| {
+        b.iter_batched(
+            || parsed.clone(),
+            |p| Engine::compile(p).unwrap().holdout_bp(),
+            BatchSize::SmallInput,
+        )
+    });
+    c.bench_function("parse_and_compile_1000_rules", |b| {
+        b.iter(|| {
+            let p: Bundle = serde_json::from_slice(black_box(&text)).unwrap();
+            Engine::compile(p).unwrap().holdout_bp()
+        })
+    });
+}
+
+criterion_group!(benches, decide, compile);
 criterion_main!(benches);

@@ -31,6 +31,7 @@ pub mod condition;
 pub mod engine;
 pub mod envelope;
 pub mod pattern;
+pub mod scenario;
 pub mod signals;
 pub mod time;
 pub mod value;

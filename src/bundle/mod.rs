@@ -32,6 +32,7 @@ use crate::value::ValueKind;
 
 pub mod limits;
 pub mod parse;
+pub mod percent;
 pub mod validate;
 
 pub use parse::{parse_bundle, ParseError};

@@ -91,7 +91,42 @@ pub struct Signals {
     attributes: BTreeMap<String, Value>,
 }
 
+/// STUB error.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("stub")]
+pub struct SignalError;
+
 impl Signals {
+    /// STUB.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// STUB.
+    pub fn set(
+        &mut self,
+        decls: &Declarations,
+        name: &str,
+        value: Value,
+        clock: &Clock,
+    ) -> Result<(), SignalError> {
+        let _ = (decls, clock);
+        self.attributes.insert(name.to_owned(), value);
+        Ok(())
+    }
+    /// STUB.
+    pub fn track(
+        &mut self,
+        decls: &Declarations,
+        event: &str,
+        clock: &Clock,
+    ) -> Result<(), SignalError> {
+        let _ = (decls, event, clock);
+        Ok(())
+    }
+    /// STUB.
+    pub fn mark_seen(&mut self, clock: &Clock) {
+        let _ = clock;
+    }
     /// The current value of an attribute.
     pub fn attribute(&self, name: &str) -> Option<&Value> {
         self.attributes.get(name)

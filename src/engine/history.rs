@@ -1,0 +1,180 @@
+//! The render history that frequency caps count.
+//!
+//! The engine is pure: it does not remember what it showed. The caller keeps a [`RenderHistory`]
+//! (the browser keeps it in local storage beside the signals) and passes it to
+//! [`Engine::decide`](super::Engine::decide), which records one render each time a rule decides a
+//! slot, and to [`Engine::peek`](super::Engine::peek), which only reads it.
+//!
+//! Only the most recent [`MAX_RENDERS_PER_RULE`] renders of each rule are kept: a cap larger than
+//! that is validated away, and older renders cannot matter to a cap window that small.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::time::Clock;
+
+/// Renders kept per rule.
+pub const MAX_RENDERS_PER_RULE: usize = 64;
+/// Largest accepted serialized history, in bytes.
+pub const MAX_HISTORY_BYTES: usize = 64 * 1024;
+/// The snapshot format version.
+pub const HISTORY_FORMAT: u32 = 1;
+
+/// When each rule's content was rendered on this device (Unix seconds, oldest first).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenderHistory {
+    renders: BTreeMap<String, Vec<i64>>,
+}
+
+/// Why a stored history was discarded.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum HistoryError {
+    /// Larger than [`MAX_HISTORY_BYTES`].
+    #[error("render history is {size} bytes; the limit is {limit}")]
+    TooLarge {
+        /// The size seen.
+        size: usize,
+        /// The cap.
+        limit: usize,
+    },
+    /// Not the JSON this SDK writes, or another format version.
+    #[error("render history is corrupt or from another format version: {0}")]
+    Corrupt(String),
+}
+
+#[derive(Serialize, Deserialize)]
+struct Snapshot {
+    v: u32,
+    renders: BTreeMap<String, Vec<i64>>,
+}
+
+impl RenderHistory {
+    /// An empty history.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records that `rule`'s content was rendered at `at` (Unix seconds).
+    pub fn record(&mut self, rule: &str, at: i64) {
+        let list = match self.renders.get_mut(rule) {
+            Some(list) => list,
+            None => self.renders.entry(rule.to_owned()).or_default(),
+        };
+        list.push(at);
+        if list.len() > MAX_RENDERS_PER_RULE {
+            let excess = list.len() - MAX_RENDERS_PER_RULE;
+            list.drain(..excess);
+        }
+    }
+
+    /// Renders of `rule` within the last `per_days` local days, today included (`None`: all kept).
+    pub fn count(&self, rule: &str, per_days: Option<u32>, clock: &Clock) -> u32 {
+        let Some(list) = self.renders.get(rule) else {
+            return 0;
+        };
+        let n = match per_days {
+            None => list.len(),
+            Some(days) => {
+                let first_day = clock.local_day() - i64::from(days) + 1;
+                list.iter()
+                    .filter(|&&at| clock.local_day_of(at) >= first_day)
+                    .count()
+            }
+        };
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
+
+    /// Forgets rules for which `keep` returns false (e.g. rules no longer in the bundle).
+    pub fn retain_rules(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        self.renders.retain(|rule, _| keep(rule));
+    }
+
+    /// The compact JSON form stored by the browser.
+    pub fn to_snapshot(&self) -> String {
+        let snapshot = Snapshot {
+            v: HISTORY_FORMAT,
+            renders: self.renders.clone(),
+        };
+        serde_json::to_string(&snapshot).unwrap_or_default()
+    }
+
+    /// Reads a stored history. Anything unexpected is an error: the caller starts afresh.
+    pub fn from_snapshot(text: &str) -> Result<Self, HistoryError> {
+        if text.len() > MAX_HISTORY_BYTES {
+            return Err(HistoryError::TooLarge {
+                size: text.len(),
+                limit: MAX_HISTORY_BYTES,
+            });
+        }
+        let snapshot: Snapshot =
+            serde_json::from_str(text).map_err(|e| HistoryError::Corrupt(e.to_string()))?;
+        if snapshot.v != HISTORY_FORMAT {
+            return Err(HistoryError::Corrupt(format!(
+                "format {} (expected {HISTORY_FORMAT})",
+                snapshot.v
+            )));
+        }
+        let mut history = RenderHistory::new();
+        for (rule, times) in snapshot.renders {
+            let mut times = times;
+            times.sort_unstable();
+            let skip = times.len().saturating_sub(MAX_RENDERS_PER_RULE);
+            history.renders.insert(rule, times.split_off(skip));
+        }
+        Ok(history)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_renders_within_local_day_window() {
+        let day = 86_400;
+        let clock = Clock::utc(100 * day + 3600);
+        let mut h = RenderHistory::new();
+        h.record("r", 97 * day);
+        h.record("r", 99 * day + 10);
+        h.record("r", 100 * day);
+        assert_eq!(h.count("r", Some(1), &clock), 1);
+        assert_eq!(h.count("r", Some(2), &clock), 2);
+        assert_eq!(h.count("r", None, &clock), 3);
+        assert_eq!(h.count("other", None, &clock), 0);
+    }
+
+    #[test]
+    fn keeps_only_the_most_recent_renders() {
+        let mut h = RenderHistory::new();
+        for t in 0..(MAX_RENDERS_PER_RULE as i64 + 10) {
+            h.record("r", t);
+        }
+        assert_eq!(
+            h.count("r", None, &Clock::utc(0)),
+            MAX_RENDERS_PER_RULE as u32
+        );
+    }
+
+    #[test]
+    fn snapshot_round_trips_and_rejects_garbage() {
+        let mut h = RenderHistory::new();
+        h.record("hero", 5);
+        let back = RenderHistory::from_snapshot(&h.to_snapshot());
+        assert_eq!(back, Ok(h));
+        assert!(matches!(
+            RenderHistory::from_snapshot("{\"v\":2,\"renders\":{}}"),
+            Err(HistoryError::Corrupt(_))
+        ));
+        assert!(matches!(
+            RenderHistory::from_snapshot("nope"),
+            Err(HistoryError::Corrupt(_))
+        ));
+        let big = "x".repeat(MAX_HISTORY_BYTES + 1);
+        assert!(matches!(
+            RenderHistory::from_snapshot(&big),
+            Err(HistoryError::TooLarge { .. })
+        ));
+    }
+}

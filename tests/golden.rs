@@ -1,0 +1,127 @@
+//! The golden corpus: every file in `tests/golden/cases/` is a bundle + a scenario (signals,
+//! unit, clock, page, earlier renders) and the decisions and reasons expected for it.
+//!
+//! The cases are data so that the wasm build can be checked against the very same files from
+//! JavaScript. A case's `expect` maps slot ids to a JSON object that must be a *subset* of the
+//! engine's explanation for that slot (`{"decision": {...}, "candidates": [...]}`): every key
+//! written must match, keys left out are not checked, and arrays must have the same length.
+
+use std::path::{Path, PathBuf};
+
+use pathwise::bundle::{parse_bundle, Bundle};
+use pathwise::engine::Engine;
+use pathwise::scenario::Scenario;
+use serde::Deserialize;
+use serde_json::Value;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    #[allow(dead_code)]
+    description: String,
+    /// A path relative to `tests/golden/` or an inline bundle.
+    bundle: Value,
+    scenario: Scenario,
+    expect: serde_json::Map<String, Value>,
+}
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+fn load_bundle(spec: &Value) -> Bundle {
+    let bytes = match spec {
+        Value::String(rel) => std::fs::read(golden_dir().join(rel)).unwrap(),
+        inline => serde_json::to_vec(inline).unwrap(),
+    };
+    parse_bundle(&bytes).unwrap()
+}
+
+/// `actual` contains everything `expected` says.
+fn subset(expected: &Value, actual: &Value, path: &str, problems: &mut Vec<String>) {
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => {
+            for (k, ev) in e {
+                match a.get(k) {
+                    Some(av) => subset(ev, av, &format!("{path}.{k}"), problems),
+                    None => problems.push(format!("{path}.{k}: missing (expected {ev})")),
+                }
+            }
+        }
+        (Value::Array(e), Value::Array(a)) => {
+            if e.len() != a.len() {
+                problems.push(format!(
+                    "{path}: expected {} items, got {}: {actual}",
+                    e.len(),
+                    a.len()
+                ));
+                return;
+            }
+            for (i, (ev, av)) in e.iter().zip(a).enumerate() {
+                subset(ev, av, &format!("{path}[{i}]"), problems);
+            }
+        }
+        _ if expected == actual => {}
+        _ => problems.push(format!("{path}: expected {expected}, got {actual}")),
+    }
+}
+
+/// Runs one case; returns the problems found.
+fn run_case(file: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(file).unwrap();
+    let case: Case =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let engine = Engine::compile(load_bundle(&case.bundle))
+        .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let replayed = case
+        .scenario
+        .replay(engine.declarations())
+        .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let ctx = replayed.context();
+    let mut problems = Vec::new();
+    for (slot, expected) in &case.expect {
+        let explanation = engine.explain(slot, &ctx, &replayed.history).unwrap();
+        let actual = serde_json::to_value(&explanation).unwrap();
+        // peek and decide must agree with explain's decision.
+        let peeked =
+            serde_json::to_value(engine.peek(slot, &ctx, &replayed.history).unwrap()).unwrap();
+        if peeked != actual["decision"] {
+            problems.push(format!(
+                "{slot}: peek {peeked} differs from explain {}",
+                actual["decision"]
+            ));
+        }
+        subset(expected, &actual, slot, &mut problems);
+    }
+    problems
+}
+
+#[test]
+fn golden_corpus() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(golden_dir().join("cases"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 40,
+        "the corpus should hold at least 40 cases, found {}",
+        files.len()
+    );
+    let mut failures = Vec::new();
+    for file in &files {
+        for p in run_case(file) {
+            failures.push(format!(
+                "{}: {p}",
+                file.file_name().unwrap().to_string_lossy()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} golden mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
