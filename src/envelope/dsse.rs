@@ -1,0 +1,261 @@
+//! The DSSE v1 envelope: its JSON form, the pre-authentication encoding (PAE), and signing.
+//!
+//! ```json
+//! {"payloadType":"application/vnd.pathwise.bundle.v1+json",
+//!  "payload":"<standard base64 of the bundle bytes>",
+//!  "signatures":[{"keyid":"<16 hex>","sig":"<standard base64 of 64 bytes>"}]}
+//! ```
+//!
+//! A signature covers `PAE(payloadType, payload)` — the exact payload bytes, never a re-serialized
+//! form — so the bundle is verified before anything parses it, and the payload type is bound into
+//! the signature (a signature made for another type cannot be reused for bundles).
+//!
+//! Decoding is strict: unknown fields are rejected, base64 must be standard and padded, and each
+//! `sig` must be exactly 64 bytes. `keyid` may be absent or empty (it is only a hint).
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::error::EnvelopeError;
+use super::keys::SecretKey;
+use crate::bundle::parse::{check_caps, ParseError};
+
+/// The only payload type this SDK accepts.
+pub const PAYLOAD_TYPE: &str = "application/vnd.pathwise.bundle.v1+json";
+
+/// Most signatures an envelope may carry. Each one may cost a verification per pinned key, so the
+/// count is capped to bound the work a hostile envelope can cause; rotation needs two.
+pub const MAX_SIGNATURES: usize = 16;
+
+/// Longest accepted `keyid` hint, in bytes.
+pub const MAX_KEYID_BYTES: usize = 128;
+
+/// DSSE v1 pre-authentication encoding:
+/// `"DSSEv1" SP LEN(type) SP type SP LEN(body) SP body`, lengths in ASCII decimal (byte counts).
+pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
+    let type_len = payload_type.len().to_string();
+    let body_len = payload.len().to_string();
+    let mut out = Vec::with_capacity(
+        10 + type_len.len() + payload_type.len() + body_len.len() + payload.len(),
+    );
+    out.extend_from_slice(b"DSSEv1 ");
+    out.extend_from_slice(type_len.as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(payload_type.as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(body_len.as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(payload);
+    out
+}
+
+/// One signature in an envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvelopeSignature {
+    /// Key id hint (see [`super::PublicKey::key_id`]). Only used to choose which pinned key to try
+    /// first; it grants nothing.
+    #[serde(default)]
+    pub keyid: String,
+    /// The raw signature bytes (64 for Ed25519); base64 in JSON.
+    #[serde(with = "b64")]
+    pub sig: Vec<u8>,
+}
+
+/// A DSSE v1 envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Envelope {
+    /// The payload type; must be [`PAYLOAD_TYPE`] to be accepted.
+    #[serde(rename = "payloadType")]
+    pub payload_type: String,
+    /// The exact payload bytes (the bundle JSON); base64 in JSON.
+    #[serde(with = "b64")]
+    pub payload: Vec<u8>,
+    /// The signatures, each over `PAE(payload_type, payload)`.
+    pub signatures: Vec<EnvelopeSignature>,
+}
+
+impl Envelope {
+    /// The envelope as compact JSON in DSSE field names.
+    pub fn to_json(&self) -> String {
+        // Serializing strings and byte vectors through our own impls cannot fail; fall back to an
+        // empty object rather than panic if serde_json ever says otherwise.
+        serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"))
+    }
+
+    /// Decodes envelope JSON: nesting is checked on the raw text first (so a deeply nested
+    /// document costs one linear scan and cannot exhaust the stack), then the DSSE shape, then
+    /// the signature count, `keyid` lengths and `sig` lengths. Applies no size cap: [`super::open`]
+    /// does that before calling this.
+    pub fn from_json(bytes: &[u8]) -> Result<Envelope, EnvelopeError> {
+        check_caps(bytes, usize::MAX).map_err(|e| match e {
+            ParseError::TooDeep { limit, offset } => {
+                EnvelopeError::EnvelopeTooDeep { limit, offset }
+            }
+            other => EnvelopeError::MalformedEnvelope {
+                message: other.to_string(),
+                line: 0,
+                column: 0,
+            },
+        })?;
+        let envelope: Envelope =
+            serde_json::from_slice(bytes).map_err(|e| EnvelopeError::MalformedEnvelope {
+                message: e.to_string(),
+                line: e.line(),
+                column: e.column(),
+            })?;
+        if envelope.signatures.len() > MAX_SIGNATURES {
+            return Err(EnvelopeError::TooManySignatures {
+                count: envelope.signatures.len(),
+                limit: MAX_SIGNATURES,
+            });
+        }
+        for (index, signature) in envelope.signatures.iter().enumerate() {
+            if signature.keyid.len() > MAX_KEYID_BYTES {
+                return Err(EnvelopeError::KeyIdTooLong {
+                    index,
+                    length: signature.keyid.len(),
+                    limit: MAX_KEYID_BYTES,
+                });
+            }
+            if signature.sig.len() != ed25519_dalek::SIGNATURE_LENGTH {
+                return Err(EnvelopeError::BadSignatureLength {
+                    index,
+                    length: signature.sig.len(),
+                });
+            }
+        }
+        Ok(envelope)
+    }
+}
+
+/// Signs `payload` as a Pathwise bundle with every key in `keys` (one signature each, `keyid` set
+/// to the key's id). Signing with old and new key during a rotation is `sign(payload, &[&old,
+/// &new])`.
+pub fn sign(payload: &[u8], keys: &[&SecretKey]) -> Envelope {
+    let message = pae(PAYLOAD_TYPE, payload);
+    let signatures = keys
+        .iter()
+        .map(|key| EnvelopeSignature {
+            keyid: key.public_key().key_id().to_owned(),
+            sig: key.sign(&message).to_bytes().to_vec(),
+        })
+        .collect();
+    Envelope {
+        payload_type: PAYLOAD_TYPE.to_owned(),
+        payload: payload.to_vec(),
+        signatures,
+    }
+}
+
+/// Standard, padded base64 for `Vec<u8>` fields.
+mod b64 {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        // Borrowing when possible; an escaped string (rare in base64) falls back to owned.
+        let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        STANDARD.decode(text.as_bytes()).map_err(|e| {
+            serde::de::Error::custom(format!(
+                "invalid base64 ({e}); expected standard base64 with `=` padding"
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pae_matches_the_dsse_v1_definition() {
+        assert_eq!(
+            pae("http://example.com/HelloWorld", b"hello world"),
+            b"DSSEv1 29 http://example.com/HelloWorld 11 hello world".to_vec()
+        );
+        assert_eq!(pae("", b""), b"DSSEv1 0  0 ".to_vec());
+        // Lengths are byte counts, not character counts.
+        assert_eq!(pae("é", b"\xff"), b"DSSEv1 2 \xc3\xa9 1 \xff".to_vec());
+    }
+
+    #[test]
+    fn envelope_json_uses_dsse_field_names_and_round_trips() {
+        let key = SecretKey::from_seed([3; 32]);
+        let envelope = sign(br#"{"site":"example.com"}"#, &[&key]);
+        let json = envelope.to_json();
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value["payloadType"], PAYLOAD_TYPE);
+        assert_eq!(
+            value["payload"],
+            STANDARD.encode(br#"{"site":"example.com"}"#)
+        );
+        assert_eq!(value["signatures"][0]["keyid"], key.public_key().key_id());
+        assert_eq!(
+            STANDARD
+                .decode(value["signatures"][0]["sig"].as_str().unwrap())
+                .unwrap()
+                .len(),
+            64
+        );
+        assert_eq!(Envelope::from_json(json.as_bytes()).unwrap(), envelope);
+    }
+
+    #[test]
+    fn decoding_rejects_bad_base64_bad_lengths_and_unknown_fields() {
+        let key = SecretKey::from_seed([3; 32]);
+        let envelope = sign(b"{}", &[&key]);
+
+        let unpadded = envelope.to_json().replace("\"e30=\"", "\"e30\"");
+        assert!(matches!(
+            Envelope::from_json(unpadded.as_bytes()),
+            Err(EnvelopeError::MalformedEnvelope { .. })
+        ));
+
+        let mut short = envelope.clone();
+        short.signatures[0].sig.truncate(63);
+        assert!(matches!(
+            Envelope::from_json(short.to_json().as_bytes()),
+            Err(EnvelopeError::BadSignatureLength {
+                index: 0,
+                length: 63
+            })
+        ));
+
+        let extra = envelope.to_json().replacen('{', r#"{"extra":1,"#, 1);
+        assert!(matches!(
+            Envelope::from_json(extra.as_bytes()),
+            Err(EnvelopeError::MalformedEnvelope { .. })
+        ));
+
+        let mut many = envelope.clone();
+        many.signatures = vec![envelope.signatures[0].clone(); MAX_SIGNATURES + 1];
+        assert!(matches!(
+            Envelope::from_json(many.to_json().as_bytes()),
+            Err(EnvelopeError::TooManySignatures {
+                count: 17,
+                limit: 16
+            })
+        ));
+
+        let mut long_id = envelope.clone();
+        long_id.signatures[0].keyid = "a".repeat(MAX_KEYID_BYTES + 1);
+        assert!(matches!(
+            Envelope::from_json(long_id.to_json().as_bytes()),
+            Err(EnvelopeError::KeyIdTooLong { index: 0, .. })
+        ));
+
+        let no_keyid = format!(
+            r#"{{"payloadType":"{PAYLOAD_TYPE}","payload":"e30=","signatures":[{{"sig":"{}"}}]}}"#,
+            STANDARD.encode(&envelope.signatures[0].sig)
+        );
+        let decoded = Envelope::from_json(no_keyid.as_bytes()).unwrap();
+        assert_eq!(decoded.signatures[0].keyid, "");
+    }
+}

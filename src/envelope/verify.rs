@@ -1,0 +1,233 @@
+//! Opening an envelope: every check, in order, against the caller's [`Policy`].
+
+use ed25519_dalek::Signature;
+use serde::Deserialize;
+
+use super::dsse::{pae, Envelope, PAYLOAD_TYPE};
+use super::error::EnvelopeError;
+use super::keys::PublicKey;
+use crate::bundle::limits::MAX_BUNDLE_BYTES;
+use crate::bundle::parse::{check_caps, ParseError};
+use crate::time::Timestamp;
+
+/// Default cap on the raw envelope: the base64 of a [`MAX_BUNDLE_BYTES`] payload (4/3 of it,
+/// rounded up to whole base64 quads) plus 4 KiB for the JSON, the payload type and a few
+/// signatures. Applied before any decoding.
+pub const MAX_ENVELOPE_BYTES: usize = MAX_BUNDLE_BYTES.div_ceil(3) * 4 + 4 * 1024;
+
+/// What the caller trusts and knows: the pinned keys, the site, the clock and the highest version
+/// this device accepted. Nothing in the envelope can change any of it.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy<'a> {
+    /// This site's id (the SDK's `site` init option); the bundle's `site` must equal it.
+    pub site: &'a str,
+    /// The pinned public keys. The same key pinned twice counts once.
+    pub keys: &'a [PublicKey],
+    /// How many distinct pinned keys must have signed (1 ..= distinct pinned keys).
+    pub threshold: usize,
+    /// Cap on the raw envelope size in bytes, checked before decoding.
+    pub max_bytes: usize,
+    /// Now, from the caller's clock; a bundle with `expires_at <= now` is refused.
+    pub now: Timestamp,
+    /// The highest bundle version this device accepted before, if any. Lower is a rollback
+    /// (refused); equal is [`Opened::AlreadyCurrent`].
+    pub accepted_version: Option<u64>,
+}
+
+impl<'a> Policy<'a> {
+    /// A policy with threshold 1, the default size cap ([`MAX_ENVELOPE_BYTES`]) and no version
+    /// accepted yet.
+    pub fn new(site: &'a str, keys: &'a [PublicKey], now: Timestamp) -> Policy<'a> {
+        Policy {
+            site,
+            keys,
+            threshold: 1,
+            max_bytes: MAX_ENVELOPE_BYTES,
+            now,
+            accepted_version: None,
+        }
+    }
+}
+
+/// A payload that passed every check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedPayload {
+    /// The exact signed payload bytes (the bundle JSON), ready for [`crate::bundle::parse_bundle`].
+    pub payload: Vec<u8>,
+    /// The bundle's `site` (equal to the policy's).
+    pub site: String,
+    /// The bundle's `version` (greater than the accepted version, if any).
+    pub version: u64,
+    /// The bundle's `expires_at` (after the policy's `now`).
+    pub expires_at: Timestamp,
+    /// Key ids of the pinned keys whose signature verified, in pinning order.
+    pub verified_keys: Vec<String>,
+}
+
+/// The outcome of [`open`] when no check failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Opened {
+    /// A new bundle: use it and remember its version.
+    Verified(VerifiedPayload),
+    /// Authentic and valid, with exactly the version this device already accepted: nothing to
+    /// do (not an error, so a re-fetch of the same bundle is quiet).
+    AlreadyCurrent {
+        /// The version, equal to the policy's accepted version.
+        version: u64,
+    },
+}
+
+/// The only payload fields checked here; the rest is the bundle parser's business. serde rejects
+/// a duplicated field, so a payload cannot show one `site` here and another to the bundle parser.
+#[derive(Deserialize)]
+struct Header {
+    site: String,
+    version: u64,
+    expires_at: Timestamp,
+}
+
+/// Verifies an envelope against `policy` and returns the payload if every check passes.
+///
+/// Checks, in order (the first failure is returned):
+/// 1. the policy itself: at least one pinned key, `1 <= threshold <= distinct pinned keys`;
+/// 2. raw size `<= policy.max_bytes` — before any decoding;
+/// 3. envelope JSON nesting, then DSSE shape, signature count, `keyid` and `sig` lengths;
+/// 4. `payloadType == PAYLOAD_TYPE`;
+/// 5. signatures: each distinct pinned key counts once, if any signature verifies under it with
+///    `verify_strict` over `PAE(payloadType, payload)`; the `keyid` only decides which key is tried
+///    first. At least `threshold` keys must be satisfied;
+/// 6. only now is the payload read: nesting cap, then `site`, `version`, `expires_at`;
+/// 7. `site == policy.site`; `expires_at > now`; `version` against `accepted_version`.
+pub fn open(envelope: &[u8], policy: &Policy) -> Result<Opened, EnvelopeError> {
+    let pinned = distinct_keys(policy.keys);
+    if pinned.is_empty() {
+        return Err(EnvelopeError::NoPinnedKeys);
+    }
+    if policy.threshold == 0 || policy.threshold > pinned.len() {
+        return Err(EnvelopeError::InvalidThreshold {
+            threshold: policy.threshold,
+            pinned: pinned.len(),
+        });
+    }
+    if envelope.len() > policy.max_bytes {
+        return Err(EnvelopeError::TooLarge {
+            size: envelope.len(),
+            limit: policy.max_bytes,
+        });
+    }
+    let Envelope {
+        payload_type,
+        payload,
+        signatures,
+    } = Envelope::from_json(envelope)?;
+    if payload_type != PAYLOAD_TYPE {
+        return Err(EnvelopeError::WrongPayloadType {
+            found: payload_type,
+            expected: PAYLOAD_TYPE,
+        });
+    }
+
+    let message = pae(&payload_type, &payload);
+    let mut satisfied = vec![false; pinned.len()];
+    for signature in &signatures {
+        let Ok(bytes) = <[u8; 64]>::try_from(signature.sig.as_slice()) else {
+            continue; // unreachable: from_json checked the length
+        };
+        let signature_value = Signature::from_bytes(&bytes);
+        // The hinted key first, then every other pinned key: a wrong or absent hint costs time,
+        // never correctness. A signature satisfies at most one key.
+        let hinted = pinned
+            .iter()
+            .enumerate()
+            .filter(|(_, key)| key.key_id() == signature.keyid);
+        let others = pinned
+            .iter()
+            .enumerate()
+            .filter(|(_, key)| key.key_id() != signature.keyid);
+        for (index, key) in hinted.chain(others) {
+            let already = satisfied.get(index).copied().unwrap_or(true);
+            if !already && key.verify_strict(&message, &signature_value) {
+                if let Some(slot) = satisfied.get_mut(index) {
+                    *slot = true;
+                }
+                break;
+            }
+        }
+        if satisfied.iter().all(|s| *s) {
+            break;
+        }
+    }
+    let verified_keys: Vec<String> = pinned
+        .iter()
+        .zip(&satisfied)
+        .filter(|(_, ok)| **ok)
+        .map(|(key, _)| key.key_id().to_owned())
+        .collect();
+    if verified_keys.len() < policy.threshold {
+        return Err(EnvelopeError::SignatureThresholdNotMet {
+            verified: verified_keys.len(),
+            required: policy.threshold,
+            signatures: signatures.len(),
+            keyids_seen: signatures.iter().map(|s| s.keyid.clone()).collect(),
+            pinned: pinned.iter().map(|k| k.key_id().to_owned()).collect(),
+        });
+    }
+
+    check_caps(&payload, policy.max_bytes).map_err(|e| match e {
+        ParseError::TooDeep { limit, offset } => EnvelopeError::PayloadTooDeep { limit, offset },
+        // The payload is shorter than the envelope that carried it, so this cannot trigger; map
+        // it to the envelope's own size error rather than panic.
+        ParseError::TooLarge { size, limit } => EnvelopeError::TooLarge { size, limit },
+        other => EnvelopeError::MalformedPayload {
+            message: other.to_string(),
+            line: 0,
+            column: 0,
+        },
+    })?;
+    let header: Header =
+        serde_json::from_slice(&payload).map_err(|e| EnvelopeError::MalformedPayload {
+            message: e.to_string(),
+            line: e.line(),
+            column: e.column(),
+        })?;
+    if header.site != policy.site {
+        return Err(EnvelopeError::SiteMismatch {
+            expected: policy.site.to_owned(),
+            found: header.site,
+        });
+    }
+    if header.expires_at <= policy.now {
+        return Err(EnvelopeError::Expired {
+            expires_at: header.expires_at,
+            now: policy.now,
+        });
+    }
+    match policy.accepted_version {
+        Some(accepted) if header.version < accepted => Err(EnvelopeError::Rollback {
+            version: header.version,
+            accepted,
+        }),
+        Some(accepted) if header.version == accepted => Ok(Opened::AlreadyCurrent {
+            version: header.version,
+        }),
+        _ => Ok(Opened::Verified(VerifiedPayload {
+            payload,
+            site: header.site,
+            version: header.version,
+            expires_at: header.expires_at,
+            verified_keys,
+        })),
+    }
+}
+
+/// The pinned keys without repeats, in pinning order: pinning one key twice must not let one
+/// signature count twice toward the threshold.
+fn distinct_keys(keys: &[PublicKey]) -> Vec<&PublicKey> {
+    let mut out: Vec<&PublicKey> = Vec::with_capacity(keys.len());
+    for key in keys {
+        if !out.contains(&key) {
+            out.push(key);
+        }
+    }
+    out
+}
