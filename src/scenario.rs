@@ -4,7 +4,7 @@
 //! device" the same way: a list of timed actions (attribute writes and tracked events), the unit,
 //! the clock, the page, and earlier renders for frequency caps. Replaying them goes through
 //! [`Signals::set`] and [`Signals::track`], so governance (undeclared signals are refused) and TTLs
-//! apply exactly as in the browser.
+//! apply exactly as in the browser, which prunes the store when it loads it.
 //!
 //! ```json
 //! {
@@ -143,6 +143,8 @@ impl Scenario {
             now: self.now.0,
             utc_offset_minutes: self.utc_offset_minutes,
         };
+        // As when the browser loads its store: values past their TTL are dropped.
+        signals.prune(decls, &clock);
         Ok(Replayed {
             signals,
             history,

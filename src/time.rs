@@ -88,6 +88,10 @@ impl Clock {
         }
     }
 
+    fn offset_seconds(&self) -> i64 {
+        i64::from(self.utc_offset_minutes) * 60
+    }
+
     /// Now as a [`Timestamp`].
     pub fn timestamp(&self) -> Timestamp {
         Timestamp(self.now)
@@ -95,7 +99,8 @@ impl Clock {
 
     /// The local day number (days since 1970-01-01 in local time) of `at`.
     pub fn local_day_of(&self, at: i64) -> i64 {
-        (at + i64::from(self.utc_offset_minutes) * 60).div_euclid(DAY_SECONDS)
+        at.saturating_add(self.offset_seconds())
+            .div_euclid(DAY_SECONDS)
     }
 
     /// Today's local day number.
@@ -105,7 +110,7 @@ impl Clock {
 
     /// The local hour of the day, 0..=23.
     pub fn local_hour(&self) -> u32 {
-        let local = self.now + i64::from(self.utc_offset_minutes) * 60;
+        let local = self.now.saturating_add(self.offset_seconds());
         // rem_euclid keeps this in 0..86_400, so the division is in 0..24.
         (local.rem_euclid(DAY_SECONDS) / 3600) as u32
     }
@@ -113,7 +118,7 @@ impl Clock {
     /// The local weekday, 0 = Monday … 6 = Sunday (ISO 8601 order).
     pub fn local_weekday(&self) -> u32 {
         // 1970-01-01 was a Thursday (ISO weekday index 3).
-        ((self.local_day() + 3).rem_euclid(7)) as u32
+        (self.local_day().saturating_add(3).rem_euclid(7)) as u32
     }
 }
 
