@@ -32,6 +32,7 @@ pub mod engine;
 pub mod envelope;
 pub mod lint;
 pub mod pattern;
+pub mod report;
 pub mod scenario;
 pub mod signals;
 pub mod time;

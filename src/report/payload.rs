@@ -1,0 +1,275 @@
+//! The beacon payload: the only thing Pathwise ever sends.
+//!
+//! ```json
+//! {
+//!   "schema": 1,
+//!   "site": "acme.example",
+//!   "bundle": 1767225600,
+//!   "batch": "0f3c9a1e5b7d42c68e1f2a3b4c5d6e7f",
+//!   "dropped": 0,
+//!   "events": [
+//!     { "type": "exposure", "rule": "hero-returning", "variant": "welcome-back", "slot": "hero",
+//!       "control": false, "minute": 29454720 },
+//!     { "type": "conversion", "rule": "hero-returning", "variant": "welcome-back", "slot": "hero",
+//!       "control": false, "goal": "report_created", "minute": 29454723 }
+//!   ]
+//! }
+//! ```
+//!
+//! - `batch` is 128 random bits in hex, new for every batch, so a collector can drop a batch it
+//!   already stored when a retry delivers it twice. It identifies the batch, not the device.
+//! - `minute` is Unix time in whole minutes, rounded down: fine enough for a report, too coarse to
+//!   link events across sites by timing.
+//! - `dropped` counts events this device discarded because its outbound queue was full while the
+//!   collector was unreachable, so a report can say how much it is missing.
+//! - `goal` is present on conversions only: the goal event (a name from the bundle) that converted.
+//!
+//! Nothing else is ever added: no install id, no signal names or values, no URL, no user agent.
+//! [`Batch::validate`] is what a collector runs on what it receives.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::bundle::limits::MAX_ID_BYTES;
+
+/// The payload format version.
+pub const PAYLOAD_SCHEMA: u32 = 1;
+/// Every serialized batch is smaller than this (sendBeacon's limits start at 64 KiB).
+pub const MAX_BATCH_BYTES: usize = 60_000;
+/// Most events a collector accepts in one batch (a 60 KB batch holds far fewer).
+pub const MAX_EVENTS_PER_BATCH: usize = 1_000;
+
+/// What kind of event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum EventType {
+    /// A variant (or the control's default) was rendered.
+    Exposure,
+    /// A goal event was tracked after an exposure.
+    Conversion,
+}
+
+/// One reported event.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReportEvent {
+    /// Exposure or conversion.
+    #[serde(rename = "type")]
+    pub kind: EventType,
+    /// The rule id.
+    pub rule: String,
+    /// The variant shown (the slot's default id for a control).
+    pub variant: String,
+    /// The slot id.
+    pub slot: String,
+    /// Whether the device was in the rule's control group or the global holdout.
+    pub control: bool,
+    /// For conversions: the goal event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goal: Option<String>,
+    /// Unix minutes, rounded down.
+    pub minute: i64,
+}
+
+/// One beacon body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Batch {
+    /// Always [`PAYLOAD_SCHEMA`].
+    pub schema: u32,
+    /// The site (from the bundle).
+    pub site: String,
+    /// The bundle version the events were decided under.
+    pub bundle: u64,
+    /// 32 lowercase hex digits, random per batch.
+    pub batch: String,
+    /// Events this device dropped from a full queue since its last delivered batch.
+    #[serde(default)]
+    pub dropped: u64,
+    /// The events.
+    pub events: Vec<ReportEvent>,
+}
+
+/// Why a received batch is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PayloadError {
+    /// Larger than [`MAX_BATCH_BYTES`].
+    #[error("batch is {size} bytes; the limit is {limit}")]
+    TooLarge {
+        /// Bytes received.
+        size: usize,
+        /// The cap.
+        limit: usize,
+    },
+    /// Not JSON of the payload's shape.
+    #[error("batch is not a valid payload: {0}")]
+    Malformed(String),
+    /// A field has an impossible value.
+    #[error("batch field {field} is invalid: {reason}")]
+    Invalid {
+        /// Which field (`events[3].rule`).
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl Batch {
+    /// Parses and validates a received body. This is the collector's gate: anything it refuses is
+    /// answered 400 and never stored.
+    pub fn parse(body: &[u8]) -> Result<Batch, PayloadError> {
+        if body.len() > MAX_BATCH_BYTES {
+            return Err(PayloadError::TooLarge {
+                size: body.len(),
+                limit: MAX_BATCH_BYTES,
+            });
+        }
+        crate::bundle::parse::check_caps(body, MAX_BATCH_BYTES)
+            .map_err(|e| PayloadError::Malformed(e.to_string()))?;
+        let batch: Batch =
+            serde_json::from_slice(body).map_err(|e| PayloadError::Malformed(e.to_string()))?;
+        batch.validate()?;
+        Ok(batch)
+    }
+
+    /// Checks the values serde cannot: schema, id shapes, lengths, counts.
+    pub fn validate(&self) -> Result<(), PayloadError> {
+        let invalid = |field: String, reason: &str| PayloadError::Invalid {
+            field,
+            reason: reason.to_owned(),
+        };
+        if self.schema != PAYLOAD_SCHEMA {
+            return Err(invalid(
+                "schema".into(),
+                "unsupported payload schema (expected 1)",
+            ));
+        }
+        if self.site.is_empty() || self.site.len() > 253 {
+            return Err(invalid("site".into(), "must be 1–253 bytes"));
+        }
+        if self.batch.len() != 32
+            || !self
+                .batch
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return Err(invalid("batch".into(), "must be 32 lowercase hex digits"));
+        }
+        if self.events.is_empty() || self.events.len() > MAX_EVENTS_PER_BATCH {
+            return Err(invalid("events".into(), "must hold 1–1000 events"));
+        }
+        for (i, e) in self.events.iter().enumerate() {
+            for (name, value) in [
+                ("rule", &e.rule),
+                ("variant", &e.variant),
+                ("slot", &e.slot),
+            ] {
+                if !is_id(value) {
+                    return Err(invalid(
+                        format!("events[{i}].{name}"),
+                        "must be a bundle id (1–64 of A–Z a–z 0–9 _ . -)",
+                    ));
+                }
+            }
+            match (e.kind, &e.goal) {
+                (EventType::Exposure, None) => {}
+                (EventType::Conversion, Some(goal)) if is_id(goal) => {}
+                (EventType::Exposure, Some(_)) => {
+                    return Err(invalid(
+                        format!("events[{i}].goal"),
+                        "exposures carry no goal",
+                    ))
+                }
+                (EventType::Conversion, _) => {
+                    return Err(invalid(
+                        format!("events[{i}].goal"),
+                        "conversions need a goal id",
+                    ))
+                }
+            }
+            if e.minute < 0 {
+                return Err(invalid(
+                    format!("events[{i}].minute"),
+                    "must be Unix minutes (>= 0)",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The compact JSON sent as the beacon body.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// Unix seconds → Unix minutes, rounded down.
+pub fn minute_of(unix_seconds: i64) -> i64 {
+    unix_seconds.div_euclid(60)
+}
+
+fn is_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= MAX_ID_BYTES
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(events: &str) -> String {
+        format!(
+            r#"{{"schema":1,"site":"acme.example","bundle":7,"batch":"0123456789abcdef0123456789abcdef","events":[{events}]}}"#
+        )
+    }
+
+    const EXPOSURE: &str =
+        r#"{"type":"exposure","rule":"r","variant":"v","slot":"s","control":false,"minute":5}"#;
+
+    #[test]
+    fn accepts_a_well_formed_batch_and_round_trips() {
+        let b = Batch::parse(body(EXPOSURE).as_bytes()).unwrap();
+        assert_eq!(Batch::parse(b.to_json().as_bytes()).unwrap(), b);
+        assert_eq!(b.dropped, 0);
+    }
+
+    #[test]
+    fn refuses_anything_extra_or_malformed() {
+        let cases = [
+            body(
+                r#"{"type":"exposure","rule":"r","variant":"v","slot":"s","control":false,"minute":5,"unit":"abc"}"#,
+            ),
+            body(
+                r#"{"type":"conversion","rule":"r","variant":"v","slot":"s","control":false,"minute":5}"#,
+            ),
+            body(
+                r#"{"type":"exposure","rule":"r s","variant":"v","slot":"s","control":false,"minute":5}"#,
+            ),
+            body(""),
+            body(EXPOSURE).replace("0123456789abcdef0123456789abcdef", "not-hex"),
+            body(EXPOSURE).replace(r#""schema":1"#, r#""schema":2"#),
+            body(EXPOSURE).replace(r#""site""#, r#""url":"https://x","site""#),
+            "garbage".to_owned(),
+        ];
+        for c in cases {
+            assert!(Batch::parse(c.as_bytes()).is_err(), "accepted: {c}");
+        }
+        let big = body(&vec![EXPOSURE; 1000].join(","));
+        assert!(matches!(
+            Batch::parse(big.as_bytes()),
+            Err(PayloadError::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn minutes_round_down() {
+        assert_eq!(minute_of(119), 1);
+        assert_eq!(minute_of(120), 2);
+        assert_eq!(minute_of(-1), -1);
+    }
+}
