@@ -51,6 +51,9 @@ if [ "${installed_version}" != "${wasm_bindgen_version}" ] \
     || [ "${runner_version}" != "${wasm_bindgen_version}" ]; then
     say "installing wasm-bindgen-cli ${wasm_bindgen_version} (found '${installed_version:-none}'; this compiles for a few minutes)"
     cargo install wasm-bindgen-cli --version "${wasm_bindgen_version}" --force
+    installed_version="$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)"
+    [ "${installed_version}" = "${wasm_bindgen_version}" ] \
+        || die "installed wasm-bindgen-cli ${wasm_bindgen_version}, but 'wasm-bindgen' on PATH is '${installed_version:-missing}' (is ~/.cargo/bin first on PATH?)"
 fi
 
 # --- System packages --------------------------------------------------------------------------
