@@ -1,0 +1,115 @@
+# Pathwise — build, test and measure. `make help` lists the targets; README.md ("Development")
+# explains them and the toolchain choices behind them.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+MAKEFLAGS += --no-print-directory
+
+CARGO ?= cargo
+WASM_TARGET := wasm32-unknown-unknown
+# Honour a shared CARGO_TARGET_DIR; otherwise cargo's default.
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+WASM_RAW := $(TARGET_DIR)/$(WASM_TARGET)/release/pathwise.wasm
+PKG := pkg
+# Generated into $(PKG)/ (ignored by git); package.json and README.md there are hand-written.
+PKG_GENERATED := pathwise.js pathwise.d.ts pathwise_bg.wasm pathwise_bg.wasm.d.ts bundle.schema.json
+
+# wasm + JS glue, gzip -9, in bytes (issue 4: 90 KB for now; issue 7 lowers it to 60 KB).
+BUDGET ?= 90000
+
+# The module's exact feature set (see .cargo/config.toml for why it is not rustc's default).
+# wasm-opt would also read it from the module's target_features section; spelling it out keeps
+# the build independent of that section and of binaryen's defaults.
+WASM_FEATURES := --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals
+WASM_OPT_FLAGS := -Oz $(WASM_FEATURES) --strip-debug --strip-producers --strip-target-features
+
+# The stages of `make test`, in order; each is also a target of its own.
+TEST_STAGES := fmt clippy clippy-cli clippy-wasm test-native test-cli test-web pkg pkg-smoke
+
+.PHONY: help setup build native pkg wasm schema test $(TEST_STAGES) bench size clean
+
+help:
+	@echo "make setup   install the toolchain pieces (idempotent)"
+	@echo "make build   native build (with the CLI) + the npm package in $(PKG)/"
+	@echo "make pkg     the npm package only: wasm, wasm-bindgen glue, wasm-opt, bundle.schema.json"
+	@echo "make test    setup, then: $(TEST_STAGES)"
+	@echo "make bench   benchmarks"
+	@echo "make size    shipped wasm + glue sizes; fails above BUDGET=$(BUDGET) bytes gzip"
+	@echo "make clean   remove generated package files and this crate's build artifacts"
+
+setup:
+	@scripts/setup.sh
+
+build: native pkg
+
+native:
+	$(CARGO) build --features cli
+
+# --- the npm package --------------------------------------------------------------------------
+
+wasm:
+	$(CARGO) build --target $(WASM_TARGET) --release --lib
+
+pkg: wasm schema
+	rm -f $(addprefix $(PKG)/,pathwise.js pathwise.d.ts pathwise_bg.wasm pathwise_bg.wasm.d.ts)
+	wasm-bindgen --target web --out-dir $(PKG) --out-name pathwise $(WASM_RAW)
+	wasm-opt $(WASM_OPT_FLAGS) $(PKG)/pathwise_bg.wasm -o $(PKG)/pathwise_bg.opt.wasm
+	mv $(PKG)/pathwise_bg.opt.wasm $(PKG)/pathwise_bg.wasm
+
+schema:
+	$(CARGO) run --quiet --features cli -- schema $(PKG)/bundle.schema.json
+
+# --- tests ------------------------------------------------------------------------------------
+
+test: setup
+	@for stage in $(TEST_STAGES); do \
+	    echo "==> make test: $$stage"; \
+	    if ! $(MAKE) $$stage; then \
+	        echo "make test: FAILED at stage '$$stage' (repeat it with 'make $$stage')" >&2; \
+	        exit 1; \
+	    fi; \
+	done
+	@echo "make test: all stages passed ($(TEST_STAGES))"
+
+fmt:
+	$(CARGO) fmt --check
+
+clippy:
+	$(CARGO) clippy --all-targets -- -D warnings
+
+clippy-cli:
+	$(CARGO) clippy --all-targets --features cli -- -D warnings
+
+# The browser adapter and its tests only exist on wasm32.
+clippy-wasm:
+	$(CARGO) clippy --target $(WASM_TARGET) --lib --test web -- -D warnings
+
+test-native:
+	$(CARGO) test
+
+test-cli:
+	$(CARGO) test --features cli
+
+# wasm-bindgen-test in headless Chromium (runner set in .cargo/config.toml). Only `--test web`:
+# the other integration tests are native (proptest does not build for wasm32).
+test-web:
+	CHROMEDRIVER="$${CHROMEDRIVER:-$$(command -v chromedriver)}" \
+	    $(CARGO) test --target $(WASM_TARGET) --test web
+
+# The shipped (wasm-opt'ed) package, loaded by Node.
+pkg-smoke:
+	node scripts/pkg-smoke.mjs $(PKG)
+
+# --- measurements -----------------------------------------------------------------------------
+
+bench:
+	$(CARGO) bench
+
+size: pkg
+	@scripts/size.sh $(PKG) $(BUDGET)
+
+clean:
+	rm -f $(addprefix $(PKG)/,$(PKG_GENERATED)) $(PKG)/*.tgz
+	$(CARGO) clean -p pathwise
+	$(CARGO) clean -p pathwise --target $(WASM_TARGET)

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Installs what `make build` and `make test` need, and nothing that is already there.
+# Idempotent: a second run changes nothing and takes a second or two.
+#
+#   - Rust: the wasm32-unknown-unknown target, rustfmt and clippy (via rustup, when present).
+#   - wasm-bindgen CLI (and its test runner) at exactly the version of the `wasm-bindgen` crate in
+#     Cargo.lock: the CLI and the crate must match or the generated glue is refused.
+#   - System tools (Debian/Ubuntu apt): chromium + chromedriver (browser tests), binaryen
+#     (wasm-opt), brotli (size report), nodejs (package smoke test). apt runs only if one is missing.
+#   - npm packages for tests and benches: none yet (see install_npm_packages).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+say() { printf 'setup: %s\n' "$*"; }
+die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# --- Rust -------------------------------------------------------------------------------------
+have cargo || die "cargo not found; install Rust from https://rustup.rs first"
+
+if have rustup; then
+    if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+        say "adding Rust target wasm32-unknown-unknown"
+        rustup target add wasm32-unknown-unknown
+    fi
+    for component in rustfmt clippy; do
+        if ! rustup component list --installed | grep -q "^${component}"; then
+            say "adding Rust component ${component}"
+            rustup component add "${component}"
+        fi
+    done
+else
+    # A distribution Rust without rustup: we can only check.
+    rustc --print target-list | grep -qx wasm32-unknown-unknown \
+        || die "no rustup, and this rustc cannot target wasm32-unknown-unknown"
+fi
+
+# --- wasm-bindgen CLI, pinned to the crate version --------------------------------------------
+# The version comes from Cargo.lock (the resolved `wasm-bindgen` package), so bumping the pin in
+# Cargo.toml is the only edit needed.
+wasm_bindgen_version="$(awk '
+    $0 == "name = \"wasm-bindgen\"" { found = 1; next }
+    found && /^version = / { gsub(/"/, "", $3); print $3; exit }
+' Cargo.lock)"
+[ -n "${wasm_bindgen_version}" ] || die "cannot find the wasm-bindgen version in Cargo.lock"
+
+installed_version="$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)"
+runner_version="$(wasm-bindgen-test-runner --version 2>/dev/null | awk '{ print $2 }' || true)"
+if [ "${installed_version}" != "${wasm_bindgen_version}" ] \
+    || [ "${runner_version}" != "${wasm_bindgen_version}" ]; then
+    say "installing wasm-bindgen-cli ${wasm_bindgen_version} (found '${installed_version:-none}'; this compiles for a few minutes)"
+    cargo install wasm-bindgen-cli --version "${wasm_bindgen_version}" --force
+    installed_version="$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)"
+    [ "${installed_version}" = "${wasm_bindgen_version}" ] \
+        || die "installed wasm-bindgen-cli ${wasm_bindgen_version}, but 'wasm-bindgen' on PATH is '${installed_version:-missing}' (is ~/.cargo/bin first on PATH?)"
+fi
+
+# --- System packages --------------------------------------------------------------------------
+missing=()
+have chromium || have chromium-browser || missing+=(chromium)
+have chromedriver || missing+=(chromium-driver)
+have wasm-opt || missing+=(binaryen)
+have brotli || missing+=(brotli)
+have gzip || missing+=(gzip)
+have node || missing+=(nodejs)
+
+if [ "${#missing[@]}" -gt 0 ]; then
+    have apt-get || die "missing ${missing[*]} and no apt-get: install them with your package manager"
+    sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        have sudo || die "missing ${missing[*]}; run as root or install sudo"
+        sudo=(sudo)
+    fi
+    say "installing ${missing[*]} with apt-get"
+    "${sudo[@]}" apt-get update
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+# --- npm packages -----------------------------------------------------------------------------
+# Test and bench dependencies installed with npm go into git-ignored folders here, each pinned
+# to an exact version and installed only when absent. None yet.
+install_npm_packages() {
+    :
+}
+install_npm_packages
+
+say "ok (wasm-bindgen ${wasm_bindgen_version}, $(wasm-opt --version), $(chromedriver --version | awk '{ print $1, $2 }'))"
