@@ -36,7 +36,7 @@ pub mod percent;
 pub mod validate;
 
 pub use parse::{parse_bundle, ParseError};
-pub use validate::{ValidationError, ValidationErrors};
+pub use validate::{load, BundleError, ValidationError, ValidationErrors};
 
 /// The only bundle schema version this SDK reads.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -1,0 +1,308 @@
+//! Checks of one rule: references, variants, goals, trigger, percentages.
+
+use std::collections::HashMap;
+
+use super::text::{list, quote, timestamp};
+use super::Validator;
+use crate::bundle::limits::{MAX_LIST_ITEMS, MAX_STEPS, MAX_VARIANTS};
+use crate::bundle::percent::{basis_points, FULL};
+use crate::bundle::{AudienceRef, Rule, Slot, Trigger, Variant};
+
+impl<'b> Validator<'b> {
+    pub(super) fn rule(&mut self, i: usize, rule: &'b Rule, ids: &mut HashMap<&'b str, String>) {
+        let p = format!("rules[{i}]");
+        if self.id(format!("{p}.id"), "rule id", &rule.id) {
+            self.unique(ids, &rule.id, format!("{p}.id"), "rule id");
+        }
+        let slot = self.slots.get(rule.slot.as_str()).copied();
+        if slot.is_none() {
+            let slots: Vec<&str> = self.bundle.slots.iter().map(Slot::id).collect();
+            let hint = self.did_you_mean(&rule.slot, &slots);
+            self.error(
+                format!("{p}.slot"),
+                format!(
+                    "unknown slot {}{hint}; declared slots: {}",
+                    quote(&rule.slot),
+                    list(&slots)
+                ),
+            );
+        }
+        self.goals(&p, &rule.goals);
+        match &rule.audience {
+            Some(AudienceRef::Named(name)) if !self.audiences.contains_key(name.as_str()) => {
+                let names: Vec<&str> = self
+                    .bundle
+                    .audiences
+                    .iter()
+                    .map(|a| a.id.as_str())
+                    .collect();
+                let hint = self.did_you_mean(name, &names);
+                self.error(
+                    format!("{p}.audience"),
+                    format!(
+                        "unknown audience {}{hint}; declared audiences: {} (or write the \
+                         condition inline)",
+                        quote(name),
+                        list(&names)
+                    ),
+                );
+            }
+            Some(AudienceRef::Inline(condition)) => {
+                self.condition(&format!("{p}.audience"), condition);
+            }
+            Some(AudienceRef::Named(_)) | None => {}
+        }
+        self.trigger(&format!("{p}.trigger"), &rule.trigger);
+        self.variants(&p, rule, slot);
+        self.percentage(format!("{p}.rollout"), "rollout", rule.rollout);
+        self.percentage(format!("{p}.control"), "control", rule.control);
+        if let Some(layer) = &rule.layer {
+            self.id(format!("{p}.layer"), "layer", layer);
+        }
+        if let Some(salt) = &rule.salt {
+            self.id(format!("{p}.salt"), "salt", salt);
+        }
+    }
+
+    fn goals(&mut self, p: &str, goals: &[String]) {
+        self.count(format!("{p}.goals"), "goals", goals.len(), MAX_LIST_ITEMS);
+        for (k, goal) in goals.iter().enumerate() {
+            if let Err(message) = self.event(goal, "a goal") {
+                self.error(
+                    format!("{p}.goals[{k}]"),
+                    format!(
+                        "{message} (the SDK only tracks events the bundle declares, so an \
+                         undeclared goal could never convert)"
+                    ),
+                );
+            }
+        }
+    }
+
+    fn trigger(&mut self, t: &str, trigger: &Trigger) {
+        self.count(
+            format!("{t}.pages"),
+            "page patterns",
+            trigger.pages.len(),
+            MAX_LIST_ITEMS,
+        );
+        for (k, pattern) in trigger.pages.iter().enumerate() {
+            let pp = format!("{t}.pages[{k}]");
+            if pattern.is_empty() {
+                self.error(
+                    pp,
+                    "page pattern is empty; write a path pattern such as \"/pricing\" or \
+                     \"/docs/*\", or \"*\" for any page",
+                );
+            } else if !(pattern.starts_with('/') || pattern.starts_with('*')) {
+                self.error(
+                    pp,
+                    format!(
+                        "page pattern {} must start with '/' or '*': patterns match the URL path \
+                         only (no scheme, host or query), e.g. \"/pricing\" or \"*/welcome\"",
+                        quote(pattern)
+                    ),
+                );
+            } else {
+                self.length(pp, "page pattern", pattern);
+            }
+        }
+        if let Some(after) = &trigger.after {
+            if let Err(message) = self.event(&after.event, "trigger.after.event") {
+                self.error(format!("{t}.after.event"), message);
+            }
+            if after.within_days == Some(0) {
+                self.error(
+                    format!("{t}.after.within_days"),
+                    "within_days is 0; give 1 or more days (1 = today), or omit it to accept the \
+                     event at any time",
+                );
+            }
+        }
+        if let (Some(start), Some(end)) = (trigger.start, trigger.end) {
+            if start >= end {
+                self.error(
+                    format!("{t}.end"),
+                    format!(
+                        "schedule ends before it starts: end {} is not after start {}; set end \
+                         later than start, or remove one of them",
+                        timestamp(end),
+                        timestamp(start)
+                    ),
+                );
+            }
+        }
+        if let Some(cap) = &trigger.cap {
+            if cap.max == 0 {
+                self.error(
+                    format!("{t}.cap.max"),
+                    "cap.max is 0, so the rule could never render; give 1 or more, or remove \
+                     the cap",
+                );
+            }
+            if cap.per_days == Some(0) {
+                self.error(
+                    format!("{t}.cap.per_days"),
+                    "cap.per_days is 0; give 1 or more days (1 = today), or omit it to cap over \
+                     the whole stored history",
+                );
+            }
+        }
+    }
+
+    fn variants(&mut self, p: &str, rule: &'b Rule, slot: Option<&'b Slot>) {
+        let vp = format!("{p}.variants");
+        if rule.variants.is_empty() {
+            self.error(
+                vp.clone(),
+                "the rule has no variants; add at least one, e.g. {\"id\": \"b\", \"weight\": 1}",
+            );
+        }
+        self.count(vp.clone(), "variants", rule.variants.len(), MAX_VARIANTS);
+        let mut ids = HashMap::new();
+        let mut total: u64 = 0;
+        for (j, variant) in rule.variants.iter().enumerate() {
+            let v = format!("{vp}[{j}]");
+            if self.id(format!("{v}.id"), "variant id", &variant.id) {
+                self.unique(&mut ids, &variant.id, format!("{v}.id"), "variant id");
+            }
+            total = total.saturating_add(u64::from(variant.weight));
+            if let Some(slot) = slot {
+                if variant.id == slot.default_variant() {
+                    self.error(
+                        format!("{v}.id"),
+                        format!(
+                            "variant id {} is the id of slot {}'s default content, so a decision \
+                             for it could not be told apart from the page default; rename the \
+                             variant",
+                            quote(&variant.id),
+                            quote(slot.id())
+                        ),
+                    );
+                }
+            }
+            self.variant_content(&v, variant, slot);
+        }
+        let all_control = basis_points(rule.control) == Some(FULL);
+        if !rule.variants.is_empty() && total == 0 && !all_control {
+            self.error(
+                vp,
+                "weight of every variant is 0; give at least one variant a weight of 1 or more \
+                 (or set control to 100 to show only the default)",
+            );
+        } else if total > u64::from(u32::MAX) {
+            self.error(
+                vp,
+                format!(
+                    "weights sum to {total}; the sum may be at most {}; use smaller weights in \
+                     the same proportion",
+                    u32::MAX
+                ),
+            );
+        }
+    }
+
+    /// The text or steps of a variant, as its slot's kind allows. Unknown slot: only the parts
+    /// that do not depend on the slot.
+    fn variant_content(&mut self, v: &str, variant: &'b Variant, slot: Option<&'b Slot>) {
+        match slot {
+            Some(Slot::Block { id, .. }) => {
+                if variant.steps.is_some() {
+                    self.error(
+                        format!("{v}.steps"),
+                        format!(
+                            "slot {} is a block, so its variants cannot have steps (steps are \
+                             for path slots); remove steps and use text, or a page template \
+                             data-pw-variant=\"{id}:{}\"",
+                            quote(id),
+                            variant.id
+                        ),
+                    );
+                }
+                self.texts(v, variant);
+            }
+            Some(Slot::Path { id, steps }) => {
+                if !variant.text.is_empty() {
+                    self.error(
+                        format!("{v}.text"),
+                        format!(
+                            "slot {} is a path, so its variants cannot have text replacements \
+                             (text is for block slots); remove text and give steps",
+                            quote(id)
+                        ),
+                    );
+                }
+                let all: Vec<&str> = steps.iter().map(String::as_str).collect();
+                match &variant.steps {
+                    None => self.error(
+                        v.to_owned(),
+                        format!(
+                            "a variant of path slot {} needs steps: its step ids in order, from: \
+                             {}",
+                            quote(id),
+                            list(&all)
+                        ),
+                    ),
+                    Some(own) => self.steps(v, id, &all, own),
+                }
+            }
+            None => self.texts(v, variant),
+        }
+    }
+
+    fn steps(&mut self, v: &str, slot: &str, all: &[&str], own: &'b [String]) {
+        let sp = format!("{v}.steps");
+        if own.is_empty() {
+            self.error(
+                sp.clone(),
+                format!(
+                    "steps is empty; list at least one step of slot {}: {}",
+                    quote(slot),
+                    list(all)
+                ),
+            );
+        }
+        self.count(sp.clone(), "steps", own.len(), MAX_STEPS);
+        let mut seen = HashMap::new();
+        for (k, step) in own.iter().enumerate() {
+            let kp = format!("{sp}[{k}]");
+            if all.contains(&step.as_str()) {
+                self.unique(&mut seen, step, kp, "step");
+            } else {
+                let hint = self.did_you_mean(step, all);
+                self.error(
+                    kp,
+                    format!(
+                        "step {}{hint} is not a step of slot {}; its steps are: {}",
+                        quote(step),
+                        quote(slot),
+                        list(all)
+                    ),
+                );
+            }
+        }
+    }
+
+    fn texts(&mut self, v: &str, variant: &Variant) {
+        let tp = format!("{v}.text");
+        self.count(
+            tp.clone(),
+            "text replacements",
+            variant.text.len(),
+            MAX_LIST_ITEMS,
+        );
+        for (k, replacement) in variant.text.iter().enumerate() {
+            let rp = format!("{tp}[{k}]");
+            if replacement.selector.trim().is_empty() {
+                self.error(
+                    format!("{rp}.selector"),
+                    "selector is empty; give a CSS selector inside the block, e.g. \"h1\" or \
+                     \".cta\"",
+                );
+            } else {
+                self.length(format!("{rp}.selector"), "selector", &replacement.selector);
+            }
+            self.length(format!("{rp}.text"), "text", &replacement.text);
+        }
+    }
+}
