@@ -8,9 +8,10 @@
 //! ```json
 //! {
 //!   "schema": 1, "site": "example.com", "version": 1767225600, "expires_at": "2027-01-01T00:00:00Z",
-//!   "signals": [ { "name": "role", "kind": "string", "ttl_days": 180 } ],
+//!   "signals": [ { "name": "role", "kind": "string", "ttl_days": 180 },
+//!                { "name": "invited_team", "kind": "event", "ttl_days": 365 } ],
 //!   "audiences": [ { "id": "admins", "condition": { "signal": { "name": "role", "op": "eq", "value": "admin" } } } ],
-//!   "slots": [ { "id": "onboarding", "kind": "path", "steps": ["welcome", "role", "invite", "done"] } ],
+//!   "slots": [ { "id": "onboarding", "kind": "path", "steps": ["welcome", "role", "sso", "invite", "done"] } ],
 //!   "rules": [ {
 //!     "id": "admin-path", "slot": "onboarding", "objective": "activation", "goals": ["invited_team"],
 //!     "audience": "admins",

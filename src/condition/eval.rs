@@ -1,4 +1,4 @@
-//! Total evaluation of a [`Condition`] against local signals.
+//! Total evaluation of a condition against local signals.
 //!
 //! Every node has an answer for every input: a missing signal, a value of the wrong shape, or an
 //! operator that does not apply to it is a non-match (`false`), never an error — including for

@@ -425,8 +425,8 @@ impl<'b> Validator<'b> {
 const MAX_TTL_DAYS: u32 = 730;
 /// Longest event window, in days.
 const MAX_WINDOW_DAYS: u32 = 365;
-/// The event window when a declaration gives none (as [`crate::signals::Declarations`] applies).
-const DEFAULT_WINDOW_DAYS: u32 = 30;
+/// The event window when a declaration gives none: the one the signal store applies.
+use crate::signals::DEFAULT_WINDOW_DAYS;
 
 fn reserved_names() -> Vec<&'static str> {
     builtin::ATTRIBUTES
