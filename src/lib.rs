@@ -30,6 +30,7 @@ pub mod bundle;
 pub mod condition;
 pub mod engine;
 pub mod envelope;
+pub mod lint;
 pub mod pattern;
 pub mod scenario;
 pub mod signals;
