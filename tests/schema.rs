@@ -139,9 +139,6 @@ mod cli {
             .expect("runs");
         assert!(!out.status.success());
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            err.contains("cannot write the bundle schema to"),
-            "stderr: {err}"
-        );
+        assert!(err.contains("cannot write the schema to"), "stderr: {err}");
     }
 }

@@ -1,18 +1,49 @@
 //! `pathwise`: the native command-line tool (feature `cli`).
 //!
-//! It runs the same core as the browser build. Each subcommand lives in its own module and
-//! returns its own error type; `main` only parses arguments and turns errors into a message on
-//! stderr and a failing exit status.
+//! It creates keys, signs, verifies, lints and explains bundles with the same core the browser
+//! runs, so `pathwise verify` refuses exactly what the SDK refuses and `pathwise explain` gives
+//! the decision a device would make. Each subcommand lives in its own module and returns a
+//! [`Failure`] (an exit code and a message); `main` only parses arguments and reports.
+//!
+//! Private key bytes are read only by `sign` and `pubkey` and written only by `keygen`; they
+//! never reach stdout, stderr or an error message.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod common;
+mod explain;
+mod failure;
+mod keygen;
+mod lint;
+mod pubkey;
 mod schema;
+mod sign;
+mod verify;
+
+use failure::Exit;
+
+/// The exit code table, shown under `pathwise --help` and documented in the README.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (verify: also \"already current\", the version equals --floor)
+  1  invalid bundle: it does not parse or fails validation (lint --deny-warnings: has warnings)
+  2  usage: bad arguments (also: explain on an envelope without --key/--site or --unverified)
+  3  I/O: a file is missing or unreadable, or an output file exists and is not overwritten
+  4  malformed envelope: too large, too deep, not DSSE JSON, wrong payloadType, bad payload header
+  5  signature: fewer pinned keys than the threshold signed this exact payload
+  6  policy: the bundle is for another site, or has expired
+  7  rollback: the bundle's version is older than --floor
+  8  configuration: an unusable key file or key text, an impossible --threshold
+  9  scenario: an unreadable signals file, an action the signal store refuses, an unknown --slot";
 
 /// Pathwise: client-side personalization with signed rule bundles.
+///
+/// Create a key pair (keygen), sign a bundle (sign), check an envelope the way the browser will
+/// (verify), find mistakes (lint), and see what a device would be shown and why (explain).
 #[derive(Debug, Parser)]
-#[command(name = "pathwise", version, about)]
+#[command(name = "pathwise", version, about, long_about, after_help = EXIT_CODES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -20,20 +51,45 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Create a signing key pair: a private key file (mode 0600) and the public key to pin.
+    Keygen(keygen::KeygenArgs),
+    /// Print the public key of a private key file, in the form the SDK's init options accept.
+    Pubkey(pubkey::PubkeyArgs),
+    /// Validate a bundle, set its version and expiry, and sign it into a DSSE envelope.
+    Sign(sign::SignArgs),
+    /// Check an envelope exactly as the SDK does: pinned keys, site, expiry, version, bundle.
+    Verify(verify::VerifyArgs),
+    /// Report every validation problem and the warnings a careful author wants to see.
+    Lint(lint::LintArgs),
+    /// Show the decision for each slot and why every candidate rule did or did not apply.
+    Explain(explain::ExplainArgs),
     /// Write the JSON Schema of the bundle format (for editor completion and validation).
     Schema(schema::SchemaArgs),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Schema(args) => schema::run(&args).map_err(|e| e.to_string()),
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // Help and version go to stdout with status 0; usage errors to stderr with status 2.
+            let _ = error.print();
+            return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(Exit::Usage as u8));
+        }
+    };
+    let result = match &cli.command {
+        Command::Keygen(args) => keygen::run(args),
+        Command::Pubkey(args) => pubkey::run(args),
+        Command::Sign(args) => sign::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Lint(args) => lint::run(args),
+        Command::Explain(args) => explain::run(args),
+        Command::Schema(args) => schema::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("pathwise: {message}");
-            ExitCode::FAILURE
+        Err(failure) => {
+            common::note(&format!("error: {}", failure.message));
+            ExitCode::from(failure.exit as u8)
         }
     }
 }

@@ -1,0 +1,358 @@
+//! Helpers shared by the subcommands: reading inputs, keys, times, bundles; writing outputs.
+
+use std::fs;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use pathwise::bundle::validate::{validate, ValidationErrors};
+use pathwise::bundle::{parse_bundle, Bundle};
+use pathwise::engine::Engine;
+use pathwise::envelope::{
+    open, Envelope, EnvelopeError, Opened, Policy, PublicKey, SecretKey, MAX_ENVELOPE_BYTES,
+    PUBLIC_KEY_PREFIX, SECRET_KEY_PREFIX,
+};
+use pathwise::time::{parse_rfc3339, Timestamp, DAY_SECONDS};
+
+use crate::failure::{Exit, Failure};
+
+/// Key files are one short line; anything much larger is not a key file, and is not read (or
+/// echoed) any further.
+const MAX_KEY_FILE_BYTES: u64 = 1024;
+
+/// Writes `text` to stdout. A closed pipe (`pathwise explain | head`) is reported as an I/O
+/// failure instead of the panic `println!` would raise.
+pub fn emit(text: &str) -> Result<(), Failure> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::new(Exit::Io, format!("cannot write to stdout: {e}")))
+}
+
+/// Writes one line to stderr, ignoring failure (there is nowhere left to report it).
+pub fn note(line: &str) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
+}
+
+/// Reads a whole input file; `what` names it in the error ("bundle", "scenario", ...).
+pub fn read_input(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
+    fs::read(path).map_err(|e| {
+        Failure::new(
+            Exit::Io,
+            format!("cannot read {what} {}: {e}", path.display()),
+        )
+    })
+}
+
+/// clap value parser for instants: Unix seconds (`1767225600`) or RFC 3339
+/// (`2026-01-01T00:00:00Z`).
+pub fn parse_time(text: &str) -> Result<Timestamp, String> {
+    if let Ok(seconds) = text.parse::<i64>() {
+        return Ok(Timestamp(seconds));
+    }
+    parse_rfc3339(text).map(Timestamp).ok_or_else(|| {
+        format!(
+            "{text:?} is not a time: write Unix seconds (1767225600) or RFC 3339 with an offset (2026-01-01T00:00:00Z)"
+        )
+    })
+}
+
+/// clap value parser for durations: a positive whole number with a unit, `s` (seconds), `h`
+/// (hours) or `d` (days): `3600s`, `12h`, `30d`. Returns seconds.
+pub fn parse_ttl(text: &str) -> Result<u64, String> {
+    let usage = || {
+        format!("{text:?} is not a duration: write a whole number and a unit s, h or d (3600s, 12h, 30d)")
+    };
+    let units: [(char, u64); 3] = [('s', 1), ('h', 3600), ('d', DAY_SECONDS.unsigned_abs())];
+    let Some((number, factor)) = units
+        .iter()
+        .find_map(|&(unit, factor)| text.strip_suffix(unit).map(|n| (n, factor)))
+    else {
+        return Err(usage());
+    };
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(usage());
+    }
+    let count: u64 = number.parse().map_err(|_| usage())?;
+    if count == 0 {
+        return Err(format!(
+            "{text:?}: the duration must be longer than zero (a bundle that is already expired is useless)"
+        ));
+    }
+    count
+        .checked_mul(factor)
+        .ok_or_else(|| format!("{text:?} is too long a duration"))
+}
+
+/// `--now` if given, else the system clock.
+pub fn now_or_system(now: Option<Timestamp>) -> Result<Timestamp, Failure> {
+    if let Some(now) = now {
+        return Ok(now);
+    }
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|_| {
+            Failure::new(
+                Exit::Usage,
+                "the system clock is before 1970; pass --now explicitly",
+            )
+        })?
+        .as_secs();
+    i64::try_from(seconds)
+        .map(Timestamp)
+        .map_err(|_| Failure::new(Exit::Usage, "the system clock is out of range; pass --now"))
+}
+
+/// `2026-03-10T12:00:00Z (1773144000)`: readable, and the exact number the bundle holds.
+pub fn format_time(at: Timestamp) -> String {
+    let seconds = at.0;
+    let days = seconds.div_euclid(DAY_SECONDS);
+    let rest = seconds.rem_euclid(DAY_SECONDS);
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z ({seconds})",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+/// The proleptic Gregorian date of a day number (days since 1970-01-01), after Howard Hinnant's
+/// `civil_from_days` algorithm.
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days.saturating_add(719_468);
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Reads a short key file as text, without ever putting its contents in an error.
+fn read_key_file(path: &Path) -> Result<String, Failure> {
+    let meta = fs::metadata(path).map_err(|e| {
+        Failure::new(
+            Exit::Io,
+            format!("cannot read key file {}: {e}", path.display()),
+        )
+    })?;
+    if meta.len() > MAX_KEY_FILE_BYTES {
+        return Err(Failure::new(
+            Exit::Config,
+            format!(
+                "{} is {} bytes: not a Pathwise key file (one line `ed25519-secret:...` or `ed25519:...`)",
+                path.display(),
+                meta.len()
+            ),
+        ));
+    }
+    let bytes = read_input(path, "key file")?;
+    String::from_utf8(bytes).map_err(|_| {
+        Failure::new(
+            Exit::Config,
+            format!(
+                "{} is not UTF-8 text: not a Pathwise key file",
+                path.display()
+            ),
+        )
+    })
+}
+
+/// Loads a private key file written by `pathwise keygen`. Warns (on stderr) when the file is
+/// readable by other users, as ssh does.
+pub fn load_secret_key(path: &Path) -> Result<SecretKey, Failure> {
+    let text = read_key_file(path)?;
+    warn_if_shared(path);
+    if text.trim_start().starts_with(PUBLIC_KEY_PREFIX) {
+        return Err(Failure::new(
+            Exit::Config,
+            format!(
+                "{} holds a public key; signing needs the private key file written by `pathwise keygen`",
+                path.display()
+            ),
+        ));
+    }
+    // KeyError messages never contain the key text.
+    SecretKey::parse(&text)
+        .map_err(|e| Failure::new(Exit::Config, format!("key file {}: {e}", path.display())))
+}
+
+#[cfg(unix)]
+fn warn_if_shared(path: &Path) {
+    use std::os::unix::fs::PermissionsExt as _;
+    if let Ok(meta) = fs::metadata(path) {
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            note(&format!(
+                "warning: private key file {} is readable by other users (mode {mode:04o}); run `chmod 600 {}`",
+                path.display(),
+                path.display()
+            ));
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_shared(_path: &Path) {}
+
+/// Loads a pinned public key from `ed25519:<base64>` text or from a file holding that text.
+/// `index` (1-based) names the `--key` argument in errors, so a secret pasted by mistake is never
+/// echoed back.
+pub fn load_public_key(arg: &str, index: usize) -> Result<PublicKey, Failure> {
+    let trimmed = arg.trim();
+    if trimmed.starts_with(SECRET_KEY_PREFIX) {
+        return Err(Failure::new(
+            Exit::Config,
+            format!(
+                "--key #{index} is a private key; pin the public key instead (`pathwise pubkey --key FILE` prints it) and keep the private key secret"
+            ),
+        ));
+    }
+    if trimmed.starts_with(PUBLIC_KEY_PREFIX) {
+        return PublicKey::parse(trimmed)
+            .map_err(|e| Failure::new(Exit::Config, format!("--key #{index}: {e}")));
+    }
+    let path = PathBuf::from(arg);
+    let text = read_key_file(&path)?;
+    if text.trim_start().starts_with(SECRET_KEY_PREFIX) {
+        return Err(Failure::new(
+            Exit::Config,
+            format!(
+                "{} is a private key file; verification takes the public key (`pathwise pubkey --key {}` prints it)",
+                path.display(),
+                path.display()
+            ),
+        ));
+    }
+    PublicKey::parse(&text)
+        .map_err(|e| Failure::new(Exit::Config, format!("key file {}: {e}", path.display())))
+}
+
+/// Every pinned key of `args`, in order.
+pub fn load_public_keys(args: &[String]) -> Result<Vec<PublicKey>, Failure> {
+    args.iter()
+        .enumerate()
+        .map(|(i, arg)| load_public_key(arg, i + 1))
+        .collect()
+}
+
+/// Validation, then compilation: everything the SDK checks before it uses a bundle. Compiling
+/// catches the few problems only the engine's index can see, so a bundle that passes here is one
+/// the browser will run.
+pub fn check_bundle(bundle: &Bundle) -> Result<Engine, ValidationErrors> {
+    validate(bundle)?;
+    Engine::compile(bundle.clone())
+}
+
+/// `header` followed by one `path: message` line per problem.
+pub fn problems(header: &str, errors: &ValidationErrors) -> String {
+    let mut text = format!("{header}: {} problem(s)", errors.0.len());
+    for error in &errors.0 {
+        text.push_str(&format!("\n  {}: {}", error.path, error.message));
+    }
+    text
+}
+
+/// Parses bundle bytes, naming the file in the error (exit 1).
+pub fn parse_bundle_file(bytes: &[u8], source: &str) -> Result<Bundle, Failure> {
+    parse_bundle(bytes).map_err(|e| Failure::new(Exit::Invalid, format!("{source}: {e}")))
+}
+
+/// Whether `bytes` look like a DSSE envelope (a JSON object with a `payloadType` member) rather
+/// than a plain bundle. Anything that is not such an object counts as a plain bundle, whose
+/// parser then reports the precise problem.
+pub fn is_envelope(bytes: &[u8]) -> bool {
+    #[derive(Deserialize)]
+    struct Probe {
+        #[serde(rename = "payloadType")]
+        payload_type: Option<serde::de::IgnoredAny>,
+    }
+    // serde_json's recursion limit bounds the work on deeply nested input.
+    serde_json::from_slice::<Probe>(bytes).is_ok_and(|p| p.payload_type.is_some())
+}
+
+/// The payload of an envelope, decoded under the same size and shape caps as the SDK applies,
+/// but with no signature check (for `lint` and `explain --unverified`).
+pub fn unverified_payload(bytes: &[u8]) -> Result<Vec<u8>, Failure> {
+    if bytes.len() > MAX_ENVELOPE_BYTES {
+        return Err(EnvelopeError::TooLarge {
+            size: bytes.len(),
+            limit: MAX_ENVELOPE_BYTES,
+        }
+        .into());
+    }
+    Ok(Envelope::from_json(bytes)?.payload)
+}
+
+/// Opens an envelope with `policy` and returns its payload. An envelope whose version equals the
+/// floor is authentic but carries no payload in [`Opened::AlreadyCurrent`]; it is opened again
+/// without the floor to get the bytes (every other check is repeated and passes again).
+pub fn verified_payload(bytes: &[u8], policy: &Policy) -> Result<(Opened, Vec<u8>), Failure> {
+    let opened = open(bytes, policy)?;
+    let payload = match &opened {
+        Opened::Verified(verified) => verified.payload.clone(),
+        Opened::AlreadyCurrent { .. } => {
+            let unfloored = Policy {
+                accepted_version: None,
+                ..*policy
+            };
+            match open(bytes, &unfloored)? {
+                Opened::Verified(verified) => verified.payload,
+                Opened::AlreadyCurrent { .. } => Vec::new(),
+            }
+        }
+    };
+    Ok((opened, payload))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_format_as_utc_rfc3339_with_seconds() {
+        assert_eq!(format_time(Timestamp(0)), "1970-01-01T00:00:00Z (0)");
+        let t = parse_rfc3339("2024-02-29T23:59:58Z").unwrap();
+        assert_eq!(
+            format_time(Timestamp(t)),
+            format!("2024-02-29T23:59:58Z ({t})")
+        );
+        let t = parse_rfc3339("1969-12-31T23:00:00Z").unwrap();
+        assert_eq!(format_time(Timestamp(t)), "1969-12-31T23:00:00Z (-3600)");
+    }
+
+    #[test]
+    fn ttl_needs_a_unit_and_a_positive_count() {
+        assert_eq!(parse_ttl("30d"), Ok(30 * 86_400));
+        assert_eq!(parse_ttl("12h"), Ok(12 * 3600));
+        assert_eq!(parse_ttl("3600s"), Ok(3600));
+        for bad in [
+            "",
+            "d",
+            "30",
+            "0d",
+            "-1d",
+            "1.5h",
+            "30m",
+            "99999999999999999999d",
+        ] {
+            assert!(parse_ttl(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn time_accepts_seconds_and_rfc3339() {
+        assert_eq!(parse_time("1767225600"), Ok(Timestamp(1_767_225_600)));
+        assert_eq!(
+            parse_time("2026-01-01T00:00:00Z"),
+            Ok(Timestamp(1_767_225_600))
+        );
+        assert!(parse_time("yesterday").is_err());
+    }
+}
