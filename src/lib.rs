@@ -1,4 +1,6 @@
-//! # Pathwise
+#![doc = include_str!("../README.md")]
+//!
+//! ## Crate map
 //!
 //! Client-side personalization: a signed rule bundle is verified in the browser, evaluated against
 //! signals that never leave the device, and decides which variant of each page block and onboarding

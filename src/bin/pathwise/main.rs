@@ -8,7 +8,10 @@
 //! Private key bytes are read only by `sign` and `pubkey` and written only by `keygen`; they
 //! never reach stdout, stderr or an error message.
 
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 use std::process::ExitCode;
 

@@ -1,0 +1,63 @@
+//! The README's examples are real: every JSON block in it that is a bundle must load (parse and
+//! validate), and every signals file must replay against the README's example bundle.
+
+use pathwise::bundle::load;
+use pathwise::engine::Engine;
+use pathwise::scenario::Scenario;
+
+fn json_blocks() -> Vec<String> {
+    let readme = include_str!("../README.md");
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in readme.lines() {
+        match (&mut current, line.trim_start()) {
+            (None, l) if l.starts_with("```json") => current = Some(String::new()),
+            (Some(block), l) if l.starts_with("```") => {
+                blocks.push(std::mem::take(block));
+                current = None;
+            }
+            (Some(block), _) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            _ => {}
+        }
+    }
+    blocks
+}
+
+#[test]
+fn readme_bundles_are_valid_and_scenarios_replay() {
+    let blocks = json_blocks();
+    let bundles: Vec<_> = blocks
+        .iter()
+        .filter(|b| b.contains("\"schema\": 1"))
+        .collect();
+    assert!(!bundles.is_empty(), "the README shows at least one bundle");
+    let mut engine = None;
+    for b in &bundles {
+        let bundle =
+            load(b.as_bytes()).unwrap_or_else(|e| panic!("README bundle invalid: {e}\n{b}"));
+        engine.get_or_insert_with(|| Engine::compile(bundle).unwrap());
+    }
+    let engine = engine.unwrap();
+    let scenarios: Vec<_> = blocks
+        .iter()
+        .filter(|b| b.contains("\"actions\""))
+        .collect();
+    assert!(!scenarios.is_empty(), "the README shows a signals file");
+    for s in scenarios {
+        let scenario: Scenario =
+            serde_json::from_str(s).unwrap_or_else(|e| panic!("README scenario: {e}\n{s}"));
+        let replayed = scenario
+            .replay(engine.declarations())
+            .unwrap_or_else(|e| panic!("README scenario: {e}"));
+        let d = engine
+            .peek("onboarding", &replayed.context(), &replayed.history)
+            .unwrap();
+        assert_eq!(
+            d.variant, "admin-path",
+            "the README's admin device gets the admin path"
+        );
+    }
+}
