@@ -26,6 +26,28 @@ impl Timestamp {
     }
 }
 
+/// RFC 3339 in UTC (`2026-01-31T09:00:00Z`); instants outside the years 1–9999 print as
+/// `N (Unix seconds)`.
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const MIN: i64 = -62_135_596_800; // 0001-01-01T00:00:00Z
+        const MAX: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+        let secs = self.0;
+        if !(MIN..=MAX).contains(&secs) {
+            return write!(f, "{secs} (Unix seconds)");
+        }
+        let rest = secs.rem_euclid(DAY_SECONDS);
+        let (year, month, day) = civil_from_days(secs.div_euclid(DAY_SECONDS));
+        write!(
+            f,
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+            rest / 3600,
+            rest % 3600 / 60,
+            rest % 60
+        )
+    }
+}
+
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_i64(self.0)
@@ -208,6 +230,21 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// The proleptic Gregorian (year, month, day) of a day number (Howard Hinnant's
+/// `civil_from_days`; every intermediate stays small for the years 1–9999).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,6 +265,26 @@ mod tests {
         assert_eq!(parse_rfc3339("2026-13-01T00:00:00Z"), None);
         assert_eq!(parse_rfc3339("2026-01-01 00:00:00"), None);
         assert_eq!(parse_rfc3339("tomorrow"), None);
+    }
+
+    #[test]
+    fn display_round_trips_through_the_parser() {
+        for secs in [
+            0,
+            1_767_225_600,
+            1_709_209_815,
+            951_782_400,
+            -86_400,
+            253_402_300_799,
+        ] {
+            let text = Timestamp(secs).to_string();
+            assert_eq!(parse_rfc3339(&text), Some(secs), "{text}");
+        }
+        assert_eq!(Timestamp(1_767_225_600).to_string(), "2026-01-01T00:00:00Z");
+        assert_eq!(
+            Timestamp(i64::MAX).to_string(),
+            format!("{} (Unix seconds)", i64::MAX)
+        );
     }
 
     #[test]

@@ -106,31 +106,7 @@ pub fn now_or_system(now: Option<Timestamp>) -> Result<Timestamp, Failure> {
 
 /// `2026-03-10T12:00:00Z (1773144000)`: readable, and the exact number the bundle holds.
 pub fn format_time(at: Timestamp) -> String {
-    let seconds = at.0;
-    let days = seconds.div_euclid(DAY_SECONDS);
-    let rest = seconds.rem_euclid(DAY_SECONDS);
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z ({seconds})",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
-}
-
-/// The proleptic Gregorian date of a day number (days since 1970-01-01), after Howard Hinnant's
-/// `civil_from_days` algorithm.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days.saturating_add(719_468);
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    format!("{at} ({})", at.0)
 }
 
 /// Reads a short key file as text, without ever putting its contents in an error.

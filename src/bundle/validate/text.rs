@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use crate::bundle::limits::MAX_ID_BYTES;
-use crate::time::{Timestamp, DAY_SECONDS};
+use crate::time::Timestamp;
 
 /// How many names a "declared …: a, b, c" list shows before summarising the rest.
 const LIST_SHOWN: usize = 12;
@@ -131,30 +131,7 @@ pub(super) fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str>
 /// An instant as RFC 3339 UTC (`2026-01-31T09:00:00Z`), or as Unix seconds when outside the
 /// years 1–9999.
 pub(super) fn timestamp(at: Timestamp) -> String {
-    const MIN: i64 = -62_135_596_800; // 0001-01-01T00:00:00Z
-    const MAX: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
-    let secs = at.seconds();
-    if !(MIN..=MAX).contains(&secs) {
-        return format!("{secs} (Unix seconds)");
-    }
-    let days = secs.div_euclid(DAY_SECONDS);
-    let rest = secs.rem_euclid(DAY_SECONDS);
-    // Howard Hinnant's days-to-civil algorithm; every intermediate is small in this range.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
+    at.to_string()
 }
 
 #[cfg(test)]
