@@ -53,23 +53,49 @@ pub enum EventType {
 /// One reported event.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+// A conversion has a goal, an exposure has none (what `Batch::validate` checks).
+#[cfg_attr(
+    feature = "schema",
+    schemars(extend(
+        "if" = { "properties": { "type": { "const": "conversion" } } },
+        "then" = { "required": ["goal"] },
+        "else" = { "not": { "required": ["goal"] } }
+    ))
+)]
 #[serde(deny_unknown_fields)]
 pub struct ReportEvent {
     /// Exposure or conversion.
     #[serde(rename = "type")]
     pub kind: EventType,
     /// The rule id.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(regex(pattern = r"^[A-Za-z0-9_.-]{1,64}$"))
+    )]
     pub rule: String,
     /// The variant shown (the slot's default id for a control).
+    #[cfg_attr(
+        feature = "schema",
+        schemars(regex(pattern = r"^[A-Za-z0-9_.-]{1,64}$"))
+    )]
     pub variant: String,
     /// The slot id.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(regex(pattern = r"^[A-Za-z0-9_.-]{1,64}$"))
+    )]
     pub slot: String,
     /// Whether the device was in the rule's control group or the global holdout.
     pub control: bool,
     /// For conversions: the goal event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(regex(pattern = r"^[A-Za-z0-9_.-]{1,64}$"))
+    )]
     pub goal: Option<String>,
     /// Unix minutes, rounded down.
+    #[cfg_attr(feature = "schema", schemars(range(min = 0)))]
     pub minute: i64,
 }
 
@@ -79,17 +105,21 @@ pub struct ReportEvent {
 #[serde(deny_unknown_fields)]
 pub struct Batch {
     /// Always [`PAYLOAD_SCHEMA`].
+    #[cfg_attr(feature = "schema", schemars(extend("const" = 1)))]
     pub schema: u32,
     /// The site (from the bundle).
+    #[cfg_attr(feature = "schema", schemars(length(min = 1, max = 253)))]
     pub site: String,
     /// The bundle version the events were decided under.
     pub bundle: u64,
     /// 32 lowercase hex digits, random per batch.
+    #[cfg_attr(feature = "schema", schemars(regex(pattern = r"^[0-9a-f]{32}$")))]
     pub batch: String,
     /// Events this device dropped from a full queue since its last delivered batch.
     #[serde(default)]
     pub dropped: u64,
     /// The events.
+    #[cfg_attr(feature = "schema", schemars(length(min = 1, max = 1000)))]
     pub events: Vec<ReportEvent>,
 }
 
@@ -211,7 +241,7 @@ pub fn minute_of(unix_seconds: i64) -> i64 {
     unix_seconds.div_euclid(60)
 }
 
-fn is_id(s: &str) -> bool {
+pub(crate) fn is_id(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= MAX_ID_BYTES
         && s.bytes()

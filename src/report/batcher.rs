@@ -1,0 +1,265 @@
+//! Cutting the outbox into beacon bodies, and settling each one as delivered or failed.
+//!
+//! ```text
+//! let batches = outbox.take_batches(site, &mut random16)?;   // ready batches first, then new ones
+//! for b in batches { send(b.body) → outbox.confirm(&b.id) or outbox.fail(&b.id) }
+//! ```
+//!
+//! **Size.** Every body is smaller than [`MAX_BATCH_BYTES`] (browsers cap beacon payloads at
+//! 64 KiB) and holds 1 to [`MAX_EVENTS_PER_BATCH`] events: a larger queue is split, and an empty
+//! batch is never produced. The size is computed exactly (serde_json's compact form is
+//! deterministic) while reserving room for the longest possible site, so a batch stored on one
+//! page still fits when it is sent again from the next.
+//!
+//! **Bundle versions.** A batch carries one bundle version, so queued events decided under
+//! different bundles (a previous page's leftovers and this page's) go in different batches.
+//!
+//! **Batch ids.** Each new batch gets 128 random bits from the caller (the core has no random
+//! number generator), as 32 lowercase hex digits. The id is fixed for the life of the batch: a
+//! failed batch is sent again with the *same* id and the same events, and a batch in flight when
+//! the page went away is stored and sent again from the next page with the same id. The sender
+//! cannot always know whether a send arrived (a keepalive fetch whose answer was lost, a page
+//! that unloaded mid-request); with a stable id the collector, which keeps one copy per batch id,
+//! counts every event exactly once whichever attempt arrives. A fresh id on retry would count
+//! those events twice.
+//!
+//! **Dropped events.** The outbox's count of dropped events rides in the first new batch formed
+//! and stays with that batch through failures and reloads until it is confirmed.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use super::payload::{ReportEvent, MAX_BATCH_BYTES, MAX_EVENTS_PER_BATCH, PAYLOAD_SCHEMA};
+use super::queue::{Formed, Outbox, OutboxError, Queued};
+
+/// Longest site accepted (a DNS name's limit, as the collector checks).
+pub const MAX_SITE_BYTES: usize = 253;
+
+/// How many ids are drawn before giving up when the caller's generator keeps repeating ids
+/// already in use (a broken random source); the events then stay queued.
+const ID_ATTEMPTS: usize = 4;
+
+/// A beacon body ready to be sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingBatch {
+    /// The batch id (32 lowercase hex digits): pass it to [`Outbox::confirm`] or
+    /// [`Outbox::fail`] once the send's outcome is known.
+    pub id: String,
+    /// The compact JSON payload ([`Batch`](super::payload::Batch)), smaller than
+    /// [`MAX_BATCH_BYTES`]; send it as `text/plain`.
+    pub body: String,
+    /// Events in the batch (at least one).
+    pub events: usize,
+    /// Whether this batch was sent before (failed, or in flight when a page went away).
+    pub retry: bool,
+}
+
+/// The payload's field order and names, borrowed, so a body is written without copying events.
+#[derive(Serialize)]
+struct BatchRef<'a> {
+    schema: u32,
+    site: &'a str,
+    bundle: u64,
+    batch: &'a str,
+    dropped: u64,
+    events: &'a [ReportEvent],
+}
+
+fn body(site: &str, batch: &Formed) -> String {
+    serde_json::to_string(&BatchRef {
+        schema: PAYLOAD_SCHEMA,
+        site,
+        bundle: batch.bundle,
+        batch: &batch.id,
+        dropped: batch.dropped,
+        events: &batch.events,
+    })
+    .unwrap_or_default()
+}
+
+/// Bytes of a body with no events, for the longest valid site.
+fn base_len(bundle: u64, dropped: u64) -> usize {
+    let empty = BatchRef {
+        schema: PAYLOAD_SCHEMA,
+        site: "",
+        bundle,
+        batch: "00000000000000000000000000000000",
+        dropped,
+        events: &[],
+    };
+    serde_json::to_string(&empty).map_or(0, |s| s.len()) + MAX_SITE_BYTES
+}
+
+fn event_len(event: &ReportEvent) -> usize {
+    serde_json::to_string(event).map_or(0, |s| s.len())
+}
+
+/// Whether `batch` serializes under [`MAX_BATCH_BYTES`] with any valid site.
+pub(super) fn fits_any_site(batch: &Formed) -> bool {
+    let events: usize = batch.events.iter().map(event_len).sum();
+    let commas = batch.events.len().saturating_sub(1);
+    base_len(batch.bundle, batch.dropped) + events + commas < MAX_BATCH_BYTES
+}
+
+/// A site the collector accepts and whose JSON form is its bytes (so sizes are exact).
+fn valid_site(site: &str) -> bool {
+    !site.is_empty()
+        && site.len() <= MAX_SITE_BYTES
+        && site
+            .bytes()
+            .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+}
+
+fn hex(bytes: [u8; 16]) -> String {
+    let mut out = String::with_capacity(32);
+    for b in bytes {
+        for nibble in [b >> 4, b & 0x0f] {
+            out.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
+        }
+    }
+    out
+}
+
+impl Outbox {
+    /// Hands out every batch to send now, each marked in flight: first the ready ones (failed
+    /// before, or restored from the previous page) with their own ids, then new batches cut from
+    /// the queue, each with an id from `ids` (16 random bytes per call). Returns nothing when
+    /// there is nothing to send; in-flight batches are not handed out twice.
+    ///
+    /// `site` must be the site the bundle is for; an invalid site is refused before anything
+    /// changes.
+    pub fn take_batches(
+        &mut self,
+        site: &str,
+        ids: &mut impl FnMut() -> [u8; 16],
+    ) -> Result<Vec<PendingBatch>, OutboxError> {
+        if !valid_site(site) {
+            return Err(OutboxError::InvalidSite(site.to_owned()));
+        }
+        let retries = self.ready.len();
+        let mut formed: Vec<Formed> = self.ready.drain(..).collect();
+        let mut taken: HashSet<String> = self
+            .in_flight
+            .iter()
+            .chain(&formed)
+            .map(|b| b.id.clone())
+            .collect();
+
+        // Group queued events by bundle version, keeping their order within each group.
+        let mut groups: Vec<(u64, Vec<ReportEvent>)> = Vec::new();
+        for Queued { bundle, event } in self.queue.drain(..) {
+            match groups.iter_mut().find(|(b, _)| *b == bundle) {
+                Some((_, events)) => events.push(event),
+                None => groups.push((bundle, vec![event])),
+            }
+        }
+
+        let mut dropped = self.dropped;
+        let mut leftover: Vec<Queued> = Vec::new();
+        for (bundle, events) in groups {
+            let mut events = events.into_iter().peekable();
+            while events.peek().is_some() {
+                let stuck = !leftover.is_empty();
+                let id = if stuck {
+                    None
+                } else {
+                    (0..ID_ATTEMPTS)
+                        .map(|_| hex(ids()))
+                        .find(|id| !taken.contains(id))
+                };
+                let Some(id) = id else {
+                    // Non-empty from here on (an event was peeked): later groups stay queued too.
+                    leftover.extend(events.by_ref().map(|event| Queued { bundle, event }));
+                    break;
+                };
+                let mut batch = Formed {
+                    id,
+                    bundle,
+                    dropped,
+                    events: Vec::new(),
+                };
+                let mut size = base_len(bundle, dropped);
+                while let Some(event) = events.peek() {
+                    let add = event_len(event) + usize::from(!batch.events.is_empty());
+                    if !batch.events.is_empty()
+                        && (batch.events.len() >= MAX_EVENTS_PER_BATCH
+                            || size + add >= MAX_BATCH_BYTES)
+                    {
+                        break;
+                    }
+                    size += add;
+                    batch.events.extend(events.next());
+                }
+                taken.insert(batch.id.clone());
+                dropped = 0;
+                formed.push(batch);
+            }
+        }
+        self.dropped = dropped;
+        self.queue.extend(leftover);
+
+        let mut out = Vec::with_capacity(formed.len());
+        for (i, batch) in formed.into_iter().enumerate() {
+            out.push(PendingBatch {
+                id: batch.id.clone(),
+                body: body(site, &batch),
+                events: batch.events.len(),
+                retry: i < retries,
+            });
+            self.in_flight.push(batch);
+        }
+        Ok(out)
+    }
+
+    /// The batch `batch_id` was delivered: its events (and its dropped count) are gone for good.
+    /// Returns false for an id that is not in flight or ready (e.g. confirmed already).
+    pub fn confirm(&mut self, batch_id: &str) -> bool {
+        if let Some(at) = self.in_flight.iter().position(|b| b.id == batch_id) {
+            self.in_flight.remove(at);
+            return true;
+        }
+        if let Some(at) = self.ready.iter().position(|b| b.id == batch_id) {
+            self.ready.remove(at);
+            return true;
+        }
+        false
+    }
+
+    /// Sending the batch `batch_id` failed: it goes back to the ready batches, with the same id
+    /// and events, to be handed out again by the next [`take_batches`](Outbox::take_batches).
+    /// Returns false for an id that is not in flight.
+    pub fn fail(&mut self, batch_id: &str) -> bool {
+        match self.in_flight.iter().position(|b| b.id == batch_id) {
+            Some(at) => {
+                let batch = self.in_flight.remove(at);
+                self.ready.push_back(batch);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_is_lowercase_and_complete() {
+        let mut bytes = [0u8; 16];
+        bytes[0] = 0xab;
+        bytes[15] = 0x0f;
+        assert_eq!(hex(bytes), "ab00000000000000000000000000000f");
+    }
+
+    #[test]
+    fn sites_that_would_be_escaped_or_refused_are_invalid() {
+        assert!(valid_site("acme.example"));
+        assert!(!valid_site(""));
+        assert!(!valid_site("a\"b"));
+        assert!(!valid_site("é.example"));
+        assert!(!valid_site(&"a".repeat(MAX_SITE_BYTES + 1)));
+        assert!(valid_site(&"a".repeat(MAX_SITE_BYTES)));
+    }
+}
