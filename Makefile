@@ -13,7 +13,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 WASM_RAW := $(TARGET_DIR)/$(WASM_TARGET)/release/pathwise.wasm
 PKG := pkg
 # Generated into $(PKG)/ (ignored by git); package.json and README.md there are hand-written.
-PKG_GENERATED := pathwise.js pathwise.d.ts pathwise_bg.wasm pathwise_bg.wasm.d.ts bundle.schema.json
+PKG_GENERATED := pathwise.js pathwise.d.ts pathwise_bg.wasm pathwise_bg.wasm.d.ts bundle.schema.json beacon.schema.json
 
 # wasm + JS glue, gzip -9, in bytes (issue 4: 90 KB for now; issue 7 lowers it to 60 KB).
 BUDGET ?= 90000
@@ -59,6 +59,7 @@ pkg: wasm schema
 
 schema:
 	$(CARGO) run --quiet --features cli -- schema $(PKG)/bundle.schema.json
+	$(CARGO) run --quiet --features cli -- schema --beacon $(PKG)/beacon.schema.json
 
 # --- tests ------------------------------------------------------------------------------------
 

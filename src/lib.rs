@@ -21,6 +21,10 @@
 //! - [`condition`]: the condition language and its total evaluator.
 //! - [`bucketing`]: deterministic murmur3-based bucketing.
 //! - [`engine`]: a bundle compiled into an index, deciding slots with a reason for every candidate.
+//! - [`report`]: what is measured and sent — the exposure ledger, the bounded outbox, batching
+//!   under 60 KB, sampling, and the beacon payload (no install id, no signal values).
+//! - [`scenario`] and [`lint`]: a device's history as data (golden corpus, `pathwise explain`),
+//!   and warnings for bundle authors.
 #![deny(missing_docs)]
 #![cfg_attr(
     not(test),

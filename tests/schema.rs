@@ -141,4 +141,21 @@ mod cli {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("cannot write the schema to"), "stderr: {err}");
     }
+
+    #[test]
+    fn beacon_schema_describes_the_payload_and_nothing_else() {
+        let out = Command::new(EXE)
+            .args(["schema", "--beacon"])
+            .output()
+            .expect("runs");
+        assert!(out.status.success());
+        let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let mut props = super::property_names(&schema);
+        props.sort();
+        assert_eq!(
+            props,
+            ["batch", "bundle", "dropped", "events", "schema", "site"]
+        );
+        assert_eq!(schema["additionalProperties"], serde_json::json!(false));
+    }
 }

@@ -1,4 +1,5 @@
-//! `pathwise schema [PATH]`: the JSON Schema of the bundle format.
+//! `pathwise schema [--beacon] [PATH]`: the JSON Schema of the bundle format, or of the beacon
+//! payload a collector receives.
 //!
 //! Generated from the very types the SDK deserializes (`schemars`), so it cannot drift from what
 //! the SDK accepts.
@@ -24,11 +25,18 @@ pub struct SchemaArgs {
     /// Where to write the schema (overwritten if it exists). Without it: stdout.
     #[arg(value_name = "PATH")]
     pub path: Option<PathBuf>,
+    /// The schema of the beacon payload (what a collector receives) instead of the bundle's.
+    #[arg(long)]
+    pub beacon: bool,
 }
 
 /// Runs `pathwise schema`.
 pub fn run(args: &SchemaArgs) -> Result<(), Failure> {
-    let schema = schemars::schema_for!(Bundle);
+    let schema = if args.beacon {
+        pathwise::report::payload_schema()
+    } else {
+        serde_json::to_value(schemars::schema_for!(Bundle)).unwrap_or_default()
+    };
     let mut text = serde_json::to_string_pretty(&schema).map_err(|e| {
         Failure::new(
             Exit::Io,
