@@ -145,21 +145,26 @@ fn every_operator_on_every_shape() {
         ("interests", "contains", json!(["api"]), false),
         ("seats", "contains", json!("3"), false),
         ("beta", "contains", json!("t"), false),
-        // starts_with: strings.
+        // starts_with: strings, and any element of a list.
         ("role", "starts_with", json!("ad"), true),
         ("role", "starts_with", json!("admin"), true),
         ("role", "starts_with", json!("min"), false),
         ("role", "starts_with", json!(1), false),
-        ("interests", "starts_with", json!("s"), false),
+        ("interests", "starts_with", json!("s"), true),
+        ("interests", "starts_with", json!("ap"), true),
+        ("interests", "starts_with", json!("x"), false),
+        ("interests", "starts_with", json!(["s"]), false),
         ("seats", "starts_with", json!("3"), false),
         ("beta", "starts_with", json!("t"), false),
-        // matches: a string signal against a glob.
+        // matches: a string signal (or any element of a list) against a glob.
         ("role", "matches", json!("a*n"), true),
         ("role", "matches", json!("?dmin"), true),
         ("role", "matches", json!("*"), true),
         ("role", "matches", json!("adm"), false),
         ("role", "matches", json!(["*"]), false),
-        ("interests", "matches", json!("*"), false),
+        ("interests", "matches", json!("*"), true),
+        ("interests", "matches", json!("a?i"), true),
+        ("interests", "matches", json!("s"), false),
         ("seats", "matches", json!("*"), false),
         ("beta", "matches", json!("*"), false),
     ];

@@ -798,15 +798,9 @@ fn an_operator_that_does_not_apply_to_the_kind_is_reported() {
         &["bool signals take eq or ne"],
     );
     single(
-        |d| {
-            set(
-                d,
-                "/audiences/4/condition/any/1/signal/op",
-                json!("starts_with"),
-            )
-        },
+        |d| set(d, "/audiences/4/condition/any/1/signal/op", json!("gte")),
         "audiences[4].condition.any[1].signal.op",
-        &["list signals take eq, ne, in or contains"],
+        &["list signals take eq, ne, in, contains, starts_with or matches"],
     );
     single(
         |d| {

@@ -113,10 +113,16 @@ fn compare_signal(cmp: &SignalComparison, ctx: &EvalContext<'_>) -> bool {
         },
         Op::StartsWith => match (signal, operand) {
             (Value::String(s), Value::String(prefix)) => s.starts_with(prefix.as_str()),
+            (Value::List(items), Value::String(prefix)) => {
+                items.iter().any(|s| s.starts_with(prefix.as_str()))
+            }
             _ => false,
         },
         Op::Matches => match (signal, operand) {
             (Value::String(s), Value::String(pattern)) => glob_match(pattern, s),
+            (Value::List(items), Value::String(pattern)) => {
+                items.iter().any(|s| glob_match(pattern, s))
+            }
             _ => false,
         },
     }

@@ -65,9 +65,10 @@ pub enum Op {
     Gte,
     /// A string signal contains the substring; a list signal contains the element.
     Contains,
-    /// A string signal starts with the prefix.
+    /// A string signal starts with the prefix; for a list signal, any element does.
     StartsWith,
-    /// A string signal matches a glob pattern (`*` any run, `?` one character), in linear time.
+    /// A string signal matches a glob pattern (`*` any run, `?` one character), in linear time;
+    /// for a list signal, any element does (e.g. "visited any page under /blog").
     Matches,
 }
 

@@ -20,7 +20,14 @@ const STRING_OPS: &[Op] = &[
     Op::Matches,
 ];
 const BOOL_OPS: &[Op] = &[Op::Eq, Op::Ne];
-const LIST_OPS: &[Op] = &[Op::Eq, Op::Ne, Op::In, Op::Contains];
+const LIST_OPS: &[Op] = &[
+    Op::Eq,
+    Op::Ne,
+    Op::In,
+    Op::Contains,
+    Op::StartsWith,
+    Op::Matches,
+];
 
 /// The operators that apply to a signal of `kind`.
 fn ops_for(kind: ValueKind) -> &'static [Op] {
