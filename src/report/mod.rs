@@ -6,3 +6,4 @@
 //! and no user agent: only which rule showed which variant in which slot, and the minute.
 
 pub mod payload;
+pub mod stats;
