@@ -47,3 +47,4 @@ pub use sampling::sampled;
 pub fn payload_schema() -> serde_json::Value {
     schemars::schema_for!(payload::Batch).to_value()
 }
+pub mod stats;

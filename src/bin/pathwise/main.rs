@@ -24,6 +24,7 @@ mod keygen;
 mod lint;
 mod pubkey;
 mod schema;
+mod serve;
 mod sign;
 mod verify;
 
@@ -70,6 +71,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Write the JSON Schema of the bundle format (for editor completion and validation).
     Schema(schema::SchemaArgs),
+    /// Serve the demo site, its signed bundle, the beacon collector and the report.
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -81,14 +84,16 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(Exit::Usage as u8));
         }
     };
-    let result = match &cli.command {
-        Command::Keygen(args) => keygen::run(args),
-        Command::Pubkey(args) => pubkey::run(args),
-        Command::Sign(args) => sign::run(args),
-        Command::Verify(args) => verify::run(args),
-        Command::Lint(args) => lint::run(args),
-        Command::Explain(args) => explain::run(args),
-        Command::Schema(args) => schema::run(args),
+    let result = match cli.command {
+        // The server prints its own errors and runs until stopped.
+        Command::Serve(args) => return serve::run(args),
+        Command::Keygen(args) => keygen::run(&args),
+        Command::Pubkey(args) => pubkey::run(&args),
+        Command::Sign(args) => sign::run(&args),
+        Command::Verify(args) => verify::run(&args),
+        Command::Lint(args) => lint::run(&args),
+        Command::Explain(args) => explain::run(&args),
+        Command::Schema(args) => schema::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
