@@ -12,6 +12,9 @@ WASM_TARGET := wasm32-unknown-unknown
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 WASM_RAW := $(TARGET_DIR)/$(WASM_TARGET)/release/pathwise.wasm
 PKG := pkg
+# A second, test-only build of the package with the `devtools` feature (the `explainScenario`
+# export the golden corpus is checked with). Never shipped; ignored by git (under target/).
+PKG_DEV := target/pkg-dev
 # Generated into $(PKG)/ (ignored by git); package.json and README.md there are hand-written.
 PKG_GENERATED := pathwise.js pathwise.d.ts pathwise_bg.wasm pathwise_bg.wasm.d.ts bundle.schema.json beacon.schema.json
 
@@ -28,14 +31,15 @@ WASM_OPT_FLAGS := -Oz $(WASM_FEATURES) --strip-debug --strip-producers --strip-t
 WEB_TESTS := --test web --test web_store --test web_dom
 
 # The stages of `make test`, in order; each is also a target of its own.
-TEST_STAGES := fmt clippy clippy-cli clippy-wasm test-native test-cli test-web pkg pkg-smoke
+TEST_STAGES := fmt clippy clippy-cli clippy-wasm test-native test-cli test-web pkg pkg-dev pkg-smoke
 
-.PHONY: help setup build native pkg wasm schema test $(TEST_STAGES) bench size clean
+.PHONY: help setup build native pkg pkg-dev wasm schema test $(TEST_STAGES) bench size clean
 
 help:
 	@echo "make setup   install the toolchain pieces (idempotent)"
 	@echo "make build   native build (with the CLI) + the npm package in $(PKG)/"
 	@echo "make pkg     the npm package only: wasm, wasm-bindgen glue, wasm-opt, bundle.schema.json"
+	@echo "make pkg-dev the test-only build with the devtools exports, in $(PKG_DEV)/"
 	@echo "make test    setup, then: $(TEST_STAGES)"
 	@echo "make bench   benchmarks"
 	@echo "make size    shipped wasm + glue sizes; fails above BUDGET=$(BUDGET) bytes gzip"
@@ -59,6 +63,14 @@ pkg: wasm schema
 	wasm-bindgen --target web --out-dir $(PKG) --out-name pathwise $(WASM_RAW)
 	wasm-opt $(WASM_OPT_FLAGS) $(PKG)/pathwise_bg.wasm -o $(PKG)/pathwise_bg.opt.wasm
 	mv $(PKG)/pathwise_bg.opt.wasm $(PKG)/pathwise_bg.wasm
+
+# The same module plus the `devtools` exports (`explainScenario`), for tests only.
+pkg-dev:
+	$(CARGO) build --target $(WASM_TARGET) --release --lib --features devtools
+	rm -rf $(PKG_DEV)
+	wasm-bindgen --target web --out-dir $(PKG_DEV) --out-name pathwise $(WASM_RAW)
+	wasm-opt $(WASM_OPT_FLAGS) $(PKG_DEV)/pathwise_bg.wasm -o $(PKG_DEV)/pathwise_bg.opt.wasm
+	mv $(PKG_DEV)/pathwise_bg.opt.wasm $(PKG_DEV)/pathwise_bg.wasm
 
 schema:
 	$(CARGO) run --quiet --features cli -- schema $(PKG)/bundle.schema.json
@@ -88,6 +100,7 @@ clippy-cli:
 # The browser adapter and its tests only exist on wasm32.
 clippy-wasm:
 	$(CARGO) clippy --target $(WASM_TARGET) --lib $(WEB_TESTS) -- -D warnings
+	$(CARGO) clippy --target $(WASM_TARGET) --lib $(WEB_TESTS) --features devtools -- -D warnings
 
 test-native:
 	$(CARGO) test
@@ -96,14 +109,15 @@ test-cli:
 	$(CARGO) test --features cli
 
 # wasm-bindgen-test in headless Chromium (runner set in .cargo/config.toml). Only the `web*`
-# tests: the other integration tests are native (proptest does not build for wasm32).
+# tests: the other integration tests are native (proptest does not build for wasm32). With the
+# `devtools` feature, so the golden case through `explain_scenario` runs too.
 test-web:
 	CHROMEDRIVER="$${CHROMEDRIVER:-$$(command -v chromedriver)}" \
-	    $(CARGO) test --target $(WASM_TARGET) $(WEB_TESTS)
+	    $(CARGO) test --target $(WASM_TARGET) $(WEB_TESTS) --features devtools
 
-# The shipped (wasm-opt'ed) package, loaded by Node.
+# The shipped (wasm-opt'ed) package, loaded by Node; and the devtools build beside it.
 pkg-smoke:
-	node scripts/pkg-smoke.mjs $(PKG)
+	node scripts/pkg-smoke.mjs $(PKG) $(PKG_DEV)
 
 # --- measurements -----------------------------------------------------------------------------
 
@@ -115,5 +129,6 @@ size: pkg
 
 clean:
 	rm -f $(addprefix $(PKG)/,$(PKG_GENERATED)) $(PKG)/*.tgz
+	rm -rf $(PKG_DEV)
 	$(CARGO) clean -p pathwise
 	$(CARGO) clean -p pathwise --target $(WASM_TARGET)

@@ -196,14 +196,3 @@ export declare function version(): string;
 
 /** Throws a `PathwiseError` naming every problem of bundle JSON text. Needs the module loaded. */
 export declare function validateBundle(text: string): void;
-
-/**
- * What `pathwise explain --json` computes: bundle JSON (not an envelope) and a scenario, every
- * slot in `slots` (default all) explained; returns JSON text `{slot: Explanation}`.
- * Needs the module loaded.
- */
-export declare function explainScenario(
-  bundleJson: string,
-  scenarioJson: string,
-  slots?: string[],
-): string;

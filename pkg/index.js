@@ -10,7 +10,6 @@
 import wasmInit, {
   initSync,
   Pathwise as WasmPathwise,
-  explainScenario,
   validateBundle,
   version,
 } from "./pathwise.js";
@@ -20,7 +19,7 @@ let loading;
 /**
  * Fetches and instantiates the WebAssembly module once; later calls return the same promise.
  * `Pathwise.init` calls it; call it yourself before the synchronous helpers (`validateBundle`,
- * `explainScenario`, `version`), or to start the download early. `moduleOrPath` overrides where
+ * `version`), or to start the download early. `moduleOrPath` overrides where
  * the module comes from (a URL, a Response, or a compiled WebAssembly.Module).
  */
 export function load(moduleOrPath) {
@@ -41,5 +40,5 @@ export class Pathwise extends WasmPathwise {
   }
 }
 
-export { explainScenario, initSync, validateBundle, version };
+export { initSync, validateBundle, version };
 export default load;

@@ -1,11 +1,13 @@
 // Smoke test of the built npm package (after wasm-opt), in Node: the shipped module instantiates,
-// its version matches package.json, and errors arrive as JS Error objects.
-// Usage: node scripts/pkg-smoke.mjs [PKG_DIR]
+// its version matches package.json, and errors arrive as JS Error objects; with DEV_DIR, the
+// test-only devtools build (make pkg-dev) explains a scenario.
+// Usage: node scripts/pkg-smoke.mjs [PKG_DIR] [DEV_DIR]
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
 const dir = resolve(process.argv[2] ?? "pkg");
+const devDir = process.argv[3] && resolve(process.argv[3]);
 const manifest = JSON.parse(readFileSync(`${dir}/package.json`, "utf8"));
 const main = manifest.exports["."];
 const pw = await import(pathToFileURL(`${dir}/${typeof main === "string" ? main : main.default}`).href);
@@ -39,15 +41,23 @@ check(thrown.code === "bundle_not_json", `error code: ${thrown.code}`);
 
 check(typeof pw.Pathwise === "function" && typeof pw.Pathwise.init === "function",
   "the entry exports the Pathwise class with a static init");
-const explained = JSON.parse(pw.explainScenario(JSON.stringify({
-  schema: 1, site: "example.com", version: 1, expires_at: "2030-01-01T00:00:00Z",
-  slots: [{ id: "hero", kind: "block" }],
-  rules: [{ id: "r1", slot: "hero", objective: "activation", variants: [{ id: "v1" }] }],
-}), JSON.stringify({ unit: "u", now: "2029-01-01T00:00:00Z" })));
-check(explained.hero && explained.hero.decision.variant === "v1",
-  `explainScenario decides through the wasm build: ${JSON.stringify(explained)}`);
+check(pw.explainScenario === undefined,
+  "the shipped package has no test-only exports (explainScenario is in the devtools build)");
+
+if (devDir) {
+  // The test-only build: the same module plus `explainScenario`.
+  const dev = await import(pathToFileURL(`${devDir}/pathwise.js`).href);
+  dev.initSync({ module: readFileSync(`${devDir}/pathwise_bg.wasm`) });
+  const explained = JSON.parse(dev.explainScenario(JSON.stringify({
+    schema: 1, site: "example.com", version: 1, expires_at: "2030-01-01T00:00:00Z",
+    slots: [{ id: "hero", kind: "block" }],
+    rules: [{ id: "r1", slot: "hero", objective: "activation", variants: [{ id: "v1" }] }],
+  }), JSON.stringify({ unit: "u", now: "2029-01-01T00:00:00Z" })));
+  check(explained.hero && explained.hero.decision.variant === "v1",
+    `explainScenario decides through the devtools wasm build: ${JSON.stringify(explained)}`);
+}
 
 const schema = JSON.parse(readFileSync(`${dir}/bundle.schema.json`, "utf8"));
 check(schema.properties && schema.properties.rules, "bundle.schema.json describes rules");
 
-console.log(`pkg-smoke: ok (pathwise ${pw.version()} from ${dir})`);
+console.log(`pkg-smoke: ok (pathwise ${pw.version()} from ${dir}${devDir ? ` and ${devDir}` : ""})`);

@@ -16,12 +16,15 @@
 //! | `nav` | History API navigation |
 //! | `events` | `on()` and the init-time event queue |
 //! | `error` | errors as JS `Error`s with a `code` |
+//! | `devtools` | test-only exports (feature `devtools`, never shipped) |
 //!
 //! Errors cross the boundary as JavaScript `Error` objects carrying a stable `code`, never as
 //! panics: a panic in wasm aborts the whole module and would leave the page without its SDK.
 
 mod clock;
 mod decision;
+#[cfg(feature = "devtools")]
+mod devtools;
 mod dom;
 mod error;
 mod events;
@@ -34,15 +37,13 @@ mod source;
 mod storage;
 mod unit;
 
-use std::collections::BTreeMap;
-
 use wasm_bindgen::prelude::*;
 
-use self::error::{coded, Coded};
+use self::error::Coded;
 pub use self::pathwise::Pathwise;
 use crate::bundle::{parse_bundle, validate::validate, BundleError};
-use crate::engine::Engine;
-use crate::scenario::Scenario;
+#[cfg(feature = "devtools")]
+pub use devtools::explain_scenario;
 
 /// The version of this SDK (the crate version), e.g. `"0.1.0"`.
 #[wasm_bindgen]
@@ -61,36 +62,4 @@ pub fn version() -> String {
 pub fn validate_bundle(text: &str) -> Result<(), JsValue> {
     let bundle = parse_bundle(text.as_bytes()).map_err(|e| BundleError::from(e).to_js())?;
     validate(&bundle).map_err(|e| BundleError::from(e).to_js())
-}
-
-/// What `pathwise explain --json` computes natively, in the browser: the bundle (plain JSON, not
-/// an envelope) and a [`Scenario`] replayed through the signal store, then every slot in `slots`
-/// (default: all, in bundle order) explained. Returns JSON text `{slot: {decision, candidates}}`,
-/// so the golden corpus can be checked against the wasm build from JavaScript.
-///
-/// Throws an `Error` with a code: the bundle's ([`BundleError::code`]), `invalid_scenario`, or
-/// `unknown_slot`.
-#[wasm_bindgen(js_name = explainScenario)]
-pub fn explain_scenario(
-    bundle_json: &str,
-    scenario_json: &str,
-    slots: Option<Vec<String>>,
-) -> Result<String, JsValue> {
-    let bundle = parse_bundle(bundle_json.as_bytes()).map_err(|e| BundleError::from(e).to_js())?;
-    let engine = Engine::compile(bundle).map_err(|e| BundleError::from(e).to_js())?;
-    let scenario: Scenario = serde_json::from_str(scenario_json)
-        .map_err(|e| coded("invalid_scenario", &format!("scenario: {e}")))?;
-    let replayed = scenario
-        .replay(engine.declarations())
-        .map_err(|e| coded("invalid_scenario", &format!("scenario: {e}")))?;
-    let slots = slots.unwrap_or_else(|| engine.slot_ids().map(str::to_owned).collect());
-    let ctx = replayed.context();
-    let mut out = BTreeMap::new();
-    for slot in &slots {
-        let explanation = engine
-            .explain(slot, &ctx, &replayed.history)
-            .map_err(|e| e.to_js())?;
-        out.insert(slot.as_str(), explanation);
-    }
-    serde_json::to_string(&out).map_err(|e| coded("internal", &e.to_string()))
 }
