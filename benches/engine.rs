@@ -9,6 +9,7 @@
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
 use pathwise::bundle::Bundle;
 use pathwise::engine::{Engine, RenderHistory};
+use pathwise::json::ToJson;
 use pathwise::scenario::Scenario;
 use serde_json::json;
 
@@ -42,12 +43,12 @@ fn bundle(rules: usize) -> Bundle {
         "slots": [ { "id": "hero", "kind": "block" } ],
         "rules": rules,
     });
-    // serde_json directly: a 1000-rule bundle is larger than the default 256 KiB cap.
-    serde_json::from_value(doc).unwrap()
+    // The JSON reader directly: a 1000-rule bundle is larger than the default 256 KiB cap.
+    pathwise::json::from_str(&doc.to_string()).unwrap()
 }
 
 fn scenario(rules: usize) -> Scenario {
-    serde_json::from_value(json!({
+    let doc = json!({
         "unit": "6f1c2a9e0b7d4c3a8e5f1b2c3d4e5f60",
         "now": "2026-06-01T10:00:00Z",
         "page": { "path": "/pricing" },
@@ -55,8 +56,8 @@ fn scenario(rules: usize) -> Scenario {
             { "at": "2026-05-30T10:00:00Z", "track": "visit" },
             { "at": "2026-05-31T10:00:00Z", "set": { "plan": format!("plan-{}", rules - 1) } }
         ]
-    }))
-    .unwrap()
+    });
+    pathwise::json::from_str(&doc.to_string()).unwrap()
 }
 
 fn decide(c: &mut Criterion) {
@@ -87,7 +88,7 @@ fn decide(c: &mut Criterion) {
 
 fn compile(c: &mut Criterion) {
     let parsed = bundle(1000);
-    let text = serde_json::to_vec(&parsed).unwrap();
+    let text = parsed.to_json();
     c.bench_function("compile_1000_rules", |b| {
         b.iter_batched(
             || parsed.clone(),
@@ -97,7 +98,7 @@ fn compile(c: &mut Criterion) {
     });
     c.bench_function("parse_and_compile_1000_rules", |b| {
         b.iter(|| {
-            let p: Bundle = serde_json::from_slice(black_box(&text)).unwrap();
+            let p: Bundle = pathwise::json::from_str(black_box(&text)).unwrap();
             Engine::compile(p).unwrap().holdout_bp()
         })
     });

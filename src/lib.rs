@@ -14,7 +14,8 @@
 //!
 //! - [`envelope`]: DSSE envelope verification against pinned Ed25519 keys, then the payload's
 //!   site, expiry and version checks.
-//! - [`bundle`]: the bundle format (serde types), parsing under size/depth caps, and validation
+//! - [`json`]: the one JSON reader and writer (strict, small, with precise errors).
+//! - [`bundle`]: the bundle format (its types), parsing under size/depth caps, and validation
 //!   that reports every problem with its JSON path.
 //! - [`signals`]: the local signal store (attributes and per-day event counts) with TTL pruning and
 //!   a versioned, size-capped snapshot.
@@ -36,6 +37,7 @@ pub mod bundle;
 pub mod condition;
 pub mod engine;
 pub mod envelope;
+pub mod json;
 pub mod lint;
 pub mod pattern;
 pub mod report;

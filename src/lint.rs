@@ -391,7 +391,7 @@ mod tests {
                 d.insert(k.clone(), v.clone());
             }
         }
-        serde_json::from_value(doc).unwrap()
+        crate::json::from_str(&doc.to_string()).unwrap()
     }
 
     fn rule(id: &str, audience: serde_json::Value) -> serde_json::Value {

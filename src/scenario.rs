@@ -21,51 +21,90 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::engine::{Context, RenderHistory};
+use crate::json::{read, FromJson, Json, Object, ShapeError};
 use crate::signals::{Declarations, PageContext, SignalError, Signals};
 use crate::time::{Clock, Timestamp};
 use crate::value::Value;
 
 /// A device's situation, as data.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
     /// The anonymous install id used for bucketing.
     pub unit: String,
     /// The moment of the decision.
     pub now: Timestamp,
     /// The device's UTC offset in minutes (UTC+1 is `60`).
-    #[serde(default)]
     pub utc_offset_minutes: i32,
     /// The page being shown.
-    #[serde(default)]
     pub page: PageContext,
     /// What happened before, oldest first.
-    #[serde(default)]
     pub actions: Vec<Action>,
     /// Earlier renders per rule id, for frequency caps.
-    #[serde(default)]
     pub renders: BTreeMap<String, Vec<Timestamp>>,
 }
 
 /// One timed action on the device.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Action {
     /// When it happened.
     pub at: Timestamp,
     /// Attributes written.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub set: Option<BTreeMap<String, Value>>,
     /// An event tracked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub track: Option<String>,
     /// How many times the event was tracked at that moment (default 1).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u32>,
+}
+
+impl FromJson for Scenario {
+    fn from_json(json: &Json<'_>) -> Result<Self, ShapeError> {
+        let o = Object::strict(
+            json,
+            "struct Scenario",
+            &[
+                "unit",
+                "now",
+                "utc_offset_minutes",
+                "page",
+                "actions",
+                "renders",
+            ],
+        )?;
+        Ok(Scenario {
+            unit: o.req("unit")?,
+            now: o.req("now")?,
+            utc_offset_minutes: o.or_default("utc_offset_minutes")?,
+            page: o.or_default("page")?,
+            actions: o.or_default("actions")?,
+            renders: match o.get("renders") {
+                Some(renders) => read::map(renders, Vec::from_json)?,
+                None => BTreeMap::new(),
+            },
+        })
+    }
+}
+
+impl FromJson for Action {
+    fn from_json(json: &Json<'_>) -> Result<Self, ShapeError> {
+        let o = Object::strict(json, "struct Action", &["at", "set", "track", "count"])?;
+        let set = match o.get("set") {
+            Some(Json {
+                node: crate::json::Node::Null,
+                ..
+            })
+            | None => None,
+            Some(set) => Some(read::map(set, Value::from_json)?),
+        };
+        Ok(Action {
+            at: o.req("at")?,
+            set,
+            track: o.opt("track")?,
+            count: o.opt("count")?,
+        })
+    }
 }
 
 /// An action the signal store refused.

@@ -10,7 +10,7 @@
 //! `"2026-01-01T09:00:00+09:00"`); both deserialize to the same value. The parser is a few lines
 //! here rather than a date crate, because every byte of a dependency ships in the wasm build.
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use crate::json::{FromJson, Json, Node, ShapeError};
 
 /// Seconds in one day.
 pub const DAY_SECONDS: i64 = 86_400;
@@ -48,15 +48,40 @@ impl std::fmt::Display for Timestamp {
     }
 }
 
-impl Serialize for Timestamp {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+impl FromJson for Timestamp {
+    fn from_json(json: &Json<'_>) -> Result<Self, ShapeError> {
+        let expected = "expected a timestamp: Unix seconds or an RFC 3339 date-time like \
+                        \"2026-01-31T09:00:00Z\"";
+        match &json.node {
+            Node::Number(_) => i64::from_json(json)
+                .map(Timestamp)
+                .map_err(|_| ShapeError::new(json.at, expected)),
+            Node::String(text) => parse_rfc3339(text).map(Timestamp).ok_or_else(|| {
+                ShapeError::new(
+                    json.at,
+                    format!(
+                        "invalid timestamp {text:?}: expected Unix seconds or RFC 3339 like \"2026-01-31T09:00:00Z\""
+                    ),
+                )
+            }),
+            _ => Err(ShapeError::new(json.at, expected)),
+        }
+    }
+}
+
+/// The serde view of a timestamp (feature `schema` only: the JSON Schema generator and the
+/// tests that hold the hand-written reader against serde use it; the SDK reads [`FromJson`]).
+#[cfg(feature = "schema")]
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_i64(self.0)
     }
 }
 
-impl<'de> Deserialize<'de> for Timestamp {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
+#[cfg(feature = "schema")]
+impl<'de> serde::Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
         #[serde(untagged)]
         enum Raw {
             Seconds(i64),
@@ -64,11 +89,9 @@ impl<'de> Deserialize<'de> for Timestamp {
         }
         match Raw::deserialize(deserializer)? {
             Raw::Seconds(s) => Ok(Timestamp(s)),
-            Raw::Text(t) => parse_rfc3339(&t).map(Timestamp).ok_or_else(|| {
-                serde::de::Error::custom(format!(
-                    "invalid timestamp {t:?}: expected Unix seconds or RFC 3339 like \"2026-01-31T09:00:00Z\""
-                ))
-            }),
+            Raw::Text(t) => parse_rfc3339(&t)
+                .map(Timestamp)
+                .ok_or_else(|| serde::de::Error::custom(format!("invalid timestamp {t:?}"))),
         }
     }
 }
@@ -90,14 +113,12 @@ impl schemars::JsonSchema for Timestamp {
 }
 
 /// The moment a decision is made, as the device sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Clock {
     /// Now, in Unix seconds.
     pub now: i64,
     /// The device's offset from UTC in minutes (UTC+2 is `120`). JavaScript's
     /// `Date#getTimezoneOffset()` has the opposite sign.
-    #[serde(default)]
     pub utc_offset_minutes: i32,
 }
 

@@ -5,12 +5,13 @@
 //! total: every operator has a defined answer for every pair of shapes, and "no answer" is a
 //! non-match rather than an error.
 
-use serde::{Deserialize, Serialize};
+use crate::json::{read, FromJson, Json, Node, ShapeError, ToJson, Writer};
 
 /// A signal or operand value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "schema", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(untagged)]
+#[cfg_attr(feature = "schema", serde(untagged))]
 pub enum Value {
     /// `true` or `false`.
     Bool(bool),
@@ -74,10 +75,45 @@ impl From<bool> for Value {
     }
 }
 
+impl FromJson for Value {
+    fn from_json(json: &Json<'_>) -> Result<Self, ShapeError> {
+        let wrong = || {
+            ShapeError::new(
+                json.at,
+                "expected a string, a number, true or false, or a list of strings",
+            )
+        };
+        Ok(match &json.node {
+            Node::Bool(b) => Value::Bool(*b),
+            Node::Number(_) => Value::Number(read::float(json)?),
+            Node::String(s) => Value::String(s.to_string()),
+            Node::Array(items) => Value::List(
+                items
+                    .iter()
+                    .map(|item| read::string(item).map(str::to_owned).ok_or_else(wrong))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Node::Null | Node::Object(_) => return Err(wrong()),
+        })
+    }
+}
+
+impl ToJson for Value {
+    fn write_json(&self, w: &mut Writer) {
+        match self {
+            Value::Bool(b) => w.bool(*b),
+            Value::Number(n) => w.float(*n),
+            Value::String(s) => w.string(s),
+            Value::List(items) => w.strings(items),
+        }
+    }
+}
+
 /// The shape of a [`Value`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "schema", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", serde(rename_all = "snake_case"))]
 pub enum ValueKind {
     /// A string.
     String,

@@ -56,7 +56,7 @@ fn attributes() -> Signals {
 }
 
 fn condition(json: serde_json::Value) -> Condition {
-    serde_json::from_value(json).unwrap()
+    pathwise::json::from_str(&json.to_string()).unwrap()
 }
 
 fn check(signals: &Signals, page: &PageContext, clock: &Clock, json: serde_json::Value) -> bool {

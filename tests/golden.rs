@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use pathwise::bundle::{parse_bundle, Bundle};
 use pathwise::engine::Engine;
+use pathwise::json::ToJson;
 use pathwise::scenario::Scenario;
 use serde::Deserialize;
 use serde_json::Value;
@@ -21,7 +22,8 @@ struct Case {
     description: String,
     /// A path relative to `tests/golden/` or an inline bundle.
     bundle: Value,
-    scenario: Scenario,
+    /// Read with the SDK's own reader (as `pathwise explain` and the browser read it).
+    scenario: Value,
     expect: serde_json::Map<String, Value>,
 }
 
@@ -73,18 +75,25 @@ fn run_case(file: &Path) -> Vec<String> {
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     let engine = Engine::compile(load_bundle(&case.bundle))
         .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-    let replayed = case
-        .scenario
+    let scenario: Scenario = pathwise::json::from_str(&case.scenario.to_string())
+        .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let replayed = scenario
         .replay(engine.declarations())
         .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     let ctx = replayed.context();
     let mut problems = Vec::new();
     for (slot, expected) in &case.expect {
         let explanation = engine.explain(slot, &ctx, &replayed.history).unwrap();
-        let actual = serde_json::to_value(&explanation).unwrap();
+        // The JSON the CLI prints and the browser hands to JavaScript.
+        let actual: Value = serde_json::from_str(&explanation.to_json()).unwrap();
         // peek and decide must agree with explain's decision.
-        let peeked =
-            serde_json::to_value(engine.peek(slot, &ctx, &replayed.history).unwrap()).unwrap();
+        let peeked: Value = serde_json::from_str(
+            &engine
+                .peek(slot, &ctx, &replayed.history)
+                .unwrap()
+                .to_json(),
+        )
+        .unwrap();
         if peeked != actual["decision"] {
             problems.push(format!(
                 "{slot}: peek {peeked} differs from explain {}",

@@ -48,7 +48,7 @@ fn readme_bundles_are_valid_and_scenarios_replay() {
     assert!(!scenarios.is_empty(), "the README shows a signals file");
     for s in scenarios {
         let scenario: Scenario =
-            serde_json::from_str(s).unwrap_or_else(|e| panic!("README scenario: {e}\n{s}"));
+            pathwise::json::from_str(s).unwrap_or_else(|e| panic!("README scenario: {e}\n{s}"));
         let replayed = scenario
             .replay(engine.declarations())
             .unwrap_or_else(|e| panic!("README scenario: {e}"));

@@ -1,6 +1,6 @@
 //! Caps applied to a bundle, before and after parsing.
 //!
-//! The byte and depth caps are checked on the raw text before serde runs, so a hostile or broken
+//! The byte and depth caps are checked on the raw text before the JSON reader runs, so a hostile or broken
 //! bundle costs at most one linear scan. The count and length caps are checked by validation and
 //! reported like any other problem, with the JSON path of the offending item.
 

@@ -20,17 +20,16 @@
 //! }
 //! ```
 //!
-//! Parsing ([`parse`]) applies size and nesting caps *before* serde sees the bytes; validation
+//! Parsing ([`parse`]) applies size and nesting caps *before* the JSON reader sees the bytes; validation
 //! ([`validate`]) checks every cross-reference and limit and reports **all** problems, each with
 //! its JSON path. Unknown fields are rejected everywhere, so a misspelt key is an error, not a
 //! silently ignored setting.
-
-use serde::{Deserialize, Serialize};
 
 use crate::condition::Condition;
 use crate::time::Timestamp;
 use crate::value::ValueKind;
 
+mod json;
 pub mod limits;
 pub mod parse;
 pub mod percent;
@@ -43,9 +42,10 @@ pub use validate::{load, BundleError, ValidationError, ValidationErrors};
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// A rule bundle (format v1).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "schema", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", serde(deny_unknown_fields))]
 pub struct Bundle {
     /// The bundle format version. Must be `1`.
     pub schema: u32,
@@ -60,27 +60,28 @@ pub struct Bundle {
     pub expires_at: Timestamp,
     /// Signals the bundle may store and read. A signal not declared here is neither stored nor
     /// usable in a condition (governance).
-    #[serde(default)]
+    #[cfg_attr(feature = "schema", serde(default))]
     pub signals: Vec<SignalDecl>,
     /// Named audiences that rules refer to by id.
-    #[serde(default)]
+    #[cfg_attr(feature = "schema", serde(default))]
     pub audiences: Vec<Audience>,
     /// The page blocks and paths rules may change.
-    #[serde(default)]
+    #[cfg_attr(feature = "schema", serde(default))]
     pub slots: Vec<Slot>,
     /// The rules.
-    #[serde(default)]
+    #[cfg_attr(feature = "schema", serde(default))]
     pub rules: Vec<Rule>,
     /// A global holdout: this percentage of devices sees the defaults everywhere and is counted as
     /// control, to measure the combined effect of all rules. 0–100, two decimals at most.
-    #[serde(default)]
+    #[cfg_attr(feature = "schema", serde(default))]
     pub holdout: f64,
 }
 
 /// A declared signal.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "schema", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", serde(deny_unknown_fields))]
 pub struct SignalDecl {
     /// The signal's name: ASCII letters, digits, `_`, `-` and `.`; not a built-in's name.
     pub name: String,
@@ -91,14 +92,18 @@ pub struct SignalDecl {
     pub ttl_days: u32,
     /// For events: how many local days of per-day counts are kept (1–365, default 30). Conditions
     /// may look back at most this far.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schema",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub window_days: Option<u32>,
 }
 
 /// The kind of a declared signal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "schema", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", serde(rename_all = "snake_case"))]
 pub enum SignalKind {
     /// An attribute holding a string (e.g. the answer to "What is your role?").
     String,
@@ -126,30 +131,38 @@ impl SignalKind {
 }
 
 /// A named audience.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "schema", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", serde(deny_unknown_fields))]
 pub struct Audience {
     /// The id rules use to refer to it.
     pub id: String,
     /// Free text for people reading the bundle.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schema",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub description: Option<String>,
     /// Who is in the audience.
     pub condition: Condition,
 }
 
 /// A place on the page (or in the app) whose content rules may change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "schema", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(
+    feature = "schema",
+    serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)
+)]
 pub enum Slot {
     /// A page block: an element `data-pw-block="ID"` whose default content is in the page.
     Block {
         /// The slot id.
         id: String,
         /// The variant id that stands for the page's default content (default `"default"`).
-        #[serde(default = "default_variant_id")]
+        #[cfg_attr(feature = "schema", serde(default = "default_variant_id"))]
         default: String,
     },
     /// An ordered list of steps, such as an onboarding flow.
@@ -186,9 +199,10 @@ impl Slot {
 }
 
 /// Which behaviour a rule is meant to change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "schema", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", serde(rename_all = "snake_case"))]
 pub enum Objective {
     /// Reach first value (finish onboarding, first key action).
     Activation,
@@ -205,9 +219,10 @@ pub enum Objective {
 }
 
 /// A rule: for an audience, on a trigger, show a variant of a slot, and measure it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "schema", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", serde(deny_unknown_fields))]
 pub struct Rule {
     /// Unique rule id. Also the default bucketing salt, so renaming a rule reshuffles its units.
     pub id: String,
@@ -216,33 +231,42 @@ pub struct Rule {
     /// The behaviour the rule is meant to change.
     pub objective: Objective,
     /// Events that count as a conversion when tracked after an exposure to this rule.
-    #[serde(default)]
+    #[cfg_attr(feature = "schema", serde(default))]
     pub goals: Vec<String>,
     /// Who the rule is for: an audience id, or an inline condition. Absent: everyone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schema",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub audience: Option<AudienceRef>,
     /// When the rule may apply.
-    #[serde(default)]
+    #[cfg_attr(feature = "schema", serde(default))]
     pub trigger: Trigger,
     /// The variants, sharing the treated traffic by integer weight.
     pub variants: Vec<Variant>,
     /// Percentage of devices (0–100, two decimals at most) the rule reaches at all. Monotone: a
     /// device inside at p % stays inside at any higher percentage, in the same arm.
-    #[serde(default = "hundred")]
+    #[cfg_attr(feature = "schema", serde(default = "hundred"))]
     pub rollout: f64,
     /// Percentage (0–100) of the reached devices that see the default content as this rule's
     /// control group, so its lift can be measured.
-    #[serde(default)]
+    #[cfg_attr(feature = "schema", serde(default))]
     pub control: f64,
     /// Rules with the same layer are mutually exclusive: each device is eligible for at most one
     /// of them, by a bucket drawn with the layer id as salt.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schema",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub layer: Option<String>,
     /// Higher priority is tried first within a slot; ties keep bundle order.
-    #[serde(default)]
+    #[cfg_attr(feature = "schema", serde(default))]
     pub priority: i32,
     /// Bucketing salt (default: the rule id). Keep it when renaming a rule to keep assignments.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schema",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub salt: Option<String>,
 }
 
@@ -251,9 +275,10 @@ fn hundred() -> f64 {
 }
 
 /// An audience given by id or inline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "schema", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(untagged)]
+#[cfg_attr(feature = "schema", serde(untagged))]
 pub enum AudienceRef {
     /// The id of an entry in `audiences`.
     Named(String),
@@ -262,69 +287,100 @@ pub enum AudienceRef {
 }
 
 /// When a rule may apply. Every part present must hold.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "schema", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", serde(deny_unknown_fields))]
 pub struct Trigger {
     /// Page path patterns (glob: `*` any run, `?` one character), matched against the path only
     /// (no query, no fragment). Empty: any page.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(
+        feature = "schema",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
     pub pages: Vec<String>,
     /// Apply only after this event has happened on this device.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schema",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub after: Option<AfterEvent>,
     /// Not before this instant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schema",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub start: Option<Timestamp>,
     /// Not at or after this instant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schema",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub end: Option<Timestamp>,
     /// Frequency cap on how often the rule's content is rendered on this device.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schema",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub cap: Option<FrequencyCap>,
 }
 
 /// "After an event" trigger.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "schema", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", serde(deny_unknown_fields))]
 pub struct AfterEvent {
     /// A declared or built-in event.
     pub event: String,
     /// Only if the event last happened within this many local days (today included). Absent: ever.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schema",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub within_days: Option<u32>,
 }
 
 /// At most `max` renders of a rule's content per device within `per_days` local days (or ever).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "schema", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", serde(deny_unknown_fields))]
 pub struct FrequencyCap {
     /// The most renders allowed in the window. At least 1.
     pub max: u32,
     /// The window in local days, today included. Absent: the lifetime of the stored history.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schema",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub per_days: Option<u32>,
 }
 
 /// One variant of a rule.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "schema", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", serde(deny_unknown_fields))]
 pub struct Variant {
     /// The variant id, unique in its rule. For a block, the page may hold a
     /// `<template data-pw-variant="SLOT:ID">` with its content.
     pub id: String,
     /// Integer weight; variants share treated traffic in proportion. The weights of a rule must not
     /// sum to zero.
-    #[serde(default = "one")]
+    #[cfg_attr(feature = "schema", serde(default = "one"))]
     pub weight: u32,
     /// Block variants: text replacements, applied with `textContent` (never as HTML).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(
+        feature = "schema",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
     pub text: Vec<TextReplacement>,
     /// Path variants: the steps in order; each must be one of the slot's steps.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schema",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub steps: Option<Vec<String>>,
 }
 
@@ -333,9 +389,10 @@ fn one() -> u32 {
 }
 
 /// Replace the text of the elements matching `selector` inside the block.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "schema", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", serde(deny_unknown_fields))]
 pub struct TextReplacement {
     /// A CSS selector, resolved inside the block element.
     pub selector: String,

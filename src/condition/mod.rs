@@ -15,16 +15,19 @@
 //! undeclared signals, operators that cannot apply to a declared kind, nesting deeper than
 //! [`crate::bundle::limits::MAX_CONDITION_DEPTH`].
 
-use serde::{Deserialize, Serialize};
-
 use crate::value::Value;
 
 pub mod eval;
+mod json;
 
 /// A condition over local signals.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "schema", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(
+    feature = "schema",
+    serde(rename_all = "snake_case", deny_unknown_fields)
+)]
 pub enum Condition {
     /// True when every child is true (and for an empty list).
     All(Vec<Condition>),
@@ -45,9 +48,10 @@ pub enum Condition {
 }
 
 /// A comparison operator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "schema", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", serde(rename_all = "snake_case"))]
 pub enum Op {
     /// Equal (same shape and value).
     Eq,
@@ -96,9 +100,10 @@ impl Op {
 }
 
 /// `signal <op> value`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "schema", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", serde(deny_unknown_fields))]
 pub struct SignalComparison {
     /// A declared attribute signal, or a built-in (see [`crate::signals::builtin`]).
     pub name: String,
@@ -109,9 +114,10 @@ pub struct SignalComparison {
 }
 
 /// `count(event, last days) <op> value`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "schema", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", serde(deny_unknown_fields))]
 pub struct EventCount {
     /// A declared event signal or a built-in event (`visit`, `page_view`).
     pub event: String,
@@ -125,9 +131,10 @@ pub struct EventCount {
 }
 
 /// `days since event <op> value`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "schema", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", serde(deny_unknown_fields))]
 pub struct DaysSinceEvent {
     /// A declared event signal or a built-in event.
     pub event: String,
@@ -138,9 +145,10 @@ pub struct DaysSinceEvent {
 }
 
 /// `<measured number> <op> value`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "schema", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", serde(deny_unknown_fields))]
 pub struct NumberTest {
     /// The operator (`eq`, `ne`, `lt`, `lte`, `gt`, `gte`).
     pub op: Op,

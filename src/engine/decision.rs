@@ -5,12 +5,11 @@
 //! nothing. They serialize to JSON (snake_case tags), which is the form the CLI prints, the golden
 //! corpus stores and the browser hands to JavaScript.
 
-use serde::Serialize;
-
 use crate::bundle::TextReplacement;
+use crate::json::{ToJson, Writer};
 
 /// The decision for one slot.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Decision<'e> {
     /// The slot decided.
     pub slot: &'e str,
@@ -26,10 +25,8 @@ pub struct Decision<'e> {
     /// Why.
     pub reason: Reason,
     /// Path slots: the steps to show, in order (the slot's own steps when the default is kept).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub steps: Option<&'e [String]>,
     /// Block slots: text replacements the chosen variant makes (empty for the default).
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub text: &'e [TextReplacement],
 }
 
@@ -49,8 +46,7 @@ impl Decision<'_> {
 }
 
 /// Why a slot got its variant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
     /// A rule applied and the device is in one of its variants.
     Matched,
@@ -64,18 +60,15 @@ pub enum Reason {
 }
 
 /// Why one candidate rule did or did not decide the slot.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Outcome<'e> {
     /// This rule decided the slot (see the decision's reason: matched, control or holdout).
     Won,
     /// Now is before the rule's `trigger.start` or at/after its `trigger.end`.
     OutsideSchedule {
         /// The schedule start (Unix seconds), if any.
-        #[serde(skip_serializing_if = "Option::is_none")]
         start: Option<i64>,
         /// The schedule end (Unix seconds), if any.
-        #[serde(skip_serializing_if = "Option::is_none")]
         end: Option<i64>,
     },
     /// The current page path matches none of `trigger.pages`.
@@ -88,13 +81,11 @@ pub enum Outcome<'e> {
         /// The event.
         event: &'e str,
         /// The window in days, if any.
-        #[serde(skip_serializing_if = "Option::is_none")]
         within_days: Option<u32>,
     },
     /// The device is not in the rule's audience.
     NotInAudience {
         /// The audience id, or `None` for an inline condition.
-        #[serde(skip_serializing_if = "Option::is_none")]
         audience: Option<&'e str>,
     },
     /// The frequency cap is reached.
@@ -104,7 +95,6 @@ pub enum Outcome<'e> {
         /// The cap.
         max: u32,
         /// The window in days (`None`: lifetime).
-        #[serde(skip_serializing_if = "Option::is_none")]
         per_days: Option<u32>,
     },
     /// Another rule of the same layer owns this device.
@@ -127,22 +117,151 @@ pub enum Outcome<'e> {
 }
 
 /// A candidate rule and its outcome, in the order the engine tried them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Candidate<'e> {
     /// The rule id.
     pub rule: &'e str,
     /// Its priority.
     pub priority: i32,
     /// What happened.
-    #[serde(flatten)]
     pub outcome: Outcome<'e>,
 }
 
 /// The decision for a slot plus the outcome of every candidate rule.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Explanation<'e> {
     /// The decision, identical to what `decide`/`peek` return.
     pub decision: Decision<'e>,
     /// Every rule targeting the slot, in the order tried (priority, then bundle order).
     pub candidates: Vec<Candidate<'e>>,
+}
+
+impl Reason {
+    /// The reason as JSON writes it (`matched`, `control`, `holdout`, `no_rule`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::Matched => "matched",
+            Reason::Control => "control",
+            Reason::Holdout => "holdout",
+            Reason::NoRule => "no_rule",
+        }
+    }
+}
+
+/// `{"slot","variant","rule","control","reason","steps"?,"text"?}`: `rule` is `null` when no rule
+/// decided; `steps` only for paths, `text` only when the variant replaces text.
+impl ToJson for Decision<'_> {
+    fn write_json(&self, w: &mut Writer) {
+        w.open_object();
+        w.key("slot");
+        w.string(self.slot);
+        w.key("variant");
+        w.string(self.variant);
+        w.key("rule");
+        w.opt_string(self.rule);
+        w.key("control");
+        w.bool(self.control);
+        w.key("reason");
+        w.string(self.reason.name());
+        if let Some(steps) = self.steps {
+            w.key("steps");
+            w.strings(steps);
+        }
+        if !self.text.is_empty() {
+            w.key("text");
+            w.open_array();
+            for t in self.text {
+                t.write_json(w);
+            }
+            w.close_array();
+        }
+        w.close_object();
+    }
+}
+
+/// `{"rule","priority","outcome", …the outcome's fields}`: the outcome's tag and fields are
+/// flattened into the candidate (`{"rule":"r","priority":0,"outcome":"capped","renders":3,"max":3}`).
+impl ToJson for Candidate<'_> {
+    fn write_json(&self, w: &mut Writer) {
+        w.open_object();
+        w.key("rule");
+        w.string(self.rule);
+        w.key("priority");
+        w.int(self.priority.into());
+        w.key("outcome");
+        let opt = |w: &mut Writer, key: &str, n: Option<i64>| {
+            if let Some(n) = n {
+                w.key(key);
+                w.int(n);
+            }
+        };
+        match &self.outcome {
+            Outcome::Won => w.string("won"),
+            Outcome::OutsideSchedule { start, end } => {
+                w.string("outside_schedule");
+                opt(w, "start", *start);
+                opt(w, "end", *end);
+            }
+            Outcome::PageNotMatched { pages } => {
+                w.string("page_not_matched");
+                w.key("pages");
+                w.strings(pages);
+            }
+            Outcome::EventNotSeen { event, within_days } => {
+                w.string("event_not_seen");
+                w.key("event");
+                w.string(event);
+                opt(w, "within_days", within_days.map(i64::from));
+            }
+            Outcome::NotInAudience { audience } => {
+                w.string("not_in_audience");
+                if let Some(audience) = audience {
+                    w.key("audience");
+                    w.string(audience);
+                }
+            }
+            Outcome::Capped {
+                renders,
+                max,
+                per_days,
+            } => {
+                w.string("capped");
+                opt(w, "renders", Some(i64::from(*renders)));
+                opt(w, "max", Some(i64::from(*max)));
+                opt(w, "per_days", per_days.map(i64::from));
+            }
+            Outcome::OtherLayerRule { layer } => {
+                w.string("other_layer_rule");
+                w.key("layer");
+                w.string(layer);
+            }
+            Outcome::OutsideRollout { bucket, rollout_bp } => {
+                w.string("outside_rollout");
+                opt(w, "bucket", Some(i64::from(*bucket)));
+                opt(w, "rollout_bp", Some(i64::from(*rollout_bp)));
+            }
+            Outcome::LostOnPriority { winner } => {
+                w.string("lost_on_priority");
+                w.key("winner");
+                w.string(winner);
+            }
+        }
+        w.close_object();
+    }
+}
+
+/// `{"decision":…,"candidates":[…]}`.
+impl ToJson for Explanation<'_> {
+    fn write_json(&self, w: &mut Writer) {
+        w.open_object();
+        w.key("decision");
+        self.decision.write_json(w);
+        w.key("candidates");
+        w.open_array();
+        for c in &self.candidates {
+            c.write_json(w);
+        }
+        w.close_array();
+        w.close_object();
+    }
 }

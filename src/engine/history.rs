@@ -10,9 +10,9 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::json::{self, read, FromJson, Object, Writer};
 use crate::time::Clock;
 
 /// Renders kept per rule.
@@ -23,7 +23,7 @@ pub const MAX_HISTORY_BYTES: usize = 64 * 1024;
 pub const HISTORY_FORMAT: u32 = 1;
 
 /// When each rule's content was rendered on this device (Unix seconds, oldest first).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RenderHistory {
     renders: BTreeMap<String, Vec<i64>>,
 }
@@ -42,12 +42,6 @@ pub enum HistoryError {
     /// Not the JSON this SDK writes, or another format version.
     #[error("render history is corrupt or from another format version: {0}")]
     Corrupt(String),
-}
-
-#[derive(Serialize, Deserialize)]
-struct Snapshot {
-    v: u32,
-    renders: BTreeMap<String, Vec<i64>>,
 }
 
 impl RenderHistory {
@@ -92,12 +86,26 @@ impl RenderHistory {
     }
 
     /// The compact JSON form stored by the browser.
+    ///
+    /// `{"v":1,"renders":{"RULE":[UNIX_SECONDS, …], …}}`, oldest render first.
     pub fn to_snapshot(&self) -> String {
-        let snapshot = Snapshot {
-            v: HISTORY_FORMAT,
-            renders: self.renders.clone(),
-        };
-        serde_json::to_string(&snapshot).unwrap_or_default()
+        let mut w = Writer::new();
+        w.open_object();
+        w.key("v");
+        w.uint(HISTORY_FORMAT.into());
+        w.key("renders");
+        w.open_object();
+        for (rule, times) in &self.renders {
+            w.key(rule);
+            w.open_array();
+            for &t in times {
+                w.int(t);
+            }
+            w.close_array();
+        }
+        w.close_object();
+        w.close_object();
+        w.finish()
     }
 
     /// Reads a stored history. Anything unexpected is an error: the caller starts afresh.
@@ -108,16 +116,23 @@ impl RenderHistory {
                 limit: MAX_HISTORY_BYTES,
             });
         }
-        let snapshot: Snapshot =
-            serde_json::from_str(text).map_err(|e| HistoryError::Corrupt(e.to_string()))?;
-        if snapshot.v != HISTORY_FORMAT {
+        let (v, renders) = json::read_with(text, |root| {
+            let o = Object::lenient(root, "a render history", &["v", "renders"])?;
+            let v: u32 = o.req("v")?;
+            let renders = match o.get("renders") {
+                Some(renders) => read::map(renders, Vec::<i64>::from_json)?,
+                None => return Err(json::ShapeError::new(root.at, "missing field `renders`")),
+            };
+            Ok((v, renders))
+        })
+        .map_err(|e| HistoryError::Corrupt(e.to_string()))?;
+        if v != HISTORY_FORMAT {
             return Err(HistoryError::Corrupt(format!(
-                "format {} (expected {HISTORY_FORMAT})",
-                snapshot.v
+                "format {v} (expected {HISTORY_FORMAT})"
             )));
         }
         let mut history = RenderHistory::new();
-        for (rule, times) in snapshot.renders {
+        for (rule, times) in renders {
             let mut times = times;
             times.sort_unstable();
             let skip = times.len().saturating_sub(MAX_RENDERS_PER_RULE);

@@ -13,9 +13,10 @@
 //! Decoding is strict: unknown fields are rejected, base64 must be standard and padded, and each
 //! `sig` must be exactly 64 bytes. `keyid` may be absent or empty (it is only a hint).
 
+use crate::json::read::{self as read, Result as ReadResult};
+use crate::json::{FromJson, Json, Object, ShapeError, ToJson, Writer};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::error::EnvelopeError;
 use super::keys::SecretKey;
@@ -51,27 +52,21 @@ pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
 }
 
 /// One signature in an envelope.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvelopeSignature {
     /// Key id hint (see [`super::PublicKey::key_id`]). Only used to choose which pinned key to try
     /// first; it grants nothing.
-    #[serde(default)]
     pub keyid: String,
     /// The raw signature bytes (64 for Ed25519); base64 in JSON.
-    #[serde(with = "b64")]
     pub sig: Vec<u8>,
 }
 
 /// A DSSE v1 envelope.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Envelope {
     /// The payload type; must be [`PAYLOAD_TYPE`] to be accepted.
-    #[serde(rename = "payloadType")]
     pub payload_type: String,
     /// The exact payload bytes (the bundle JSON); base64 in JSON.
-    #[serde(with = "b64")]
     pub payload: Vec<u8>,
     /// The signatures, each over `PAE(payload_type, payload)`.
     pub signatures: Vec<EnvelopeSignature>,
@@ -80,9 +75,7 @@ pub struct Envelope {
 impl Envelope {
     /// The envelope as compact JSON in DSSE field names.
     pub fn to_json(&self) -> String {
-        // Serializing strings and byte vectors through our own impls cannot fail; fall back to an
-        // empty object rather than panic if serde_json ever says otherwise.
-        serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"))
+        ToJson::to_json(self)
     }
 
     /// Decodes envelope JSON: nesting is checked on the raw text first (so a deeply nested
@@ -100,12 +93,12 @@ impl Envelope {
                 column: 0,
             },
         })?;
-        let envelope: Envelope =
-            serde_json::from_slice(bytes).map_err(|e| EnvelopeError::MalformedEnvelope {
-                message: e.to_string(),
-                line: e.line(),
-                column: e.column(),
-            })?;
+        let malformed = |e: crate::json::Error| EnvelopeError::MalformedEnvelope {
+            message: format!("{}{}", at_path(&e.path), e.message),
+            line: e.line,
+            column: e.column,
+        };
+        let envelope: Envelope = crate::json::from_slice(bytes).map_err(malformed)?;
         if envelope.signatures.len() > MAX_SIGNATURES {
             return Err(EnvelopeError::TooManySignatures {
                 count: envelope.signatures.len(),
@@ -150,22 +143,70 @@ pub fn sign(payload: &[u8], keys: &[&SecretKey]) -> Envelope {
     }
 }
 
-/// Standard, padded base64 for `Vec<u8>` fields.
-mod b64 {
-    use super::*;
-
-    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&STANDARD.encode(bytes))
+/// `path: ` before a message, when there is a path.
+pub(crate) fn at_path(path: &str) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!("{path}: ")
     }
+}
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
-        // Borrowing when possible; an escaped string (rare in base64) falls back to owned.
-        let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
-        STANDARD.decode(text.as_bytes()).map_err(|e| {
-            serde::de::Error::custom(format!(
-                "invalid base64 ({e}); expected standard base64 with `=` padding"
-            ))
+/// Standard, padded base64 bytes.
+fn base64(json: &Json<'_>) -> ReadResult<Vec<u8>> {
+    let text = read::string(json).ok_or_else(|| read::invalid_type(json, "a base64 string"))?;
+    STANDARD.decode(text.as_bytes()).map_err(|e| {
+        ShapeError::new(
+            json.at,
+            format!("invalid base64 ({e}); expected standard base64 with `=` padding"),
+        )
+    })
+}
+
+impl FromJson for EnvelopeSignature {
+    fn from_json(json: &Json<'_>) -> ReadResult<Self> {
+        let o = Object::strict(json, "struct EnvelopeSignature", &["keyid", "sig"])?;
+        Ok(EnvelopeSignature {
+            keyid: o.or_default("keyid")?,
+            sig: base64(o.need("sig")?)?,
         })
+    }
+}
+
+impl FromJson for Envelope {
+    fn from_json(json: &Json<'_>) -> ReadResult<Self> {
+        let o = Object::strict(
+            json,
+            "struct Envelope",
+            &["payloadType", "payload", "signatures"],
+        )?;
+        Ok(Envelope {
+            payload_type: o.req("payloadType")?,
+            payload: base64(o.need("payload")?)?,
+            signatures: o.req("signatures")?,
+        })
+    }
+}
+
+impl ToJson for Envelope {
+    fn write_json(&self, w: &mut Writer) {
+        w.open_object();
+        w.key("payloadType");
+        w.string(&self.payload_type);
+        w.key("payload");
+        w.string(&STANDARD.encode(&self.payload));
+        w.key("signatures");
+        w.open_array();
+        for s in &self.signatures {
+            w.open_object();
+            w.key("keyid");
+            w.string(&s.keyid);
+            w.key("sig");
+            w.string(&STANDARD.encode(&s.sig));
+            w.close_object();
+        }
+        w.close_array();
+        w.close_object();
     }
 }
 

@@ -57,7 +57,7 @@ pub enum EnvelopeError {
         "envelope is not a valid DSSE v1 JSON envelope: {message} (line {line}, column {column})"
     )]
     MalformedEnvelope {
-        /// serde_json's description, naming the field or value.
+        /// What the JSON reader found wrong, naming the field or value.
         message: String,
         /// 1-based line (0 if unknown).
         line: usize,
@@ -129,7 +129,7 @@ pub enum EnvelopeError {
     /// The (verified) payload lacks a valid `site`, `version` or `expires_at`, or is not JSON.
     #[error("signed payload is not a bundle with `site`, `version` and `expires_at`: {message} (line {line}, column {column})")]
     MalformedPayload {
-        /// serde_json's description, naming the field or value.
+        /// What the JSON reader found wrong, naming the field or value.
         message: String,
         /// 1-based line.
         line: usize,

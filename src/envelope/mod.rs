@@ -25,7 +25,7 @@
 //!   must be above the highest version this device accepted (lower is a rollback and refused;
 //!   equal is [`Opened::AlreadyCurrent`], which is not an error).
 //! - **Cheap checks first.** The raw size cap ([`MAX_ENVELOPE_BYTES`] by default) is applied before
-//!   any decoding, and JSON nesting is bounded by a linear scan before serde runs, for the
+//!   any decoding, and JSON nesting is bounded by a linear scan before the JSON reader runs, for the
 //!   envelope and again for the payload, so hostile input costs one pass and cannot exhaust the
 //!   stack.
 //!

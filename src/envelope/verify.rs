@@ -1,13 +1,13 @@
 //! Opening an envelope: every check, in order, against the caller's [`Policy`].
 
 use ed25519_dalek::Signature;
-use serde::Deserialize;
 
-use super::dsse::{pae, Envelope, PAYLOAD_TYPE};
+use super::dsse::{at_path, pae, Envelope, PAYLOAD_TYPE};
 use super::error::EnvelopeError;
 use super::keys::PublicKey;
 use crate::bundle::limits::MAX_BUNDLE_BYTES;
 use crate::bundle::parse::{check_caps, ParseError};
+use crate::json::{FromJson, Json, Object, ShapeError};
 use crate::time::Timestamp;
 
 /// Default cap on the raw envelope: the base64 of a [`MAX_BUNDLE_BYTES`] payload (4/3 of it,
@@ -77,13 +77,23 @@ pub enum Opened {
     },
 }
 
-/// The only payload fields checked here; the rest is the bundle parser's business. serde rejects
-/// a duplicated field, so a payload cannot show one `site` here and another to the bundle parser.
-#[derive(Deserialize)]
+/// The only payload fields checked here; the rest is the bundle parser's business. A repeated
+/// field is refused, so a payload cannot show one `site` here and another to the bundle parser.
 struct Header {
     site: String,
     version: u64,
     expires_at: Timestamp,
+}
+
+impl FromJson for Header {
+    fn from_json(json: &Json<'_>) -> Result<Self, ShapeError> {
+        let o = Object::lenient(json, "a bundle", &["site", "version", "expires_at"])?;
+        Ok(Header {
+            site: o.req("site")?,
+            version: o.req("version")?,
+            expires_at: o.req("expires_at")?,
+        })
+    }
 }
 
 /// Verifies an envelope against `policy` and returns the payload if every check passes.
@@ -185,10 +195,10 @@ pub fn open(envelope: &[u8], policy: &Policy) -> Result<Opened, EnvelopeError> {
         },
     })?;
     let header: Header =
-        serde_json::from_slice(&payload).map_err(|e| EnvelopeError::MalformedPayload {
-            message: e.to_string(),
-            line: e.line(),
-            column: e.column(),
+        crate::json::from_slice(&payload).map_err(|e| EnvelopeError::MalformedPayload {
+            message: format!("{}{}", at_path(&e.path), e.message),
+            line: e.line,
+            column: e.column,
         })?;
     if header.site != policy.site {
         return Err(EnvelopeError::SiteMismatch {

@@ -7,7 +7,7 @@
 //!
 //! **Size.** Every body is smaller than [`MAX_BATCH_BYTES`] (browsers cap beacon payloads at
 //! 64 KiB) and holds 1 to [`MAX_EVENTS_PER_BATCH`] events: a larger queue is split, and an empty
-//! batch is never produced. The size is computed exactly (serde_json's compact form is
+//! batch is never produced. The size is computed exactly (the compact form is
 //! deterministic) while reserving room for the longest possible site, so a batch stored on one
 //! page still fits when it is sent again from the next.
 //!
@@ -28,10 +28,11 @@
 
 use std::collections::HashSet;
 
-use serde::Serialize;
-
-use super::payload::{ReportEvent, MAX_BATCH_BYTES, MAX_EVENTS_PER_BATCH, PAYLOAD_SCHEMA};
+use super::payload::{
+    write_batch, ReportEvent, MAX_BATCH_BYTES, MAX_EVENTS_PER_BATCH, PAYLOAD_SCHEMA,
+};
 use super::queue::{Formed, Outbox, OutboxError, Queued};
+use crate::json::{ToJson, Writer};
 
 /// Longest site accepted (a DNS name's limit, as the collector checks).
 pub const MAX_SITE_BYTES: usize = 253;
@@ -55,44 +56,38 @@ pub struct PendingBatch {
     pub retry: bool,
 }
 
-/// The payload's field order and names, borrowed, so a body is written without copying events.
-#[derive(Serialize)]
-struct BatchRef<'a> {
-    schema: u32,
-    site: &'a str,
-    bundle: u64,
-    batch: &'a str,
-    dropped: u64,
-    events: &'a [ReportEvent],
-}
-
+/// The payload, written from a formed batch without copying its events.
 fn body(site: &str, batch: &Formed) -> String {
-    serde_json::to_string(&BatchRef {
-        schema: PAYLOAD_SCHEMA,
+    let mut w = Writer::new();
+    write_batch(
+        &mut w,
+        PAYLOAD_SCHEMA,
         site,
-        bundle: batch.bundle,
-        batch: &batch.id,
-        dropped: batch.dropped,
-        events: &batch.events,
-    })
-    .unwrap_or_default()
+        batch.bundle,
+        &batch.id,
+        batch.dropped,
+        &batch.events,
+    );
+    w.finish()
 }
 
 /// Bytes of a body with no events, for the longest valid site.
 fn base_len(bundle: u64, dropped: u64) -> usize {
-    let empty = BatchRef {
-        schema: PAYLOAD_SCHEMA,
-        site: "",
+    let mut w = Writer::new();
+    write_batch(
+        &mut w,
+        PAYLOAD_SCHEMA,
+        "",
         bundle,
-        batch: "00000000000000000000000000000000",
+        "00000000000000000000000000000000",
         dropped,
-        events: &[],
-    };
-    serde_json::to_string(&empty).map_or(0, |s| s.len()) + MAX_SITE_BYTES
+        &[],
+    );
+    w.finish().len() + MAX_SITE_BYTES
 }
 
 fn event_len(event: &ReportEvent) -> usize {
-    serde_json::to_string(event).map_or(0, |s| s.len())
+    event.to_json().len()
 }
 
 /// Whether `batch` serializes under [`MAX_BATCH_BYTES`] with any valid site.

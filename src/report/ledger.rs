@@ -35,11 +35,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::payload::{is_id, minute_of, EventType, ReportEvent};
 use crate::engine::{Decision, Engine, Reason};
+use crate::json::{self, read, FromJson, Json, Object, ShapeError, Writer};
 
 /// The snapshot format version (the `"v"` field).
 pub const LEDGER_FORMAT: u32 = 1;
@@ -88,21 +88,34 @@ pub struct LastExposure<'a> {
 }
 
 /// What one rule has reported on this device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct RuleRecord {
-    /// The last exposure: variant, slot, control.
-    #[serde(rename = "l")]
+    /// The last exposure: variant, slot, control (`"l"` in the snapshot).
     last: (String, String, bool),
-    /// Unix minute of the last exposure or conversion (for least-recently-used eviction).
-    #[serde(rename = "t")]
+    /// Unix minute of the last exposure or conversion, for least-recently-used eviction (`"t"`).
     touched: i64,
-    /// Variants whose exposure was reported.
-    #[serde(rename = "x")]
+    /// Variants whose exposure was reported (`"x"`).
     variants: BTreeSet<String>,
-    /// Goals whose conversion was reported.
-    #[serde(rename = "g", default, skip_serializing_if = "BTreeSet::is_empty")]
+    /// Goals whose conversion was reported (`"g"`, left out when empty).
     goals: BTreeSet<String>,
+}
+
+impl FromJson for RuleRecord {
+    fn from_json(json: &Json<'_>) -> Result<Self, ShapeError> {
+        let o = Object::strict(json, "struct RuleRecord", &["l", "t", "x", "g"])?;
+        let [variant, slot, control] = read::tuple::<3>(o.need("l")?)?;
+        let set = |j: &Json<'_>| read::list(j, String::from_json).map(BTreeSet::from_iter);
+        Ok(RuleRecord {
+            last: (
+                String::from_json(variant)?,
+                String::from_json(slot)?,
+                bool::from_json(control)?,
+            ),
+            touched: o.req("t")?,
+            variants: set(o.need("x")?)?,
+            goals: o.get("g").map_or(Ok(BTreeSet::new()), set)?,
+        })
+    }
 }
 
 impl RuleRecord {
@@ -118,24 +131,9 @@ pub struct ExposureLedger {
     facts: usize,
 }
 
-#[derive(Serialize)]
-struct SnapshotOut<'a> {
-    v: u32,
-    r: &'a BTreeMap<String, RuleRecord>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A stored ledger, read.
 struct SnapshotIn {
-    /// Checked by the probe before this is parsed.
-    #[serde(rename = "v")]
-    _version: u64,
     r: BTreeMap<String, RuleRecord>,
-}
-
-#[derive(Deserialize)]
-struct VersionProbe {
-    v: u64,
 }
 
 impl ExposureLedger {
@@ -319,11 +317,42 @@ impl ExposureLedger {
     /// (`l`: last exposure as variant, slot, control; `t`: Unix minute of last use; `x`: reported
     /// variants; `g`: converted goals). Always smaller than [`MAX_LEDGER_BYTES`].
     pub fn to_snapshot(&self) -> String {
-        serde_json::to_string(&SnapshotOut {
-            v: LEDGER_FORMAT,
-            r: &self.rules,
-        })
-        .unwrap_or_default()
+        let mut w = Writer::new();
+        w.open_object();
+        w.key("v");
+        w.uint(LEDGER_FORMAT.into());
+        w.key("r");
+        w.open_object();
+        for (rule, record) in &self.rules {
+            w.key(rule);
+            w.open_object();
+            w.key("l");
+            w.open_array();
+            w.string(&record.last.0);
+            w.string(&record.last.1);
+            w.bool(record.last.2);
+            w.close_array();
+            w.key("t");
+            w.int(record.touched);
+            w.key("x");
+            w.open_array();
+            for v in &record.variants {
+                w.string(v);
+            }
+            w.close_array();
+            if !record.goals.is_empty() {
+                w.key("g");
+                w.open_array();
+                for g in &record.goals {
+                    w.string(g);
+                }
+                w.close_array();
+            }
+            w.close_object();
+        }
+        w.close_object();
+        w.close_object();
+        w.finish()
     }
 
     /// Reads a stored ledger. Anything this SDK would not have written — oversized, another
@@ -336,13 +365,19 @@ impl ExposureLedger {
                 limit: MAX_LEDGER_BYTES,
             });
         }
-        let probe: VersionProbe =
-            serde_json::from_str(text).map_err(|e| LedgerError::Corrupt(e.to_string()))?;
-        if probe.v != u64::from(LEDGER_FORMAT) {
-            return Err(LedgerError::UnsupportedVersion { found: probe.v });
+        let corrupt_json = |e: json::Error| LedgerError::Corrupt(e.to_string());
+        let root = json::parse(text).map_err(|e| corrupt_json(json::Error::syntax(text, &e)))?;
+        let shape = |e: ShapeError| corrupt_json(json::Error::shape(text, &root, e));
+        let version: u64 = Object::lenient(&root, "an exposure ledger", &["v"])
+            .and_then(|o| o.req("v"))
+            .map_err(shape)?;
+        if version != u64::from(LEDGER_FORMAT) {
+            return Err(LedgerError::UnsupportedVersion { found: version });
         }
-        let snapshot: SnapshotIn =
-            serde_json::from_str(text).map_err(|e| LedgerError::Corrupt(e.to_string()))?;
+        let snapshot = Object::strict(&root, "an exposure ledger", &["v", "r"])
+            .and_then(|o| read::map(o.need("r")?, RuleRecord::from_json))
+            .map(|r| SnapshotIn { r })
+            .map_err(shape)?;
         let corrupt = |msg: String| Err(LedgerError::Corrupt(msg));
         if snapshot.r.len() > MAX_LEDGER_RULES {
             return corrupt(format!(

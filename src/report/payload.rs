@@ -27,10 +27,11 @@
 //! Nothing else is ever added: no install id, no signal names or values, no URL, no user agent.
 //! [`Batch::validate`] is what a collector runs on what it receives.
 
-use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::bundle::limits::MAX_ID_BYTES;
+use crate::json::read::{variant, Result as ReadResult};
+use crate::json::{FromJson, Json, Object, ToJson, Writer};
 
 /// The payload format version.
 pub const PAYLOAD_SCHEMA: u32 = 1;
@@ -40,9 +41,10 @@ pub const MAX_BATCH_BYTES: usize = 60_000;
 pub const MAX_EVENTS_PER_BATCH: usize = 1_000;
 
 /// What kind of event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "schema", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", serde(rename_all = "snake_case"))]
 pub enum EventType {
     /// A variant (or the control's default) was rendered.
     Exposure,
@@ -51,7 +53,8 @@ pub enum EventType {
 }
 
 /// One reported event.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "schema", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 // A conversion has a goal, an exposure has none (what `Batch::validate` checks).
 #[cfg_attr(
@@ -62,10 +65,10 @@ pub enum EventType {
         "else" = { "not": { "required": ["goal"] } }
     ))
 )]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", serde(deny_unknown_fields))]
 pub struct ReportEvent {
     /// Exposure or conversion.
-    #[serde(rename = "type")]
+    #[cfg_attr(feature = "schema", serde(rename = "type"))]
     pub kind: EventType,
     /// The rule id.
     #[cfg_attr(
@@ -88,7 +91,10 @@ pub struct ReportEvent {
     /// Whether the device was in the rule's control group or the global holdout.
     pub control: bool,
     /// For conversions: the goal event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schema",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     #[cfg_attr(
         feature = "schema",
         schemars(regex(pattern = r"^[A-Za-z0-9_.-]{1,64}$"))
@@ -100,9 +106,10 @@ pub struct ReportEvent {
 }
 
 /// One beacon body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", serde(deny_unknown_fields))]
 pub struct Batch {
     /// Always [`PAYLOAD_SCHEMA`].
     #[cfg_attr(feature = "schema", schemars(extend("const" = 1)))]
@@ -116,7 +123,7 @@ pub struct Batch {
     #[cfg_attr(feature = "schema", schemars(regex(pattern = r"^[0-9a-f]{32}$")))]
     pub batch: String,
     /// Events this device dropped from a full queue since its last delivered batch.
-    #[serde(default)]
+    #[cfg_attr(feature = "schema", serde(default))]
     pub dropped: u64,
     /// The events.
     #[cfg_attr(feature = "schema", schemars(length(min = 1, max = 1000)))]
@@ -160,12 +167,12 @@ impl Batch {
         crate::bundle::parse::check_caps(body, MAX_BATCH_BYTES)
             .map_err(|e| PayloadError::Malformed(e.to_string()))?;
         let batch: Batch =
-            serde_json::from_slice(body).map_err(|e| PayloadError::Malformed(e.to_string()))?;
+            crate::json::from_slice(body).map_err(|e| PayloadError::Malformed(e.to_string()))?;
         batch.validate()?;
         Ok(batch)
     }
 
-    /// Checks the values serde cannot: schema, id shapes, lengths, counts.
+    /// Checks the values the JSON shape cannot: schema, id shapes, lengths, counts.
     pub fn validate(&self) -> Result<(), PayloadError> {
         let invalid = |field: String, reason: &str| PayloadError::Invalid {
             field,
@@ -232,8 +239,129 @@ impl Batch {
 
     /// The compact JSON sent as the beacon body.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        ToJson::to_json(self)
     }
+}
+
+impl EventType {
+    /// The type as JSON writes it (`exposure`, `conversion`).
+    pub fn name(self) -> &'static str {
+        match self {
+            EventType::Exposure => "exposure",
+            EventType::Conversion => "conversion",
+        }
+    }
+}
+
+impl FromJson for ReportEvent {
+    fn from_json(json: &Json<'_>) -> ReadResult<Self> {
+        let o = Object::strict(
+            json,
+            "struct ReportEvent",
+            &[
+                "type", "rule", "variant", "slot", "control", "goal", "minute",
+            ],
+        )?;
+        let kind = variant(o.need("type")?, &["exposure", "conversion"])?;
+        Ok(ReportEvent {
+            kind: if kind == 0 {
+                EventType::Exposure
+            } else {
+                EventType::Conversion
+            },
+            rule: o.req("rule")?,
+            variant: o.req("variant")?,
+            slot: o.req("slot")?,
+            control: o.req("control")?,
+            goal: o.opt("goal")?,
+            minute: o.req("minute")?,
+        })
+    }
+}
+
+impl ToJson for ReportEvent {
+    fn write_json(&self, w: &mut Writer) {
+        w.open_object();
+        w.key("type");
+        w.string(self.kind.name());
+        w.key("rule");
+        w.string(&self.rule);
+        w.key("variant");
+        w.string(&self.variant);
+        w.key("slot");
+        w.string(&self.slot);
+        w.key("control");
+        w.bool(self.control);
+        if let Some(goal) = &self.goal {
+            w.key("goal");
+            w.string(goal);
+        }
+        w.key("minute");
+        w.int(self.minute);
+        w.close_object();
+    }
+}
+
+impl FromJson for Batch {
+    fn from_json(json: &Json<'_>) -> ReadResult<Self> {
+        let o = Object::strict(
+            json,
+            "struct Batch",
+            &["schema", "site", "bundle", "batch", "dropped", "events"],
+        )?;
+        Ok(Batch {
+            schema: o.req("schema")?,
+            site: o.req("site")?,
+            bundle: o.req("bundle")?,
+            batch: o.req("batch")?,
+            dropped: o.or_default("dropped")?,
+            events: o.req("events")?,
+        })
+    }
+}
+
+impl ToJson for Batch {
+    fn write_json(&self, w: &mut Writer) {
+        write_batch(
+            w,
+            self.schema,
+            &self.site,
+            self.bundle,
+            &self.batch,
+            self.dropped,
+            &self.events,
+        );
+    }
+}
+
+/// A batch body in the payload's field order.
+pub(super) fn write_batch(
+    w: &mut Writer,
+    schema: u32,
+    site: &str,
+    bundle: u64,
+    batch: &str,
+    dropped: u64,
+    events: &[ReportEvent],
+) {
+    w.open_object();
+    w.key("schema");
+    w.uint(schema.into());
+    w.key("site");
+    w.string(site);
+    w.key("bundle");
+    w.uint(bundle);
+    w.key("batch");
+    w.string(batch);
+    w.key("dropped");
+    w.uint(dropped);
+    w.key("events");
+    w.open_array();
+    for e in events {
+        e.write_json(w);
+    }
+    w.close_array();
+    w.close_object();
 }
 
 /// Unix seconds → Unix minutes, rounded down.

@@ -32,11 +32,11 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::batcher::fits_any_site;
 use super::payload::{Batch, PayloadError, ReportEvent, MAX_EVENTS_PER_BATCH, PAYLOAD_SCHEMA};
+use crate::json::{self, read, FromJson, Json, Object, ShapeError, ToJson, Writer};
 
 /// Most events the outbox holds (queued, ready and in flight together).
 pub const OUTBOX_CAPACITY: usize = 500;
@@ -82,18 +82,16 @@ pub enum OutboxSnapshotError {
 /// An event waiting for a batch, with the version of the bundle it was decided under (a batch
 /// carries one bundle version, and an event queued on the previous page may predate the bundle
 /// of this one).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Queued {
-    #[serde(rename = "b")]
+    /// `"b"` in the snapshot.
     pub(super) bundle: u64,
-    #[serde(rename = "e")]
+    /// `"e"` in the snapshot.
     pub(super) event: ReportEvent,
 }
 
 /// A batch formed from the queue: fixed id, bundle, dropped count and events.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Formed {
     pub(super) id: String,
     pub(super) bundle: u64,
@@ -114,28 +112,67 @@ pub struct Outbox {
     pub(super) dropped: u64,
 }
 
-#[derive(Serialize)]
-struct SnapshotOut<'a> {
-    v: u32,
-    dropped: u64,
-    batches: Vec<&'a Formed>,
-    queue: &'a VecDeque<Queued>,
+impl FromJson for Queued {
+    fn from_json(json: &Json<'_>) -> Result<Self, ShapeError> {
+        let o = Object::strict(json, "struct Queued", &["b", "e"])?;
+        Ok(Queued {
+            bundle: o.req("b")?,
+            event: o.req("e")?,
+        })
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+impl ToJson for Queued {
+    fn write_json(&self, w: &mut Writer) {
+        w.open_object();
+        w.key("b");
+        w.uint(self.bundle);
+        w.key("e");
+        self.event.write_json(w);
+        w.close_object();
+    }
+}
+
+impl FromJson for Formed {
+    fn from_json(json: &Json<'_>) -> Result<Self, ShapeError> {
+        let o = Object::strict(
+            json,
+            "struct Formed",
+            &["id", "bundle", "dropped", "events"],
+        )?;
+        Ok(Formed {
+            id: o.req("id")?,
+            bundle: o.req("bundle")?,
+            dropped: o.req("dropped")?,
+            events: o.req("events")?,
+        })
+    }
+}
+
+impl ToJson for Formed {
+    fn write_json(&self, w: &mut Writer) {
+        w.open_object();
+        w.key("id");
+        w.string(&self.id);
+        w.key("bundle");
+        w.uint(self.bundle);
+        w.key("dropped");
+        w.uint(self.dropped);
+        w.key("events");
+        w.open_array();
+        for e in &self.events {
+            e.write_json(w);
+        }
+        w.close_array();
+        w.close_object();
+    }
+}
+
+/// A stored outbox, read.
 struct SnapshotIn {
-    /// Checked by the probe before this is parsed.
-    #[serde(rename = "v")]
-    _version: u64,
     dropped: u64,
     batches: VecDeque<Formed>,
     queue: VecDeque<Queued>,
-}
-
-#[derive(Deserialize)]
-struct VersionProbe {
-    v: u64,
 }
 
 /// Checks one event exactly as the collector would inside a batch.
@@ -236,13 +273,26 @@ impl Outbox {
     /// outcome is known, so the next page sends them again under the same id (a collector that got
     /// them already drops the copy). Always smaller than [`MAX_OUTBOX_BYTES`].
     pub fn to_snapshot(&self) -> String {
-        serde_json::to_string(&SnapshotOut {
-            v: OUTBOX_FORMAT,
-            dropped: self.dropped,
-            batches: self.ready.iter().chain(&self.in_flight).collect(),
-            queue: &self.queue,
-        })
-        .unwrap_or_default()
+        let mut w = Writer::new();
+        w.open_object();
+        w.key("v");
+        w.uint(OUTBOX_FORMAT.into());
+        w.key("dropped");
+        w.uint(self.dropped);
+        w.key("batches");
+        w.open_array();
+        for batch in self.ready.iter().chain(&self.in_flight) {
+            batch.write_json(&mut w);
+        }
+        w.close_array();
+        w.key("queue");
+        w.open_array();
+        for queued in &self.queue {
+            queued.write_json(&mut w);
+        }
+        w.close_array();
+        w.close_object();
+        w.finish()
     }
 
     /// Reads a stored outbox; every batch in it is ready to be sent again with its id. Anything
@@ -255,12 +305,24 @@ impl Outbox {
             });
         }
         let corrupt = |msg: String| OutboxSnapshotError::Corrupt(msg);
-        let probe: VersionProbe = serde_json::from_str(text).map_err(|e| corrupt(e.to_string()))?;
-        if probe.v != u64::from(OUTBOX_FORMAT) {
-            return Err(OutboxSnapshotError::UnsupportedVersion { found: probe.v });
+        let root =
+            json::parse(text).map_err(|e| corrupt(json::Error::syntax(text, &e).to_string()))?;
+        let shape = |e: ShapeError| corrupt(json::Error::shape(text, &root, e).to_string());
+        let version: u64 = Object::lenient(&root, "an outbox", &["v"])
+            .and_then(|o| o.req("v"))
+            .map_err(shape)?;
+        if version != u64::from(OUTBOX_FORMAT) {
+            return Err(OutboxSnapshotError::UnsupportedVersion { found: version });
         }
-        let snapshot: SnapshotIn =
-            serde_json::from_str(text).map_err(|e| corrupt(e.to_string()))?;
+        let snapshot = Object::strict(&root, "an outbox", &["v", "dropped", "batches", "queue"])
+            .and_then(|o| {
+                Ok(SnapshotIn {
+                    dropped: o.req("dropped")?,
+                    batches: read::list(o.need("batches")?, Formed::from_json)?.into(),
+                    queue: read::list(o.need("queue")?, Queued::from_json)?.into(),
+                })
+            })
+            .map_err(shape)?;
         let mut ids = HashSet::new();
         let mut held = snapshot.queue.len();
         for (i, batch) in snapshot.batches.iter().enumerate() {

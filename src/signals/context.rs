@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use serde::{Deserialize, Serialize};
+use crate::json::{FromJson, Json, Object, ShapeError};
 
 use super::{days, Signals};
 use crate::time::Clock;
@@ -10,35 +10,57 @@ use crate::value::Value;
 
 /// The page the device is on, as the browser adapter (or a test, or the CLI) reports it.
 /// Every field is optional in JSON; a missing one makes conditions on it non-matches.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PageContext {
     /// The URL path, without query or fragment (`/pricing`).
     pub path: String,
     /// The referrer's host, when the visitor came from another site.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub referrer_domain: Option<String>,
     /// `utm_source` of the landing URL.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_source: Option<String>,
     /// `utm_medium` of the landing URL.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_medium: Option<String>,
     /// `utm_campaign` of the landing URL.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_campaign: Option<String>,
     /// `utm_term` of the landing URL.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_term: Option<String>,
     /// `utm_content` of the landing URL.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_content: Option<String>,
     /// `mobile`, `tablet` or `desktop`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,
     /// The browser's first language tag.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
+}
+
+impl FromJson for PageContext {
+    fn from_json(json: &Json<'_>) -> Result<Self, ShapeError> {
+        let o = Object::strict(
+            json,
+            "struct PageContext",
+            &[
+                "path",
+                "referrer_domain",
+                "utm_source",
+                "utm_medium",
+                "utm_campaign",
+                "utm_term",
+                "utm_content",
+                "device",
+                "language",
+            ],
+        )?;
+        Ok(PageContext {
+            path: o.or_default("path")?,
+            referrer_domain: o.opt("referrer_domain")?,
+            utm_source: o.opt("utm_source")?,
+            utm_medium: o.opt("utm_medium")?,
+            utm_campaign: o.opt("utm_campaign")?,
+            utm_term: o.opt("utm_term")?,
+            utm_content: o.opt("utm_content")?,
+            device: o.opt("device")?,
+            language: o.opt("language")?,
+        })
+    }
 }
 
 /// Everything a condition may read.

@@ -11,12 +11,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
 use thiserror::Error;
 
 use super::event::{EventRecord, MAX_DAY_COUNT, MAX_TOTAL_COUNT};
 use super::store::{check_value, AttributeRecord, SignalError};
 use super::{days, Declarations, Signals};
+use crate::json::{self, read, FromJson, Json, Object, ShapeError, ToJson};
 use crate::time::{Clock, DAY_SECONDS};
 use crate::value::Value;
 
@@ -87,38 +87,59 @@ pub enum SnapshotError {
     },
 }
 
-#[derive(Deserialize)]
-struct Head {
-    v: u64,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct SnapshotDto {
-    #[allow(dead_code)]
-    v: u64,
-    #[serde(default)]
     seen: Option<i64>,
-    #[serde(default)]
     attrs: BTreeMap<String, AttrDto>,
-    #[serde(default)]
     events: BTreeMap<String, EventDto>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+impl FromJson for SnapshotDto {
+    fn from_json(json: &Json<'_>) -> Result<Self, ShapeError> {
+        let o = Object::strict(json, "a signal snapshot", &["v", "seen", "attrs", "events"])?;
+        let _: u64 = o.req("v")?;
+        let attrs = o.get("attrs").map_or(Ok(BTreeMap::new()), |j| {
+            read::map(j, |a| {
+                let o = Object::strict(a, "an attribute", &["v", "t"])?;
+                Ok(AttrDto {
+                    v: o.req("v")?,
+                    t: o.req("t")?,
+                })
+            })
+        })?;
+        let events = o.get("events").map_or(Ok(BTreeMap::new()), |j| {
+            read::map(j, |e| {
+                let o = Object::strict(e, "an event", &["first", "last", "total", "days"])?;
+                let days = o.get("days").map_or(Ok(Vec::new()), |d| {
+                    read::list(d, |pair| {
+                        let [day, count] = read::tuple::<2>(pair)?;
+                        Ok((i64::from_json(day)?, u64::from_json(count)?))
+                    })
+                })?;
+                Ok(EventDto {
+                    first: o.req("first")?,
+                    last: o.req("last")?,
+                    total: o.req("total")?,
+                    days,
+                })
+            })
+        })?;
+        Ok(SnapshotDto {
+            seen: o.opt("seen")?,
+            attrs,
+            events,
+        })
+    }
+}
+
 struct AttrDto {
     v: Value,
     t: i64,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct EventDto {
     first: i64,
     last: i64,
     total: u64,
-    #[serde(default)]
     days: Vec<(i64, u64)>,
 }
 
@@ -148,14 +169,18 @@ impl Signals {
                 max: MAX_SNAPSHOT_BYTES,
             });
         }
-        let malformed = |e: serde_json::Error| SnapshotError::Malformed {
+        let malformed = |e: json::Error| SnapshotError::Malformed {
             reason: e.to_string(),
         };
-        let head: Head = serde_json::from_str(text).map_err(malformed)?;
-        if head.v != SNAPSHOT_VERSION {
-            return Err(SnapshotError::UnsupportedVersion { found: head.v });
+        let root = json::parse(text).map_err(|e| malformed(json::Error::syntax(text, &e)))?;
+        let version = read::Object::lenient(&root, "a signal snapshot", &["v"])
+            .and_then(|o| o.req::<u64>("v"))
+            .map_err(|e| malformed(json::Error::shape(text, &root, e)))?;
+        if version != SNAPSHOT_VERSION {
+            return Err(SnapshotError::UnsupportedVersion { found: version });
         }
-        let dto: SnapshotDto = serde_json::from_str(text).map_err(malformed)?;
+        let dto = SnapshotDto::from_json(&root)
+            .map_err(|e| malformed(json::Error::shape(text, &root, e)))?;
         let checker = Checker::new(clock);
         let mut signals = Signals::new();
         if let Some(seen) = dto.seen {
@@ -367,27 +392,27 @@ impl WritePlan {
         let attrs: Vec<AttrPiece> = signals
             .attributes
             .iter()
-            .filter_map(|(name, record)| {
-                let key = serde_json::to_string(name).ok()?;
-                let value = serde_json::to_string(&record.value).ok()?;
-                Some(AttrPiece {
+            .map(|(name, record)| {
+                let key = json::write::quoted(name);
+                let value = record.value.to_json();
+                AttrPiece {
                     text: format!("{key}:{{\"v\":{value},\"t\":{}}}", record.written_at),
                     written_at: record.written_at,
                     name: name.clone(),
                     kept: true,
-                })
+                }
             })
             .collect();
         let events: Vec<EventPiece> = signals
             .events
             .iter()
-            .filter_map(|(name, record)| {
-                let key = serde_json::to_string(name).ok()?;
+            .map(|(name, record)| {
+                let key = json::write::quoted(name);
                 let days: Vec<(i64, String)> = record
                     .day_counts()
                     .map(|(day, count)| (day, format!("[{day},{count}]")))
                     .collect();
-                Some(EventPiece {
+                EventPiece {
                     prefix: format!(
                         "{key}:{{\"first\":{},\"last\":{},\"total\":{},\"days\":[",
                         record.first_seen, record.last_seen, record.total
@@ -398,7 +423,7 @@ impl WritePlan {
                     days,
                     first_kept: 0,
                     kept: true,
-                })
+                }
             })
             .collect();
         WritePlan {

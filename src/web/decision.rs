@@ -4,6 +4,7 @@ use wasm_bindgen::JsValue;
 
 use crate::bundle::{TextReplacement, DEFAULT_VARIANT};
 use crate::engine::{Decision, Reason};
+use crate::json::ToJson;
 
 /// An owned copy of a [`Decision`], cached per slot for the page view so repeated `apply()` and
 /// `decide()` calls show (and count) one render.
@@ -27,7 +28,7 @@ impl Shown {
     /// Copies a core decision.
     pub fn new(decision: &Decision<'_>) -> Shown {
         Shown {
-            json: serde_json::to_string(decision).unwrap_or_default(),
+            json: decision.to_json(),
             variant: decision.variant.to_owned(),
             rule: decision.rule.map(str::to_owned),
             default: decision.is_default(),

@@ -8,6 +8,7 @@ use wasm_bindgen::prelude::*;
 use super::error::{coded, Coded};
 use crate::bundle::{parse_bundle, BundleError};
 use crate::engine::Engine;
+use crate::json::{ToJson, Writer};
 use crate::scenario::Scenario;
 
 /// What `pathwise explain --json` computes natively, in the browser: the bundle (plain JSON, not
@@ -28,7 +29,7 @@ pub fn explain_scenario(
 ) -> Result<String, JsValue> {
     let bundle = parse_bundle(bundle_json.as_bytes()).map_err(|e| BundleError::from(e).to_js())?;
     let engine = Engine::compile(bundle).map_err(|e| BundleError::from(e).to_js())?;
-    let scenario: Scenario = serde_json::from_str(scenario_json)
+    let scenario: Scenario = crate::json::from_str(scenario_json)
         .map_err(|e| coded("invalid_scenario", &format!("scenario: {e}")))?;
     let replayed = scenario
         .replay(engine.declarations())
@@ -42,5 +43,12 @@ pub fn explain_scenario(
             .map_err(|e| e.to_js())?;
         out.insert(slot.as_str(), explanation);
     }
-    serde_json::to_string(&out).map_err(|e| coded("internal", &e.to_string()))
+    let mut w = Writer::new();
+    w.open_object();
+    for (slot, explanation) in &out {
+        w.key(slot);
+        explanation.write_json(&mut w);
+    }
+    w.close_object();
+    Ok(w.finish())
 }

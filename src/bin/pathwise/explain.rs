@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use pathwise::engine::{Explanation, Outcome, Reason};
 use pathwise::envelope::{Policy, MAX_ENVELOPE_BYTES};
+use pathwise::json::ToJson;
 use pathwise::scenario::Scenario;
 use pathwise::signals::PageContext;
 use pathwise::time::Timestamp;
@@ -83,7 +84,8 @@ fn load_scenario(args: &ExplainArgs) -> Result<Scenario, Failure> {
     let mut scenario = match &args.scenario {
         Some(path) => {
             let bytes = read_input(path, "signals file")?;
-            serde_json::from_slice::<Scenario>(&bytes).map_err(|e| {
+            // The SDK's own reader: the browser's devtools build reads scenarios the same way.
+            pathwise::json::from_slice::<Scenario>(&bytes).map_err(|e| {
                 Failure::new(
                     Exit::Scenario,
                     format!("signals file {}: {e}", path.display()),
@@ -293,9 +295,12 @@ pub fn run(args: &ExplainArgs) -> Result<(), Failure> {
     if args.json {
         let mut object = serde_json::Map::new();
         for explanation in &explanations {
-            let value = serde_json::to_value(explanation).map_err(|e| {
-                Failure::new(Exit::Io, format!("cannot render the explanation: {e}"))
-            })?;
+            // Written by the SDK's own writer (what the browser hands to JavaScript), then
+            // pretty-printed.
+            let value: serde_json::Value =
+                serde_json::from_str(&explanation.to_json()).map_err(|e| {
+                    Failure::new(Exit::Io, format!("cannot render the explanation: {e}"))
+                })?;
             object.insert(explanation.decision.slot.to_owned(), value);
         }
         let mut text = serde_json::to_string_pretty(&serde_json::Value::Object(object))

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use pathwise::bundle::parse_bundle;
 use pathwise::envelope::{sign, Envelope, SecretKey, MAX_ENVELOPE_BYTES};
+use pathwise::json::ToJson;
 use pathwise::time::Timestamp;
 
 use crate::common::{
@@ -193,12 +194,8 @@ pub fn run(args: &SignArgs) -> Result<(), Failure> {
         )
     })?;
 
-    let payload = serde_json::to_vec(&bundle).map_err(|e| {
-        Failure::new(
-            Exit::Invalid,
-            format!("cannot serialize {source} as JSON: {e}"),
-        )
-    })?;
+    // The SDK's own writer: what is signed is what the SDK reads back.
+    let payload = bundle.to_json().into_bytes();
     // What is signed must be what the SDK will parse: defaults written out can make the compact
     // form longer than the source, so the caps are checked on the exact payload.
     parse_bundle(&payload).map_err(|e| {

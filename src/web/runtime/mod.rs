@@ -23,6 +23,7 @@ use super::page::{self, Landing};
 use super::storage::{Key, Store};
 use super::{clock, nav, unit};
 use crate::engine::RenderHistory;
+use crate::json::ToJson;
 use crate::signals::Signals;
 use crate::time::Clock;
 use crate::value::Value;
@@ -342,7 +343,7 @@ impl Runtime {
             loaded
                 .engine
                 .explain(slot, ctx, history)
-                .map(|e| serde_json::to_string(&e).unwrap_or_default())
+                .map(|e| e.to_json())
         });
         match json {
             Some(result) => result.map(|j| json_to_js(&j)).map_err(|e| e.to_js()),

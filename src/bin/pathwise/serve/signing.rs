@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use pathwise::bundle::{parse_bundle, Bundle};
 use pathwise::engine::Engine;
 use pathwise::envelope::{sign, PublicKey, SecretKey};
+use pathwise::json::ToJson;
 use pathwise::time::Timestamp;
 
 /// How long a demo signature is valid.
@@ -186,10 +187,8 @@ pub fn sign_bundle(bundle_path: &Path, keys_dir: &Path, now: i64) -> Result<Sign
         });
     }
     record_version(keys_dir, bundle.version)?;
-    let payload = serde_json::to_vec(&bundle).map_err(|e| SigningError::Parse {
-        path: shown.clone(),
-        message: e.to_string(),
-    })?;
+    // The SDK's own writer: what is signed is what the SDK reads back.
+    let payload = bundle.to_json().into_bytes();
     // What is signed must read back as the bundle that was validated.
     match parse_bundle(&payload) {
         Ok(back) if back == bundle => {}
