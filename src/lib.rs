@@ -39,6 +39,7 @@ pub mod engine;
 pub mod envelope;
 pub mod json;
 pub mod lint;
+pub mod map;
 pub mod pattern;
 pub mod report;
 pub mod scenario;

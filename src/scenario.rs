@@ -80,7 +80,7 @@ impl FromJson for Scenario {
             page: o.or_default("page")?,
             actions: o.or_default("actions")?,
             renders: match o.get("renders") {
-                Some(renders) => read::map(renders, Vec::from_json)?,
+                Some(renders) => read::map(renders, Vec::from_json)?.into_iter().collect(),
                 None => BTreeMap::new(),
             },
         })
@@ -96,7 +96,7 @@ impl FromJson for Action {
                 ..
             })
             | None => None,
-            Some(set) => Some(read::map(set, Value::from_json)?),
+            Some(set) => Some(read::map(set, Value::from_json)?.into_iter().collect()),
         };
         Ok(Action {
             at: o.req("at")?,

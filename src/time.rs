@@ -60,7 +60,8 @@ impl FromJson for Timestamp {
                 ShapeError::new(
                     json.at,
                     format!(
-                        "invalid timestamp {text:?}: expected Unix seconds or RFC 3339 like \"2026-01-31T09:00:00Z\""
+                        "invalid timestamp {}: expected Unix seconds or RFC 3339 like \"2026-01-31T09:00:00Z\"",
+                        crate::json::write::quoted(text)
                     ),
                 )
             }),

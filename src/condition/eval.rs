@@ -5,8 +5,6 @@
 //! `ne` (a missing signal is not "not equal to X", it is unknown, and unknown never matches).
 //! Wrap a comparison in `not` to match when a signal is missing.
 
-use std::collections::BTreeSet;
-
 use super::{Condition, Op, SignalComparison};
 use crate::pattern::glob_match;
 use crate::signals::EvalContext;
@@ -140,7 +138,8 @@ fn same_shape_equal(a: &Value, b: &Value) -> Option<bool> {
         }
         (Value::String(a), Value::String(b)) => a == b,
         (Value::List(a), Value::List(b)) => {
-            a.iter().collect::<BTreeSet<_>>() == b.iter().collect::<BTreeSet<_>>()
+            // As sets: order and repetitions do not matter.
+            a.iter().all(|x| b.contains(x)) && b.iter().all(|x| a.contains(x))
         }
         _ => return None,
     })

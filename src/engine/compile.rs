@@ -5,13 +5,12 @@
 //! its rules sorted by priority (highest first, ties in bundle order). Deciding then only walks a
 //! short slice and evaluates conditions.
 
-use std::collections::{BTreeMap, HashMap};
-
 use crate::bucketing::Allocation;
 use crate::bundle::percent::basis_points;
 use crate::bundle::validate::{validate, ValidationError, ValidationErrors};
 use crate::bundle::{AudienceRef, Bundle, Rule, Slot};
 use crate::condition::Condition;
+use crate::map::StrMap;
 use crate::signals::Declarations;
 
 use super::Engine;
@@ -49,26 +48,16 @@ pub(crate) fn compile(bundle: Bundle) -> Result<Engine, ValidationErrors> {
     validate(&bundle)?;
     let mut errors = Vec::new();
 
-    let audience_index: HashMap<&str, usize> = bundle
-        .audiences
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (a.id.as_str(), i))
-        .collect();
+    let audience_index = index(bundle.audiences.iter().map(|a| a.id.as_str()));
 
-    let mut layers: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut layers: StrMap<Vec<usize>> = StrMap::new();
     for (i, rule) in bundle.rules.iter().enumerate() {
         if let Some(layer) = &rule.layer {
-            layers.entry(layer.as_str()).or_default().push(i);
+            layers.get_or_insert_with(layer, Vec::new).push(i);
         }
     }
 
-    let slot_index: HashMap<&str, usize> = bundle
-        .slots
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.id(), i))
-        .collect();
+    let slot_index = index(bundle.slots.iter().map(Slot::id));
     let mut per_slot: Vec<Vec<CompiledRule>> = vec![Vec::new(); bundle.slots.len()];
 
     for (i, rule) in bundle.rules.iter().enumerate() {
@@ -117,30 +106,40 @@ pub(crate) fn compile(bundle: Bundle) -> Result<Engine, ValidationErrors> {
         return Err(ValidationErrors(errors));
     }
 
-    let mut slots = HashMap::with_capacity(bundle.slots.len());
+    let mut slots = Vec::with_capacity(bundle.slots.len());
     for (slot, mut rules) in per_slot.into_iter().enumerate() {
         // Stable sort: equal priorities keep bundle order.
         rules.sort_by_key(|r| {
             std::cmp::Reverse(bundle.rules.get(r.rule).map_or(0, |rule| rule.priority))
         });
-        if let Some(s) = bundle.slots.get(slot) {
-            slots.insert(s.id().to_owned(), CompiledSlot { slot, rules });
-        }
+        slots.push(CompiledSlot { slot, rules });
     }
     let declarations = Declarations::new(&bundle.signals);
-    let mut goals: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut goals: StrMap<Vec<usize>> = StrMap::new();
     for (i, rule) in bundle.rules.iter().enumerate() {
         for goal in &rule.goals {
-            goals.entry(goal.clone()).or_default().push(i);
+            goals.get_or_insert_with(goal, Vec::new).push(i);
         }
     }
     Ok(Engine {
         bundle,
         slots,
+        slot_index,
         holdout_bp,
         declarations,
         goals,
     })
+}
+
+/// Each id to its position; the first of repeated ids wins (validation refuses repeats anyway).
+fn index<'a>(ids: impl Iterator<Item = &'a str>) -> StrMap<usize> {
+    let mut map = StrMap::new();
+    for (i, id) in ids.enumerate() {
+        if !map.contains_key(id) {
+            map.insert(id.to_owned(), i);
+        }
+    }
+    map
 }
 
 fn allocate(i: usize, rule: &Rule, errors: &mut Vec<ValidationError>) -> Option<(Allocation, u32)> {

@@ -8,11 +8,10 @@
 //! Only the most recent [`MAX_RENDERS_PER_RULE`] renders of each rule are kept: a cap larger than
 //! that is validated away, and older renders cannot matter to a cap window that small.
 
-use std::collections::BTreeMap;
-
 use thiserror::Error;
 
 use crate::json::{self, read, FromJson, Object, Writer};
+use crate::map::StrMap;
 use crate::time::Clock;
 
 /// Renders kept per rule.
@@ -25,7 +24,7 @@ pub const HISTORY_FORMAT: u32 = 1;
 /// When each rule's content was rendered on this device (Unix seconds, oldest first).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RenderHistory {
-    renders: BTreeMap<String, Vec<i64>>,
+    renders: StrMap<Vec<i64>>,
 }
 
 /// Why a stored history was discarded.
@@ -52,10 +51,7 @@ impl RenderHistory {
 
     /// Records that `rule`'s content was rendered at `at` (Unix seconds).
     pub fn record(&mut self, rule: &str, at: i64) {
-        let list = match self.renders.get_mut(rule) {
-            Some(list) => list,
-            None => self.renders.entry(rule.to_owned()).or_default(),
-        };
+        let list = self.renders.get_or_insert_with(rule, Vec::new);
         list.push(at);
         if list.len() > MAX_RENDERS_PER_RULE {
             let excess = list.len() - MAX_RENDERS_PER_RULE;
@@ -119,10 +115,7 @@ impl RenderHistory {
         let (v, renders) = json::read_with(text, |root| {
             let o = Object::lenient(root, "a render history", &["v", "renders"])?;
             let v: u32 = o.req("v")?;
-            let renders = match o.get("renders") {
-                Some(renders) => read::map(renders, Vec::<i64>::from_json)?,
-                None => return Err(json::ShapeError::new(root.at, "missing field `renders`")),
-            };
+            let renders = read::map(o.need("renders")?, Vec::<i64>::from_json)?;
             Ok((v, renders))
         })
         .map_err(|e| HistoryError::Corrupt(e.to_string()))?;

@@ -25,12 +25,11 @@ mod decide;
 pub mod decision;
 pub mod history;
 
-use std::collections::{BTreeMap, HashMap};
-
 use thiserror::Error;
 
 use crate::bundle::validate::ValidationErrors;
 use crate::bundle::Bundle;
+use crate::map::StrMap;
 use crate::signals::{Declarations, PageContext, Signals};
 use crate::time::Clock;
 
@@ -76,10 +75,13 @@ impl DecideError {
 #[derive(Debug, Clone)]
 pub struct Engine {
     bundle: Bundle,
-    slots: HashMap<String, compile::CompiledSlot>,
+    /// One per bundle slot, in bundle order.
+    slots: Vec<compile::CompiledSlot>,
+    /// Slot id → index in `slots`.
+    slot_index: StrMap<usize>,
     holdout_bp: u32,
     declarations: Declarations,
-    goals: BTreeMap<String, Vec<usize>>,
+    goals: StrMap<Vec<usize>>,
 }
 
 impl Engine {
@@ -160,8 +162,9 @@ impl Engine {
     }
 
     fn slot(&self, slot: &str) -> Result<&compile::CompiledSlot, DecideError> {
-        self.slots
+        self.slot_index
             .get(slot)
+            .and_then(|&i| self.slots.get(i))
             .ok_or_else(|| DecideError::UnknownSlot {
                 slot: slot.to_owned(),
                 known: self.slot_ids().collect::<Vec<_>>().join(", "),

@@ -2,6 +2,7 @@
 
 use thiserror::Error;
 
+use crate::json::write::quoted;
 use crate::time::Timestamp;
 
 /// Groups of [`EnvelopeError`]s that a caller handles alike (the CLI maps each to an exit code).
@@ -91,7 +92,7 @@ pub enum EnvelopeError {
         length: usize,
     },
     /// `payloadType` is not the Pathwise bundle type.
-    #[error("payloadType is {found:?}; only {expected:?} is accepted")]
+    #[error("payloadType is {}; only {} is accepted", quoted(.found), quoted(.expected))]
     WrongPayloadType {
         /// The payload type found.
         found: String,
@@ -137,7 +138,7 @@ pub enum EnvelopeError {
         column: usize,
     },
     /// The bundle is for another site (a replay from elsewhere).
-    #[error("bundle is for site {found:?} but this SDK was initialised for {expected:?}")]
+    #[error("bundle is for site {} but this SDK was initialised for {}", quoted(.found), quoted(.expected))]
     SiteMismatch {
         /// The site in the init options.
         expected: String,

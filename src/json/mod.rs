@@ -214,7 +214,9 @@ pub fn path_to(root: &Json<'_>, offset: usize) -> String {
                 out.push_str(k);
             }
             Step::Key(k) => {
-                let _ = write!(out, "[{k:?}]");
+                out.push('[');
+                write::escape(&mut out, k);
+                out.push(']');
             }
             Step::Index(i) => {
                 let _ = write!(out, "[{i}]");

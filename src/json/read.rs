@@ -6,9 +6,8 @@
 //! expected one of `id`, `weight`, …`, `missing field `id``, `invalid type: string "x", expected
 //! u32`), which is what bundle authors saw before this reader existed.
 
-use std::collections::BTreeMap;
-
 use super::{Json, Member, Node};
+use crate::map::StrMap;
 
 /// A value that does not have the expected shape: what is wrong, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +44,7 @@ fn found(json: &Json<'_>) -> String {
         Node::Bool(b) => format!("boolean `{b}`"),
         Node::Number(n) if is_integer(n) => format!("integer `{n}`"),
         Node::Number(n) => format!("floating point `{n}`"),
-        Node::String(s) => format!("string {s:?}"),
+        Node::String(s) => format!("string {}", super::write::quoted(s)),
         Node::Array(_) => "sequence".to_owned(),
         Node::Object(_) => "map".to_owned(),
     }
@@ -165,14 +164,11 @@ pub fn tuple<'j, 'a, const N: usize>(json: &'j Json<'a>) -> Result<&'j [Json<'a>
 }
 
 /// The members of an object as a map (a repeated key is an error), each value read with `item`.
-pub fn map<T>(
-    json: &Json<'_>,
-    item: impl Fn(&Json<'_>) -> Result<T>,
-) -> Result<BTreeMap<String, T>> {
+pub fn map<T>(json: &Json<'_>, item: impl Fn(&Json<'_>) -> Result<T>) -> Result<StrMap<T>> {
     let Node::Object(members) = &json.node else {
         return Err(invalid_type(json, "a map"));
     };
-    let mut out = BTreeMap::new();
+    let mut out = StrMap::new();
     for member in members {
         let value = item(&member.value)?;
         if out.insert(member.key.to_string(), value).is_some() {

@@ -187,6 +187,22 @@ pub fn quoted(s: &str) -> String {
     out
 }
 
+/// `c` in single quotes for a message: `'x'`; `\t`, `\n`, `\r`, `\'` and `\\` escaped, other
+/// control characters as `'\u{1f}'`, and anything beyond ASCII with its code point too, so an
+/// invisible character is still visible: `'é' (U+00E9)`. (Rust's `{:?}` would need Unicode
+/// tables to decide what is printable; they would ship in the WebAssembly module.)
+pub fn quoted_char(c: char) -> String {
+    match c {
+        '\t' => "'\\t'".to_owned(),
+        '\n' => "'\\n'".to_owned(),
+        '\r' => "'\\r'".to_owned(),
+        '\'' | '\\' => format!("'\\{c}'"),
+        ' '..='~' => format!("'{c}'"),
+        '\0'..='\u{9f}' => format!("'\\u{{{:x}}}'", u32::from(c)),
+        _ => format!("'{c}' (U+{:04X})", u32::from(c)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,6 +231,17 @@ mod tests {
             w.finish(),
             r#"{"a":[-1,2,0.1,100,null],"b":{},"c":null,"d":true}"#
         );
+    }
+
+    #[test]
+    fn chars_in_messages_are_visible() {
+        assert_eq!(quoted_char('a'), "'a'");
+        assert_eq!(quoted_char(' '), "' '");
+        assert_eq!(quoted_char('\''), "'\\''");
+        assert_eq!(quoted_char('\t'), "'\\t'");
+        assert_eq!(quoted_char('\u{1}'), "'\\u{1}'");
+        assert_eq!(quoted_char('é'), "'é' (U+00E9)");
+        assert_eq!(quoted_char('\u{200b}'), "'\u{200b}' (U+200B)");
     }
 
     #[test]

@@ -26,13 +26,12 @@
 //! **Dropped events.** The outbox's count of dropped events rides in the first new batch formed
 //! and stays with that batch through failures and reloads until it is confirmed.
 
-use std::collections::HashSet;
-
 use super::payload::{
     write_batch, ReportEvent, MAX_BATCH_BYTES, MAX_EVENTS_PER_BATCH, PAYLOAD_SCHEMA,
 };
 use super::queue::{Formed, Outbox, OutboxError, Queued};
 use crate::json::{ToJson, Writer};
+use crate::map::StrSet;
 
 /// Longest site accepted (a DNS name's limit, as the collector checks).
 pub const MAX_SITE_BYTES: usize = 253;
@@ -134,12 +133,10 @@ impl Outbox {
         }
         let retries = self.ready.len();
         let mut formed: Vec<Formed> = self.ready.drain(..).collect();
-        let mut taken: HashSet<String> = self
-            .in_flight
-            .iter()
-            .chain(&formed)
-            .map(|b| b.id.clone())
-            .collect();
+        let mut taken = StrSet::new();
+        for b in self.in_flight.iter().chain(&formed) {
+            taken.insert(&b.id);
+        }
 
         // Group queued events by bundle version, keeping their order within each group.
         let mut groups: Vec<(u64, Vec<ReportEvent>)> = Vec::new();
@@ -186,7 +183,7 @@ impl Outbox {
                     size += add;
                     batch.events.extend(events.next());
                 }
-                taken.insert(batch.id.clone());
+                taken.insert(&batch.id);
                 dropped = 0;
                 formed.push(batch);
             }

@@ -33,13 +33,13 @@
 //!
 //! Erasing the ledger (`forget()`) is simply dropping it: the browser layer deletes its key.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use thiserror::Error;
 
 use super::payload::{is_id, minute_of, EventType, ReportEvent};
 use crate::engine::{Decision, Engine, Reason};
+use crate::json::write::quoted;
 use crate::json::{self, read, FromJson, Json, Object, ShapeError, Writer};
+use crate::map::{StrMap, StrSet};
 
 /// The snapshot format version (the `"v"` field).
 pub const LEDGER_FORMAT: u32 = 1;
@@ -95,16 +95,22 @@ struct RuleRecord {
     /// Unix minute of the last exposure or conversion, for least-recently-used eviction (`"t"`).
     touched: i64,
     /// Variants whose exposure was reported (`"x"`).
-    variants: BTreeSet<String>,
+    variants: StrSet,
     /// Goals whose conversion was reported (`"g"`, left out when empty).
-    goals: BTreeSet<String>,
+    goals: StrSet,
 }
 
 impl FromJson for RuleRecord {
     fn from_json(json: &Json<'_>) -> Result<Self, ShapeError> {
         let o = Object::strict(json, "struct RuleRecord", &["l", "t", "x", "g"])?;
         let [variant, slot, control] = read::tuple::<3>(o.need("l")?)?;
-        let set = |j: &Json<'_>| read::list(j, String::from_json).map(BTreeSet::from_iter);
+        let set = |j: &Json<'_>| {
+            let mut set = StrSet::new();
+            for item in read::list(j, String::from_json)? {
+                set.insert(&item);
+            }
+            Ok(set)
+        };
         Ok(RuleRecord {
             last: (
                 String::from_json(variant)?,
@@ -113,7 +119,7 @@ impl FromJson for RuleRecord {
             ),
             touched: o.req("t")?,
             variants: set(o.need("x")?)?,
-            goals: o.get("g").map_or(Ok(BTreeSet::new()), set)?,
+            goals: o.get("g").map_or(Ok(StrSet::new()), set)?,
         })
     }
 }
@@ -127,13 +133,13 @@ impl RuleRecord {
 /// What this device has already reported. See the [module documentation](self).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExposureLedger {
-    rules: BTreeMap<String, RuleRecord>,
+    rules: StrMap<RuleRecord>,
     facts: usize,
 }
 
 /// A stored ledger, read.
 struct SnapshotIn {
-    r: BTreeMap<String, RuleRecord>,
+    r: StrMap<RuleRecord>,
 }
 
 impl ExposureLedger {
@@ -212,15 +218,17 @@ impl ExposureLedger {
                 {
                     self.facts = self.facts.saturating_sub(1);
                 }
-                record.variants.insert(decision.variant.to_owned());
+                record.variants.insert(decision.variant);
                 self.facts += 1;
             }
             None => {
+                let mut variants = StrSet::new();
+                variants.insert(decision.variant);
                 let record = RuleRecord {
                     last,
                     touched: minute,
-                    variants: BTreeSet::from([decision.variant.to_owned()]),
-                    goals: BTreeSet::new(),
+                    variants,
+                    goals: StrSet::new(),
                 };
                 self.rules.insert(rule.to_owned(), record);
                 self.facts += 1;
@@ -265,7 +273,7 @@ impl ExposureLedger {
             if record.goals.len() >= MAX_GOALS_PER_RULE && record.goals.pop_first().is_some() {
                 self.facts = self.facts.saturating_sub(1);
             }
-            record.goals.insert(event.to_owned());
+            record.goals.insert(event);
             record.touched = minute;
             self.facts += 1;
             out.push(ReportEvent {
@@ -301,7 +309,7 @@ impl ExposureLedger {
                 .rules
                 .iter()
                 .min_by_key(|(_, r)| (r.touched >= now_minute, r.touched))
-                .map(|(rule, _)| rule.clone());
+                .map(|(rule, _)| rule.to_owned());
             let Some(victim) = victim else { break };
             if self.rules.len() == 1 {
                 break;
@@ -336,14 +344,14 @@ impl ExposureLedger {
             w.int(record.touched);
             w.key("x");
             w.open_array();
-            for v in &record.variants {
+            for v in record.variants.iter() {
                 w.string(v);
             }
             w.close_array();
             if !record.goals.is_empty() {
                 w.key("g");
                 w.open_array();
-                for g in &record.goals {
+                for g in record.goals.iter() {
                     w.string(g);
                 }
                 w.close_array();
@@ -388,23 +396,30 @@ impl ExposureLedger {
         let mut facts = 0usize;
         for (rule, record) in &snapshot.r {
             let (variant, slot, _) = &record.last;
-            let ids = [rule, variant, slot]
+            let ids = [rule, variant.as_str(), slot.as_str()]
                 .into_iter()
-                .chain(&record.variants)
-                .chain(&record.goals);
+                .chain(record.variants.iter())
+                .chain(record.goals.iter());
             if let Some(bad) = ids.into_iter().find(|id| !is_id(id)) {
-                return corrupt(format!("rule {rule:?} holds an invalid id {bad:?}"));
+                return corrupt(format!(
+                    "rule {} holds an invalid id {}",
+                    quoted(rule),
+                    quoted(bad)
+                ));
             }
             if record.variants.is_empty() {
-                return corrupt(format!("rule {rule:?} has no reported variant"));
+                return corrupt(format!("rule {} has no reported variant", quoted(rule)));
             }
             if record.variants.len() > MAX_VARIANTS_PER_RULE
                 || record.goals.len() > MAX_GOALS_PER_RULE
             {
-                return corrupt(format!("rule {rule:?} holds too many variants or goals"));
+                return corrupt(format!(
+                    "rule {} holds too many variants or goals",
+                    quoted(rule)
+                ));
             }
             if record.touched < 0 {
-                return corrupt(format!("rule {rule:?} has a negative time"));
+                return corrupt(format!("rule {} has a negative time", quoted(rule)));
             }
             facts += record.facts();
         }

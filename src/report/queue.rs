@@ -30,13 +30,14 @@
 //! and (rule, goal) is reported once per device) and keeps the stored outbox under
 //! [`MAX_OUTBOX_BYTES`] even with the longest ids.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 
 use thiserror::Error;
 
 use super::batcher::fits_any_site;
 use super::payload::{Batch, PayloadError, ReportEvent, MAX_EVENTS_PER_BATCH, PAYLOAD_SCHEMA};
 use crate::json::{self, read, FromJson, Json, Object, ShapeError, ToJson, Writer};
+use crate::map::StrSet;
 
 /// Most events the outbox holds (queued, ready and in flight together).
 pub const OUTBOX_CAPACITY: usize = 500;
@@ -53,7 +54,7 @@ pub enum OutboxError {
     InvalidEvent(PayloadError),
     /// The site is not 1–253 printable ASCII characters without `"` or `\`; every batch
     /// carrying it would be refused.
-    #[error("site {0:?} cannot be reported: it must be 1–253 printable ASCII characters without quotes or backslashes")]
+    #[error("site {} cannot be reported: it must be 1–253 printable ASCII characters without quotes or backslashes", crate::json::write::quoted(.0))]
     InvalidSite(String),
 }
 
@@ -323,10 +324,10 @@ impl Outbox {
                 })
             })
             .map_err(shape)?;
-        let mut ids = HashSet::new();
+        let mut ids = StrSet::new();
         let mut held = snapshot.queue.len();
         for (i, batch) in snapshot.batches.iter().enumerate() {
-            if !is_batch_id(&batch.id) || !ids.insert(batch.id.as_str()) {
+            if !is_batch_id(&batch.id) || !ids.insert(&batch.id) {
                 return Err(corrupt(format!(
                     "batches[{i}] has an invalid or repeated id"
                 )));

@@ -21,8 +21,6 @@
 //! The snapshot is two texts, stored under two keys, so that a damaged outbox does not also cost
 //! the ledger (which would re-report every exposure) and vice versa.
 
-use std::collections::HashSet;
-
 use thiserror::Error;
 
 use super::batcher::PendingBatch;
@@ -119,13 +117,9 @@ impl Reporter {
     /// Forgets ledger entries of rules that `engine`'s bundle no longer has. Call it when a
     /// bundle is loaded, so the ledger does not grow with every rule that ever existed.
     pub fn retain_rules(&mut self, engine: &Engine) {
-        let rules: HashSet<&str> = engine
-            .bundle()
-            .rules
-            .iter()
-            .map(|r| r.id.as_str())
-            .collect();
-        self.ledger.retain_rules(|rule| rules.contains(rule));
+        let rules = &engine.bundle().rules;
+        self.ledger
+            .retain_rules(|rule| rules.iter().any(|r| r.id == rule));
     }
 
     /// `decision`, decided by `engine`, was rendered at `now_unix_seconds`: queues its exposure

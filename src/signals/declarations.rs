@@ -1,9 +1,8 @@
 //! What a bundle lets the store keep: its declared signals plus the built-in events.
 
-use std::collections::BTreeMap;
-
 use super::builtin;
 use crate::bundle::{SignalDecl, SignalKind};
+use crate::map::StrMap;
 
 /// Days of per-day counts kept for an event whose declaration gives no `window_days`.
 pub const DEFAULT_WINDOW_DAYS: u32 = 30;
@@ -15,7 +14,7 @@ pub const DEFAULT_WINDOW_DAYS: u32 = 30;
 /// longer) declared with the same kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Declarations {
-    decls: BTreeMap<String, Declared>,
+    decls: StrMap<Declared>,
 }
 
 /// One declared (or built-in) signal as the store uses it.
@@ -40,16 +39,19 @@ impl Declarations {
     /// declarations with the same name the first is kept. A missing `window_days` means
     /// [`DEFAULT_WINDOW_DAYS`].
     pub fn new(decls: &[SignalDecl]) -> Self {
-        let mut map = BTreeMap::new();
+        let mut map = StrMap::new();
         for d in decls {
-            if builtin::is_reserved(&d.name) {
+            if builtin::is_reserved(&d.name) || map.contains_key(&d.name) {
                 continue;
             }
-            map.entry(d.name.clone()).or_insert(Declared {
-                kind: d.kind,
-                ttl_days: d.ttl_days,
-                window_days: d.window_days.unwrap_or(DEFAULT_WINDOW_DAYS),
-            });
+            map.insert(
+                d.name.clone(),
+                Declared {
+                    kind: d.kind,
+                    ttl_days: d.ttl_days,
+                    window_days: d.window_days.unwrap_or(DEFAULT_WINDOW_DAYS),
+                },
+            );
         }
         for event in builtin::EVENTS {
             map.insert(
@@ -72,7 +74,7 @@ impl Declarations {
 
     /// Every declaration, by name in ascending order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Declared)> {
-        self.decls.iter().map(|(name, decl)| (name.as_str(), decl))
+        self.decls.iter()
     }
 }
 

@@ -1,7 +1,5 @@
 //! One event's history: first and last time seen, a lifetime total, and per-local-day counts.
 
-use std::collections::BTreeMap;
-
 /// Most occurrences of one event counted on one local day. Further occurrences that day are not
 /// counted. No person triggers an event this often; the cap keeps a runaway script from growing
 /// numbers that a snapshot reader would (rightly) reject as absurd.
@@ -20,7 +18,8 @@ pub struct EventRecord {
     pub(crate) first_seen: i64,
     pub(crate) last_seen: i64,
     pub(crate) total: u64,
-    pub(crate) days: BTreeMap<i64, u64>,
+    /// `(local day, count)`, ascending by day, each day once.
+    pub(crate) days: Vec<(i64, u64)>,
 }
 
 impl EventRecord {
@@ -30,8 +29,12 @@ impl EventRecord {
             first_seen: at,
             last_seen: at,
             total: 1,
-            days: BTreeMap::from([(day, 1)]),
+            days: vec![(day, 1)],
         }
+    }
+
+    fn find(&self, day: i64) -> Result<usize, usize> {
+        self.days.binary_search_by_key(&day, |(d, _)| *d)
     }
 
     /// When the event first happened (Unix seconds).
@@ -53,13 +56,16 @@ impl EventRecord {
 
     /// The count for local day `day`; `0` for a day outside the kept window.
     pub fn day_count(&self, day: i64) -> u64 {
-        self.days.get(&day).copied().unwrap_or(0)
+        self.find(day)
+            .ok()
+            .and_then(|i| self.days.get(i))
+            .map_or(0, |(_, count)| *count)
     }
 
     /// The kept per-day counts as `(local day, count)`, oldest day first. Days without an
     /// occurrence are absent.
     pub fn day_counts(&self) -> impl Iterator<Item = (i64, u64)> + '_ {
-        self.days.iter().map(|(day, count)| (*day, *count))
+        self.days.iter().copied()
     }
 
     /// Records one more occurrence at `at`, on local day `day`.
@@ -67,14 +73,20 @@ impl EventRecord {
         self.first_seen = self.first_seen.min(at);
         self.last_seen = at;
         self.total = self.total.saturating_add(1).min(MAX_TOTAL_COUNT);
-        let count = self.days.entry(day).or_insert(0);
-        *count = count.saturating_add(1).min(MAX_DAY_COUNT);
+        match self.find(day) {
+            Ok(i) => {
+                if let Some((_, count)) = self.days.get_mut(i) {
+                    *count = count.saturating_add(1).min(MAX_DAY_COUNT);
+                }
+            }
+            Err(i) => self.days.insert(i, (day, 1)),
+        }
     }
 
     /// Drops the day counts older than the `window_days` local days ending with `today`.
     pub(crate) fn trim_window(&mut self, today: i64, window_days: u32) {
         let oldest_kept = today - i64::from(window_days) + 1;
-        self.days = self.days.split_off(&oldest_kept);
+        self.days.retain(|(day, _)| *day >= oldest_kept);
     }
 
     /// The sum of the counts for the local days in `(today - days, today]`.
@@ -84,7 +96,8 @@ impl EventRecord {
         }
         let oldest = today - i64::from(days) + 1;
         self.days
-            .range(oldest..=today)
+            .iter()
+            .filter(|(day, _)| (oldest..=today).contains(day))
             .fold(0u64, |sum, (_, count)| sum.saturating_add(*count))
     }
 }

@@ -9,14 +9,13 @@
 //! safe. Writing ([`Signals::to_snapshot`]) always produces a text that fits
 //! [`MAX_SNAPSHOT_BYTES`], so the SDK never writes what it would refuse to read.
 
-use std::collections::BTreeMap;
-
 use thiserror::Error;
 
 use super::event::{EventRecord, MAX_DAY_COUNT, MAX_TOTAL_COUNT};
 use super::store::{check_value, AttributeRecord, SignalError};
 use super::{days, Declarations, Signals};
 use crate::json::{self, read, FromJson, Json, Object, ShapeError, ToJson};
+use crate::map::StrMap;
 use crate::time::{Clock, DAY_SECONDS};
 use crate::value::Value;
 
@@ -89,15 +88,15 @@ pub enum SnapshotError {
 
 struct SnapshotDto {
     seen: Option<i64>,
-    attrs: BTreeMap<String, AttrDto>,
-    events: BTreeMap<String, EventDto>,
+    attrs: StrMap<AttrDto>,
+    events: StrMap<EventDto>,
 }
 
 impl FromJson for SnapshotDto {
     fn from_json(json: &Json<'_>) -> Result<Self, ShapeError> {
         let o = Object::strict(json, "a signal snapshot", &["v", "seen", "attrs", "events"])?;
         let _: u64 = o.req("v")?;
-        let attrs = o.get("attrs").map_or(Ok(BTreeMap::new()), |j| {
+        let attrs = o.get("attrs").map_or(Ok(StrMap::new()), |j| {
             read::map(j, |a| {
                 let o = Object::strict(a, "an attribute", &["v", "t"])?;
                 Ok(AttrDto {
@@ -106,7 +105,7 @@ impl FromJson for SnapshotDto {
                 })
             })
         })?;
-        let events = o.get("events").map_or(Ok(BTreeMap::new()), |j| {
+        let events = o.get("events").map_or(Ok(StrMap::new()), |j| {
             read::map(j, |e| {
                 let o = Object::strict(e, "an event", &["first", "last", "total", "days"])?;
                 let days = o.get("days").map_or(Ok(Vec::new()), |d| {
@@ -289,7 +288,7 @@ impl Checker {
                 format!("{} is not in 1..={MAX_TOTAL_COUNT}", dto.total),
             ));
         }
-        let mut days = BTreeMap::new();
+        let mut days = Vec::with_capacity(dto.days.len());
         let mut previous: Option<i64> = None;
         for (day, count) in dto.days {
             if previous.is_some_and(|p| day <= p) {
@@ -315,7 +314,7 @@ impl Checker {
                     ),
                 ));
             }
-            days.insert(day, count);
+            days.push((day, count));
         }
         Ok(EventRecord {
             first_seen: dto.first,
@@ -398,7 +397,7 @@ impl WritePlan {
                 AttrPiece {
                     text: format!("{key}:{{\"v\":{value},\"t\":{}}}", record.written_at),
                     written_at: record.written_at,
-                    name: name.clone(),
+                    name: name.to_owned(),
                     kept: true,
                 }
             })
@@ -418,7 +417,7 @@ impl WritePlan {
                         record.first_seen, record.last_seen, record.total
                     ),
                     last_seen: record.last_seen,
-                    name: name.clone(),
+                    name: name.to_owned(),
                     days_len: days.iter().map(|(_, text)| text.len()).sum(),
                     days,
                     first_kept: 0,

@@ -1,7 +1,5 @@
 //! The local signal store: attributes, events and the device's first-seen time.
 
-use std::collections::BTreeMap;
-
 use thiserror::Error;
 
 use super::days;
@@ -9,6 +7,7 @@ use super::event::EventRecord;
 use super::{builtin, Declarations};
 use crate::bundle::limits::{MAX_LIST_ITEMS, MAX_STRING_BYTES};
 use crate::bundle::SignalKind;
+use crate::map::StrMap;
 use crate::time::{Clock, DAY_SECONDS};
 use crate::value::{Value, ValueKind};
 
@@ -135,8 +134,8 @@ impl AttributeRecord {
 /// that depends on time takes a [`Clock`], and "days" are the device's local days.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Signals {
-    pub(crate) attributes: BTreeMap<String, AttributeRecord>,
-    pub(crate) events: BTreeMap<String, EventRecord>,
+    pub(crate) attributes: StrMap<AttributeRecord>,
+    pub(crate) events: StrMap<EventRecord>,
     pub(crate) first_seen: Option<i64>,
 }
 
@@ -294,9 +293,7 @@ impl Signals {
 
     /// Every stored attribute, by name in ascending order.
     pub fn attributes(&self) -> impl Iterator<Item = (&str, &AttributeRecord)> {
-        self.attributes
-            .iter()
-            .map(|(name, record)| (name.as_str(), record))
+        self.attributes.iter()
     }
 
     /// What the store knows about `name`, if the event was ever recorded (and not pruned).
@@ -306,9 +303,7 @@ impl Signals {
 
     /// Every stored event, by name in ascending order.
     pub fn events(&self) -> impl Iterator<Item = (&str, &EventRecord)> {
-        self.events
-            .iter()
-            .map(|(name, record)| (name.as_str(), record))
+        self.events.iter()
     }
 
     /// The lifetime number of visits: the total of the built-in `visit` event (the `visits`

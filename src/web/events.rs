@@ -57,7 +57,8 @@ impl Emitter {
             return Err(coded(
                 "invalid_argument",
                 &format!(
-                    "unknown event {event:?}; the events are {}",
+                    "unknown event {}; the events are {}",
+                    crate::json::write::quoted(event),
                     EVENTS.join(", ")
                 ),
             ));

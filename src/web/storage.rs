@@ -21,8 +21,6 @@
 //! nothing. `denied`: erase what was stored, then read and write nothing. In both, writes are
 //! held in memory and written if consent becomes `granted` later in the page.
 
-use std::collections::BTreeMap;
-
 use wasm_bindgen::JsCast;
 use web_sys::{DomException, Storage, Window};
 
@@ -30,6 +28,7 @@ use super::error::{describe, Warning};
 use super::options::Consent;
 use crate::engine::history::MAX_HISTORY_BYTES;
 use crate::envelope::MAX_ENVELOPE_BYTES;
+use crate::map::StrMap;
 use crate::signals::MAX_SNAPSHOT_BYTES;
 
 /// The prefix of every key this SDK version writes.
@@ -90,7 +89,7 @@ pub(crate) struct Store {
     local: Option<Storage>,
     consent: Consent,
     /// Values written while consent was not granted, to persist when it is.
-    held: BTreeMap<&'static str, String>,
+    held: StrMap<String, &'static str>,
 }
 
 impl Store {
@@ -120,7 +119,7 @@ impl Store {
         let mut store = Store {
             local,
             consent,
-            held: BTreeMap::new(),
+            held: StrMap::new(),
         };
         if consent == Consent::Denied {
             // Nothing was asked of storage but erasing: a missing storage is not worth a warning.

@@ -186,7 +186,7 @@ impl Validator<'_> {
             self.error(
                 format!("{p}.op"),
                 format!(
-                    "operator {:?} does not apply to {what}, which compares a number; use {}",
+                    "operator \"{}\" does not apply to {what}, which compares a number; use {}",
                     op.name(),
                     op_names(NUMBER_OPS)
                 ),
@@ -219,7 +219,7 @@ impl Validator<'_> {
             self.error(
                 format!("{p}.op"),
                 format!(
-                    "operator {:?} does not apply to {kind} signal {}; {kind} signals take {}",
+                    "operator \"{}\" does not apply to {kind} signal {}; {kind} signals take {}",
                     cmp.op.name(),
                     quote(&cmp.name),
                     op_names(ops)
@@ -233,7 +233,7 @@ impl Validator<'_> {
             self.error(
                 format!("{p}.value"),
                 format!(
-                    "{:?} on {kind} signal {} takes {}; got a {got}",
+                    "\"{}\" on {kind} signal {} takes {}; got a {got}",
                     cmp.op.name(),
                     quote(&cmp.name),
                     example(want)

@@ -13,8 +13,6 @@
 //!
 //! [`load`] is the one call most callers want: parse under caps, then validate.
 
-use std::collections::{HashMap, HashSet};
-
 use thiserror::Error;
 
 use super::limits::{
@@ -22,7 +20,11 @@ use super::limits::{
 };
 use super::percent::basis_points;
 use super::{Bundle, SignalDecl, SignalKind, Slot, SCHEMA_VERSION};
+use crate::map::StrMap;
 use crate::signals::builtin;
+
+/// Ids seen so far, each with the JSON path where it first appeared.
+type Seen<'b> = StrMap<String, &'b str>;
 
 mod condition;
 mod load;
@@ -82,27 +84,33 @@ struct Validator<'b> {
     bundle: &'b Bundle,
     errors: Vec<ValidationError>,
     /// First declaration of each signal name.
-    signals: HashMap<&'b str, &'b SignalDecl>,
+    signals: StrMap<&'b SignalDecl, &'b str>,
     /// First audience with each id.
-    audiences: HashMap<&'b str, usize>,
+    audiences: StrMap<usize, &'b str>,
     /// First slot with each id.
-    slots: HashMap<&'b str, &'b Slot>,
+    slots: StrMap<&'b Slot, &'b str>,
     suggestions_left: usize,
 }
 
 impl<'b> Validator<'b> {
     fn new(bundle: &'b Bundle) -> Self {
-        let mut signals = HashMap::new();
+        let mut signals = StrMap::new();
         for s in &bundle.signals {
-            signals.entry(s.name.as_str()).or_insert(s);
+            if !signals.contains_key(&s.name) {
+                signals.insert(s.name.as_str(), s);
+            }
         }
-        let mut audiences = HashMap::new();
+        let mut audiences = StrMap::new();
         for (i, a) in bundle.audiences.iter().enumerate() {
-            audiences.entry(a.id.as_str()).or_insert(i);
+            if !audiences.contains_key(&a.id) {
+                audiences.insert(a.id.as_str(), i);
+            }
         }
-        let mut slots = HashMap::new();
+        let mut slots = StrMap::new();
         for s in &bundle.slots {
-            slots.entry(s.id()).or_insert(s);
+            if !slots.contains_key(s.id()) {
+                slots.insert(s.id(), s);
+            }
         }
         Validator {
             bundle,
@@ -177,13 +185,7 @@ impl<'b> Validator<'b> {
     }
 
     /// Reports `id` if an earlier entry in `seen` has it; otherwise remembers where it is.
-    fn unique(
-        &mut self,
-        seen: &mut HashMap<&'b str, String>,
-        id: &'b str,
-        path: String,
-        what: &str,
-    ) {
+    fn unique(&mut self, seen: &mut Seen<'b>, id: &'b str, path: String, what: &str) {
         if let Some(first) = seen.get(id) {
             let message = format!(
                 "duplicate {what} {}; the first is at {first}; each {what} must be unique",
@@ -230,7 +232,7 @@ impl<'b> Validator<'b> {
         self.audience_decls();
         self.slot_decls();
         self.count("rules", "rules", b.rules.len(), MAX_RULES);
-        let mut rule_ids = HashMap::new();
+        let mut rule_ids = Seen::new();
         for (i, rule) in b.rules.iter().enumerate() {
             self.rule(i, rule, &mut rule_ids);
         }
@@ -249,9 +251,10 @@ impl<'b> Validator<'b> {
             self.error(
                 "site",
                 format!(
-                    "site {} contains {c:?}; a site is compared exactly with the SDK's init \
+                    "site {} contains {}; a site is compared exactly with the SDK's init \
                      option, so write it without spaces, e.g. \"example.com\"",
-                    quote(site)
+                    quote(site),
+                    crate::json::write::quoted_char(c)
                 ),
             );
         }
@@ -260,7 +263,7 @@ impl<'b> Validator<'b> {
     fn signal_decls(&mut self) {
         let b = self.bundle;
         self.count("signals", "signals", b.signals.len(), MAX_SIGNALS);
-        let mut seen = HashMap::new();
+        let mut seen = Seen::new();
         for (i, s) in b.signals.iter().enumerate() {
             let p = format!("signals[{i}]");
             let name_path = format!("{p}.name");
@@ -309,7 +312,7 @@ impl<'b> Validator<'b> {
     fn audience_decls(&mut self) {
         let b = self.bundle;
         self.count("audiences", "audiences", b.audiences.len(), MAX_AUDIENCES);
-        let mut seen = HashMap::new();
+        let mut seen = Seen::new();
         for (i, a) in b.audiences.iter().enumerate() {
             let p = format!("audiences[{i}]");
             if self.id(format!("{p}.id"), "audience id", &a.id) {
@@ -325,7 +328,7 @@ impl<'b> Validator<'b> {
     fn slot_decls(&mut self) {
         let b = self.bundle;
         self.count("slots", "slots", b.slots.len(), MAX_SLOTS);
-        let mut seen = HashMap::new();
+        let mut seen = Seen::new();
         for (i, slot) in b.slots.iter().enumerate() {
             let p = format!("slots[{i}]");
             if self.id(format!("{p}.id"), "slot id", slot.id()) {
@@ -344,7 +347,7 @@ impl<'b> Validator<'b> {
                         );
                     }
                     self.count(format!("{p}.steps"), "steps", steps.len(), MAX_STEPS);
-                    let mut seen_steps = HashMap::new();
+                    let mut seen_steps = Seen::new();
                     for (k, step) in steps.iter().enumerate() {
                         let sp = format!("{p}.steps[{k}]");
                         if self.id(sp.clone(), "step id", step) {
@@ -410,10 +413,9 @@ impl<'b> Validator<'b> {
     /// Declared signal names of the kinds `keep` accepts, in bundle order, without duplicates or
     /// reserved names.
     fn declared(&self, keep: impl Fn(SignalKind) -> bool) -> Vec<&'b str> {
-        let mut seen = HashSet::new();
         let mut names: Vec<&'b str> = Vec::new();
         for s in &self.bundle.signals {
-            if keep(s.kind) && !builtin::is_reserved(&s.name) && seen.insert(s.name.as_str()) {
+            if keep(s.kind) && !builtin::is_reserved(&s.name) && !names.contains(&s.name.as_str()) {
                 names.push(&s.name);
             }
         }

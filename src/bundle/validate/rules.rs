@@ -1,15 +1,13 @@
 //! Checks of one rule: references, variants, goals, trigger, percentages.
 
-use std::collections::HashMap;
-
 use super::text::{list, quote, timestamp};
-use super::Validator;
+use super::{Seen, Validator};
 use crate::bundle::limits::{MAX_LIST_ITEMS, MAX_STEPS, MAX_VARIANTS};
 use crate::bundle::percent::{basis_points, FULL};
 use crate::bundle::{AudienceRef, Rule, Slot, Trigger, Variant};
 
 impl<'b> Validator<'b> {
-    pub(super) fn rule(&mut self, i: usize, rule: &'b Rule, ids: &mut HashMap<&'b str, String>) {
+    pub(super) fn rule(&mut self, i: usize, rule: &'b Rule, ids: &mut Seen<'b>) {
         let p = format!("rules[{i}]");
         if self.id(format!("{p}.id"), "rule id", &rule.id) {
             self.unique(ids, &rule.id, format!("{p}.id"), "rule id");
@@ -159,7 +157,7 @@ impl<'b> Validator<'b> {
             );
         }
         self.count(vp.clone(), "variants", rule.variants.len(), MAX_VARIANTS);
-        let mut ids = HashMap::new();
+        let mut ids = Seen::new();
         let mut total: u64 = 0;
         for (j, variant) in rule.variants.iter().enumerate() {
             let v = format!("{vp}[{j}]");
@@ -263,7 +261,7 @@ impl<'b> Validator<'b> {
             );
         }
         self.count(sp.clone(), "steps", own.len(), MAX_STEPS);
-        let mut seen = HashMap::new();
+        let mut seen = Seen::new();
         for (k, step) in own.iter().enumerate() {
             let kp = format!("{sp}[{k}]");
             if all.contains(&step.as_str()) {

@@ -1,8 +1,7 @@
 //! Small helpers that turn values into the words of an error message.
 
-use std::collections::HashSet;
-
 use crate::bundle::limits::MAX_ID_BYTES;
+use crate::json::write::{quoted, quoted_char};
 use crate::time::Timestamp;
 
 /// How many names a "declared …: a, b, c" list shows before summarising the rest.
@@ -16,19 +15,24 @@ pub(super) const ID_RULE: &str = "ids are 1 to 64 bytes of ASCII letters, digits
 /// `s` quoted and escaped (control characters visible), shortened to a readable length.
 pub(super) fn quote(s: &str) -> String {
     if s.len() <= QUOTE_BYTES {
-        return format!("{s:?}");
+        return quoted(s);
     }
     let mut end = QUOTE_BYTES;
     while end > 0 && !s.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{:?}…", s.get(..end).unwrap_or(""))
+    format!("{}…", quoted(s.get(..end).unwrap_or("")))
 }
 
 /// `a, b, c` (or `none`): names in order, each once, summarising beyond a dozen.
 pub(super) fn list(names: &[&str]) -> String {
-    let mut seen = HashSet::new();
-    let names: Vec<&str> = names.iter().copied().filter(|n| seen.insert(*n)).collect();
+    let mut unique: Vec<&str> = Vec::with_capacity(names.len());
+    for name in names {
+        if !unique.contains(name) {
+            unique.push(name);
+        }
+    }
+    let names = unique;
     if names.is_empty() {
         return "none".to_owned();
     }
@@ -76,8 +80,9 @@ pub(super) fn id_problem(what: &str, id: &str) -> Option<String> {
         ));
     }
     Some(format!(
-        "{what} {} contains {bad:?}, which is not allowed; {ID_RULE}",
-        quote(id)
+        "{what} {} contains {}, which is not allowed; {ID_RULE}",
+        quote(id),
+        quoted_char(bad)
     ))
 }
 
@@ -190,7 +195,8 @@ mod tests {
         let refs: Vec<&str> = many.iter().map(String::as_str).collect();
         assert!(list(&refs).ends_with("n11 … and 8 more"));
         assert_eq!(either(&["eq", "ne", "in"]), "eq, ne or in");
-        assert_eq!(quote("a\u{1}"), "\"a\\u{1}\"");
+        // Control characters are visible (escaped as JSON escapes them).
+        assert_eq!(quote("a\u{1}"), "\"a\\u0001\"");
         assert_eq!(quote(&"é".repeat(100)).chars().count(), 32 + 3);
     }
 }

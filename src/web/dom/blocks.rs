@@ -14,6 +14,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Document, DocumentFragment, Element, HtmlTemplateElement, Node};
 
 use super::mark;
+use crate::json::write::quoted;
 use crate::web::decision::Shown;
 use crate::web::error::Warning;
 
@@ -84,8 +85,8 @@ pub(crate) fn render(
         warnings.push(Warning::new(
             "template_missing",
             format!(
-                "variant {:?} of block {slot:?} has no <template {VARIANT}=\"{slot}:{}\"> in the page and no text replacements; the default content is shown",
-                shown.variant, shown.variant
+                "variant {} of block {} has no <template {VARIANT}=\"{slot}:{}\"> in the page and no text replacements; the default content is shown",
+                quoted(&shown.variant), quoted(slot), shown.variant
             ),
         ));
         return false;
@@ -122,8 +123,8 @@ pub(crate) fn render(
             Err(_) => warnings.push(Warning::new(
                 "invalid_selector",
                 format!(
-                    "text replacement selector {:?} of block {slot:?} is not a valid CSS selector; it was skipped",
-                    replacement.selector
+                    "text replacement selector {} of block {} is not a valid CSS selector; it was skipped",
+                    quoted(&replacement.selector), quoted(slot)
                 ),
             )),
         }

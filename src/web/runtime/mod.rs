@@ -5,7 +5,6 @@ mod load;
 pub(crate) mod state;
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use js_sys::{Object, Reflect};
@@ -24,6 +23,7 @@ use super::storage::{Key, Store};
 use super::{clock, nav, unit};
 use crate::engine::RenderHistory;
 use crate::json::ToJson;
+use crate::map::StrMap;
 use crate::signals::Signals;
 use crate::time::Clock;
 use crate::value::Value;
@@ -192,7 +192,9 @@ impl Runtime {
             };
             if state.view.generation == generation {
                 let slots = reveal::reveal_undecided(&runtime.document);
-                state.view.revealed.extend(slots);
+                for slot in &slots {
+                    state.view.revealed.insert(slot);
+                }
             }
         });
         let timeout = i32::try_from(self.options.reveal_timeout_ms).unwrap_or(i32::MAX);
@@ -262,12 +264,12 @@ impl Runtime {
         slots.dedup();
 
         let mut fx = Effects::default();
-        let decided: BTreeMap<String, Rc<Shown>> = {
+        let decided: StrMap<Rc<Shown>> = {
             let Ok(mut state) = self.state.try_borrow_mut() else {
                 return;
             };
             let clock = self.clock();
-            let mut decided = BTreeMap::new();
+            let mut decided = StrMap::new();
             for slot in slots {
                 if state.view.revealed.contains(&slot) {
                     continue;

@@ -5,13 +5,13 @@
 //! runtime borrows the state, computes, releases it, and only then touches the DOM and emits
 //! events, so a handler that calls back into the SDK never finds the state borrowed.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use wasm_bindgen::JsValue;
 
 use crate::engine::{Context, DecideError, RenderHistory};
 use crate::envelope::EnvelopeError;
+use crate::map::{StrMap, StrSet};
 use crate::signals::{builtin, PageContext, Signals};
 use crate::time::Clock;
 use crate::web::decision::Shown;
@@ -26,10 +26,10 @@ pub(crate) const SESSION_GAP_SECONDS: i64 = 30 * 60;
 #[derive(Default)]
 pub(crate) struct View {
     /// Slot → the decision shown in this view (made once, then reused).
-    pub decisions: BTreeMap<String, Rc<Shown>>,
+    pub decisions: StrMap<Rc<Shown>>,
     /// Slots the reveal timeout showed as default before they were decided: they keep the
     /// default for the rest of the view rather than change under the reader's eyes.
-    pub revealed: BTreeSet<String>,
+    pub revealed: StrSet,
     /// Counts page views, so a timer from an earlier view does not act on this one.
     pub generation: u32,
 }
