@@ -185,6 +185,15 @@ impl StrSet {
     }
 }
 
+impl IntoIterator for StrSet {
+    type Item = String;
+    type IntoIter = std::vec::IntoIter<String>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

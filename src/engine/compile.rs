@@ -107,11 +107,21 @@ pub(crate) fn compile(bundle: Bundle) -> Result<Engine, ValidationErrors> {
     }
 
     let mut slots = Vec::with_capacity(bundle.slots.len());
-    for (slot, mut rules) in per_slot.into_iter().enumerate() {
-        // Stable sort: equal priorities keep bundle order.
-        rules.sort_by_key(|r| {
-            std::cmp::Reverse(bundle.rules.get(r.rule).map_or(0, |rule| rule.priority))
-        });
+    for (slot, rules) in per_slot.into_iter().enumerate() {
+        // Highest priority first; equal priorities keep bundle order (the position breaks ties).
+        let mut order: Vec<(i64, usize)> = rules
+            .iter()
+            .enumerate()
+            .map(|(at, r)| {
+                let priority = bundle.rules.get(r.rule).map_or(0, |rule| rule.priority);
+                (-i64::from(priority), at)
+            })
+            .collect();
+        order.sort_unstable();
+        let rules = order
+            .into_iter()
+            .filter_map(|(_, at)| rules.get(at).cloned())
+            .collect();
         slots.push(CompiledSlot { slot, rules });
     }
     let declarations = Declarations::new(&bundle.signals);

@@ -127,11 +127,23 @@ impl RenderHistory {
         let mut history = RenderHistory::new();
         for (rule, times) in renders {
             let mut times = times;
-            times.sort_unstable();
+            // Stored oldest first, so this is linear in practice.
+            insertion_sort(&mut times);
             let skip = times.len().saturating_sub(MAX_RENDERS_PER_RULE);
             history.renders.insert(rule, times.split_off(skip));
         }
         Ok(history)
+    }
+}
+
+/// Sorts `v` in place; linear for input that is already sorted.
+fn insertion_sort(v: &mut [i64]) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && v.get(j - 1) > v.get(j) {
+            v.swap(j - 1, j);
+            j -= 1;
+        }
     }
 }
 

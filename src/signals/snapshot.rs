@@ -343,7 +343,6 @@ struct EventPiece {
     /// `"name":{"first":F,"last":L,"total":T,"days":[`
     prefix: String,
     last_seen: i64,
-    name: String,
     /// `[day,count]`, oldest first.
     days: Vec<(i64, String)>,
     /// Index of the first day still written (older ones are left out).
@@ -368,7 +367,6 @@ impl EventPiece {
 struct AttrPiece {
     text: String,
     written_at: i64,
-    name: String,
     kept: bool,
 }
 
@@ -397,7 +395,6 @@ impl WritePlan {
                 AttrPiece {
                     text: format!("{key}:{{\"v\":{value},\"t\":{}}}", record.written_at),
                     written_at: record.written_at,
-                    name: name.to_owned(),
                     kept: true,
                 }
             })
@@ -417,7 +414,6 @@ impl WritePlan {
                         record.first_seen, record.last_seen, record.total
                     ),
                     last_seen: record.last_seen,
-                    name: name.to_owned(),
                     days_len: days.iter().map(|(_, text)| text.len()).sum(),
                     days,
                     first_kept: 0,
@@ -480,14 +476,15 @@ impl WritePlan {
             self.attrs_n -= 1;
         }
         // 3. Least recently written attributes.
-        let mut order: Vec<(i64, String, usize)> = self
+        // Attributes are in name order, so the index breaks ties by name.
+        let mut order: Vec<(i64, usize)> = self
             .attrs
             .iter()
             .enumerate()
-            .map(|(i, a)| (a.written_at, a.name.clone(), i))
+            .map(|(i, a)| (a.written_at, i))
             .collect();
         order.sort_unstable();
-        for (_, _, i) in order {
+        for (_, i) in order {
             if self.len() <= cap {
                 return;
             }
@@ -498,14 +495,15 @@ impl WritePlan {
             }
         }
         // 4. Least recently seen events.
-        let mut order: Vec<(i64, String, usize)> = self
+        // Events are in name order, so the index breaks ties by name.
+        let mut order: Vec<(i64, usize)> = self
             .events
             .iter()
             .enumerate()
-            .map(|(i, e)| (e.last_seen, e.name.clone(), i))
+            .map(|(i, e)| (e.last_seen, i))
             .collect();
         order.sort_unstable();
-        for (_, _, i) in order {
+        for (_, i) in order {
             if self.len() <= cap {
                 return;
             }

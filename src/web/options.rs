@@ -135,9 +135,12 @@ impl Options {
                 if why.is_empty() { "" } else { ": " }
             ));
         }
-        let mut distinct: Vec<&[u8; 32]> = keys.iter().map(PublicKey::as_bytes).collect();
-        distinct.sort_unstable();
-        distinct.dedup();
+        let mut distinct: Vec<&[u8; 32]> = Vec::with_capacity(keys.len());
+        for key in &keys {
+            if !distinct.contains(&key.as_bytes()) {
+                distinct.push(key.as_bytes());
+            }
+        }
 
         let threshold = match get(options, "threshold") {
             v if !present(&v) => 1,

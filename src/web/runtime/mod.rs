@@ -23,7 +23,7 @@ use super::storage::{Key, Store};
 use super::{clock, nav, unit};
 use crate::engine::RenderHistory;
 use crate::json::ToJson;
-use crate::map::StrMap;
+use crate::map::{StrMap, StrSet};
 use crate::signals::Signals;
 use crate::time::Clock;
 use crate::value::Value;
@@ -250,7 +250,9 @@ impl Runtime {
         let blocks = dom::select(root, &format!("[{BLOCK}]"));
         let paths = dom::select(root, &format!("[{PATH}]"));
         let links = dom::select(root, &format!("[{NEXT}]"));
-        let mut slots: Vec<String> = blocks
+        // Each slot once, in id order.
+        let mut slots = StrSet::new();
+        for slot in blocks
             .iter()
             .filter_map(|b| b.get_attribute(BLOCK))
             .chain(paths.iter().filter_map(|p| p.get_attribute(PATH)))
@@ -259,9 +261,9 @@ impl Runtime {
                     .iter()
                     .filter_map(|l| paths::next_target(l).map(|(slot, _)| slot)),
             )
-            .collect();
-        slots.sort_unstable();
-        slots.dedup();
+        {
+            slots.insert(&slot);
+        }
 
         let mut fx = Effects::default();
         let decided: StrMap<Rc<Shown>> = {
