@@ -21,6 +21,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
+pub mod number;
 pub mod read;
 pub mod write;
 

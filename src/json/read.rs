@@ -120,10 +120,7 @@ pub fn float(json: &Json<'_>) -> Result<f64> {
     let Some(n) = number(json) else {
         return Err(invalid_type(json, "f64"));
     };
-    match n.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        _ => Err(ShapeError::new(json.at, "number out of range")),
-    }
+    super::number::parse(n).ok_or_else(|| ShapeError::new(json.at, "number out of range"))
 }
 
 /// The index of the string in `names` that `json` is (for enums written as strings).

@@ -2,10 +2,10 @@
 //!
 //! [`Writer`] places the commas itself, so a type writes itself as a sequence of `open`, `key`,
 //! value and `close` calls. Strings are escaped as serde_json escapes them (`"`, `\`, and control
-//! characters; everything else, non-ASCII included, is written as is). Numbers are written with
-//! Rust's formatting: integers exactly, finite doubles in the shortest form that reads back to
-//! the same double (`0.1`, `12.5`, `100`); a non-finite double (which no stored value can be)
-//! is written as `null`, as serde_json does.
+//! characters; everything else, non-ASCII included, is written as is). Integers are written
+//! exactly, finite doubles in the shortest form that reads back to the same double, laid out as
+//! JavaScript lays them out (`0.1`, `12.5`, `100`, `1e+21`; see [`super::number`]); a non-finite
+//! double (which no stored value can be) is written as `null`, as serde_json does.
 
 use std::fmt::Write as _;
 
@@ -112,12 +112,8 @@ impl Writer {
 
     /// A double: the shortest text that reads back to it; `null` when not finite.
     pub fn float(&mut self, n: f64) {
-        if n.is_finite() {
-            self.sep();
-            let _ = write!(self.out, "{n}");
-        } else {
-            self.null();
-        }
+        self.sep();
+        super::number::format(n, &mut self.out);
     }
 
     /// Text that is already JSON (a number, a literal, or a whole value written elsewhere).

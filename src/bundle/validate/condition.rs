@@ -6,6 +6,7 @@ use crate::bundle::limits::{
     MAX_CONDITION_DEPTH, MAX_CONDITION_NODES, MAX_LIST_ITEMS, MAX_STRING_BYTES,
 };
 use crate::condition::{Condition, Op, SignalComparison};
+use crate::json::number::Num;
 use crate::signals::builtin;
 use crate::value::{Value, ValueKind};
 
@@ -195,12 +196,18 @@ impl Validator<'_> {
         if !value.is_finite() {
             self.error(
                 format!("{p}.value"),
-                format!("value {value} is not a finite number; give a number of days or events"),
+                format!(
+                    "value {} is not a finite number; give a number of days or events",
+                    Num(value)
+                ),
             );
         } else if non_negative && value < 0.0 {
             self.error(
                 format!("{p}.value"),
-                format!("value {value} is negative; {what} is never below 0, so give 0 or more"),
+                format!(
+                    "value {} is negative; {what} is never below 0, so give 0 or more",
+                    Num(value)
+                ),
             );
         }
     }
@@ -250,7 +257,10 @@ impl Validator<'_> {
                 if !n.is_finite() {
                     self.error(
                         p.to_owned(),
-                        format!("value {n} is not a finite number; give a finite number"),
+                        format!(
+                            "value {} is not a finite number; give a finite number",
+                            Num(*n)
+                        ),
                     );
                 }
             }

@@ -178,8 +178,9 @@ impl<'b> Validator<'b> {
         self.error(
             path,
             format!(
-                "{what} {pct} {why}; give a percentage from 0 to 100 with at most two decimals, \
-                 e.g. 12.5"
+                "{what} {} {why}; give a percentage from 0 to 100 with at most two decimals, \
+                 e.g. 12.5",
+                crate::json::number::Num(pct)
             ),
         );
     }
