@@ -82,11 +82,14 @@ test("a tampered bundle (one payload byte flipped) leaves the defaults, fires er
   }
 });
 
-test("a tampered inline bundle also leaves the defaults and the page working", async () => {
+test("a tampered inline bundle also fires error, leaves the defaults and the page working", async () => {
   h.server.vars.inlineBundle = tamper(v1);
   const { context, page } = await openPage(h.browser);
   try {
     await page.goto(`${h.server.url}/blocks.html?bundle=%23pw-bundle`);
+    // Refused during init, yet reported to handlers registered right after init resolves.
+    const error = await waitForLog(page, "error");
+    assert.equal(error.code, "signature_threshold_not_met");
     await assertDefaults(page);
     assert.equal(await page.evaluate(() => window.__pw.pw?.bundleVersion ?? null), null);
     assert.equal((await pwLog(page)).some((e) => e.type === "init-rejected"), false, "init resolved");
@@ -96,6 +99,40 @@ test("a tampered inline bundle also leaves the defaults and the page working", a
   } finally {
     await context.close();
     delete h.server.vars.inlineBundle;
+  }
+});
+
+test("a missing bundle (HTTP 404) leaves the defaults, fires error fetch_failed, and init resolves", async () => {
+  const { context, page } = await openPage(h.browser);
+  try {
+    await page.goto(`${h.server.url}/blocks.html?bundle=/no-such-bundle.json`);
+    const error = await waitForLog(page, "error");
+    assert.equal(error.isError, true);
+    assert.equal(error.code, "fetch_failed");
+    assert.match(error.message, /404/);
+    await assertDefaults(page);
+    await page.click("#own");
+    assert.equal(await page.textContent("#own-count"), "1");
+  } finally {
+    await context.close();
+  }
+});
+
+// docs/js-api.md: "init never leaves the page broken". Today the first visit awaits the bundle
+// URL without a time limit, so `await Pathwise.init()` never settles while the server hangs
+// (blocks are revealed by the timeout, but code after the await, and `ready`, never run).
+test("init settles with the defaults even when the bundle URL never answers", {
+  todo: "runtime: init awaits a hanging bundle URL forever (no fetch time limit)",
+}, async () => {
+  h.server.hang("/hang-init.json");
+  const { context, page } = await openPage(h.browser);
+  try {
+    await page.goto(`${h.server.url}/blocks.html?bundle=/hang-init.json&timeout=300`);
+    await page.waitForFunction(() => window.__pw.pw !== null || window.__pw.initError !== null, null, { timeout: 3000 });
+    assert.equal(await page.evaluate(() => window.__pw.pw.bundleVersion), null);
+  } finally {
+    await context.close();
+    h.server.unroute("/hang-init.json");
   }
 });
 
@@ -142,8 +179,11 @@ for (const [label, bundle] of [["a bundle URL", "/bundle.json"], ["an inline bun
   });
 }
 
-for (const [mode, what] of [["throw", "localStorage throws on access"], ["quota", "every localStorage write fails with QuotaExceededError"]]) {
-  test(`storage unavailable (${what}): the page still personalizes from an inline bundle`, async () => {
+for (const [mode, what, code] of [
+  ["throw", "localStorage throws on access", "storage_unavailable"],
+  ["quota", "every localStorage write fails with QuotaExceededError", "storage_quota_exceeded"],
+]) {
+  test(`storage unavailable (${what}): the page still personalizes from an inline bundle, with a ${code} warning`, async () => {
     h.server.vars.inlineBundle = v1;
     const { context, page } = await openPage(h.browser);
     try {
@@ -151,14 +191,20 @@ for (const [mode, what] of [["throw", "localStorage throws on access"], ["quota"
       await page.waitForSelector('#hero[data-pw-state="applied"]', { timeout: 5000 });
       assert.equal(await page.textContent("#hero h1"), "Welcome, friend");
       assert.equal(await page.textContent("#headline h2"), "Headline from v1");
-      // Signals keep working in memory for this page.
+      // Signals keep working in memory: the answer counts on the next (single-page-app) view.
       const path = await page.evaluate(() => {
         window.__pw.pw.set("role", "admin");
         window.__pw.pw.track("pricing_viewed");
+        history.pushState({}, "", "/onboarding/role");
         return window.__pw.pw.path("onboarding");
       });
       assert.deepEqual(path, ["welcome", "role", "sso", "invite", "done"]);
-      assert.equal((await pwLog(page)).some((e) => e.type === "init-rejected"), false, "init resolved");
+      const warning = await waitForLog(page, "warning", { code }).catch(async (e) => {
+        throw new Error(`${e.message}; the SDK's log: ${JSON.stringify(await pwLog(page))}`);
+      });
+      assert.ok(warning.message, "the warning says what happened");
+      assert.equal((await pwLog(page)).some((e) => e.type === "init-rejected" || e.type === "error"), false,
+        "init resolved, and no error: only a warning");
       assert.deepEqual(page.pageErrors, [], "no uncaught exception");
     } finally {
       await context.close();
