@@ -4,6 +4,7 @@
 //   &consent=pending|denied|granted
 //   &timeout=MS                    revealTimeoutMs
 //   &autoApply=0                   do not apply the page on init (the test calls apply())
+//   &site=S                        overrides the site (an empty one is an unusable option)
 //   &entry=pathwise                import the bare specifier "pathwise" (needs an import map;
 //                                  also <meta name="pw-entry">)
 // window.__pw.log records every SDK event in order (type, code, message, detail, time since
@@ -50,7 +51,7 @@ else {
 }
 
 const options = {
-  site: meta("pw-site"),
+  site: query.get("site") ?? meta("pw-site"),
   keys: JSON.parse(meta("pw-keys") || "[]"),
   threshold: 1,
   bundle: query.get("bundle") ?? "/bundle.json",
