@@ -24,6 +24,9 @@ BUDGET ?= 90000
 WASM_FEATURES := --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals
 WASM_OPT_FLAGS := -Oz $(WASM_FEATURES) --strip-debug --strip-producers --strip-target-features
 
+# The browser test files (wasm-bindgen-test): export smoke, storage/consent/sources, DOM surfaces.
+WEB_TESTS := --test web --test web_store --test web_dom
+
 # The stages of `make test`, in order; each is also a target of its own.
 TEST_STAGES := fmt clippy clippy-cli clippy-wasm test-native test-cli test-web pkg pkg-smoke
 
@@ -84,7 +87,7 @@ clippy-cli:
 
 # The browser adapter and its tests only exist on wasm32.
 clippy-wasm:
-	$(CARGO) clippy --target $(WASM_TARGET) --lib --test web -- -D warnings
+	$(CARGO) clippy --target $(WASM_TARGET) --lib $(WEB_TESTS) -- -D warnings
 
 test-native:
 	$(CARGO) test
@@ -92,11 +95,11 @@ test-native:
 test-cli:
 	$(CARGO) test --features cli
 
-# wasm-bindgen-test in headless Chromium (runner set in .cargo/config.toml). Only `--test web`:
-# the other integration tests are native (proptest does not build for wasm32).
+# wasm-bindgen-test in headless Chromium (runner set in .cargo/config.toml). Only the `web*`
+# tests: the other integration tests are native (proptest does not build for wasm32).
 test-web:
 	CHROMEDRIVER="$${CHROMEDRIVER:-$$(command -v chromedriver)}" \
-	    $(CARGO) test --target $(WASM_TARGET) --test web
+	    $(CARGO) test --target $(WASM_TARGET) $(WEB_TESTS)
 
 # The shipped (wasm-opt'ed) package, loaded by Node.
 pkg-smoke:

@@ -34,7 +34,18 @@ try {
   thrown = e;
 }
 check(thrown instanceof Error, `a broken bundle throws an Error (got ${thrown})`);
-check(/not a valid v1 bundle/.test(thrown.message), `error message: ${thrown.message}`);
+check(/not valid JSON/.test(thrown.message), `error message: ${thrown.message}`);
+check(thrown.code === "bundle_not_json", `error code: ${thrown.code}`);
+
+check(typeof pw.Pathwise === "function" && typeof pw.Pathwise.init === "function",
+  "the entry exports the Pathwise class with a static init");
+const explained = JSON.parse(pw.explainScenario(JSON.stringify({
+  schema: 1, site: "example.com", version: 1, expires_at: "2030-01-01T00:00:00Z",
+  slots: [{ id: "hero", kind: "block" }],
+  rules: [{ id: "r1", slot: "hero", objective: "activation", variants: [{ id: "v1" }] }],
+}), JSON.stringify({ unit: "u", now: "2029-01-01T00:00:00Z" })));
+check(explained.hero && explained.hero.decision.variant === "v1",
+  `explainScenario decides through the wasm build: ${JSON.stringify(explained)}`);
 
 const schema = JSON.parse(readFileSync(`${dir}/bundle.schema.json`, "utf8"));
 check(schema.properties && schema.properties.rules, "bundle.schema.json describes rules");

@@ -13,7 +13,10 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 const VALID: &str = r#"{
   "schema": 1, "site": "example.com", "version": 7, "expires_at": "2027-01-01T00:00:00Z",
-  "signals": [ { "name": "role", "kind": "string", "ttl_days": 180 } ],
+  "signals": [
+    { "name": "role", "kind": "string", "ttl_days": 180 },
+    { "name": "invited_team", "kind": "event", "ttl_days": 180 }
+  ],
   "audiences": [ { "id": "admins", "condition": { "signal": { "name": "role", "op": "eq", "value": "admin" } } } ],
   "slots": [ { "id": "onboarding", "kind": "path", "steps": ["welcome", "role", "invite", "done"] } ],
   "rules": [ {
@@ -23,11 +26,14 @@ const VALID: &str = r#"{
   } ]
 }"#;
 
-/// The message of the JS `Error` an export threw.
-fn message(error: wasm_bindgen::JsError) -> String {
-    let error: js_sys::Error = JsValue::from(error)
-        .dyn_into()
-        .expect("exports throw JS Error objects");
+/// The message of the JS `Error` an export threw (which must carry a string `code`).
+fn message(error: JsValue) -> String {
+    let code = js_sys::Reflect::get(&error, &"code".into()).unwrap();
+    assert!(
+        code.as_string().is_some_and(|c| c.starts_with("bundle_")),
+        "code: {code:?}"
+    );
+    let error: js_sys::Error = error.dyn_into().expect("exports throw JS Error objects");
     String::from(error.message())
 }
 
@@ -50,7 +56,7 @@ fn export_accepts_a_valid_bundle() {
 fn malformed_json_is_an_error_with_line_and_column() {
     let broken = &VALID[..VALID.len() - 3];
     let msg = message(pathwise::web::validate_bundle(broken).expect_err("truncated JSON"));
-    assert!(msg.contains("not a valid v1 bundle"), "{msg}");
+    assert!(msg.contains("not valid JSON"), "{msg}");
     assert!(msg.contains("line "), "{msg}");
 }
 
@@ -76,4 +82,33 @@ fn unsupported_schema_version_is_named() {
     let v2 = VALID.replacen("\"schema\": 1", "\"schema\": 2", 1);
     let msg = message(pathwise::web::validate_bundle(&v2).expect_err("schema 2"));
     assert!(msg.contains("schema 2"), "{msg}");
+}
+
+#[wasm_bindgen_test]
+fn explain_scenario_gives_the_native_answer_for_a_golden_case() {
+    let case: serde_json::Value =
+        serde_json::from_str(include_str!("golden/cases/002-onboarding-admin-path.json")).unwrap();
+    let bundle = include_str!("golden/bundles/saas.json");
+    let out = pathwise::web::explain_scenario(
+        bundle,
+        &case["scenario"].to_string(),
+        Some(vec!["onboarding".to_owned()]),
+    )
+    .unwrap();
+    let out: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let expected = &case["expect"]["onboarding"]["decision"];
+    for (key, value) in expected.as_object().unwrap() {
+        assert_eq!(&out["onboarding"]["decision"][key], value, "{key}: {out}");
+    }
+    // Every slot when none is named; an unknown one is an error with a code.
+    let all = pathwise::web::explain_scenario(bundle, &case["scenario"].to_string(), None).unwrap();
+    assert!(all.contains("\"hero\""), "{all}");
+    let error = pathwise::web::explain_scenario(bundle, "{}", None).unwrap_err();
+    assert_eq!(
+        js_sys::Reflect::get(&error, &"code".into())
+            .unwrap()
+            .as_string()
+            .as_deref(),
+        Some("invalid_scenario")
+    );
 }

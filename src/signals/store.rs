@@ -81,6 +81,34 @@ pub enum SignalError {
     },
 }
 
+impl SignalError {
+    /// A stable snake_case code for this refusal (exposed to JavaScript as `error.code`; the
+    /// message may be reworded, the code will not):
+    ///
+    /// | code | variant |
+    /// |---|---|
+    /// | `undeclared_signal` | [`SignalError::Undeclared`] |
+    /// | `builtin_signal` | [`SignalError::BuiltIn`] |
+    /// | `wrong_kind` | [`SignalError::WrongKind`] |
+    /// | `signal_is_event` | [`SignalError::IsEvent`] |
+    /// | `signal_not_event` | [`SignalError::NotEvent`] |
+    /// | `string_too_long` | [`SignalError::StringTooLong`] |
+    /// | `list_too_long` | [`SignalError::ListTooLong`] |
+    /// | `non_finite_number` | [`SignalError::NonFinite`] |
+    pub fn code(&self) -> &'static str {
+        match self {
+            SignalError::Undeclared { .. } => "undeclared_signal",
+            SignalError::BuiltIn { .. } => "builtin_signal",
+            SignalError::WrongKind { .. } => "wrong_kind",
+            SignalError::IsEvent { .. } => "signal_is_event",
+            SignalError::NotEvent { .. } => "signal_not_event",
+            SignalError::StringTooLong { .. } => "string_too_long",
+            SignalError::ListTooLong { .. } => "list_too_long",
+            SignalError::NonFinite { .. } => "non_finite_number",
+        }
+    }
+}
+
 /// A stored attribute value and when it was last written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttributeRecord {

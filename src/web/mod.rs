@@ -1,17 +1,48 @@
 //! The browser adapter (wasm32 only).
 //!
 //! Everything that touches JavaScript lives here, so the core stays plain Rust that is tested
-//! natively and shared with the CLI. For now this module exports only what makes the npm package
-//! real and testable: the SDK version and bundle validation. The full runtime (`Pathwise.init`,
-//! storage, DOM surfaces) builds on it.
+//! natively and shared with the CLI. The contract this module implements is `docs/js-api.md`.
 //!
-//! Errors cross the boundary as JavaScript `Error` objects ([`JsError`]) carrying the core's
-//! precise message, never as panics: a panic in wasm aborts the whole module and would leave the
-//! page without its SDK.
+//! | module | job |
+//! |---|---|
+//! | [`pathwise`] | the exported `Pathwise` class (thin) |
+//! | `runtime` | init, page views, `apply`, the calls, background revalidation |
+//! | `options` | reading `Pathwise.init(options)` |
+//! | `source` | where the bundle comes from (inline, `#id`, URL) and verifying it |
+//! | `storage` | `localStorage` under `pathwise:v1:` with consent, caps and memory fallback |
+//! | `unit` | the anonymous install id |
+//! | `clock`, `page` | the core's [`Clock`](crate::time::Clock) and [`PageContext`](crate::signals::PageContext) from the browser |
+//! | `dom` | blocks, paths, next links, anti-flicker |
+//! | `nav` | History API navigation |
+//! | `events` | `on()` and the init-time event queue |
+//! | `error` | errors as JS `Error`s with a `code` |
+//!
+//! Errors cross the boundary as JavaScript `Error` objects carrying a stable `code`, never as
+//! panics: a panic in wasm aborts the whole module and would leave the page without its SDK.
+
+mod clock;
+mod decision;
+mod dom;
+mod error;
+mod events;
+mod nav;
+mod options;
+mod page;
+pub mod pathwise;
+mod runtime;
+mod source;
+mod storage;
+mod unit;
+
+use std::collections::BTreeMap;
 
 use wasm_bindgen::prelude::*;
 
-use crate::bundle::{parse_bundle, validate::validate};
+use self::error::{coded, Coded};
+pub use self::pathwise::Pathwise;
+use crate::bundle::{parse_bundle, validate::validate, BundleError};
+use crate::engine::Engine;
+use crate::scenario::Scenario;
 
 /// The version of this SDK (the crate version), e.g. `"0.1.0"`.
 #[wasm_bindgen]
@@ -24,9 +55,42 @@ pub fn version() -> String {
 ///
 /// Returns nothing when the bundle is usable; otherwise throws an `Error` whose message says what
 /// is wrong (size or nesting cap, malformed JSON with line and column, unsupported schema, or every
-/// validation problem with its JSON path).
+/// validation problem with its JSON path) and whose `code` is the core's
+/// [`BundleError::code`].
 #[wasm_bindgen(js_name = validateBundle)]
-pub fn validate_bundle(text: &str) -> Result<(), JsError> {
-    let bundle = parse_bundle(text.as_bytes()).map_err(|e| JsError::new(&e.to_string()))?;
-    validate(&bundle).map_err(|e| JsError::new(&e.to_string()))
+pub fn validate_bundle(text: &str) -> Result<(), JsValue> {
+    let bundle = parse_bundle(text.as_bytes()).map_err(|e| BundleError::from(e).to_js())?;
+    validate(&bundle).map_err(|e| BundleError::from(e).to_js())
+}
+
+/// What `pathwise explain --json` computes natively, in the browser: the bundle (plain JSON, not
+/// an envelope) and a [`Scenario`] replayed through the signal store, then every slot in `slots`
+/// (default: all, in bundle order) explained. Returns JSON text `{slot: {decision, candidates}}`,
+/// so the golden corpus can be checked against the wasm build from JavaScript.
+///
+/// Throws an `Error` with a code: the bundle's ([`BundleError::code`]), `invalid_scenario`, or
+/// `unknown_slot`.
+#[wasm_bindgen(js_name = explainScenario)]
+pub fn explain_scenario(
+    bundle_json: &str,
+    scenario_json: &str,
+    slots: Option<Vec<String>>,
+) -> Result<String, JsValue> {
+    let bundle = parse_bundle(bundle_json.as_bytes()).map_err(|e| BundleError::from(e).to_js())?;
+    let engine = Engine::compile(bundle).map_err(|e| BundleError::from(e).to_js())?;
+    let scenario: Scenario = serde_json::from_str(scenario_json)
+        .map_err(|e| coded("invalid_scenario", &format!("scenario: {e}")))?;
+    let replayed = scenario
+        .replay(engine.declarations())
+        .map_err(|e| coded("invalid_scenario", &format!("scenario: {e}")))?;
+    let slots = slots.unwrap_or_else(|| engine.slot_ids().map(str::to_owned).collect());
+    let ctx = replayed.context();
+    let mut out = BTreeMap::new();
+    for slot in &slots {
+        let explanation = engine
+            .explain(slot, &ctx, &replayed.history)
+            .map_err(|e| e.to_js())?;
+        out.insert(slot.as_str(), explanation);
+    }
+    serde_json::to_string(&out).map_err(|e| coded("internal", &e.to_string()))
 }

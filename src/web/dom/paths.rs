@@ -1,0 +1,114 @@
+//! Paths: `data-pw-path="SLOT"` containers of `data-pw-step="STEP"` elements, and
+//! `data-pw-next="SLOT:STEP"` links.
+//!
+//! Steps in the decided path are shown in the decided order; the others get `hidden`. Reordering
+//! keeps the steps in the places the page gave them: the first place holds the first step of the
+//! path, and so on (steps not in the path fill the last places, hidden), so markup between or
+//! around the steps — a heading, a progress bar — stays where it is.
+
+use web_sys::{Document, Element, Node};
+
+use super::{is_plain_id, mark, select, NEXT, PATH, STEP};
+use crate::web::decision::Shown;
+
+/// `data-pw-href`: the link target with `{step}` standing for the next step id.
+const HREF: &str = "data-pw-href";
+/// `data-pw-done`: the link target after the last step.
+const DONE: &str = "data-pw-done";
+
+/// The step elements that belong to `container` (not to a path nested inside it).
+fn steps(container: &Element) -> Vec<Element> {
+    select(container, &format!("[{STEP}]"))
+        .into_iter()
+        .filter(|step| {
+            step.parent_element()
+                .and_then(|p| p.closest(&format!("[{PATH}]")).ok().flatten())
+                .is_some_and(|owner| owner == *container)
+        })
+        .collect()
+}
+
+/// Shows `shown`'s steps in `container` (untouched when `None`: no bundle, unknown slot), marks
+/// it, and returns whether a rule's variant is displayed.
+pub(crate) fn render(document: &Document, container: &Element, shown: Option<&Shown>) -> bool {
+    let Some(order) = shown.and_then(|s| s.steps.as_deref()) else {
+        mark(container, false);
+        return false;
+    };
+    let elements = steps(container);
+    let id = |e: &Element| e.get_attribute(STEP).unwrap_or_default();
+    let mut arranged: Vec<&Element> = Vec::with_capacity(elements.len());
+    for step in order {
+        for element in elements.iter().filter(|e| id(e) == *step) {
+            if !arranged.contains(&element) {
+                arranged.push(element);
+            }
+        }
+    }
+    let shown_count = arranged.len();
+    arranged.extend(elements.iter().filter(|e| !order.contains(&id(e))));
+    for (i, element) in arranged.iter().enumerate() {
+        let _ = element.toggle_attribute_with_force("hidden", i >= shown_count);
+    }
+    let in_place = arranged.iter().zip(&elements).all(|(a, b)| *a == b);
+    if !in_place {
+        // One placeholder per place, then each place gets its element: moving an element
+        // leaves its own placeholder behind, so no place is lost.
+        let places: Vec<Node> = elements
+            .iter()
+            .filter_map(|e| {
+                let marker: Node = document.create_comment("").into();
+                let parent = e.parent_node()?;
+                parent.insert_before(&marker, Some(e)).ok()?;
+                Some(marker)
+            })
+            .collect();
+        for (place, element) in places.iter().zip(&arranged) {
+            if let Some(parent) = place.parent_node() {
+                let _ = parent.replace_child(element, place);
+            }
+        }
+        for place in &places {
+            if let Some(parent) = place.parent_node() {
+                let _ = parent.remove_child(place);
+            }
+        }
+    }
+    let applied = shown.is_some_and(|s| !s.default);
+    mark(container, applied);
+    applied
+}
+
+/// The slot and step a `data-pw-next` link names.
+pub(crate) fn next_target(link: &Element) -> Option<(String, String)> {
+    let value = link.get_attribute(NEXT)?;
+    let (slot, step) = value.split_once(':')?;
+    Some((slot.to_owned(), step.to_owned()))
+}
+
+/// Points `link` at the step after `step` in `shown`'s path: `data-pw-href` with `{step}`
+/// replaced; after the last step `data-pw-done` if present, else the link is hidden. Untouched
+/// when `None` (no bundle, unknown slot).
+pub(crate) fn render_next(link: &Element, step: &str, shown: Option<&Shown>) {
+    let Some(shown) = shown.filter(|s| s.steps.is_some()) else {
+        return;
+    };
+    let href = match shown.next_step(step).filter(|next| is_plain_id(next)) {
+        // The page's own pattern, or (without one) the link's own href, left as it is.
+        Some(next) => Ok(link
+            .get_attribute(HREF)
+            .map(|pattern| pattern.replace("{step}", next))),
+        None => link.get_attribute(DONE).map(Some).ok_or(()),
+    };
+    match href {
+        Ok(href) => {
+            if let Some(href) = href {
+                let _ = link.set_attribute("href", &href);
+            }
+            let _ = link.toggle_attribute_with_force("hidden", false);
+        }
+        Err(()) => {
+            let _ = link.toggle_attribute_with_force("hidden", true);
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! Anti-flicker: undecided blocks and paths stay hidden (by `pathwise.css`) until decided, and
+//! no longer than the reveal timeout.
+//!
+//! `pathwise.css` hides `[data-pw-block]` and `[data-pw-path]` elements that have no
+//! `data-pw-state` yet, and reveals them anyway after a CSS-only 400 ms animation, so a page
+//! whose script never runs is never blank. The SDK reveals each element as it decides it, and
+//! when `revealTimeoutMs` passes it marks every element still undecided as `default`, so a slow
+//! bundle download shows the default content rather than a hole.
+
+use web_sys::Node;
+
+use super::{mark, select, BLOCK, PATH, STATE};
+
+/// Marks every undecided block and path under `root` as `default`; returns their slot ids.
+pub(crate) fn reveal_undecided(root: &Node) -> Vec<String> {
+    let selector = format!("[{BLOCK}]:not([{STATE}]), [{PATH}]:not([{STATE}])");
+    select(root, &selector)
+        .into_iter()
+        .filter_map(|element| {
+            mark(&element, false);
+            element
+                .get_attribute(BLOCK)
+                .or_else(|| element.get_attribute(PATH))
+        })
+        .collect()
+}

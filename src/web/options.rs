@@ -1,0 +1,218 @@
+//! `Pathwise.init(options)`: reading and checking the options object.
+//!
+//! Only unusable options are refused (no `site`, no valid pinned key, an impossible threshold, a
+//! value of the wrong type): they are configuration bugs that no bundle can fix, so `init`
+//! rejects with code `invalid_options`. A pinned key that does not parse while others do is a
+//! warning, so a typo in one key of a rotation pair does not take the page's personalization
+//! down.
+
+use js_sys::{Array, Function, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::error::Warning;
+use crate::envelope::PublicKey;
+
+/// Default anti-flicker timeout, in milliseconds (DESIGN: "a short timeout").
+pub(crate) const DEFAULT_REVEAL_TIMEOUT_MS: u32 = 400;
+/// Longest anti-flicker timeout accepted: hiding content longer than this hurts more than a
+/// flicker does.
+pub(crate) const MAX_REVEAL_TIMEOUT_MS: u32 = 10_000;
+
+/// The site's consent state for local storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Consent {
+    /// Storage may be read and written.
+    Granted,
+    /// The site has not asked yet: what is stored may be read, nothing is written.
+    Pending,
+    /// Nothing is read or written, and what was stored is erased.
+    Denied,
+}
+
+impl Consent {
+    /// Parses `"granted" | "pending" | "denied"`.
+    pub fn parse(text: &str) -> Option<Consent> {
+        match text {
+            "granted" => Some(Consent::Granted),
+            "pending" => Some(Consent::Pending),
+            "denied" => Some(Consent::Denied),
+            _ => None,
+        }
+    }
+
+    /// The option's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Consent::Granted => "granted",
+            Consent::Pending => "pending",
+            Consent::Denied => "denied",
+        }
+    }
+}
+
+/// The checked options.
+pub(crate) struct Options {
+    /// The site id; the bundle's `site` must equal it.
+    pub site: String,
+    /// The pinned keys, in the order given (duplicates kept; the core counts distinct keys).
+    pub keys: Vec<PublicKey>,
+    /// Distinct pinned keys that must have signed.
+    pub threshold: usize,
+    /// A URL, inline envelope text, or `#id` of an inline script element.
+    pub bundle: Option<String>,
+    /// Consent at init.
+    pub consent: Consent,
+    /// Anti-flicker timeout.
+    pub reveal_timeout_ms: u32,
+    /// The beacon options, kept as given for the reporting layer (issue 5) to read.
+    #[allow(dead_code)]
+    pub collect: JsValue,
+    /// Apply the document as soon as a bundle is in place (and after each navigation).
+    pub auto_apply: bool,
+    /// A replacement clock returning epoch milliseconds.
+    pub now: Option<Function>,
+}
+
+/// Why options were refused (the message of the `invalid_options` error).
+pub(crate) type OptionsError = String;
+
+fn get(options: &JsValue, name: &str) -> JsValue {
+    Reflect::get(options, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn present(value: &JsValue) -> bool {
+    !value.is_undefined() && !value.is_null()
+}
+
+impl Options {
+    /// Reads `options`; warnings are for keys that were skipped.
+    pub fn parse(options: &JsValue) -> Result<(Options, Vec<Warning>), OptionsError> {
+        if !options.is_object() {
+            return Err(
+                "Pathwise.init expects an options object with at least `site` and `keys`".into(),
+            );
+        }
+        let site = get(options, "site")
+            .as_string()
+            .filter(|s| !s.is_empty())
+            .ok_or(
+                "options.site must be a non-empty string (the site id the bundle is signed for)",
+            )?;
+
+        let mut warnings = Vec::new();
+        let keys_value = get(options, "keys");
+        let key_texts: Vec<JsValue> = if let Some(text) = keys_value.as_string() {
+            vec![JsValue::from_str(&text)]
+        } else if Array::is_array(&keys_value) {
+            keys_value.unchecked_into::<Array>().iter().collect()
+        } else {
+            return Err(
+                "options.keys must be an array of pinned public keys (\"ed25519:<base64>\")".into(),
+            );
+        };
+        let mut keys = Vec::with_capacity(key_texts.len());
+        for (index, text) in key_texts.iter().enumerate() {
+            match text.as_string().map(|t| PublicKey::parse(t.trim())) {
+                Some(Ok(key)) => keys.push(key),
+                Some(Err(e)) => warnings.push(Warning::new(
+                    "invalid_key",
+                    format!("options.keys[{index}] is ignored: {e}"),
+                )),
+                None => warnings.push(Warning::new(
+                    "invalid_key",
+                    format!("options.keys[{index}] is ignored: not a string"),
+                )),
+            }
+        }
+        if keys.is_empty() {
+            let why = warnings
+                .iter()
+                .map(|w| w.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Err(format!(
+                "options.keys holds no valid pinned public key{}{why}",
+                if why.is_empty() { "" } else { ": " }
+            ));
+        }
+        let mut distinct: Vec<&[u8; 32]> = keys.iter().map(PublicKey::as_bytes).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+
+        let threshold = match get(options, "threshold") {
+            v if !present(&v) => 1,
+            v => match v.as_f64() {
+                Some(n) if n.fract() == 0.0 && n >= 1.0 && n <= distinct.len() as f64 => n as usize,
+                _ => {
+                    return Err(format!(
+                        "options.threshold must be a whole number from 1 to {} (the distinct valid pinned keys)",
+                        distinct.len()
+                    ))
+                }
+            },
+        };
+
+        let bundle = match get(options, "bundle") {
+            v if !present(&v) => None,
+            v => Some(
+                v.as_string()
+                    .filter(|s| !s.trim().is_empty())
+                    .ok_or("options.bundle must be a URL, inline envelope text, or \"#id\" of an inline <script type=\"application/vnd.pathwise+json\">")?,
+            ),
+        };
+
+        let consent = match get(options, "consent") {
+            v if !present(&v) => Consent::Granted,
+            v => v
+                .as_string()
+                .as_deref()
+                .and_then(Consent::parse)
+                .ok_or("options.consent must be \"granted\", \"pending\" or \"denied\"")?,
+        };
+
+        let reveal_timeout_ms = match get(options, "revealTimeoutMs") {
+            v if !present(&v) => DEFAULT_REVEAL_TIMEOUT_MS,
+            v => match v.as_f64() {
+                Some(n) if (0.0..=f64::from(MAX_REVEAL_TIMEOUT_MS)).contains(&n) => n as u32,
+                _ => {
+                    return Err(format!(
+                        "options.revealTimeoutMs must be a number of milliseconds from 0 to {MAX_REVEAL_TIMEOUT_MS}"
+                    ))
+                }
+            },
+        };
+
+        let auto_apply = match get(options, "autoApply") {
+            v if !present(&v) => true,
+            v => v.as_bool().ok_or("options.autoApply must be a boolean")?,
+        };
+
+        let now = match get(options, "now") {
+            v if !present(&v) => None,
+            v => Some(
+                v.dyn_into::<Function>()
+                    .map_err(|_| "options.now must be a function returning epoch milliseconds")?,
+            ),
+        };
+
+        let collect = get(options, "collect");
+        if present(&collect) && !collect.is_object() {
+            return Err("options.collect must be an object such as { url: \"/collect\" }".into());
+        }
+
+        Ok((
+            Options {
+                site,
+                keys,
+                threshold,
+                bundle,
+                consent,
+                reveal_timeout_ms,
+                collect,
+                auto_apply,
+                now,
+            },
+            warnings,
+        ))
+    }
+}

@@ -1,0 +1,174 @@
+//! Getting a bundle in place: the sources in order, and the background revalidation.
+//!
+//! 1. **Inline** (`options.bundle` is envelope text or `#id`): zero round-trips.
+//! 2. **The last verified envelope in storage** — verified again as if new (signature, site,
+//!    expiry), so storage is never trusted. When `options.bundle` is a URL, it is then
+//!    revalidated in the background (see [`Runtime::revalidate`]).
+//! 3. **The URL**, fetched while blocks wait behind the anti-flicker rule.
+//!
+//! The first source that yields a usable bundle wins. A source that fails is reported (`error`
+//! for the page's own inline or URL bundle, `warning` `stored_bundle_discarded` for the device's
+//! cached copy, which expiring or a key rotation make stale in the normal course of things) and
+//! the next one is tried. A bundle older than the highest version this device accepted is a
+//! rollback and is refused from every source.
+//!
+//! **Background revalidation.** A newer bundle from the URL replaces the one in use at once, in
+//! memory and storage. What the page already shows is kept for this page view (its decisions are
+//! cached), unless nothing was decided yet, in which case the page is applied right away with the
+//! new bundle; slots decided later in the view, and every later view (single-page-app navigation
+//! or next page load), use the new one. The same version is a quiet no-op; an older one, a bad
+//! signature or an expired bundle is an `error` event and the bundle in use stays.
+
+use std::rc::Rc;
+
+use wasm_bindgen::JsValue;
+
+use super::state::Effects;
+use super::Runtime;
+use crate::web::error::{coded, describe, Coded, Warning};
+use crate::web::source::{self, compile, Source, Trust};
+use crate::web::storage::Key;
+
+/// A failure while trying one source, prefixed with where the bundle came from.
+fn from_source(what: &str, error: &JsValue) -> JsValue {
+    let code = js_sys::Reflect::get(error, &"code".into())
+        .ok()
+        .and_then(|c| c.as_string())
+        .unwrap_or_else(|| "bundle_invalid".to_owned());
+    coded(&code, &format!("{what}: {}", describe(error)))
+}
+
+impl Runtime {
+    fn trust(&self) -> Trust<'_> {
+        Trust {
+            site: &self.options.site,
+            keys: &self.options.keys,
+            threshold: self.options.threshold,
+            accepted: self.state.try_borrow().ok().and_then(|s| s.accepted),
+        }
+    }
+
+    /// Verifies and compiles `text` for use now, and puts it in place.
+    fn use_text(&self, text: &str, store: bool, fx: &mut Effects) -> Result<(), JsValue> {
+        let clock = self.clock();
+        let payload = self
+            .trust()
+            .open_current(text, clock.now)
+            .map_err(|e| e.to_js())?;
+        let loaded = compile(&payload)?;
+        let mut state = self
+            .state
+            .try_borrow_mut()
+            .map_err(|_| coded("busy", "the SDK is busy"))?;
+        state.install(loaded, &clock, fx);
+        state.accept(payload.version, store.then_some(text), fx);
+        if !store {
+            state.stored_bundle = Some(payload.version);
+        }
+        Ok(())
+    }
+
+    /// Tries the sources in order; returns the URL to revalidate in the background, if the
+    /// bundle in use came from storage and the options name a URL.
+    pub(super) async fn load(&self, fx: &mut Effects) -> Option<String> {
+        let source = match self
+            .options
+            .bundle
+            .as_deref()
+            .map(|spec| source::resolve(&self.window, spec))
+        {
+            None => None,
+            Some(Ok(source)) => Some(source),
+            Some(Err(e)) => {
+                fx.errors.push(e);
+                None
+            }
+        };
+        if let Some(Source::Inline(text)) = &source {
+            match self.use_text(text, true, fx) {
+                Ok(()) => return None,
+                Err(e) => fx.errors.push(from_source("inline bundle", &e)),
+            }
+        }
+        let stored = self
+            .state
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut s| s.store.get(Key::BUNDLE, &mut fx.warnings));
+        if let Some(text) = stored {
+            match self.use_text(&text, false, fx) {
+                Ok(()) => {
+                    return match source {
+                        Some(Source::Url(url)) => Some(url),
+                        _ => None,
+                    }
+                }
+                Err(e) => {
+                    fx.warnings.push(Warning::new(
+                        "stored_bundle_discarded",
+                        format!(
+                            "the bundle kept from an earlier visit is no longer usable and was removed: {}",
+                            describe(&e)
+                        ),
+                    ));
+                    if let Ok(mut state) = self.state.try_borrow_mut() {
+                        state.store.remove(Key::BUNDLE);
+                        state.stored_bundle = None;
+                    }
+                }
+            }
+        }
+        if let Some(Source::Url(url)) = &source {
+            let fetched = source::fetch(&self.window, url, false).await;
+            match fetched.and_then(|text| self.use_text(&text, true, fx)) {
+                Ok(()) => {}
+                Err(e) => fx
+                    .errors
+                    .push(from_source(&format!("bundle from {url}"), &e)),
+            }
+        }
+        None
+    }
+
+    /// Fetches `url` again and puts a newer bundle in place (see the module docs).
+    pub(super) async fn revalidate(self: Rc<Self>, url: String) {
+        let mut fx = Effects::default();
+        let apply_now = match self.revalidate_inner(&url, &mut fx).await {
+            Ok(apply_now) => apply_now,
+            Err(e) => {
+                fx.errors
+                    .push(from_source(&format!("bundle from {url}"), &e));
+                false
+            }
+        };
+        self.emit(fx);
+        if apply_now && self.options.auto_apply && self.is_active() {
+            self.apply(&self.document);
+        }
+    }
+
+    /// `Ok(true)` when a newer bundle is in place and nothing was decided yet.
+    async fn revalidate_inner(&self, url: &str, fx: &mut Effects) -> Result<bool, JsValue> {
+        let text = source::fetch(&self.window, url, true).await?;
+        let clock = self.clock();
+        let Some(current) = self.bundle_version() else {
+            return Ok(false);
+        };
+        let Some(payload) = self
+            .trust()
+            .open_newer(&text, clock.now, current)
+            .map_err(|e| e.to_js())?
+        else {
+            return Ok(false);
+        };
+        let loaded = compile(&payload)?;
+        let mut state = self
+            .state
+            .try_borrow_mut()
+            .map_err(|_| coded("busy", "the SDK is busy"))?;
+        state.install(loaded, &clock, fx);
+        state.accept(payload.version, Some(&text), fx);
+        state.save_signals(fx);
+        Ok(state.view.decisions.is_empty())
+    }
+}

@@ -1,0 +1,519 @@
+//! The runtime behind the exported `Pathwise` class: init, the page-view cycle, `apply`, and the
+//! calls the page makes.
+
+mod load;
+pub(crate) mod state;
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use js_sys::{Object, Reflect};
+use wasm_bindgen::prelude::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Document, Node, Window};
+
+use self::state::{Effects, State, View};
+use super::decision::{json_to_js, Shown};
+use super::dom::{self, blocks, paths, reveal, BLOCK, NEXT, PATH};
+use super::error::{coded, Coded, Warning};
+use super::events::Emitter;
+use super::options::{Consent, Options};
+use super::page::{self, Landing};
+use super::storage::{Key, Store};
+use super::{clock, nav, unit};
+use crate::engine::RenderHistory;
+use crate::signals::Signals;
+use crate::time::Clock;
+use crate::value::Value;
+
+/// One SDK instance.
+pub(crate) struct Runtime {
+    window: Window,
+    document: Document,
+    options: Options,
+    landing: Landing,
+    emitter: Rc<Emitter>,
+    stash: blocks::Stash,
+    serial: u32,
+    state: RefCell<State>,
+}
+
+fn busy() -> JsValue {
+    coded(
+        "busy",
+        "the SDK is busy with another call (a handler called back into it); try again from a later task",
+    )
+}
+
+impl Runtime {
+    /// `Pathwise.init(options)`.
+    pub(crate) async fn start(options: JsValue) -> Result<Rc<Runtime>, JsValue> {
+        let no_browser = || {
+            coded(
+                "no_browser",
+                "Pathwise.init needs a browser page (window and document)",
+            )
+        };
+        let window = web_sys::window().ok_or_else(no_browser)?;
+        let document = window.document().ok_or_else(no_browser)?;
+        let (options, option_warnings) = match Options::parse(&options) {
+            Ok(parsed) => parsed,
+            Err(message) => {
+                // The page must not stay hidden behind the anti-flicker rule.
+                reveal::reveal_undecided(&document);
+                return Err(coded("invalid_options", &message));
+            }
+        };
+        let clock = clock::now(options.now.as_ref());
+        let (mut store, mut warnings) = Store::open(&window, options.consent);
+        warnings.extend(option_warnings);
+        let mut fx = Effects::default();
+
+        let unit = match store.get(Key::ID, &mut warnings) {
+            Some(id) if unit::is_valid(&id) => id,
+            stored => {
+                if stored.is_some() {
+                    warnings.push(Warning::new(
+                        "storage_corrupt",
+                        "the stored install id is not one this SDK wrote; a new one was made",
+                    ));
+                }
+                let id = unit::generate(&window);
+                fx.warn(store.set(Key::ID, &id));
+                id
+            }
+        };
+        let accepted = store.get(Key::VERSION, &mut warnings).and_then(|text| {
+            let parsed = text.parse::<u64>().ok();
+            if parsed.is_none() {
+                warnings.push(Warning::new(
+                    "storage_corrupt",
+                    "the stored accepted bundle version is not a number; it was discarded",
+                ));
+            }
+            parsed
+        });
+        let last_activity = store
+            .get(Key::SESSION, &mut warnings)
+            .and_then(|t| t.parse::<i64>().ok());
+        fx.warnings.splice(0..0, warnings);
+
+        let landing = Landing::read(&window);
+        let location = page::location_key(&window);
+        let page = landing.context(location.0.clone());
+        let runtime = Rc::new(Runtime {
+            window: window.clone(),
+            document,
+            options,
+            landing,
+            emitter: Emitter::holding(),
+            stash: blocks::Stash::new(),
+            serial: nav::activate(),
+            state: RefCell::new(State {
+                store,
+                unit,
+                loaded: None,
+                accepted,
+                stored_bundle: None,
+                signals: Signals::new(),
+                history: RenderHistory::new(),
+                signals_read: false,
+                page,
+                location,
+                view: View::default(),
+                last_activity,
+            }),
+        });
+        let listener = Rc::clone(&runtime);
+        nav::listen(&window, Rc::new(move || listener.navigated()));
+        runtime.schedule_reveal(0);
+
+        let revalidate = runtime.load(&mut fx).await;
+        if let Ok(mut state) = runtime.state.try_borrow_mut() {
+            state.page_view(&clock, &mut fx);
+        }
+        let ready = Object::new();
+        let version = runtime
+            .bundle_version()
+            .map_or(JsValue::NULL, |v| JsValue::from_f64(v as f64));
+        let _ = Reflect::set(&ready, &"bundleVersion".into(), &version);
+        runtime.emit(fx);
+        if runtime.options.auto_apply {
+            runtime.apply(&runtime.document);
+        } else if runtime.bundle_version().is_none() {
+            reveal::reveal_undecided(&runtime.document);
+        }
+        runtime.emitter.emit("ready", ready.into());
+        runtime.emitter.release();
+        if let Some(url) = revalidate {
+            wasm_bindgen_futures::spawn_local(Rc::clone(&runtime).revalidate(url));
+        }
+        Ok(runtime)
+    }
+
+    fn clock(&self) -> Clock {
+        clock::now(self.options.now.as_ref())
+    }
+
+    fn is_active(&self) -> bool {
+        nav::is_active(self.serial)
+    }
+
+    /// Reports what a call did: warnings, errors, then new decisions (and exposures).
+    fn emit(&self, fx: Effects) {
+        for warning in fx.warnings {
+            self.emitter.emit("warning", warning.to_js());
+        }
+        for error in fx.errors {
+            self.emitter.emit("error", error);
+        }
+        for shown in fx.decided {
+            self.emitter.emit("decision", shown.to_js());
+            if shown.rule.is_some() {
+                self.emitter.emit("exposure", shown.to_js());
+            }
+        }
+    }
+
+    /// Reveals whatever is still undecided when the timeout of page view `generation` passes.
+    fn schedule_reveal(self: &Rc<Self>, generation: u32) {
+        let weak = Rc::downgrade(self);
+        let fire = Closure::once_into_js(move || {
+            let Some(runtime) = weak.upgrade() else {
+                return;
+            };
+            if !runtime.is_active() {
+                return;
+            }
+            let Ok(mut state) = runtime.state.try_borrow_mut() else {
+                return;
+            };
+            if state.view.generation == generation {
+                let slots = reveal::reveal_undecided(&runtime.document);
+                state.view.revealed.extend(slots);
+            }
+        });
+        let timeout = i32::try_from(self.options.reveal_timeout_ms).unwrap_or(i32::MAX);
+        let _ = self
+            .window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(fire.unchecked_ref(), timeout);
+    }
+
+    /// A History API navigation or `popstate`: a new page view if the path or query changed.
+    fn navigated(self: &Rc<Self>) {
+        if !self.is_active() {
+            return;
+        }
+        let Ok(mut state) = self.state.try_borrow_mut() else {
+            // Called back from inside the SDK: handle it once the current call is over.
+            let runtime = Rc::clone(self);
+            wasm_bindgen_futures::spawn_local(async move { runtime.navigated() });
+            return;
+        };
+        let location = page::location_key(&self.window);
+        if state.location == location {
+            return;
+        }
+        let mut fx = Effects::default();
+        let clock = self.clock();
+        state.page = self.landing.context(location.0.clone());
+        state.location = location;
+        let generation = state.view.generation.wrapping_add(1);
+        state.view = View {
+            generation,
+            ..View::default()
+        };
+        state.check_expiry(&clock, &mut fx);
+        state.page_view(&clock, &mut fx);
+        drop(state);
+        self.emit(fx);
+        if self.options.auto_apply {
+            // After the app's own code for this navigation has run (it may render the new view
+            // synchronously right after pushState).
+            let runtime = Rc::clone(self);
+            wasm_bindgen_futures::spawn_local(async move {
+                if runtime.is_active() {
+                    runtime.apply(&runtime.document);
+                }
+            });
+        }
+        self.schedule_reveal(generation);
+    }
+
+    /// `apply(root)`: decides every slot named under `root` (once per page view) and shows the
+    /// decisions in its blocks, paths and next links.
+    pub(crate) fn apply(&self, root: &Node) {
+        let blocks = dom::select(root, &format!("[{BLOCK}]"));
+        let paths = dom::select(root, &format!("[{PATH}]"));
+        let links = dom::select(root, &format!("[{NEXT}]"));
+        let mut slots: Vec<String> = blocks
+            .iter()
+            .filter_map(|b| b.get_attribute(BLOCK))
+            .chain(paths.iter().filter_map(|p| p.get_attribute(PATH)))
+            .chain(
+                links
+                    .iter()
+                    .filter_map(|l| paths::next_target(l).map(|(slot, _)| slot)),
+            )
+            .collect();
+        slots.sort_unstable();
+        slots.dedup();
+
+        let mut fx = Effects::default();
+        let decided: BTreeMap<String, Rc<Shown>> = {
+            let Ok(mut state) = self.state.try_borrow_mut() else {
+                return;
+            };
+            let clock = self.clock();
+            let mut decided = BTreeMap::new();
+            for slot in slots {
+                if state.view.revealed.contains(&slot) {
+                    continue;
+                }
+                // Slots the bundle does not know keep their default content, quietly: a page
+                // may mark blocks that no rule targets yet.
+                if let Ok(Some(shown)) = state.decide(&slot, &clock, &mut fx) {
+                    decided.insert(slot, shown);
+                }
+            }
+            decided
+        };
+        let shown = |slot: Option<String>| slot.and_then(|s| decided.get(&s)).map(|s| &**s);
+        for block in &blocks {
+            let slot = block.get_attribute(BLOCK).unwrap_or_default();
+            let decision = shown(Some(slot.clone()));
+            blocks::render(
+                &self.document,
+                block,
+                &slot,
+                decision,
+                &self.stash,
+                &mut fx.warnings,
+            );
+        }
+        for container in &paths {
+            paths::render(
+                &self.document,
+                container,
+                shown(container.get_attribute(PATH)),
+            );
+        }
+        for link in &links {
+            if let Some((slot, step)) = paths::next_target(link) {
+                paths::render_next(link, &step, shown(Some(slot)));
+            }
+        }
+        self.emit(fx);
+    }
+
+    /// `decide(slot)`: the decision shown in this page view (made and recorded once).
+    pub(crate) fn decide(&self, slot: &str) -> Result<Rc<Shown>, JsValue> {
+        let mut fx = Effects::default();
+        let shown = {
+            let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
+            let clock = self.clock();
+            state.decide(slot, &clock, &mut fx).map_err(|e| e.to_js())?
+        };
+        self.emit(fx);
+        Ok(shown.unwrap_or_else(|| Rc::new(Shown::fallback(slot))))
+    }
+
+    /// `peek(slot)`: decides without recording anything.
+    pub(crate) fn peek(&self, slot: &str) -> Result<JsValue, JsValue> {
+        let state = self.state.try_borrow().map_err(|_| busy())?;
+        let clock = self.clock();
+        match state.with_context(&clock, |loaded, ctx, history| {
+            loaded
+                .engine
+                .peek(slot, ctx, history)
+                .map(|d| Shown::new(&d))
+        }) {
+            Some(result) => result.map(|s| s.to_js()).map_err(|e| e.to_js()),
+            None => Ok(Shown::fallback(slot).to_js()),
+        }
+    }
+
+    /// `explain(slot)`: `{decision, candidates}`, recording nothing.
+    pub(crate) fn explain(&self, slot: &str) -> Result<JsValue, JsValue> {
+        let state = self.state.try_borrow().map_err(|_| busy())?;
+        let clock = self.clock();
+        let json = state.with_context(&clock, |loaded, ctx, history| {
+            loaded
+                .engine
+                .explain(slot, ctx, history)
+                .map(|e| serde_json::to_string(&e).unwrap_or_default())
+        });
+        match json {
+            Some(result) => result.map(|j| json_to_js(&j)).map_err(|e| e.to_js()),
+            None => {
+                let fallback = Shown::fallback(slot);
+                Ok(json_to_js(&format!(
+                    "{{\"decision\":{},\"candidates\":[]}}",
+                    fallback.json
+                )))
+            }
+        }
+    }
+
+    /// `track(event)`.
+    pub(crate) fn track(&self, event: &str) -> Result<(), JsValue> {
+        let mut fx = Effects::default();
+        {
+            let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
+            let clock = self.clock();
+            let state = &mut *state;
+            // No bundle in place (it failed to load): nothing may be stored, and the page's
+            // own code must not break because of it.
+            let Some(loaded) = &state.loaded else {
+                return Ok(());
+            };
+            state
+                .signals
+                .track(loaded.engine.declarations(), event, &clock)
+                .map_err(|e| e.to_js())?;
+            state.touch(&clock, &mut fx);
+            state.save_signals(&mut fx);
+        }
+        self.emit(fx);
+        Ok(())
+    }
+
+    /// `set(name, value)`.
+    pub(crate) fn set(&self, name: &str, value: &JsValue) -> Result<(), JsValue> {
+        let value = to_value(value).ok_or_else(|| {
+            coded(
+                "wrong_kind",
+                &format!("signal `{name}`: a value must be a string, a finite number, a boolean or an array of strings"),
+            )
+        })?;
+        let mut fx = Effects::default();
+        {
+            let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
+            let clock = self.clock();
+            let state = &mut *state;
+            let Some(loaded) = &state.loaded else {
+                return Ok(());
+            };
+            state
+                .signals
+                .set(loaded.engine.declarations(), name, value, &clock)
+                .map_err(|e| e.to_js())?;
+            state.touch(&clock, &mut fx);
+            state.save_signals(&mut fx);
+        }
+        self.emit(fx);
+        Ok(())
+    }
+
+    /// `path(slot)`: the decided steps (empty without a bundle, or for a block slot).
+    pub(crate) fn path(&self, slot: &str) -> Result<Vec<String>, JsValue> {
+        Ok(self.decide(slot)?.steps.clone().unwrap_or_default())
+    }
+
+    /// `next(slot, step)`.
+    pub(crate) fn next(&self, slot: &str, step: &str) -> Result<Option<String>, JsValue> {
+        Ok(self.decide(slot)?.next_step(step).map(str::to_owned))
+    }
+
+    /// `forget()`: erases storage and starts afresh in memory; nothing is written again in this
+    /// page unless `setConsent("granted")` is called.
+    pub(crate) fn forget(&self) -> Result<(), JsValue> {
+        let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
+        state.store.erase();
+        if state.store.consent() == Consent::Granted {
+            state.store.set_consent(Consent::Pending);
+        }
+        state.unit = unit::generate(&self.window);
+        state.signals = Signals::new();
+        state.history = RenderHistory::new();
+        state.last_activity = None;
+        state.stored_bundle = None;
+        Ok(())
+    }
+
+    /// `setConsent(state)`.
+    pub(crate) fn set_consent(&self, consent: &str) -> Result<(), JsValue> {
+        let consent = Consent::parse(consent).ok_or_else(|| {
+            coded(
+                "invalid_argument",
+                "setConsent expects \"granted\", \"pending\" or \"denied\"",
+            )
+        })?;
+        let mut fx = Effects::default();
+        {
+            let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
+            let granted_now =
+                consent == Consent::Granted && state.store.consent() != Consent::Granted;
+            fx.warnings.extend(state.store.set_consent(consent));
+            if granted_now {
+                state.save_all(&mut fx);
+            }
+            if consent == Consent::Denied {
+                state.stored_bundle = None;
+            }
+        }
+        self.emit(fx);
+        Ok(())
+    }
+
+    /// `signals()`: what this device keeps, for a debug panel.
+    pub(crate) fn signals(&self) -> Result<JsValue, JsValue> {
+        let state = self.state.try_borrow().map_err(|_| busy())?;
+        let version = state
+            .loaded
+            .as_ref()
+            .map_or("null".to_owned(), |l| l.version.to_string());
+        Ok(json_to_js(&format!(
+            "{{\"consent\":\"{}\",\"storage\":\"{}\",\"bundleVersion\":{version},\"signals\":{},\"renders\":{}}}",
+            state.store.consent().as_str(),
+            if state.store.persistent() { "local" } else { "memory" },
+            state.signals.to_snapshot(),
+            state.history.to_snapshot(),
+        )))
+    }
+
+    /// `bundleVersion`.
+    pub(crate) fn bundle_version(&self) -> Option<u64> {
+        self.state
+            .try_borrow()
+            .ok()
+            .and_then(|s| s.loaded.as_ref().map(|l| l.version))
+    }
+
+    /// `on(event, handler)`.
+    pub(crate) fn on(
+        &self,
+        event: &str,
+        handler: js_sys::Function,
+    ) -> Result<js_sys::Function, JsValue> {
+        self.emitter.on(event, handler)
+    }
+
+    /// The document, for `apply()` without a root.
+    pub(crate) fn document(&self) -> &Document {
+        &self.document
+    }
+}
+
+/// A JavaScript value as a signal value: string, finite number, boolean, or array of strings.
+fn to_value(value: &JsValue) -> Option<Value> {
+    if let Some(s) = value.as_string() {
+        return Some(Value::String(s));
+    }
+    if let Some(n) = value.as_f64() {
+        return Some(Value::Number(n));
+    }
+    if let Some(b) = value.as_bool() {
+        return Some(Value::Bool(b));
+    }
+    if js_sys::Array::is_array(value) {
+        return value
+            .unchecked_ref::<js_sys::Array>()
+            .iter()
+            .map(|item| item.as_string())
+            .collect::<Option<Vec<_>>>()
+            .map(Value::List);
+    }
+    None
+}

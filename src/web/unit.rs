@@ -1,0 +1,35 @@
+//! The anonymous install id: the bucketing unit (DESIGN "Bucketing").
+//!
+//! 128 random bits from `crypto.getRandomValues`, as 32 lowercase hex digits, kept in local
+//! storage. It only feeds the bucketing hash on this device: it is never sent anywhere, never in a
+//! report, never in an event payload.
+
+use web_sys::Window;
+
+/// Hex digits in an install id.
+pub(crate) const ID_HEX_LEN: usize = 32;
+
+/// A fresh install id from `crypto.getRandomValues`. Every browser that runs WebAssembly has it;
+/// should it throw anyway, `Math.random` fills in, which is weaker but only decides which bucket
+/// this device falls in.
+pub(crate) fn generate(window: &Window) -> String {
+    let mut bytes = [0u8; ID_HEX_LEN / 2];
+    let filled = window
+        .crypto()
+        .and_then(|c| c.get_random_values_with_u8_array(&mut bytes))
+        .is_ok();
+    if !filled {
+        for b in bytes.iter_mut() {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether stored text is an id this SDK wrote.
+pub(crate) fn is_valid(text: &str) -> bool {
+    text.len() == ID_HEX_LEN
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
