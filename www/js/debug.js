@@ -305,7 +305,8 @@ export function mountDebugPanel(pw, log) {
   if (!pw) {
     decisions.append(h("p", { class: "pwd-error" }, "Pathwise is not running on this page: every block shows its default content."));
   }
-  const slots = bundle ? bundle.slots.map((s) => s.id) : SLOTS;
+  // This page's slots first.
+  const slots = (bundle ? bundle.slots.map((s) => s.id) : SLOTS).sort((a, b) => Number(onPage.has(b)) - Number(onPage.has(a)));
   for (const slot of slots) {
     let shown = null;
     if (pw && onPage.has(slot)) {
