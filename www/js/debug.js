@@ -252,7 +252,6 @@ export function mountDebugPanel(pw, log) {
   document.head.append(link);
 
   const bundle = inlineBundle();
-  const onPage = pageSlots();
   const collapsed = window.sessionStorage.getItem(COLLAPSED_KEY) === "1";
   const panel = h("aside", { class: "pwd", id: "pathwise-debug", "aria-label": "Pathwise debug panel", "data-collapsed": collapsed ? "true" : "false" });
 
@@ -272,6 +271,38 @@ export function mountDebugPanel(pw, log) {
 
   const body = h("div", { class: "pwd-body", id: "pwd-body" });
   panel.append(body);
+  fill(body, pw, log, bundle);
+  document.body.append(panel);
+
+  // A single-page navigation (the onboarding's role answer) is a new page view: its decisions
+  // are new, so the panel explains them again. (The decisions made during init were delivered
+  // before this handler exists.)
+  if (pw) {
+    let pending = false;
+    pw.on("decision", () => {
+      if (pending) return;
+      pending = true;
+      setTimeout(() => {
+        pending = false;
+        for (const slot of log.explained.keys()) {
+          try {
+            log.explained.set(slot, pw.explain(slot));
+          } catch {
+            // Keep the earlier explanation.
+          }
+        }
+        const scroll = body.scrollTop;
+        body.replaceChildren();
+        fill(body, pw, log, bundle);
+        body.scrollTop = scroll;
+      }, 0);
+    });
+  }
+}
+
+/** The panel's sections, for the current page view. */
+function fill(body, pw, log, bundle) {
+  const onPage = pageSlots();
 
   // Clock.
   const offset = clockOffsetMs();
@@ -365,6 +396,4 @@ export function mountDebugPanel(pw, log) {
       h("p", { class: "pwd-row" }, h("a", { href: "/report", class: "pwd-link" }, "Experiment report →"), h("a", { href: "/report.json", class: "pwd-link" }, "report.json")),
     ),
   );
-
-  document.body.append(panel);
 }
