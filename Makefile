@@ -30,12 +30,13 @@ WEB_TESTS := --test web --test web_store --test web_dom
 # The stages of `make test`, in order; each is also a target of its own.
 TEST_STAGES := fmt clippy clippy-cli clippy-wasm test-native test-cli test-web pkg pkg-smoke test-e2e
 
-.PHONY: help setup build native pkg wasm schema test $(TEST_STAGES) bench size clean
+.PHONY: help setup build native pkg wasm schema demo test $(TEST_STAGES) bench size clean
 
 help:
 	@echo "make setup   install the toolchain pieces (idempotent)"
 	@echo "make build   native build (with the CLI) + the npm package in $(PKG)/"
 	@echo "make pkg     the npm package only: wasm, wasm-bindgen glue, wasm-opt, bundle.schema.json"
+	@echo "make demo    setup + build, then serve the demo site (www/) and its report on PORT=$(PORT)"
 	@echo "make test    setup, then: $(TEST_STAGES)"
 	@echo "make bench   benchmarks"
 	@echo "make size    shipped wasm + glue sizes; fails above BUDGET=$(BUDGET) bytes gzip"
@@ -63,6 +64,20 @@ pkg: wasm schema
 schema:
 	$(CARGO) run --quiet --features cli -- schema $(PKG)/bundle.schema.json
 	$(CARGO) run --quiet --features cli -- schema --beacon $(PKG)/beacon.schema.json
+
+# --- the demo ---------------------------------------------------------------------------------
+
+# `make demo PORT=9000` (HOST=0.0.0.0 to reach it from another machine: the demo has no auth).
+PORT ?= 8787
+HOST ?= 127.0.0.1
+
+# The site in www/, its bundle signed at start with a key generated into .pathwise/ (git-ignored),
+# the package built above at /pkg/, beacons into .pathwise/events.sqlite and the report at /report.
+# `cargo run` reuses the CLI that `make build` just compiled (the schema step needs it anyway).
+demo: setup
+	@$(MAKE) build
+	$(CARGO) run --quiet --features cli -- serve --root www --bundle www/bundle.json --pkg $(PKG) \
+	    --host $(HOST) --port $(PORT)
 
 # --- tests ------------------------------------------------------------------------------------
 
