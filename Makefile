@@ -29,7 +29,7 @@ WASM_OPT_FLAGS := -Oz $(WASM_FEATURES) --strip-debug --strip-producers --strip-t
 WEB_TESTS := --test web --test web_store --test web_dom --test web_report
 
 # The stages of `make test`, in order; each is also a target of its own.
-TEST_STAGES := fmt clippy clippy-cli clippy-wasm test-native test-cli test-web pkg pkg-smoke
+TEST_STAGES := fmt clippy clippy-cli clippy-wasm test-native test-cli test-web pkg pkg-smoke test-e2e
 
 .PHONY: help setup build native pkg wasm schema test $(TEST_STAGES) bench size clean
 
@@ -105,6 +105,12 @@ test-web:
 # The shipped (wasm-opt'ed) package, loaded by Node.
 pkg-smoke:
 	node scripts/pkg-smoke.mjs $(PKG)
+
+# End-to-end: real pages in headless Chromium (playwright-core, tests/e2e/) and the golden corpus
+# through the shipped wasm, against the native CLI (also the signer), which is built here.
+test-e2e:
+	$(CARGO) build --features cli
+	PATHWISE_BIN=$(TARGET_DIR)/debug/pathwise scripts/e2e.sh
 
 # --- measurements -----------------------------------------------------------------------------
 
