@@ -24,8 +24,9 @@ BUDGET ?= 90000
 WASM_FEATURES := --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals
 WASM_OPT_FLAGS := -Oz $(WASM_FEATURES) --strip-debug --strip-producers --strip-target-features
 
-# The browser test files (wasm-bindgen-test): export smoke, storage/consent/sources, DOM surfaces.
-WEB_TESTS := --test web --test web_store --test web_dom
+# The browser test files (wasm-bindgen-test): export smoke, storage/consent/sources, DOM surfaces,
+# exposure and conversion reporting.
+WEB_TESTS := --test web --test web_store --test web_dom --test web_report
 
 # The stages of `make test`, in order; each is also a target of its own.
 TEST_STAGES := fmt clippy clippy-cli clippy-wasm test-native test-cli test-web pkg pkg-smoke test-e2e

@@ -5,10 +5,27 @@ export type Consent = "granted" | "pending" | "denied";
 
 /** Beacon options (reporting). */
 export interface CollectOptions {
-  /** The collector endpoint. */
+  /** The collector endpoint (http: or https:, relative to the page allowed). */
   url: string;
-  /** Share of page views that report, 0–1 (default 1). */
+  /** Share of devices that report, 0–1 (default 1), decided per device from its install id. */
   sampleRate?: number;
+  /** Milliseconds after the last recorded event before a batch is sent, 0–60000 (default 2000). */
+  idleMs?: number;
+}
+
+/** One reported event, as the beacon payload carries it (and the `exposure` event delivers it). */
+export interface ReportEvent {
+  type: "exposure" | "conversion";
+  rule: string;
+  /** The variant shown (the slot's default id for a control). */
+  variant: string;
+  slot: string;
+  /** True for the rule's control group or the global holdout. */
+  control: boolean;
+  /** Conversions only: the goal event. */
+  goal?: string;
+  /** Unix time in whole minutes, rounded down. */
+  minute: number;
 }
 
 /** `Pathwise.init` options. */
@@ -109,8 +126,11 @@ export interface PathwiseEvents {
   warning: Warning;
   /** A slot decided for the first time in this page view. */
   decision: Decision;
-  /** A decided slot whose rule is measured (a variant or the control) was rendered. */
-  exposure: Decision;
+  /**
+   * An exposure was recorded for reporting (with `collect`, in the sample, once per device per
+   * rule and variant): a variant or a measured control was shown.
+   */
+  exposure: ReportEvent & { type: "exposure" };
 }
 
 /** A value for `set`. */

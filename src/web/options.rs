@@ -10,6 +10,7 @@ use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::error::Warning;
+use super::report::Collect;
 use crate::envelope::PublicKey;
 
 /// Default anti-flicker timeout, in milliseconds (DESIGN: "a short timeout").
@@ -64,9 +65,8 @@ pub(crate) struct Options {
     pub consent: Consent,
     /// Anti-flicker timeout.
     pub reveal_timeout_ms: u32,
-    /// The beacon options, kept as given for the reporting layer (issue 5) to read.
-    #[allow(dead_code)]
-    pub collect: JsValue,
+    /// The beacon options (`None`: no reporting).
+    pub collect: Option<Collect>,
     /// Apply the document as soon as a bundle is in place (and after each navigation).
     pub auto_apply: bool,
     /// A replacement clock returning epoch milliseconds.
@@ -195,10 +195,7 @@ impl Options {
             ),
         };
 
-        let collect = get(options, "collect");
-        if present(&collect) && !collect.is_object() {
-            return Err("options.collect must be an object such as { url: \"/collect\" }".into());
-        }
+        let collect = Collect::parse(&get(options, "collect"))?;
 
         Ok((
             Options {

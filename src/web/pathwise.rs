@@ -42,7 +42,8 @@ impl Pathwise {
     }
 
     /// The decision for `slot` in this page view; the first call records the render (frequency
-    /// caps) and emits `decision` (and `exposure` when a rule is measured).
+    /// caps) and emits `decision`. With `collect`, a decision with a rule is an exposure (reported
+    /// once per device per rule and variant, with an `exposure` event).
     pub fn decide(&self, slot: &str) -> Result<JsValue, JsValue> {
         Ok(self.runtime.decide(slot)?.to_js())
     }
@@ -97,8 +98,12 @@ impl Pathwise {
         self.runtime.set_consent(state)
     }
 
-    /// Sends queued reports now (reporting is not part of this build yet: a no-op).
-    pub fn flush(&self) {}
+    /// Sends queued reports now, with `fetch` (a `2xx` answer confirms each batch; anything else
+    /// keeps it queued under the same id). Does nothing without `collect`, without consent, or
+    /// with nothing queued.
+    pub fn flush(&self) {
+        self.runtime.flush();
+    }
 
     /// What this device keeps: `{consent, storage, bundleVersion, signals, renders}`.
     pub fn signals(&self) -> Result<JsValue, JsValue> {

@@ -2,6 +2,7 @@
 //! calls the page makes.
 
 mod load;
+mod report;
 pub(crate) mod state;
 
 use std::cell::RefCell;
@@ -20,6 +21,7 @@ use super::error::{coded, Coded, Warning};
 use super::events::Emitter;
 use super::options::{Consent, Options};
 use super::page::{self, Landing};
+use super::report::Reporting;
 use super::storage::{Key, Store};
 use super::{clock, nav, unit};
 use crate::engine::RenderHistory;
@@ -97,6 +99,9 @@ impl Runtime {
         let last_activity = store
             .get(Key::SESSION, &mut warnings)
             .and_then(|t| t.parse::<i64>().ok());
+        let report = options.collect.clone().and_then(|collect| {
+            Reporting::open(collect, &options.site, &unit, &mut store, &mut warnings)
+        });
         fx.warnings.splice(0..0, warnings);
 
         let landing = Landing::read(&window);
@@ -123,10 +128,12 @@ impl Runtime {
                 location,
                 view: View::default(),
                 last_activity,
+                report,
             }),
         });
         let listener = Rc::clone(&runtime);
         nav::listen(&window, Rc::new(move || listener.navigated()));
+        runtime.start_reporting();
         runtime.schedule_reveal(0);
 
         let revalidate = runtime.load(&mut fx).await;
@@ -160,7 +167,7 @@ impl Runtime {
         nav::is_active(self.serial)
     }
 
-    /// Reports what a call did: warnings, errors, then new decisions (and exposures).
+    /// Reports what a call did: warnings, errors, new decisions, then recorded exposures.
     fn emit(&self, fx: Effects) {
         for warning in fx.warnings {
             self.emitter.emit("warning", warning.to_js());
@@ -170,9 +177,9 @@ impl Runtime {
         }
         for shown in fx.decided {
             self.emitter.emit("decision", shown.to_js());
-            if shown.rule.is_some() {
-                self.emitter.emit("exposure", shown.to_js());
-            }
+        }
+        for exposure in fx.exposures {
+            self.emitter.emit("exposure", exposure);
         }
     }
 
@@ -279,29 +286,38 @@ impl Runtime {
             }
             decided
         };
-        let shown = |slot: Option<String>| slot.and_then(|s| decided.get(&s)).map(|s| &**s);
+        let shown = |slot: Option<String>| slot.and_then(|s| decided.get(&s));
+        // Exposures: a variant actually displayed, or the default kept by a rule (control).
+        let mut rendered: Vec<Rc<Shown>> = Vec::new();
         for block in &blocks {
             let slot = block.get_attribute(BLOCK).unwrap_or_default();
             let decision = shown(Some(slot.clone()));
-            blocks::render(
+            let applied = blocks::render(
                 &self.document,
                 block,
                 &slot,
-                decision,
+                decision.map(|s| &**s),
                 &self.stash,
                 &mut fx.warnings,
             );
+            if let Some(d) = decision.filter(|d| applied || d.default) {
+                rendered.push(Rc::clone(d));
+            }
         }
         for container in &paths {
-            paths::render(
-                &self.document,
-                container,
-                shown(container.get_attribute(PATH)),
-            );
+            let decision = shown(container.get_attribute(PATH));
+            if paths::render(&self.document, container, decision.map(|s| &**s)) {
+                rendered.extend(decision.cloned());
+            }
+        }
+        if !rendered.is_empty() {
+            if let Ok(mut state) = self.state.try_borrow_mut() {
+                state.record_shown(&rendered, &self.clock(), &mut fx);
+            }
         }
         for link in &links {
             if let Some((slot, step)) = paths::next_target(link) {
-                paths::render_next(link, &step, shown(Some(slot)));
+                paths::render_next(link, &step, shown(Some(slot)).map(|s| &**s));
             }
         }
         self.emit(fx);
@@ -313,7 +329,12 @@ impl Runtime {
         let shown = {
             let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
             let clock = self.clock();
-            state.decide(slot, &clock, &mut fx).map_err(|e| e.to_js())?
+            let shown = state.decide(slot, &clock, &mut fx).map_err(|e| e.to_js())?;
+            // The page asked for the decision to show it: an exposure.
+            if let Some(shown) = &shown {
+                state.record_shown(std::slice::from_ref(shown), &clock, &mut fx);
+            }
+            shown
         };
         self.emit(fx);
         Ok(shown.unwrap_or_else(|| Rc::new(Shown::fallback(slot))))
@@ -374,6 +395,7 @@ impl Runtime {
                 .map_err(|e| e.to_js())?;
             state.touch(&clock, &mut fx);
             state.save_signals(&mut fx);
+            state.record_tracked(event, &clock, &mut fx);
         }
         self.emit(fx);
         Ok(())
@@ -425,6 +447,10 @@ impl Runtime {
             state.store.set_consent(Consent::Pending);
         }
         state.unit = unit::generate(&self.window);
+        let unit = state.unit.clone();
+        if let Some(report) = &mut state.report {
+            report.reset(&unit);
+        }
         state.signals = Signals::new();
         state.history = RenderHistory::new();
         state.last_activity = None;
@@ -448,6 +474,13 @@ impl Runtime {
             fx.warnings.extend(state.store.set_consent(consent));
             if granted_now {
                 state.save_all(&mut fx);
+                let state = &mut *state;
+                if let Some(report) = &mut state.report {
+                    fx.warnings.extend(report.save(&mut state.store));
+                    if report.pending() {
+                        report.schedule();
+                    }
+                }
             }
             if consent == Consent::Denied {
                 state.stored_bundle = None;

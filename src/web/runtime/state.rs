@@ -16,6 +16,7 @@ use crate::signals::{builtin, PageContext, Signals};
 use crate::time::Clock;
 use crate::web::decision::Shown;
 use crate::web::error::{Coded, Warning};
+use crate::web::report::Reporting;
 use crate::web::source::Loaded;
 use crate::web::storage::{Key, Store};
 
@@ -41,9 +42,10 @@ pub(crate) struct Effects {
     pub warnings: Vec<Warning>,
     /// `error` events.
     pub errors: Vec<JsValue>,
-    /// Decisions made for the first time in this view (`decision`, and `exposure` when a rule
-    /// is measured).
+    /// Decisions made for the first time in this view (`decision` events).
     pub decided: Vec<Rc<Shown>>,
+    /// Exposures recorded for reporting (`exposure` events).
+    pub exposures: Vec<JsValue>,
 }
 
 impl Effects {
@@ -75,6 +77,8 @@ pub(crate) struct State {
     pub view: View,
     /// Last activity (Unix seconds), for sessions.
     pub last_activity: Option<i64>,
+    /// Exposure and conversion reporting (`None` without `options.collect`).
+    pub report: Option<Reporting>,
 }
 
 impl State {
@@ -115,6 +119,9 @@ impl State {
         let rules = &loaded.engine.bundle().rules;
         self.history
             .retain_rules(|rule| rules.iter().any(|r| r.id == rule));
+        if let Some(report) = &mut self.report {
+            report.retain_rules(&loaded.engine);
+        }
         self.loaded = Some(loaded);
     }
 
