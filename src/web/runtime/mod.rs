@@ -1,18 +1,26 @@
 //! The runtime behind the exported `Pathwise` class: init, the page-view cycle, `apply`, and the
 //! calls the page makes.
+//!
+//! **Page views.** Init and each single-page-app navigation start a page view: the page context
+//! and the view's decisions start afresh. Conditions see the device's history up to the
+//! previous page view; this page view is recorded once it is shown (its `page_view`/`visit` are
+//! stored at once but count from the next view: see [`state`]). Within a view each slot is
+//! decided once and the answer reused, so repeated `apply()`/`decide()` calls show and count one
+//! render — until `set`, `track` or `refresh` changes what conditions see: then every decided
+//! slot is decided again, and only those whose answer changed are replaced and redrawn.
 
 mod load;
 mod report;
 pub(crate) mod state;
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Node, Window};
+use web_sys::{Document, Element, Node, Window};
 
 use self::state::{Effects, State, View};
 use super::decision::{json_to_js, Shown};
@@ -251,51 +259,64 @@ impl Runtime {
     /// `apply(root)`: decides every slot named under `root` (once per page view) and shows the
     /// decisions in its blocks, paths and next links.
     pub(crate) fn apply(&self, root: &Node) {
-        let blocks = dom::select(root, &format!("[{BLOCK}]"));
-        let paths = dom::select(root, &format!("[{PATH}]"));
-        let links = dom::select(root, &format!("[{NEXT}]"));
-        let mut slots: Vec<String> = blocks
+        let mut fx = Effects::default();
+        self.apply_slots(root, None, &mut fx);
+        self.emit(fx);
+    }
+
+    /// [`apply`](Self::apply) limited to the slots in `only` (all when `None`).
+    fn apply_slots(&self, root: &Node, only: Option<&BTreeSet<String>>, fx: &mut Effects) {
+        let wanted = |slot: &String| only.is_none_or(|only| only.contains(slot));
+        let named = |selector: &str, attribute: &str| -> Vec<(Element, String)> {
+            dom::select(root, &format!("[{selector}]"))
+                .into_iter()
+                .filter_map(|e| e.get_attribute(attribute).map(|slot| (e, slot)))
+                .filter(|(_, slot)| wanted(slot))
+                .collect()
+        };
+        let blocks = named(BLOCK, BLOCK);
+        let paths = named(PATH, PATH);
+        let links: Vec<(Element, String, String)> = dom::select(root, &format!("[{NEXT}]"))
+            .into_iter()
+            .filter_map(|l| paths::next_target(&l).map(|(slot, step)| (l, slot, step)))
+            .filter(|(_, slot, _)| wanted(slot))
+            .collect();
+        let mut slots: Vec<&String> = blocks
             .iter()
-            .filter_map(|b| b.get_attribute(BLOCK))
-            .chain(paths.iter().filter_map(|p| p.get_attribute(PATH)))
-            .chain(
-                links
-                    .iter()
-                    .filter_map(|l| paths::next_target(l).map(|(slot, _)| slot)),
-            )
+            .map(|(_, slot)| slot)
+            .chain(paths.iter().map(|(_, slot)| slot))
+            .chain(links.iter().map(|(_, slot, _)| slot))
             .collect();
         slots.sort_unstable();
         slots.dedup();
 
-        let mut fx = Effects::default();
-        let decided: BTreeMap<String, Rc<Shown>> = {
+        let decided: BTreeMap<&str, Rc<Shown>> = {
             let Ok(mut state) = self.state.try_borrow_mut() else {
                 return;
             };
             let clock = self.clock();
             let mut decided = BTreeMap::new();
             for slot in slots {
-                if state.view.revealed.contains(&slot) {
+                if state.view.revealed.contains(slot) {
                     continue;
                 }
                 // Slots the bundle does not know keep their default content, quietly: a page
                 // may mark blocks that no rule targets yet.
-                if let Ok(Some(shown)) = state.decide(&slot, &clock, &mut fx) {
-                    decided.insert(slot, shown);
+                if let Ok(Some(shown)) = state.decide(slot, &clock, fx) {
+                    decided.insert(slot.as_str(), shown);
                 }
             }
             decided
         };
-        let shown = |slot: Option<String>| slot.and_then(|s| decided.get(&s));
+        let shown = |slot: &str| decided.get(slot).map(|s| &**s);
         // Exposures: a variant actually displayed, or the default kept by a rule (control).
         let mut rendered: Vec<Rc<Shown>> = Vec::new();
-        for block in &blocks {
-            let slot = block.get_attribute(BLOCK).unwrap_or_default();
-            let decision = shown(Some(slot.clone()));
+        for (block, slot) in &blocks {
+            let decision = decided.get(slot.as_str());
             let applied = blocks::render(
                 &self.document,
                 block,
-                &slot,
+                slot,
                 decision.map(|s| &**s),
                 &self.stash,
                 &mut fx.warnings,
@@ -304,23 +325,46 @@ impl Runtime {
                 rendered.push(Rc::clone(d));
             }
         }
-        for container in &paths {
-            let decision = shown(container.get_attribute(PATH));
+        for (container, slot) in &paths {
+            let decision = decided.get(slot.as_str());
             if paths::render(&self.document, container, decision.map(|s| &**s)) {
                 rendered.extend(decision.cloned());
             }
         }
         if !rendered.is_empty() {
             if let Ok(mut state) = self.state.try_borrow_mut() {
-                state.record_shown(&rendered, &self.clock(), &mut fx);
+                state.record_shown(&rendered, &self.clock(), fx);
             }
         }
-        for link in &links {
-            if let Some((slot, step)) = paths::next_target(link) {
-                paths::render_next(link, &step, shown(Some(slot)).map(|s| &**s));
-            }
+        for (link, slot, step) in &links {
+            paths::render_next(link, step, shown(slot));
         }
+    }
+
+    /// Shows decisions that a `set`, `track` or `refresh` changed: with `autoApply`, their
+    /// blocks, paths and next links in the document are drawn again (and the new variants count
+    /// as exposures once shown, as in [`apply`](Self::apply)). Without it the page shows them
+    /// itself, from the `decision` event or its next `decide`/`path`/`next` call.
+    fn show_changed(&self, changed: &[Rc<Shown>], fx: &mut Effects) {
+        if changed.is_empty() || !self.options.auto_apply || !self.is_active() {
+            return;
+        }
+        let only: BTreeSet<String> = changed.iter().map(|s| s.slot.clone()).collect();
+        self.apply_slots(&self.document, Some(&only), fx);
+    }
+
+    /// `refresh()`: decides again every slot already decided in this page view and shows the
+    /// ones whose answer changed (see [`State::redecide`]), for apps that change what
+    /// conditions see other than through `set` and `track` (the clock, the page's own state).
+    pub(crate) fn refresh(&self) -> Result<(), JsValue> {
+        let mut fx = Effects::default();
+        let changed = {
+            let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
+            state.redecide(&self.clock(), &mut fx)
+        };
+        self.show_changed(&changed, &mut fx);
         self.emit(fx);
+        Ok(())
     }
 
     /// `decide(slot)`: the decision shown in this page view (made and recorded once).
@@ -377,31 +421,23 @@ impl Runtime {
         }
     }
 
-    /// `track(event)`.
+    /// `track(event)`; decisions of this page view that it changes are replaced and shown.
     pub(crate) fn track(&self, event: &str) -> Result<(), JsValue> {
         let mut fx = Effects::default();
-        {
+        let changed = {
             let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
             let clock = self.clock();
-            let state = &mut *state;
-            // No bundle in place (it failed to load): nothing may be stored, and the page's
-            // own code must not break because of it.
-            let Some(loaded) = &state.loaded else {
-                return Ok(());
-            };
-            state
-                .signals
-                .track(loaded.engine.declarations(), event, &clock)
-                .map_err(|e| e.to_js())?;
-            state.touch(&clock, &mut fx);
-            state.save_signals(&mut fx);
-            state.record_tracked(event, &clock, &mut fx);
-        }
+            // No bundle in place (it failed to load): nothing is stored, and the page's own
+            // code must not break because of it.
+            state.track(event, &clock, &mut fx)?;
+            state.redecide(&clock, &mut fx)
+        };
+        self.show_changed(&changed, &mut fx);
         self.emit(fx);
         Ok(())
     }
 
-    /// `set(name, value)`.
+    /// `set(name, value)`; decisions of this page view that it changes are replaced and shown.
     pub(crate) fn set(&self, name: &str, value: &JsValue) -> Result<(), JsValue> {
         let value = to_value(value).ok_or_else(|| {
             coded(
@@ -410,20 +446,13 @@ impl Runtime {
             )
         })?;
         let mut fx = Effects::default();
-        {
+        let changed = {
             let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
             let clock = self.clock();
-            let state = &mut *state;
-            let Some(loaded) = &state.loaded else {
-                return Ok(());
-            };
-            state
-                .signals
-                .set(loaded.engine.declarations(), name, value, &clock)
-                .map_err(|e| e.to_js())?;
-            state.touch(&clock, &mut fx);
-            state.save_signals(&mut fx);
-        }
+            state.set(name, value, &clock, &mut fx)?;
+            state.redecide(&clock, &mut fx)
+        };
+        self.show_changed(&changed, &mut fx);
         self.emit(fx);
         Ok(())
     }
@@ -452,6 +481,7 @@ impl Runtime {
             report.reset(&unit);
         }
         state.signals = Signals::new();
+        state.view.basis = None;
         state.history = RenderHistory::new();
         state.last_activity = None;
         state.stored_bundle = None;
