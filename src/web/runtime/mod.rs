@@ -14,13 +14,13 @@ mod report;
 pub(crate) mod state;
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, Node, Window};
+use web_sys::{Document, Node, Window};
 
 use self::state::{Effects, State, View};
 use super::decision::{json_to_js, Shown};
@@ -264,59 +264,61 @@ impl Runtime {
         self.emit(fx);
     }
 
-    /// [`apply`](Self::apply) limited to the slots in `only` (all when `None`).
-    fn apply_slots(&self, root: &Node, only: Option<&BTreeSet<String>>, fx: &mut Effects) {
-        let wanted = |slot: &String| only.is_none_or(|only| only.contains(slot));
-        let named = |selector: &str, attribute: &str| -> Vec<(Element, String)> {
-            dom::select(root, &format!("[{selector}]"))
-                .into_iter()
-                .filter_map(|e| e.get_attribute(attribute).map(|slot| (e, slot)))
-                .filter(|(_, slot)| wanted(slot))
-                .collect()
+    /// [`apply`](Self::apply) limited to the slots of `only` (all when `None`).
+    fn apply_slots(&self, root: &Node, only: Option<&[Rc<Shown>]>, fx: &mut Effects) {
+        // A linear scan: a page has a handful of slots, and this keeps the module small.
+        let wanted = |slot: Option<String>| {
+            slot.filter(|slot| only.is_none_or(|only| only.iter().any(|s| s.slot == *slot)))
         };
-        let blocks = named(BLOCK, BLOCK);
-        let paths = named(PATH, PATH);
-        let links: Vec<(Element, String, String)> = dom::select(root, &format!("[{NEXT}]"))
-            .into_iter()
-            .filter_map(|l| paths::next_target(&l).map(|(slot, step)| (l, slot, step)))
-            .filter(|(_, slot, _)| wanted(slot))
-            .collect();
-        let mut slots: Vec<&String> = blocks
+        let mut blocks = dom::select(root, &format!("[{BLOCK}]"));
+        let mut paths = dom::select(root, &format!("[{PATH}]"));
+        let mut links = dom::select(root, &format!("[{NEXT}]"));
+        if only.is_some() {
+            blocks.retain(|b| wanted(b.get_attribute(BLOCK)).is_some());
+            paths.retain(|p| wanted(p.get_attribute(PATH)).is_some());
+            links.retain(|l| wanted(paths::next_target(l).map(|(slot, _)| slot)).is_some());
+        }
+        let mut slots: Vec<String> = blocks
             .iter()
-            .map(|(_, slot)| slot)
-            .chain(paths.iter().map(|(_, slot)| slot))
-            .chain(links.iter().map(|(_, slot, _)| slot))
+            .filter_map(|b| b.get_attribute(BLOCK))
+            .chain(paths.iter().filter_map(|p| p.get_attribute(PATH)))
+            .chain(
+                links
+                    .iter()
+                    .filter_map(|l| paths::next_target(l).map(|(slot, _)| slot)),
+            )
             .collect();
         slots.sort_unstable();
         slots.dedup();
 
-        let decided: BTreeMap<&str, Rc<Shown>> = {
+        let decided: BTreeMap<String, Rc<Shown>> = {
             let Ok(mut state) = self.state.try_borrow_mut() else {
                 return;
             };
             let clock = self.clock();
             let mut decided = BTreeMap::new();
             for slot in slots {
-                if state.view.revealed.contains(slot) {
+                if state.view.revealed.contains(&slot) {
                     continue;
                 }
                 // Slots the bundle does not know keep their default content, quietly: a page
                 // may mark blocks that no rule targets yet.
-                if let Ok(Some(shown)) = state.decide(slot, &clock, fx) {
-                    decided.insert(slot.as_str(), shown);
+                if let Ok(Some(shown)) = state.decide(&slot, &clock, fx) {
+                    decided.insert(slot, shown);
                 }
             }
             decided
         };
-        let shown = |slot: &str| decided.get(slot).map(|s| &**s);
+        let shown = |slot: Option<String>| slot.and_then(|s| decided.get(&s));
         // Exposures: a variant actually displayed, or the default kept by a rule (control).
         let mut rendered: Vec<Rc<Shown>> = Vec::new();
-        for (block, slot) in &blocks {
-            let decision = decided.get(slot.as_str());
+        for block in &blocks {
+            let slot = block.get_attribute(BLOCK).unwrap_or_default();
+            let decision = shown(Some(slot.clone()));
             let applied = blocks::render(
                 &self.document,
                 block,
-                slot,
+                &slot,
                 decision.map(|s| &**s),
                 &self.stash,
                 &mut fx.warnings,
@@ -325,8 +327,8 @@ impl Runtime {
                 rendered.push(Rc::clone(d));
             }
         }
-        for (container, slot) in &paths {
-            let decision = decided.get(slot.as_str());
+        for container in &paths {
+            let decision = shown(container.get_attribute(PATH));
             if paths::render(&self.document, container, decision.map(|s| &**s)) {
                 rendered.extend(decision.cloned());
             }
@@ -336,8 +338,10 @@ impl Runtime {
                 state.record_shown(&rendered, &self.clock(), fx);
             }
         }
-        for (link, slot, step) in &links {
-            paths::render_next(link, step, shown(slot));
+        for link in &links {
+            if let Some((slot, step)) = paths::next_target(link) {
+                paths::render_next(link, &step, shown(Some(slot)).map(|s| &**s));
+            }
         }
     }
 
@@ -349,8 +353,7 @@ impl Runtime {
         if changed.is_empty() || !self.options.auto_apply || !self.is_active() {
             return;
         }
-        let only: BTreeSet<String> = changed.iter().map(|s| s.slot.clone()).collect();
-        self.apply_slots(&self.document, Some(&only), fx);
+        self.apply_slots(&self.document, Some(changed), fx);
     }
 
     /// `refresh()`: decides again every slot already decided in this page view and shows the
