@@ -42,7 +42,7 @@ fn readme_bundles_are_valid_and_scenarios_replay() {
     let blocks = json_blocks();
     let bundles: Vec<_> = blocks
         .iter()
-        .filter(|b| b.contains("\"schema\": 1"))
+        .filter(|b| b.contains("\"schema\": 1") && b.contains("\"rules\""))
         .collect();
     assert!(!bundles.is_empty(), "the README shows at least one bundle");
     let mut engine = None;
