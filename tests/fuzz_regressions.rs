@@ -279,13 +279,23 @@ fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     envelope("sign-one-holdout", 2, holdout.clone());
 
     // decide: bundles with a unit after the separator (the plain bundles are seeds as they are).
-    for (name, bytes, unit) in [
-        ("holdout-unit", &holdout, "unit-0001"),
-        ("experiments-unit", &experiments, "3f2a9c10-unit"),
+    // One carries a clock too: an hour before the holdout bundle expires, at UTC+9.
+    let clock = pathwise::time::Clock {
+        now: 1_893_452_400,
+        utc_offset_minutes: 540,
+    };
+    for (name, bytes, device) in [
+        ("holdout-unit", &holdout, b"unit-0001".to_vec()),
+        ("experiments-unit", &experiments, b"3f2a9c10-unit".to_vec()),
+        (
+            "holdout-clock-unit",
+            &holdout,
+            harness::device_part(clock, "unit-7"),
+        ),
     ] {
         let mut input = bytes.clone();
         input.push(harness::SEPARATOR);
-        input.extend_from_slice(unit.as_bytes());
+        input.extend(device);
         out.push(("decide", name.to_owned(), input));
     }
 

@@ -8,5 +8,5 @@ use pathwise_fuzz::mutate::{mutate, Layout};
 fuzz_target!(|data: &[u8]| pathwise_fuzz::harness::decide(data));
 
 fuzz_mutator!(|data: &mut [u8], size: usize, max_size: usize, seed: u32| {
-    mutate(data, size, max_size, seed, Layout::SplitLast)
+    mutate(data, size, max_size, seed, Layout::Decide)
 });

@@ -154,7 +154,7 @@ pub fn envelope(data: &[u8]) {
             assert!(verified.verified_keys.len() >= policy.threshold);
             // What the browser does next with a verified payload.
             if let Ok(bundle) = load(&verified.payload) {
-                check_bundle(bundle, DEFAULT_UNIT);
+                check_bundle(bundle, DEFAULT_UNIT, None);
             }
         }
     }
@@ -164,20 +164,55 @@ pub fn envelope(data: &[u8]) {
 
 /// Bundle parse + validate + compile + decide + explain.
 ///
-/// Input: bundle bytes, optionally followed by `0xFF` and a unit (lossy UTF-8). Bytes that
-/// [`load`] accepts go through [`check_bundle`].
+/// Input: bundle bytes, optionally followed by `0xFF` and a device part: the unit (lossy UTF-8),
+/// or [`CLOCK_MARK`], 8 bytes of `now` and 4 bytes of UTC offset in minutes (little-endian), then
+/// the unit, to add a scenario at that clock. Bytes that [`load`] accepts go through
+/// [`check_bundle`].
 pub fn decide(data: &[u8]) {
-    let (bundle_bytes, unit) = split_last(data);
-    let unit = unit.map_or_else(
-        || DEFAULT_UNIT.to_owned(),
-        |u| String::from_utf8_lossy(u).into_owned(),
-    );
+    let (bundle_bytes, device) = split_last(data);
+    let (clock, unit) = match device {
+        None => (None, DEFAULT_UNIT.to_owned()),
+        Some(device) => {
+            let (clock, unit) = parse_device(device);
+            (clock, String::from_utf8_lossy(unit).into_owned())
+        }
+    };
     match load(bundle_bytes) {
-        Ok(bundle) => check_bundle(bundle, &unit),
+        Ok(bundle) => check_bundle(bundle, &unit, clock),
         Err(error) => {
             let _ = (error.to_string(), error.code());
         }
     }
+}
+
+/// Starts a `decide` device part that carries a clock.
+pub const CLOCK_MARK: u8 = b'@';
+
+/// The clock (if the part starts with [`CLOCK_MARK`] and is long enough) and the unit.
+fn parse_device(device: &[u8]) -> (Option<Clock>, &[u8]) {
+    if let [CLOCK_MARK, rest @ ..] = device {
+        if let (Some(now), Some(offset)) = (rest.get(..8), rest.get(8..12)) {
+            let mut now_bytes = [0; 8];
+            now_bytes.copy_from_slice(now);
+            let mut offset_bytes = [0; 4];
+            offset_bytes.copy_from_slice(offset);
+            let clock = Clock {
+                now: i64::from_le_bytes(now_bytes),
+                utc_offset_minutes: i32::from_le_bytes(offset_bytes),
+            };
+            return (Some(clock), &rest[12..]);
+        }
+    }
+    (None, device)
+}
+
+/// The `decide` device part for `clock` and `unit` (the inverse of what [`decide`] reads).
+pub fn device_part(clock: Clock, unit: &str) -> Vec<u8> {
+    let mut out = vec![CLOCK_MARK];
+    out.extend_from_slice(&clock.now.to_le_bytes());
+    out.extend_from_slice(&clock.utc_offset_minutes.to_le_bytes());
+    out.extend_from_slice(unit.as_bytes());
+    out
 }
 
 /// Everything the SDK and the CLI do with a loaded bundle, with the invariants between them:
@@ -186,13 +221,13 @@ pub fn decide(data: &[u8]) {
 ///    and `expires_at`, so the signed bytes are a re-serialization);
 /// 2. `lint` runs;
 /// 3. it compiles (whatever `load` accepts, `Engine::compile` accepts);
-/// 4. for each of four scenarios — a new visitor, an engaged one whose attributes take values the
-///    bundle's conditions mention, one at the bundle's edges of time, and a device with a broken
-///    clock — every slot is decided with `peek`, `explain` and `decide` (twice, so frequency caps
+/// 4. for each scenario — a new visitor, an engaged one whose attributes take values the
+///    bundle's conditions mention, one at the bundle's edges of time, a device with a broken
+///    clock, and an engaged one at `clock` if given — every slot is decided with `peek`, `explain` and `decide` (twice, so frequency caps
 ///    bite), which must agree, and each decision must be consistent with the bundle
 ///    ([`check_decision`]);
 /// 5. the signals and render history survive the browser's save/load round trip.
-pub fn check_bundle(bundle: Bundle, unit: &str) {
+pub fn check_bundle(bundle: Bundle, unit: &str, clock: Option<Clock>) {
     let json = match serde_json::to_vec(&bundle) {
         Ok(json) => json,
         Err(e) => panic!("a loaded bundle does not serialize: {e}"),
@@ -217,7 +252,7 @@ pub fn check_bundle(bundle: Bundle, unit: &str) {
         Ok(engine) => engine,
         Err(e) => panic!("load accepted a bundle that Engine::compile refuses: {e}"),
     };
-    for (scenario, persist) in scenarios(&engine, unit) {
+    for (scenario, persist) in scenarios(&engine, unit, clock) {
         let replayed = match scenario.replay(engine.declarations()) {
             Ok(replayed) => replayed,
             Err(e) => panic!("a harness scenario was refused (harness bug): {e}"),
@@ -227,8 +262,8 @@ pub fn check_bundle(bundle: Bundle, unit: &str) {
 }
 
 /// The scenarios [`check_bundle`] runs, each with whether its state must survive a save/load
-/// round trip (not for the broken clock: its times are outside what a snapshot may hold).
-fn scenarios(engine: &Engine, unit: &str) -> Vec<(Scenario, bool)> {
+/// round trip (not when its times are outside what a snapshot may hold).
+fn scenarios(engine: &Engine, unit: &str, clock: Option<Clock>) -> Vec<(Scenario, bool)> {
     let bundle = engine.bundle();
     let decls = engine.declarations();
     let values = condition_values(bundle);
@@ -272,7 +307,15 @@ fn scenarios(engine: &Engine, unit: &str) -> Vec<(Scenario, bool)> {
     };
     let engaged = engaged_scenario(unit, NOW, 60, page.clone(), decls, &values, &rule_ids);
     let at_edge = engaged_scenario(unit, edge, -720, page.clone(), decls, &values, &rule_ids);
-    let mut broken = engaged_scenario(unit, i64::MAX, i32::MAX, page, decls, &values, &rule_ids);
+    let mut broken = engaged_scenario(
+        unit,
+        i64::MAX,
+        i32::MAX,
+        page.clone(),
+        decls,
+        &values,
+        &rule_ids,
+    );
     broken.actions.push(Action {
         at: Timestamp(i64::MIN),
         set: None,
@@ -284,12 +327,30 @@ fn scenarios(engine: &Engine, unit: &str) -> Vec<(Scenario, bool)> {
         .entry(rule_ids.first().cloned().unwrap_or_default())
         .or_default()
         .extend([Timestamp(i64::MIN), Timestamp(i64::MAX)]);
-    vec![
+    let mut out = vec![
         (new_visitor, true),
         (engaged, true),
         (at_edge, true),
         (broken, false),
-    ]
+    ];
+    if let Some(clock) = clock {
+        let scenario = engaged_scenario(
+            unit,
+            clock.now,
+            clock.utc_offset_minutes,
+            page,
+            decls,
+            &values,
+            &rule_ids,
+        );
+        // Its actions go back 20 days; all of them must be inside what a snapshot may hold.
+        let persist = clock
+            .now
+            .checked_abs()
+            .is_some_and(|t| t <= MAX_TIMESTAMP - 30 * DAY_SECONDS);
+        out.push((scenario, persist));
+    }
+    out
 }
 
 /// A device that visited on several days, tracked every declared event, holds a value for every

@@ -19,13 +19,21 @@ pub enum Layout {
     Whole,
     /// After a one-byte prefix (the `envelope` mode byte).
     AfterPrefix,
-    /// Before the last `0xFF` (`decide`'s bundle, `stored`'s signals), or the part after it.
+    /// Before the last `0xFF` (`stored`'s signals), or the part after it (its render history).
     SplitLast,
+    /// `decide`: the bundle before the last `0xFF`; the device part after it is sometimes
+    /// rewritten with a clock near an instant the bundle mentions.
+    Decide,
 }
 
 /// The mutator: `data[..size]` is the input, `max_size` the room; returns the new size.
 pub fn mutate(data: &mut [u8], size: usize, max_size: usize, seed: u32, layout: Layout) -> usize {
     let mut rng = Rng::new(seed);
+    if matches!(layout, Layout::Decide) && rng.below(4) == 0 {
+        if let Some(new_size) = mutate_device(data, size, max_size, &mut rng) {
+            return new_size;
+        }
+    }
     if rng.below(2) == 0 {
         if let Some(new_size) = mutate_json(data, size, max_size, &mut rng, layout) {
             return new_size;
@@ -48,6 +56,10 @@ fn mutate_json(
             let (prefix, rest) = input.split_at_checked(1)?;
             (prefix, rest, &[])
         }
+        Layout::Decide => match input.iter().rposition(|&b| b == 0xFF) {
+            Some(at) => (&[], &input[..at], &input[at..]),
+            None => (&[], input, &[]),
+        },
         Layout::SplitLast => match input.iter().rposition(|&b| b == 0xFF) {
             // Either part may be JSON (stored: signals | history); pick one.
             Some(at) if rng.below(2) == 0 => (&input[..=at], &input[at + 1..], &[]),
@@ -68,6 +80,67 @@ fn mutate_json(
     }
     data.get_mut(..out.len())?.copy_from_slice(&out);
     Some(out.len())
+}
+
+/// Replaces (or adds) `decide`'s device part with a clock near an instant the bundle mentions
+/// (a schedule edge, its expiry, the harness's now) or at an extreme, and a unit.
+fn mutate_device(data: &mut [u8], size: usize, max_size: usize, rng: &mut Rng) -> Option<usize> {
+    let input = data.get(..size)?;
+    let end = input.iter().rposition(|&b| b == 0xFF).unwrap_or(size);
+    let bundle = &input[..end];
+    let mut instants = vec![crate::harness::NOW, i64::MIN, i64::MAX, 0];
+    if let Ok(doc) = serde_json::from_slice::<Value>(bundle) {
+        collect_instants(&doc, &mut instants);
+    }
+    let base = instants[rng.below(instants.len())];
+    let nudge = [
+        0,
+        -1,
+        1,
+        -3600,
+        3600,
+        -86_400,
+        86_400,
+        7 * 86_400,
+        -30 * 86_400,
+    ][rng.below(9)];
+    let offsets = [
+        0,
+        60,
+        -300,
+        330,
+        540,
+        840,
+        -720,
+        1440,
+        -1441,
+        i32::MAX,
+        i32::MIN,
+    ];
+    let clock = pathwise::time::Clock {
+        now: base.saturating_add(nudge),
+        utc_offset_minutes: offsets[rng.below(offsets.len())],
+    };
+    let unit = format!("unit-{}", rng.below(1000));
+    let mut out = bundle.to_vec();
+    out.push(0xFF);
+    out.extend(crate::harness::device_part(clock, &unit));
+    if out.len() > max_size {
+        return None;
+    }
+    data.get_mut(..out.len())?.copy_from_slice(&out);
+    Some(out.len())
+}
+
+/// Timestamps in a document: RFC 3339 strings and integers that look like Unix seconds.
+fn collect_instants(v: &Value, out: &mut Vec<i64>) {
+    match v {
+        Value::String(s) => out.extend(pathwise::time::parse_rfc3339(s)),
+        Value::Number(n) => out.extend(n.as_i64().filter(|t| t.unsigned_abs() > 100_000_000)),
+        Value::Array(items) => items.iter().for_each(|i| collect_instants(i, out)),
+        Value::Object(map) => map.values().for_each(|i| collect_instants(i, out)),
+        _ => {}
+    }
 }
 
 fn collect_strings(doc: &Value) -> Vec<String> {
