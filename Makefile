@@ -28,14 +28,10 @@ WASM_OPT_FLAGS := -Oz $(WASM_FEATURES) --strip-debug --strip-producers --strip-t
 # exposure and conversion reporting.
 WEB_TESTS := --test web --test web_store --test web_dom --test web_report
 
-<<<<<<< HEAD
 # The stages of `make test`, in order; each is also a target of its own.
 TEST_STAGES := fmt clippy clippy-cli clippy-wasm test-native test-cli test-web pkg pkg-smoke test-e2e
 
-.PHONY: help setup build native pkg wasm schema demo test $(TEST_STAGES) bench size clean
-=======
-.PHONY: help setup build native pkg wasm schema test $(TEST_STAGES) bench size fuzz clean
->>>>>>> fuzz
+.PHONY: help setup build native pkg wasm schema demo test $(TEST_STAGES) bench size fuzz clean
 
 help:
 	@echo "make setup   install the toolchain pieces (idempotent)"
@@ -126,13 +122,12 @@ test-web:
 pkg-smoke:
 	node scripts/pkg-smoke.mjs $(PKG)
 
-<<<<<<< HEAD
 # End-to-end: real pages in headless Chromium (playwright-core, tests/e2e/) and the golden corpus
 # through the shipped wasm, against the native CLI (also the signer), which is built here.
 test-e2e:
 	$(CARGO) build --features cli
 	PATHWISE_BIN=$(TARGET_DIR)/debug/pathwise scripts/e2e.sh
-=======
+
 # --- fuzzing (not part of `make test`) ----------------------------------------------------------
 
 # Seconds per target; targets to run; extra libFuzzer flags (e.g. FUZZ_FLAGS=-max_len=16384).
@@ -173,7 +168,6 @@ fuzz:
 	    exit 1; \
 	fi; \
 	echo "make fuzz: no crash in $(FUZZ_TARGETS) ($(FUZZ_SECONDS)s each)"
->>>>>>> fuzz
 
 # --- measurements -----------------------------------------------------------------------------
 
