@@ -27,22 +27,25 @@ BUDGET ?= 90000
 WASM_FEATURES := --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals
 WASM_OPT_FLAGS := -Oz $(WASM_FEATURES) --strip-debug --strip-producers --strip-target-features
 
-# The browser test files (wasm-bindgen-test): export smoke, storage/consent/sources, DOM surfaces.
-WEB_TESTS := --test web --test web_store --test web_dom
+# The browser test files (wasm-bindgen-test): export smoke, storage/consent/sources, DOM surfaces,
+# exposure and conversion reporting.
+WEB_TESTS := --test web --test web_store --test web_dom --test web_report
 
 # The stages of `make test`, in order; each is also a target of its own.
-TEST_STAGES := fmt clippy clippy-cli clippy-wasm test-native test-cli test-web pkg pkg-dev pkg-smoke
+TEST_STAGES := fmt clippy clippy-cli clippy-wasm test-native test-cli test-web pkg pkg-dev pkg-smoke test-e2e
 
-.PHONY: help setup build native pkg pkg-dev wasm schema test $(TEST_STAGES) bench size clean
+.PHONY: help setup build native pkg pkg-dev wasm schema demo test $(TEST_STAGES) bench size fuzz clean
 
 help:
 	@echo "make setup   install the toolchain pieces (idempotent)"
 	@echo "make build   native build (with the CLI) + the npm package in $(PKG)/"
 	@echo "make pkg     the npm package only: wasm, wasm-bindgen glue, wasm-opt, bundle.schema.json"
 	@echo "make pkg-dev the test-only build with the devtools exports, in $(PKG_DEV)/"
+	@echo "make demo    setup + build, then serve the demo site (www/) and its report on PORT=$(PORT)"
 	@echo "make test    setup, then: $(TEST_STAGES)"
 	@echo "make bench   benchmarks"
 	@echo "make size    shipped wasm + glue sizes; fails above BUDGET=$(BUDGET) bytes gzip"
+	@echo "make fuzz    each fuzz target for FUZZ_SECONDS=$(FUZZ_SECONDS)s (nightly + cargo-fuzz; not part of test)"
 	@echo "make clean   remove generated package files and this crate's build artifacts"
 
 setup:
@@ -75,6 +78,20 @@ pkg-dev:
 schema:
 	$(CARGO) run --quiet --features cli -- schema $(PKG)/bundle.schema.json
 	$(CARGO) run --quiet --features cli -- schema --beacon $(PKG)/beacon.schema.json
+
+# --- the demo ---------------------------------------------------------------------------------
+
+# `make demo PORT=9000` (HOST=0.0.0.0 to reach it from another machine: the demo has no auth).
+PORT ?= 8787
+HOST ?= 127.0.0.1
+
+# The site in www/, its bundle signed at start with a key generated into .pathwise/ (git-ignored),
+# the package built above at /pkg/, beacons into .pathwise/events.sqlite and the report at /report.
+# `cargo run` reuses the CLI that `make build` just compiled (the schema step needs it anyway).
+demo: setup
+	@$(MAKE) build
+	$(CARGO) run --quiet --features cli -- serve --root www --bundle www/bundle.json --pkg $(PKG) \
+	    --host $(HOST) --port $(PORT)
 
 # --- tests ------------------------------------------------------------------------------------
 
@@ -118,6 +135,53 @@ test-web:
 # The shipped (wasm-opt'ed) package, loaded by Node; and the devtools build beside it.
 pkg-smoke:
 	node scripts/pkg-smoke.mjs $(PKG) $(PKG_DEV)
+
+# End-to-end: real pages in headless Chromium (playwright-core, tests/e2e/) and the golden corpus
+# through the shipped wasm, against the native CLI (also the signer), which is built here.
+test-e2e:
+	$(CARGO) build --features cli
+	PATHWISE_BIN=$(TARGET_DIR)/debug/pathwise scripts/e2e.sh
+
+# --- fuzzing (not part of `make test`) ----------------------------------------------------------
+
+# Seconds per target; targets to run; extra libFuzzer flags (e.g. FUZZ_FLAGS=-max_len=16384).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= envelope decide stored batch
+FUZZ_FLAGS ?=
+# cargo-fuzz builds in release mode with debug assertions and overflow checks, under
+# AddressSanitizer unless FUZZ_SANITIZER=none (faster; the core has no unsafe code of its own).
+FUZZ_SANITIZER ?= address
+
+# One libFuzzer process per target, one after the other (one core). The corpus grows in
+# fuzz/corpus/<target>/ (git-ignored) from the committed seeds; a crash stops that target, leaves
+# its input in fuzz/artifacts/<target>/ and fails the run after the other targets ran.
+# tests/fuzz_regressions.rs says how a crash becomes a regression test.
+fuzz:
+	@if ! $(CARGO) +nightly fuzz --version >/dev/null 2>&1; then \
+	    echo "make fuzz needs cargo-fuzz and the nightly toolchain:" >&2; \
+	    echo "    rustup toolchain install nightly" >&2; \
+	    echo "    cargo install cargo-fuzz" >&2; \
+	    exit 1; \
+	fi
+	@failed=""; \
+	for target in $(FUZZ_TARGETS); do \
+	    seeds="fuzz/seeds/$$target"; \
+	    if [ "$$target" = decide ]; then seeds="$$seeds tests/golden/bundles tests/data/bundles"; fi; \
+	    mkdir -p "fuzz/corpus/$$target"; \
+	    echo "==> make fuzz: $$target for $(FUZZ_SECONDS)s"; \
+	    if ! $(CARGO) +nightly fuzz run --sanitizer $(FUZZ_SANITIZER) "$$target" \
+	        "fuzz/corpus/$$target" $$seeds -- \
+	        -max_total_time=$(FUZZ_SECONDS) -timeout=10 -dict=fuzz/bundle.dict \
+	        -print_final_stats=1 $(FUZZ_FLAGS); then \
+	        failed="$$failed $$target"; \
+	    fi; \
+	done; \
+	if [ -n "$$failed" ]; then \
+	    echo "make fuzz: crashes in:$$failed (inputs in fuzz/artifacts/; minimise with" \
+	        "'cargo +nightly fuzz tmin TARGET INPUT')" >&2; \
+	    exit 1; \
+	fi; \
+	echo "make fuzz: no crash in $(FUZZ_TARGETS) ($(FUZZ_SECONDS)s each)"
 
 # --- measurements -----------------------------------------------------------------------------
 

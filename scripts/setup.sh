@@ -7,7 +7,8 @@
 #     Cargo.lock: the CLI and the crate must match or the generated glue is refused.
 #   - System tools (Debian/Ubuntu apt): chromium + chromedriver (browser tests), binaryen
 #     (wasm-opt), brotli (size report), nodejs (package smoke test). apt runs only if one is missing.
-#   - npm packages for tests and benches: none yet (see install_npm_packages).
+#   - npm packages for tests: tests/e2e (playwright-core, pinned in its package-lock.json), with
+#     `npm ci` when node_modules is missing or older than the lock file.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -64,6 +65,7 @@ have wasm-opt || missing+=(binaryen)
 have brotli || missing+=(brotli)
 have gzip || missing+=(gzip)
 have node || missing+=(nodejs)
+have npm || missing+=(npm)
 
 if [ "${#missing[@]}" -gt 0 ]; then
     have apt-get || die "missing ${missing[*]} and no apt-get: install them with your package manager"
@@ -79,9 +81,14 @@ fi
 
 # --- npm packages -----------------------------------------------------------------------------
 # Test and bench dependencies installed with npm go into git-ignored folders here, each pinned
-# to an exact version and installed only when absent. None yet.
+# to an exact version and installed only when absent (or when the lock file changed).
 install_npm_packages() {
-    :
+    local dir=tests/e2e
+    if [ ! -f "${dir}/node_modules/.package-lock.json" ] \
+        || [ "${dir}/package-lock.json" -nt "${dir}/node_modules/.package-lock.json" ]; then
+        say "installing npm packages in ${dir} (npm ci)"
+        npm ci --prefix "${dir}" --no-audit --no-fund
+    fi
 }
 install_npm_packages
 

@@ -94,6 +94,14 @@ impl<V, K: AsRef<str>> StrMap<V, K> {
         self.entries.iter().map(|(k, v)| (k.as_ref(), v))
     }
 
+    /// Entries by key in ascending order, values changeable.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&str, &mut V)> {
+        self.entries
+            .iter_mut()
+            .map(|(k, v)| (&*k, v))
+            .map(|(k, v)| (k.as_ref(), v))
+    }
+
     /// Values by key in ascending order.
     pub fn values(&self) -> impl Iterator<Item = &V> {
         self.entries.iter().map(|(_, v)| v)

@@ -27,11 +27,22 @@ fn json_blocks() -> Vec<String> {
 }
 
 #[test]
+fn readme_beacon_payload_is_one_a_collector_accepts() {
+    let blocks = json_blocks();
+    let payloads: Vec<_> = blocks.iter().filter(|b| b.contains("\"batch\"")).collect();
+    assert!(!payloads.is_empty(), "the README shows a beacon payload");
+    for p in payloads {
+        pathwise::report::payload::Batch::parse(p.as_bytes())
+            .unwrap_or_else(|e| panic!("README payload refused: {e}\n{p}"));
+    }
+}
+
+#[test]
 fn readme_bundles_are_valid_and_scenarios_replay() {
     let blocks = json_blocks();
     let bundles: Vec<_> = blocks
         .iter()
-        .filter(|b| b.contains("\"schema\": 1"))
+        .filter(|b| b.contains("\"schema\": 1") && b.contains("\"rules\""))
         .collect();
     assert!(!bundles.is_empty(), "the README shows at least one bundle");
     let mut engine = None;

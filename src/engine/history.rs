@@ -50,9 +50,15 @@ impl RenderHistory {
     }
 
     /// Records that `rule`'s content was rendered at `at` (Unix seconds).
+    ///
+    /// The renders stay oldest first even when `at` is earlier than one already kept (the device
+    /// clock was set back, or a stored render carries a future time), so the renders dropped past
+    /// [`MAX_RENDERS_PER_RULE`] are always the oldest, and the history in memory is exactly what
+    /// saving and loading it gives ([`from_snapshot`](Self::from_snapshot) sorts).
     pub fn record(&mut self, rule: &str, at: i64) {
         let list = self.renders.get_or_insert_with(rule, Vec::new);
-        list.push(at);
+        let position = list.partition_point(|&t| t <= at);
+        list.insert(position, at);
         if list.len() > MAX_RENDERS_PER_RULE {
             let excess = list.len() - MAX_RENDERS_PER_RULE;
             list.drain(..excess);
@@ -175,6 +181,27 @@ mod tests {
             h.count("r", None, &Clock::utc(0)),
             MAX_RENDERS_PER_RULE as u32
         );
+    }
+
+    #[test]
+    fn renders_stay_oldest_first_when_the_clock_goes_back() {
+        let mut h = RenderHistory::new();
+        h.record("r", 500);
+        h.record("r", 100); // the device clock was set back
+        h.record("r", 300);
+        // Saving and loading changes nothing (found by the `stored` fuzz target).
+        assert_eq!(
+            RenderHistory::from_snapshot(&h.to_snapshot()),
+            Ok(h.clone())
+        );
+        for t in 1000..(1000 + MAX_RENDERS_PER_RULE as i64 - 3) {
+            h.record("r", t);
+        }
+        // Full: the render dropped is the oldest one, not the first one recorded.
+        h.record("r", 200);
+        let saved = h.to_snapshot();
+        assert!(saved.contains(r#""r":[200,300,500,1000,"#), "{saved}");
+        assert_eq!(RenderHistory::from_snapshot(&saved), Ok(h));
     }
 
     #[test]

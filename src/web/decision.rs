@@ -12,10 +12,16 @@ use crate::json::ToJson;
 pub(crate) struct Shown {
     /// The decision as the CLI's `pathwise explain --json` prints it.
     pub json: String,
+    /// The slot.
+    pub slot: String,
     /// The variant id.
     pub variant: String,
     /// The deciding rule, if any.
     pub rule: Option<String>,
+    /// Whether the default is shown as a measured control (control group or holdout).
+    pub control: bool,
+    /// Why the slot got its variant.
+    pub reason: Reason,
     /// Whether the page's default content is kept.
     pub default: bool,
     /// Path slots: the steps in order.
@@ -29,8 +35,11 @@ impl Shown {
     pub fn new(decision: &Decision<'_>) -> Shown {
         Shown {
             json: decision.to_json(),
+            slot: decision.slot.to_owned(),
             variant: decision.variant.to_owned(),
             rule: decision.rule.map(str::to_owned),
+            control: decision.control,
+            reason: decision.reason,
             default: decision.is_default(),
             steps: decision.steps.map(<[String]>::to_vec),
             text: decision.text.to_vec(),
@@ -48,6 +57,20 @@ impl Shown {
             steps: None,
             text: &[],
         })
+    }
+
+    /// The core decision this is a copy of, borrowing from it (for the exposure ledger, which
+    /// only reads the slot, variant, rule, control flag and reason).
+    pub fn as_decision(&self) -> Decision<'_> {
+        Decision {
+            slot: &self.slot,
+            variant: &self.variant,
+            rule: self.rule.as_deref(),
+            control: self.control,
+            reason: self.reason,
+            steps: self.steps.as_deref(),
+            text: &self.text,
+        }
     }
 
     /// The step after `step`, as [`Decision::next_step`].

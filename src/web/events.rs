@@ -6,7 +6,7 @@
 //! | `error` | an `Error` with `code` (a bundle was refused, a fetch failed, …) |
 //! | `warning` | `{ code, message }` (storage fell back to memory, a template is missing, …) |
 //! | `decision` | the `Decision` for a slot, the first time it is decided in a page view |
-//! | `exposure` | the `Decision`, when it was rendered and a rule is measured (variant or control) |
+//! | `exposure` | `{type: "exposure", rule, variant, slot, control, minute}`, the report event, when an exposure is recorded for reporting (with `collect`, in the sample; once per device per rule and variant) |
 //!
 //! **Events raised during `init`** would reach nobody, since the page only gets the instance when
 //! `init` resolves. They are therefore queued and delivered in a task right after `init`

@@ -15,6 +15,7 @@
 //! | `dom` | blocks, paths, next links, anti-flicker |
 //! | `nav` | History API navigation |
 //! | `events` | `on()` and the init-time event queue |
+//! | `report` | exposure and conversion reporting: what is recorded, when and how it is sent |
 //! | `error` | errors as JS `Error`s with a `code` |
 //! | `devtools` | test-only exports (feature `devtools`, never shipped) |
 //!
@@ -32,6 +33,7 @@ mod nav;
 mod options;
 mod page;
 pub mod pathwise;
+mod report;
 mod runtime;
 mod source;
 mod storage;

@@ -10,6 +10,7 @@ use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::error::Warning;
+use super::report::Collect;
 use crate::envelope::PublicKey;
 
 /// Default anti-flicker timeout, in milliseconds (DESIGN: "a short timeout").
@@ -17,6 +18,13 @@ pub(crate) const DEFAULT_REVEAL_TIMEOUT_MS: u32 = 400;
 /// Longest anti-flicker timeout accepted: hiding content longer than this hurts more than a
 /// flicker does.
 pub(crate) const MAX_REVEAL_TIMEOUT_MS: u32 = 10_000;
+
+/// Default time limit for fetching the bundle, in milliseconds: long enough for a slow mobile
+/// connection to fetch a few kilobytes, short enough that a hanging server does not keep the
+/// page's code after `await Pathwise.init(…)` waiting.
+pub(crate) const DEFAULT_FETCH_TIMEOUT_MS: u32 = 3_000;
+/// Longest fetch time limit accepted.
+pub(crate) const MAX_FETCH_TIMEOUT_MS: u32 = 60_000;
 
 /// The site's consent state for local storage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,9 +72,10 @@ pub(crate) struct Options {
     pub consent: Consent,
     /// Anti-flicker timeout.
     pub reveal_timeout_ms: u32,
-    /// The beacon options, kept as given for the reporting layer (issue 5) to read.
-    #[allow(dead_code)]
-    pub collect: JsValue,
+    /// Time limit for each fetch of the bundle URL (first visit and background revalidation).
+    pub fetch_timeout_ms: u32,
+    /// The beacon options (`None`: no reporting).
+    pub collect: Option<Collect>,
     /// Apply the document as soon as a bundle is in place (and after each navigation).
     pub auto_apply: bool,
     /// A replacement clock returning epoch milliseconds.
@@ -185,6 +194,18 @@ impl Options {
             },
         };
 
+        let fetch_timeout_ms = match get(options, "fetchTimeoutMs") {
+            v if !present(&v) => DEFAULT_FETCH_TIMEOUT_MS,
+            v => match v.as_f64() {
+                Some(n) if (1.0..=f64::from(MAX_FETCH_TIMEOUT_MS)).contains(&n) => n as u32,
+                _ => {
+                    return Err(format!(
+                        "options.fetchTimeoutMs must be a number of milliseconds from 1 to {MAX_FETCH_TIMEOUT_MS}"
+                    ))
+                }
+            },
+        };
+
         let auto_apply = match get(options, "autoApply") {
             v if !present(&v) => true,
             v => v.as_bool().ok_or("options.autoApply must be a boolean")?,
@@ -198,10 +219,7 @@ impl Options {
             ),
         };
 
-        let collect = get(options, "collect");
-        if present(&collect) && !collect.is_object() {
-            return Err("options.collect must be an object such as { url: \"/collect\" }".into());
-        }
+        let collect = Collect::parse(&get(options, "collect"))?;
 
         Ok((
             Options {
@@ -211,6 +229,7 @@ impl Options {
                 bundle,
                 consent,
                 reveal_timeout_ms,
+                fetch_timeout_ms,
                 collect,
                 auto_apply,
                 now,

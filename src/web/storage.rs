@@ -29,6 +29,8 @@ use super::options::Consent;
 use crate::engine::history::MAX_HISTORY_BYTES;
 use crate::envelope::MAX_ENVELOPE_BYTES;
 use crate::map::StrMap;
+use crate::report::ledger::MAX_LEDGER_BYTES;
+use crate::report::queue::MAX_OUTBOX_BYTES;
 use crate::signals::MAX_SNAPSHOT_BYTES;
 
 /// The prefix of every key this SDK version writes.
@@ -77,8 +79,20 @@ impl Key {
         name: "session",
         cap: 20,
     };
+    /// What this device already reported ([`crate::report::ExposureLedger::to_snapshot`]).
+    pub const LEDGER: Key = Key {
+        name: "ledger",
+        cap: MAX_LEDGER_BYTES,
+    };
+    /// Report events waiting to be sent, and batches whose delivery is not confirmed
+    /// ([`crate::report::Outbox::to_snapshot`]).
+    pub const OUTBOX: Key = Key {
+        name: "outbox",
+        cap: MAX_OUTBOX_BYTES,
+    };
 
-    fn full(self) -> String {
+    /// The full `localStorage` key.
+    pub fn full(self) -> String {
         format!("{PREFIX}{}", self.name)
     }
 }

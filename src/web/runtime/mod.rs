@@ -1,7 +1,16 @@
 //! The runtime behind the exported `Pathwise` class: init, the page-view cycle, `apply`, and the
 //! calls the page makes.
+//!
+//! **Page views.** Init and each single-page-app navigation start a page view: the page context
+//! and the view's decisions start afresh. Conditions see the device's history up to the
+//! previous page view; this page view is recorded once it is shown (its `page_view`/`visit` are
+//! stored at once but count from the next view: see [`state`]). Within a view each slot is
+//! decided once and the answer reused, so repeated `apply()`/`decide()` calls show and count one
+//! render — until `set`, `track` or `refresh` changes what conditions see: then every decided
+//! slot is decided again, and only those whose answer changed are replaced and redrawn.
 
 mod load;
+mod report;
 pub(crate) mod state;
 
 use std::cell::RefCell;
@@ -19,6 +28,7 @@ use super::error::{coded, Coded, Warning};
 use super::events::Emitter;
 use super::options::{Consent, Options};
 use super::page::{self, Landing};
+use super::report::Reporting;
 use super::storage::{Key, Store};
 use super::{clock, nav, unit};
 use crate::engine::RenderHistory;
@@ -98,6 +108,9 @@ impl Runtime {
         let last_activity = store
             .get(Key::SESSION, &mut warnings)
             .and_then(|t| t.parse::<i64>().ok());
+        let report = options.collect.clone().and_then(|collect| {
+            Reporting::open(collect, &options.site, &unit, &mut store, &mut warnings)
+        });
         fx.warnings.splice(0..0, warnings);
 
         let landing = Landing::read(&window);
@@ -124,10 +137,12 @@ impl Runtime {
                 location,
                 view: View::default(),
                 last_activity,
+                report,
             }),
         });
         let listener = Rc::clone(&runtime);
         nav::listen(&window, Rc::new(move || listener.navigated()));
+        runtime.start_reporting();
         runtime.schedule_reveal(0);
 
         let revalidate = runtime.load(&mut fx).await;
@@ -161,7 +176,7 @@ impl Runtime {
         nav::is_active(self.serial)
     }
 
-    /// Reports what a call did: warnings, errors, then new decisions (and exposures).
+    /// Reports what a call did: warnings, errors, new decisions, then recorded exposures.
     fn emit(&self, fx: Effects) {
         for warning in fx.warnings {
             self.emitter.emit("warning", warning.to_js());
@@ -171,9 +186,9 @@ impl Runtime {
         }
         for shown in fx.decided {
             self.emitter.emit("decision", shown.to_js());
-            if shown.rule.is_some() {
-                self.emitter.emit("exposure", shown.to_js());
-            }
+        }
+        for exposure in fx.exposures {
+            self.emitter.emit("exposure", exposure);
         }
     }
 
@@ -247,9 +262,25 @@ impl Runtime {
     /// `apply(root)`: decides every slot named under `root` (once per page view) and shows the
     /// decisions in its blocks, paths and next links.
     pub(crate) fn apply(&self, root: &Node) {
-        let blocks = dom::select(root, &format!("[{BLOCK}]"));
-        let paths = dom::select(root, &format!("[{PATH}]"));
-        let links = dom::select(root, &format!("[{NEXT}]"));
+        let mut fx = Effects::default();
+        self.apply_slots(root, None, &mut fx);
+        self.emit(fx);
+    }
+
+    /// [`apply`](Self::apply) limited to the slots of `only` (all when `None`).
+    fn apply_slots(&self, root: &Node, only: Option<&[Rc<Shown>]>, fx: &mut Effects) {
+        // A linear scan: a page has a handful of slots, and this keeps the module small.
+        let wanted = |slot: Option<String>| {
+            slot.filter(|slot| only.is_none_or(|only| only.iter().any(|s| s.slot == *slot)))
+        };
+        let mut blocks = dom::select(root, &format!("[{BLOCK}]"));
+        let mut paths = dom::select(root, &format!("[{PATH}]"));
+        let mut links = dom::select(root, &format!("[{NEXT}]"));
+        if only.is_some() {
+            blocks.retain(|b| wanted(b.get_attribute(BLOCK)).is_some());
+            paths.retain(|p| wanted(p.get_attribute(PATH)).is_some());
+            links.retain(|l| wanted(paths::next_target(l).map(|(slot, _)| slot)).is_some());
+        }
         // Each slot once, in id order.
         let mut slots = StrSet::new();
         for slot in blocks
@@ -265,7 +296,6 @@ impl Runtime {
             slots.insert(&slot);
         }
 
-        let mut fx = Effects::default();
         let decided: StrMap<Rc<Shown>> = {
             let Ok(mut state) = self.state.try_borrow_mut() else {
                 return;
@@ -278,38 +308,71 @@ impl Runtime {
                 }
                 // Slots the bundle does not know keep their default content, quietly: a page
                 // may mark blocks that no rule targets yet.
-                if let Ok(Some(shown)) = state.decide(&slot, &clock, &mut fx) {
+                if let Ok(Some(shown)) = state.decide(&slot, &clock, fx) {
                     decided.insert(slot, shown);
                 }
             }
             decided
         };
-        let shown = |slot: Option<String>| slot.and_then(|s| decided.get(&s)).map(|s| &**s);
+        let shown = |slot: Option<String>| slot.and_then(|s| decided.get(&s));
+        // Exposures: a variant actually displayed, or the default kept by a rule (control).
+        let mut rendered: Vec<Rc<Shown>> = Vec::new();
         for block in &blocks {
             let slot = block.get_attribute(BLOCK).unwrap_or_default();
             let decision = shown(Some(slot.clone()));
-            blocks::render(
+            let applied = blocks::render(
                 &self.document,
                 block,
                 &slot,
-                decision,
+                decision.map(|s| &**s),
                 &self.stash,
                 &mut fx.warnings,
             );
+            if let Some(d) = decision.filter(|d| applied || d.default) {
+                rendered.push(Rc::clone(d));
+            }
         }
         for container in &paths {
-            paths::render(
-                &self.document,
-                container,
-                shown(container.get_attribute(PATH)),
-            );
+            let decision = shown(container.get_attribute(PATH));
+            if paths::render(&self.document, container, decision.map(|s| &**s)) {
+                rendered.extend(decision.cloned());
+            }
+        }
+        if !rendered.is_empty() {
+            if let Ok(mut state) = self.state.try_borrow_mut() {
+                state.record_shown(&rendered, &self.clock(), fx);
+            }
         }
         for link in &links {
             if let Some((slot, step)) = paths::next_target(link) {
-                paths::render_next(link, &step, shown(Some(slot)));
+                paths::render_next(link, &step, shown(Some(slot)).map(|s| &**s));
             }
         }
+    }
+
+    /// Shows decisions that a `set`, `track` or `refresh` changed: with `autoApply`, their
+    /// blocks, paths and next links in the document are drawn again (and the new variants count
+    /// as exposures once shown, as in [`apply`](Self::apply)). Without it the page shows them
+    /// itself, from the `decision` event or its next `decide`/`path`/`next` call.
+    fn show_changed(&self, changed: &[Rc<Shown>], fx: &mut Effects) {
+        if changed.is_empty() || !self.options.auto_apply || !self.is_active() {
+            return;
+        }
+        self.apply_slots(&self.document, Some(changed), fx);
+    }
+
+    /// `refresh()`: decides again every slot already decided in this page view and shows the
+    /// ones whose answer changed (see [`State::redecide`]), for apps that change what
+    /// conditions see other than through `set` and `track` (the clock, the page's own state).
+    pub(crate) fn refresh(&self) -> Result<(), JsValue> {
+        let mut fx = Effects::default();
+        let changed = {
+            let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
+            state.redecide(&self.clock(), &mut fx)
+        };
+        self.show_changed(&changed, &mut fx);
         self.emit(fx);
+        Ok(())
     }
 
     /// `decide(slot)`: the decision shown in this page view (made and recorded once).
@@ -318,7 +381,12 @@ impl Runtime {
         let shown = {
             let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
             let clock = self.clock();
-            state.decide(slot, &clock, &mut fx).map_err(|e| e.to_js())?
+            let shown = state.decide(slot, &clock, &mut fx).map_err(|e| e.to_js())?;
+            // The page asked for the decision to show it: an exposure.
+            if let Some(shown) = &shown {
+                state.record_shown(std::slice::from_ref(shown), &clock, &mut fx);
+            }
+            shown
         };
         self.emit(fx);
         Ok(shown.unwrap_or_else(|| Rc::new(Shown::fallback(slot))))
@@ -361,30 +429,23 @@ impl Runtime {
         }
     }
 
-    /// `track(event)`.
+    /// `track(event)`; decisions of this page view that it changes are replaced and shown.
     pub(crate) fn track(&self, event: &str) -> Result<(), JsValue> {
         let mut fx = Effects::default();
-        {
+        let changed = {
             let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
             let clock = self.clock();
-            let state = &mut *state;
-            // No bundle in place (it failed to load): nothing may be stored, and the page's
-            // own code must not break because of it.
-            let Some(loaded) = &state.loaded else {
-                return Ok(());
-            };
-            state
-                .signals
-                .track(loaded.engine.declarations(), event, &clock)
-                .map_err(|e| e.to_js())?;
-            state.touch(&clock, &mut fx);
-            state.save_signals(&mut fx);
-        }
+            // No bundle in place (it failed to load): nothing is stored, and the page's own
+            // code must not break because of it.
+            state.track(event, &clock, &mut fx)?;
+            state.redecide(&clock, &mut fx)
+        };
+        self.show_changed(&changed, &mut fx);
         self.emit(fx);
         Ok(())
     }
 
-    /// `set(name, value)`.
+    /// `set(name, value)`; decisions of this page view that it changes are replaced and shown.
     pub(crate) fn set(&self, name: &str, value: &JsValue) -> Result<(), JsValue> {
         let value = to_value(value).ok_or_else(|| {
             coded(
@@ -393,20 +454,13 @@ impl Runtime {
             )
         })?;
         let mut fx = Effects::default();
-        {
+        let changed = {
             let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
             let clock = self.clock();
-            let state = &mut *state;
-            let Some(loaded) = &state.loaded else {
-                return Ok(());
-            };
-            state
-                .signals
-                .set(loaded.engine.declarations(), name, value, &clock)
-                .map_err(|e| e.to_js())?;
-            state.touch(&clock, &mut fx);
-            state.save_signals(&mut fx);
-        }
+            state.set(name, value, &clock, &mut fx)?;
+            state.redecide(&clock, &mut fx)
+        };
+        self.show_changed(&changed, &mut fx);
         self.emit(fx);
         Ok(())
     }
@@ -430,7 +484,12 @@ impl Runtime {
             state.store.set_consent(Consent::Pending);
         }
         state.unit = unit::generate(&self.window);
+        let unit = state.unit.clone();
+        if let Some(report) = &mut state.report {
+            report.reset(&unit);
+        }
         state.signals = Signals::new();
+        state.view.basis = None;
         state.history = RenderHistory::new();
         state.last_activity = None;
         state.stored_bundle = None;
@@ -453,6 +512,13 @@ impl Runtime {
             fx.warnings.extend(state.store.set_consent(consent));
             if granted_now {
                 state.save_all(&mut fx);
+                let state = &mut *state;
+                if let Some(report) = &mut state.report {
+                    fx.warnings.extend(report.save(&mut state.store));
+                    if report.pending() {
+                        report.schedule();
+                    }
+                }
             }
             if consent == Consent::Denied {
                 state.stored_bundle = None;
