@@ -58,8 +58,9 @@ native:
 
 # --- the npm package --------------------------------------------------------------------------
 
+# Without std (`no_std`, see the `std` feature in Cargo.toml): what a page downloads.
 wasm:
-	$(CARGO) build --target $(WASM_TARGET) --release --lib
+	$(CARGO) build --target $(WASM_TARGET) --release --lib --no-default-features
 
 pkg: wasm schema
 	rm -f $(addprefix $(PKG)/,pathwise.js pathwise.d.ts pathwise_bg.wasm pathwise_bg.wasm.d.ts)
@@ -69,7 +70,7 @@ pkg: wasm schema
 
 # The same module plus the `devtools` exports (`explainScenario`), for tests only.
 pkg-dev:
-	$(CARGO) build --target $(WASM_TARGET) --release --lib --features devtools
+	$(CARGO) build --target $(WASM_TARGET) --release --lib --no-default-features --features devtools
 	rm -rf $(PKG_DEV)
 	wasm-bindgen --target web --out-dir $(PKG_DEV) --out-name pathwise $(WASM_RAW)
 	wasm-opt $(WASM_OPT_FLAGS) $(PKG_DEV)/pathwise_bg.wasm -o $(PKG_DEV)/pathwise_bg.opt.wasm
@@ -118,6 +119,7 @@ clippy-cli:
 clippy-wasm:
 	$(CARGO) clippy --target $(WASM_TARGET) --lib $(WEB_TESTS) -- -D warnings
 	$(CARGO) clippy --target $(WASM_TARGET) --lib $(WEB_TESTS) --features devtools -- -D warnings
+	$(CARGO) clippy --target $(WASM_TARGET) --lib --no-default-features -- -D warnings
 
 test-native:
 	$(CARGO) test

@@ -18,7 +18,8 @@
 //! intermediate value stays below 2^53 so a JavaScript implementation using plain `Number`s gives
 //! bit-identical results. The frozen vectors in `tests/data/bucketing_vectors.json` pin steps 1–2.
 
-use std::ops::Range;
+use crate::prelude::*;
+use core::ops::Range;
 
 /// The number of buckets: a bucket is in `0..BUCKETS`, one per basis point.
 pub const BUCKETS: u32 = 10_000;
@@ -120,7 +121,7 @@ impl Murmur3 {
 /// vectors in `tests/data/bucketing_vectors.json` were produced that way.
 ///
 /// murmur3 is hand-written here (about 30 lines) rather than taken from a crate: the common crates
-/// read their input through `std::io::Read`, which would pull I/O plumbing into the wasm of every
+/// read their input through `core::io::Read`, which would pull I/O plumbing into the wasm of every
 /// page for no benefit. The three pieces are streamed block by block, so no joined `String` is
 /// allocated on this hot path.
 pub fn hash(salt: &str, unit: &str) -> u32 {

@@ -27,10 +27,41 @@
 //! - [`scenario`] and [`lint`]: a device's history as data (golden corpus, `pathwise explain`),
 //!   and warnings for bundle authors.
 #![deny(missing_docs)]
+// The shipped browser module is built without std (see the `std` feature in Cargo.toml).
+#![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
+
+extern crate alloc;
+
+#[cfg(all(not(feature = "std"), not(target_arch = "wasm32")))]
+compile_error!("without the `std` feature this crate builds only the browser module (wasm32)");
+
+/// What std's prelude gives and `no_std` lacks, for every module (the same items under std).
+mod prelude {
+    #![allow(unused_imports)]
+    pub(crate) use alloc::borrow::ToOwned;
+    pub(crate) use alloc::boxed::Box;
+    pub(crate) use alloc::format;
+    pub(crate) use alloc::string::{String, ToString};
+    pub(crate) use alloc::vec;
+    pub(crate) use alloc::vec::Vec;
+}
+
+/// A panic in the browser module traps: the message would go nowhere, and formatting it would
+/// ship code a page never runs. (Library code does not panic; this is the backstop.)
+#[cfg(all(not(feature = "std"), target_arch = "wasm32", not(test)))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+/// The allocator std uses on this target, named explicitly in the `no_std` build.
+#[cfg(all(not(feature = "std"), target_arch = "wasm32"))]
+#[global_allocator]
+static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
 
 pub mod bucketing;
 pub mod bundle;
@@ -38,6 +69,7 @@ pub mod condition;
 pub mod engine;
 pub mod envelope;
 pub mod json;
+#[cfg(feature = "std")]
 pub mod lint;
 pub mod map;
 pub mod pattern;

@@ -5,6 +5,7 @@
 //! order like one, and costs a fraction of its code in the WebAssembly module (a `BTreeMap` brings
 //! its node-splitting and rebalancing code for every key and value type it is used with).
 
+use crate::prelude::*;
 /// Strings to values, sorted by key, each key once. Keys are owned (`String`) by default, or
 /// borrowed (`&str`) for maps that live only as long as the text they index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,7 +71,7 @@ impl<V, K: AsRef<str>> StrMap<V, K> {
             Ok(i) => self
                 .entries
                 .get_mut(i)
-                .map(|(_, v)| std::mem::replace(v, value)),
+                .map(|(_, v)| core::mem::replace(v, value)),
             Err(i) => {
                 self.entries.insert(i, (key, value));
                 None
@@ -125,7 +126,7 @@ impl<V, K: AsRef<str>> StrMap<V, K> {
 
 impl<V, K> IntoIterator for StrMap<V, K> {
     type Item = (K, V);
-    type IntoIter = std::vec::IntoIter<(K, V)>;
+    type IntoIter = alloc::vec::IntoIter<(K, V)>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.entries.into_iter()
@@ -134,8 +135,10 @@ impl<V, K> IntoIterator for StrMap<V, K> {
 
 impl<'a, V> IntoIterator for &'a StrMap<V> {
     type Item = (&'a str, &'a V);
-    type IntoIter =
-        std::iter::Map<std::slice::Iter<'a, (String, V)>, fn(&'a (String, V)) -> (&'a str, &'a V)>;
+    type IntoIter = core::iter::Map<
+        core::slice::Iter<'a, (String, V)>,
+        fn(&'a (String, V)) -> (&'a str, &'a V),
+    >;
 
     fn into_iter(self) -> Self::IntoIter {
         self.entries.iter().map(|(k, v)| (k.as_str(), v))
@@ -195,7 +198,7 @@ impl StrSet {
 
 impl IntoIterator for StrSet {
     type Item = String;
-    type IntoIter = std::vec::IntoIter<String>;
+    type IntoIter = alloc::vec::IntoIter<String>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.items.into_iter()

@@ -6,6 +6,7 @@
 //! algorithm here is the two-pointer matcher that remembers only the *last* `*` seen. Its worst
 //! case is O(len(pattern) × len(text)) steps and it allocates one small token list.
 
+use crate::prelude::*;
 /// One element of a parsed pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Token {

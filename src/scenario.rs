@@ -19,7 +19,8 @@
 //! }
 //! ```
 
-use std::collections::BTreeMap;
+use crate::prelude::*;
+use alloc::collections::BTreeMap;
 
 use thiserror::Error;
 

@@ -11,6 +11,7 @@
 //! here rather than a date crate, because every byte of a dependency ships in the wasm build.
 
 use crate::json::{FromJson, Json, Node, ShapeError};
+use crate::prelude::*;
 
 /// Seconds in one day.
 pub const DAY_SECONDS: i64 = 86_400;
@@ -28,8 +29,8 @@ impl Timestamp {
 
 /// RFC 3339 in UTC (`2026-01-31T09:00:00Z`); instants outside the years 1–9999 print as
 /// `N (Unix seconds)`.
-impl std::fmt::Display for Timestamp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         const MIN: i64 = -62_135_596_800; // 0001-01-01T00:00:00Z
         const MAX: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
         let secs = self.0;
@@ -99,7 +100,7 @@ impl<'de> serde::Deserialize<'de> for Timestamp {
 
 #[cfg(feature = "schema")]
 impl schemars::JsonSchema for Timestamp {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
+    fn schema_name() -> alloc::borrow::Cow<'static, str> {
         "Timestamp".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
@@ -173,7 +174,7 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
     if b.len() < 20 {
         return None;
     }
-    let num = |range: std::ops::Range<usize>| -> Option<i64> {
+    let num = |range: core::ops::Range<usize>| -> Option<i64> {
         let s = text.get(range)?;
         if s.bytes().all(|c| c.is_ascii_digit()) {
             s.parse().ok()

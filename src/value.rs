@@ -6,6 +6,7 @@
 //! non-match rather than an error.
 
 use crate::json::{read, FromJson, Json, Node, ShapeError, ToJson, Writer};
+use crate::prelude::*;
 
 /// A signal or operand value.
 #[derive(Debug, Clone, PartialEq)]
@@ -125,8 +126,8 @@ pub enum ValueKind {
     List,
 }
 
-impl std::fmt::Display for ValueKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for ValueKind {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(match self {
             ValueKind::String => "string",
             ValueKind::Number => "number",

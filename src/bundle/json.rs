@@ -12,6 +12,7 @@ use super::{
 };
 use crate::json::read::{invalid_type, variant, Result};
 use crate::json::{FromJson, Json, Node, Object, ToJson, Writer};
+use crate::prelude::*;
 
 const SIGNAL_KINDS: &[&str] = &["string", "number", "bool", "list", "event"];
 const OBJECTIVES: &[&str] = &[

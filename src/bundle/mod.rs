@@ -26,6 +26,7 @@
 //! silently ignored setting.
 
 use crate::condition::Condition;
+use crate::prelude::*;
 use crate::time::Timestamp;
 use crate::value::ValueKind;
 

@@ -1,5 +1,6 @@
 //! Turning bundle bytes into a [`Bundle`], under caps.
 
+use crate::prelude::*;
 use thiserror::Error;
 
 use super::limits::{MAX_BUNDLE_BYTES, MAX_JSON_DEPTH};
@@ -113,7 +114,7 @@ pub fn check_caps(bytes: &[u8], max_bytes: usize) -> Result<(), ParseError> {
 /// it also has fields this version does not know, because the version is the root cause.
 pub fn parse_bundle(bytes: &[u8]) -> Result<Bundle, ParseError> {
     check_caps(bytes, MAX_BUNDLE_BYTES)?;
-    let text = std::str::from_utf8(bytes).map_err(|e| ParseError::NotUtf8 {
+    let text = core::str::from_utf8(bytes).map_err(|e| ParseError::NotUtf8 {
         offset: e.valid_up_to(),
     })?;
     let root = json::parse(text).map_err(|e| {

@@ -24,13 +24,25 @@ pub fn basis_points(pct: f64) -> Option<u32> {
         return None;
     }
     let scaled = pct * 100.0;
-    let whole = scaled.round();
+    let whole = round(scaled);
     if (scaled - whole).abs() > TOLERANCE {
         return None;
     }
     // `whole` is in 0.0..=10_000.0 here, so the conversion is exact; `as` saturates anyway.
     let points = whole as u32;
     (points <= FULL).then_some(points)
+}
+
+/// `x.rounded()` (half away from zero) for `0 <= x < 2^64`, which is all this crate rounds;
+/// `f64::round` lives in std, and the browser module is built without it.
+pub(crate) fn round(x: f64) -> f64 {
+    let whole = x as u64 as f64;
+    // Exact: `whole <= x < whole + 1`.
+    if x - whole >= 0.5 {
+        whole + 1.0
+    } else {
+        whole
+    }
 }
 
 #[cfg(test)]
@@ -47,6 +59,25 @@ mod tests {
         assert_eq!(basis_points(0.01), Some(1));
         assert_eq!(basis_points(99.99), Some(9999));
         assert_eq!(basis_points(100.0), Some(10_000));
+    }
+
+    #[test]
+    fn rounding_is_std_rounding_for_what_this_crate_rounds() {
+        for x in [
+            0.0,
+            -0.0,
+            0.49999999999999994,
+            0.5,
+            1.5,
+            2.5,
+            12.345,
+            9999.5,
+            10_000.0,
+            4503599627370495.5,
+            1e18,
+        ] {
+            assert_eq!(round(x).to_bits(), x.round().to_bits() & !(1 << 63), "{x}");
+        }
     }
 
     #[test]

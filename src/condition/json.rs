@@ -6,6 +6,7 @@
 use super::{Condition, DaysSinceEvent, EventCount, NumberTest, Op, SignalComparison};
 use crate::json::read::{invalid_type, one_of, variant, Result};
 use crate::json::{FromJson, Json, Node, Object, ShapeError, ToJson, Writer};
+use crate::prelude::*;
 
 const KINDS: &[&str] = &[
     "all",

@@ -15,6 +15,7 @@
 //! undeclared signals, operators that cannot apply to a declared kind, nesting deeper than
 //! [`crate::bundle::limits::MAX_CONDITION_DEPTH`].
 
+use crate::prelude::*;
 use crate::value::Value;
 
 pub mod eval;

@@ -11,6 +11,7 @@ use crate::bundle::validate::{validate, ValidationError, ValidationErrors};
 use crate::bundle::{AudienceRef, Bundle, Rule, Slot};
 use crate::condition::Condition;
 use crate::map::StrMap;
+use crate::prelude::*;
 use crate::signals::Declarations;
 
 use super::Engine;

@@ -4,6 +4,7 @@ use crate::bucketing::{self, Arm};
 use crate::bundle::{Rule, Slot, DEFAULT_VARIANT};
 use crate::condition::eval::evaluate;
 use crate::pattern::glob_match;
+use crate::prelude::*;
 use crate::signals::EvalContext;
 
 use super::compile::{audience_condition, slot_steps, CompiledRule, CompiledSlot};

@@ -7,6 +7,7 @@
 
 use crate::bundle::TextReplacement;
 use crate::json::{ToJson, Writer};
+use crate::prelude::*;
 
 /// The decision for one slot.
 #[derive(Debug, Clone, PartialEq)]

@@ -8,6 +8,7 @@
 //! Only the most recent [`MAX_RENDERS_PER_RULE`] renders of each rule are kept: a cap larger than
 //! that is validated away, and older renders cannot matter to a cap window that small.
 
+use crate::prelude::*;
 use thiserror::Error;
 
 use crate::json::{self, read, FromJson, Object, Writer};

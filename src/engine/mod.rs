@@ -20,6 +20,7 @@
 //! Every input is explicit — bundle, signals, unit, clock, page, history — so a decision is
 //! deterministic and the CLI's `pathwise explain` reproduces what a browser decided.
 
+use crate::prelude::*;
 mod compile;
 mod decide;
 pub mod decision;

@@ -15,6 +15,7 @@
 
 use crate::json::read::{self as read, Result as ReadResult};
 use crate::json::{FromJson, Json, Object, ShapeError, ToJson, Writer};
+use crate::prelude::*;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 

@@ -1,5 +1,6 @@
 //! Why an envelope was refused: one variant per check, a stable code, and a family.
 
+use crate::prelude::*;
 use thiserror::Error;
 
 use crate::json::write::quoted;

@@ -10,7 +10,8 @@
 //! such as the identity are each refused with their own [`KeyError`]. A weak key would let anyone
 //! forge signatures, so it can never be pinned.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -172,13 +173,13 @@ impl PartialEq for PublicKey {
 
 impl Eq for PublicKey {}
 
-impl std::hash::Hash for PublicKey {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+impl core::hash::Hash for PublicKey {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
         self.bytes.hash(state);
     }
 }
 
-impl std::str::FromStr for PublicKey {
+impl core::str::FromStr for PublicKey {
     type Err = KeyError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         PublicKey::parse(s)

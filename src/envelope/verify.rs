@@ -1,5 +1,6 @@
 //! Opening an envelope: every check, in order, against the caller's [`Policy`].
 
+use crate::prelude::*;
 use ed25519_dalek::Signature;
 
 use super::dsse::{at_path, pae, Envelope, PAYLOAD_TYPE};

@@ -18,8 +18,9 @@
 //! another to another). Numbers are kept as written and converted only when read, so an integer
 //! field sees the exact digits and a `u64` is never rounded through a float.
 
-use std::borrow::Cow;
-use std::fmt::Write as _;
+use crate::prelude::*;
+use alloc::borrow::Cow;
+use core::fmt::Write as _;
 
 pub mod number;
 pub mod read;
@@ -163,10 +164,10 @@ pub fn from_str<T: FromJson>(text: &str) -> Result<T, Error> {
 
 /// `bytes` as text, or a syntax error at the first byte that is not UTF-8.
 pub fn text(bytes: &[u8]) -> Result<&str, Error> {
-    std::str::from_utf8(bytes).map_err(|e| {
+    core::str::from_utf8(bytes).map_err(|e| {
         let valid = bytes
             .get(..e.valid_up_to())
-            .and_then(|b| std::str::from_utf8(b).ok())
+            .and_then(|b| core::str::from_utf8(b).ok())
             .unwrap_or("");
         let (line, column) = line_col(valid, valid.len());
         Error {

@@ -16,7 +16,8 @@
 //!   the same double, so the text is the shortest that round-trips; it is laid out as
 //!   JavaScript's `Number#toString` does (`0.1`, `12.5`, `1e+21`, `5e-324`).
 
-use std::cmp::Ordering;
+use crate::prelude::*;
+use core::cmp::Ordering;
 
 /// Unsigned big integer, base 2^32, least significant limb first.
 #[derive(Clone, Debug)]
@@ -73,7 +74,7 @@ impl Big {
             }
         }
         if limbs > 0 && !self.0.is_empty() {
-            self.0.splice(0..0, std::iter::repeat_n(0, limbs));
+            self.0.splice(0..0, core::iter::repeat_n(0, limbs));
         }
     }
 
@@ -219,7 +220,7 @@ pub fn parse(text: &str) -> Option<f64> {
         .take(lead)
         .fold(0u64, |n, &d| n * 10 + u64::from(d));
     if digits.len() <= 15 && exp.unsigned_abs() <= 22 {
-        let p = 10f64.powi(exp.abs());
+        let p = pow10(exp.unsigned_abs());
         let v = head as f64;
         return Some(sign * if exp < 0 { v / p } else { v * p });
     }
@@ -228,12 +229,12 @@ pub fn parse(text: &str) -> Option<f64> {
     let mut e = exp + (digits.len() - lead) as i32;
     while e > 0 {
         let step = e.min(22);
-        approx *= 10f64.powi(step);
+        approx *= pow10(step.unsigned_abs());
         e -= step;
     }
     while e < 0 {
         let step = e.max(-22);
-        approx /= 10f64.powi(-step);
+        approx /= pow10(step.unsigned_abs());
         e -= step;
     }
     if !approx.is_finite() {
@@ -290,6 +291,15 @@ pub fn parse(text: &str) -> Option<f64> {
     }
     // Unreachable: the approximation is far closer than 256 units in the last place.
     Some(sign * z)
+}
+
+/// `10^e` for `e <= 22` (every one an exact double).
+fn pow10(e: u32) -> f64 {
+    const POW10: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+    POW10.get(e as usize).copied().unwrap_or(1e22)
 }
 
 fn next_up(x: f64) -> f64 {
@@ -395,7 +405,7 @@ fn layout(digits: &[u8], point: i32, out: &mut String) {
     let len = digits.len() as i32;
     if len <= point && point <= 21 {
         push(out, digits);
-        out.extend(std::iter::repeat_n('0', (point - len) as usize));
+        out.extend(core::iter::repeat_n('0', (point - len) as usize));
     } else if 0 < point && point <= 21 {
         let (int, frac) = digits.split_at(point as usize);
         push(out, int);
@@ -403,7 +413,7 @@ fn layout(digits: &[u8], point: i32, out: &mut String) {
         push(out, frac);
     } else if -6 < point && point <= 0 {
         out.push_str("0.");
-        out.extend(std::iter::repeat_n('0', point.unsigned_abs() as usize));
+        out.extend(core::iter::repeat_n('0', point.unsigned_abs() as usize));
         push(out, digits);
     } else {
         let (first, rest) = digits.split_at(1);
@@ -423,8 +433,8 @@ fn layout(digits: &[u8], point: i32, out: &mut String) {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Num(pub f64);
 
-impl std::fmt::Display for Num {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for Num {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let x = self.0;
         if x.is_nan() {
             return f.write_str("NaN");

@@ -8,6 +8,7 @@
 
 use super::{Json, Member, Node};
 use crate::map::StrMap;
+use crate::prelude::*;
 
 /// A value that does not have the expected shape: what is wrong, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +30,7 @@ impl ShapeError {
 }
 
 /// Shorthand for reading results.
-pub type Result<T> = std::result::Result<T, ShapeError>;
+pub type Result<T> = core::result::Result<T, ShapeError>;
 
 /// A type that can be read from a JSON value.
 pub trait FromJson: Sized {

@@ -7,7 +7,8 @@
 //! JavaScript lays them out (`0.1`, `12.5`, `100`, `1e+21`; see [`super::number`]); a non-finite
 //! double (which no stored value can be) is written as `null`, as serde_json does.
 
-use std::fmt::Write as _;
+use crate::prelude::*;
+use core::fmt::Write as _;
 
 /// A type that can be written as JSON.
 pub trait ToJson {

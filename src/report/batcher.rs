@@ -32,6 +32,7 @@ use super::payload::{
 use super::queue::{Formed, Outbox, OutboxError, Queued};
 use crate::json::{ToJson, Writer};
 use crate::map::StrSet;
+use crate::prelude::*;
 
 /// Longest site accepted (a DNS name's limit, as the collector checks).
 pub const MAX_SITE_BYTES: usize = 253;

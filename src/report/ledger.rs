@@ -33,6 +33,7 @@
 //!
 //! Erasing the ledger (`forget()`) is simply dropping it: the browser layer deletes its key.
 
+use crate::prelude::*;
 use thiserror::Error;
 
 use super::payload::{is_id, minute_of, EventType, ReportEvent};

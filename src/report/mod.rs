@@ -47,4 +47,5 @@ pub use sampling::sampled;
 pub fn payload_schema() -> serde_json::Value {
     schemars::schema_for!(payload::Batch).to_value()
 }
+#[cfg(feature = "std")]
 pub mod stats;

@@ -27,6 +27,7 @@
 //! Nothing else is ever added: no install id, no signal names or values, no URL, no user agent.
 //! [`Batch::validate`] is what a collector runs on what it receives.
 
+use crate::prelude::*;
 use thiserror::Error;
 
 use crate::bundle::limits::MAX_ID_BYTES;

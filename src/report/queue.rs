@@ -30,7 +30,8 @@
 //! and (rule, goal) is reported once per device) and keeps the stored outbox under
 //! [`MAX_OUTBOX_BYTES`] even with the longest ids.
 
-use std::collections::VecDeque;
+use crate::prelude::*;
+use alloc::collections::VecDeque;
 
 use thiserror::Error;
 

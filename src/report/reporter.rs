@@ -21,6 +21,7 @@
 //! The snapshot is two texts, stored under two keys, so that a damaged outbox does not also cost
 //! the ledger (which would re-report every exposure) and vice versa.
 
+use crate::prelude::*;
 use thiserror::Error;
 
 use super::batcher::PendingBatch;

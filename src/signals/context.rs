@@ -1,6 +1,7 @@
 //! What a condition reads: the store, the current page and the clock.
 
-use std::borrow::Cow;
+use crate::prelude::*;
+use alloc::borrow::Cow;
 
 use crate::json::{FromJson, Json, Object, ShapeError};
 

@@ -3,6 +3,7 @@
 use super::builtin;
 use crate::bundle::{SignalDecl, SignalKind};
 use crate::map::StrMap;
+use crate::prelude::*;
 
 /// Days of per-day counts kept for an event whose declaration gives no `window_days`.
 pub const DEFAULT_WINDOW_DAYS: u32 = 30;

@@ -1,5 +1,6 @@
 //! One event's history: first and last time seen, a lifetime total, and per-local-day counts.
 
+use crate::prelude::*;
 /// Most occurrences of one event counted on one local day. Further occurrences that day are not
 /// counted. No person triggers an event this often; the cap keeps a runaway script from growing
 /// numbers that a snapshot reader would (rightly) reject as absurd.

@@ -9,6 +9,7 @@
 //! safe. Writing ([`Signals::to_snapshot`]) always produces a text that fits
 //! [`MAX_SNAPSHOT_BYTES`], so the SDK never writes what it would refuse to read.
 
+use crate::prelude::*;
 use thiserror::Error;
 
 use super::event::{EventRecord, MAX_DAY_COUNT, MAX_TOTAL_COUNT};

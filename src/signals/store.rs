@@ -1,5 +1,6 @@
 //! The local signal store: attributes, events and the device's first-seen time.
 
+use crate::prelude::*;
 use thiserror::Error;
 
 use super::days;

@@ -19,7 +19,17 @@ pub(crate) fn now(now_fn: Option<&Function>) -> Clock {
     let offset = -Date::new(&JsValue::from_f64(ms)).get_timezone_offset();
     Clock {
         // `as` saturates: an absurd clock gives an absurd but harmless time, never a trap.
-        now: (ms / 1000.0).floor() as i64,
+        now: floor(ms / 1000.0),
         utc_offset_minutes: if offset.is_finite() { offset as i32 } else { 0 },
+    }
+}
+
+/// `x.floor() as i64` (saturating), without std's `floor`.
+fn floor(x: f64) -> i64 {
+    let t = x as i64;
+    if (t as f64) > x {
+        t.saturating_sub(1)
+    } else {
+        t
     }
 }

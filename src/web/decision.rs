@@ -1,5 +1,6 @@
 //! A decision as the runtime keeps it for a page view, and as JavaScript receives it.
 
+use crate::prelude::*;
 use wasm_bindgen::JsValue;
 
 use crate::bundle::{TextReplacement, DEFAULT_VARIANT};

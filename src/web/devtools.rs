@@ -1,7 +1,8 @@
 //! Test-only exports (feature `devtools`): never in the shipped package, so a page does not pay
 //! for them. `make pkg-dev` builds them into `target/pkg-dev/` for the tests that need them.
 
-use std::collections::BTreeMap;
+use crate::prelude::*;
+use alloc::collections::BTreeMap;
 
 use wasm_bindgen::prelude::*;
 

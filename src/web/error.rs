@@ -6,7 +6,8 @@
 //! template is missing, …) are plain `{code, message}` objects: nothing failed, but someone
 //! debugging the page wants to know.
 
-use std::fmt::Display;
+use crate::prelude::*;
+use core::fmt::Display;
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;

@@ -15,8 +15,9 @@
 //!
 //! A handler that throws does not stop the SDK or the other handlers.
 
-use std::cell::RefCell;
-use std::rc::{Rc, Weak};
+use crate::prelude::*;
+use alloc::rc::{Rc, Weak};
+use core::cell::RefCell;
 
 use js_sys::Function;
 use wasm_bindgen::prelude::Closure;
@@ -125,7 +126,7 @@ impl Emitter {
         let queued = match self.inner.try_borrow_mut() {
             Ok(mut inner) => {
                 inner.holding = false;
-                std::mem::take(&mut inner.queue)
+                core::mem::take(&mut inner.queue)
             }
             Err(_) => return,
         };

@@ -22,6 +22,7 @@
 //! Errors cross the boundary as JavaScript `Error` objects carrying a stable `code`, never as
 //! panics: a panic in wasm aborts the whole module and would leave the page without its SDK.
 
+use crate::prelude::*;
 mod clock;
 mod decision;
 #[cfg(feature = "devtools")]

@@ -6,77 +6,72 @@
 //! call whichever instance is active (the last one `init` created), so a second `init` does not
 //! stack a second layer of wrappers. Plain closures, no `eval`: this works under a strict CSP.
 
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use alloc::rc::Rc;
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::Window;
+use web_sys::{History, Window};
 
-thread_local! {
-    static HOOKED: Cell<bool> = const { Cell::new(false) };
-    static ACTIVE: Cell<u32> = const { Cell::new(0) };
-    static LISTENER: RefCell<Option<Rc<dyn Fn()>>> = RefCell::new(None);
-}
+/// Whether the hooks are installed on this page.
+static HOOKED: AtomicBool = AtomicBool::new(false);
+/// The serial number of the active instance.
+static ACTIVE: AtomicU32 = AtomicU32::new(0);
+/// The property of `history` holding the active instance's listener, a JavaScript function:
+/// the hooks are installed once per page and call whatever it holds now.
+const LISTENER: &str = "__pathwiseNavigated";
 
 /// Makes a new instance the active one and returns its serial number; earlier instances stop
 /// touching the page on their own (timers, navigations, background updates).
 pub(crate) fn activate() -> u32 {
-    ACTIVE.with(|a| {
-        let serial = a.get().wrapping_add(1);
-        a.set(serial);
-        serial
-    })
+    ACTIVE.fetch_add(1, Ordering::Relaxed).wrapping_add(1)
 }
 
 /// Whether the instance with `serial` is the active one.
 pub(crate) fn is_active(serial: u32) -> bool {
-    ACTIVE.with(Cell::get) == serial
+    ACTIVE.load(Ordering::Relaxed) == serial
 }
 
 /// Calls the active listener, if any.
-fn notify() {
-    let listener = LISTENER.with(|l| l.try_borrow().ok().and_then(|l| l.clone()));
-    if let Some(listener) = listener {
-        listener();
+fn notify(history: &History) {
+    if let Ok(listener) =
+        Reflect::get(history, &JsValue::from_str(LISTENER)).and_then(|f| f.dyn_into::<Function>())
+    {
+        let _ = listener.call0(&JsValue::UNDEFINED);
     }
 }
 
 /// Makes `listener` the one told about navigations (replacing any earlier one) and installs the
 /// hooks if this is the first call on this page.
 pub(crate) fn listen(window: &Window, listener: Rc<dyn Fn()>) {
-    LISTENER.with(|l| {
-        if let Ok(mut l) = l.try_borrow_mut() {
-            *l = Some(listener);
-        }
-    });
-    if HOOKED.with(Cell::get) {
+    let Ok(history) = window.history() else {
+        return;
+    };
+    let active = Closure::<dyn Fn()>::new(move || listener()).into_js_value();
+    let _ = Reflect::set(&history, &JsValue::from_str(LISTENER), &active);
+    if HOOKED.swap(true, Ordering::Relaxed) {
         return;
     }
-    HOOKED.with(|h| h.set(true));
-    if let Ok(history) = window.history() {
-        for name in ["pushState", "replaceState"] {
-            let key = JsValue::from_str(name);
-            let Ok(original) = Reflect::get(&history, &key).and_then(|f| f.dyn_into::<Function>())
-            else {
-                continue;
-            };
-            let target: JsValue = history.clone().into();
-            let wrapper =
-                Closure::<dyn Fn(JsValue, JsValue, JsValue) -> Result<JsValue, JsValue>>::new(
-                    move |state: JsValue, title: JsValue, url: JsValue| {
-                        let result = original.call3(&target, &state, &title, &url)?;
-                        notify();
-                        Ok(result)
-                    },
-                );
-            let _ = Reflect::set(&history, &key, wrapper.as_ref());
-            // The wrapper lives as long as the page.
-            wrapper.forget();
-        }
+    for name in ["pushState", "replaceState"] {
+        let key = JsValue::from_str(name);
+        let Ok(original) = Reflect::get(&history, &key).and_then(|f| f.dyn_into::<Function>())
+        else {
+            continue;
+        };
+        let target = history.clone();
+        let wrapper = Closure::<dyn Fn(JsValue, JsValue, JsValue) -> Result<JsValue, JsValue>>::new(
+            move |state: JsValue, title: JsValue, url: JsValue| {
+                let result = original.call3(&target, &state, &title, &url)?;
+                notify(&target);
+                Ok(result)
+            },
+        );
+        let _ = Reflect::set(&history, &key, wrapper.as_ref());
+        // The wrapper lives as long as the page.
+        wrapper.forget();
     }
-    let on_pop = Closure::<dyn Fn()>::new(notify);
+    let on_pop = Closure::<dyn Fn()>::new(move || notify(&history));
     let _ = window.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
     on_pop.forget();
 }

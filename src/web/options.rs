@@ -6,6 +6,7 @@
 //! warning, so a typo in one key of a rotation pair does not take the page's personalization
 //! down.
 
+use crate::prelude::*;
 use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -154,7 +155,9 @@ impl Options {
         let threshold = match get(options, "threshold") {
             v if !present(&v) => 1,
             v => match v.as_f64() {
-                Some(n) if n.fract() == 0.0 && n >= 1.0 && n <= distinct.len() as f64 => n as usize,
+                Some(n) if n >= 1.0 && n <= distinct.len() as f64 && n == n as usize as f64 => {
+                    n as usize
+                }
                 _ => {
                     return Err(format!(
                         "options.threshold must be a whole number from 1 to {} (the distinct valid pinned keys)",

@@ -10,6 +10,7 @@
 //! narrow desktop window is still a desktop. The short side is used so rotating a phone does not
 //! make it a tablet. This matches the breakpoint most sites use between phone and tablet layouts.
 
+use crate::prelude::*;
 use web_sys::{Url, Window};
 
 use crate::signals::PageContext;

@@ -1,7 +1,8 @@
 //! The exported `Pathwise` class: a thin skin over [`Runtime`](super::runtime::Runtime), one
 //! method per call of the contract in `docs/js-api.md`.
 
-use std::rc::Rc;
+use crate::prelude::*;
+use alloc::rc::Rc;
 
 use js_sys::Function;
 use wasm_bindgen::prelude::*;

@@ -3,8 +3,9 @@
 //! `options.bundle` is one of: inline envelope text (it starts with `{`), `#id` of an inline
 //! `<script type="application/vnd.pathwise+json" id="id">` (zero round-trips), or a URL (fetched).
 
-use std::cell::Cell;
-use std::rc::Rc;
+use crate::prelude::*;
+use alloc::rc::Rc;
+use core::cell::Cell;
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::Closure;

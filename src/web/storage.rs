@@ -21,6 +21,7 @@
 //! nothing. `denied`: erase what was stored, then read and write nothing. In both, writes are
 //! held in memory and written if consent becomes `granted` later in the page.
 
+use crate::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DomException, Storage, Window};
 
@@ -280,7 +281,7 @@ impl Store {
         match consent {
             Consent::Denied => self.erase(),
             Consent::Granted if before != Consent::Granted => {
-                let held = std::mem::take(&mut self.held);
+                let held = core::mem::take(&mut self.held);
                 for (name, value) in held {
                     if name == Key::BUNDLE.name {
                         self.cache(Key::BUNDLE, &value);

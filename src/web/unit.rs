@@ -4,6 +4,7 @@
 //! storage. It only feeds the bucketing hash on this device: it is never sent anywhere, never in a
 //! report, never in an event payload.
 
+use crate::prelude::*;
 use web_sys::Window;
 
 /// Hex digits in an install id.

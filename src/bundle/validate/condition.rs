@@ -7,6 +7,7 @@ use crate::bundle::limits::{
 };
 use crate::condition::{Condition, Op, SignalComparison};
 use crate::json::number::Num;
+use crate::prelude::*;
 use crate::signals::builtin;
 use crate::value::{Value, ValueKind};
 

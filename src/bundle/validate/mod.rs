@@ -13,6 +13,7 @@
 //!
 //! [`load`] is the one call most callers want: parse under caps, then validate.
 
+use crate::prelude::*;
 use thiserror::Error;
 
 use super::limits::{

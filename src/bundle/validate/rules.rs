@@ -5,6 +5,7 @@ use super::{Seen, Validator};
 use crate::bundle::limits::{MAX_LIST_ITEMS, MAX_STEPS, MAX_VARIANTS};
 use crate::bundle::percent::{basis_points, FULL};
 use crate::bundle::{AudienceRef, Rule, Slot, Trigger, Variant};
+use crate::prelude::*;
 
 impl<'b> Validator<'b> {
     pub(super) fn rule(&mut self, i: usize, rule: &'b Rule, ids: &mut Seen<'b>) {

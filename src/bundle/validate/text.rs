@@ -2,6 +2,7 @@
 
 use crate::bundle::limits::MAX_ID_BYTES;
 use crate::json::write::{quoted, quoted_char};
+use crate::prelude::*;
 use crate::time::Timestamp;
 
 /// How many names a "declared …: a, b, c" list shows before summarising the rest.

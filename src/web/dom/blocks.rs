@@ -9,6 +9,7 @@
 //! them, and moved back when a later decision — after a single-page-app navigation — is the
 //! default, so the page's own default nodes, with their event listeners, come back intact.
 
+use crate::prelude::*;
 use js_sys::WeakMap;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, DocumentFragment, Element, HtmlTemplateElement, Node};

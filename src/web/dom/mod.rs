@@ -7,6 +7,7 @@
 //! `textContent`, variants are clones of `<template>` elements the page itself contains, and
 //! the bundle's CSS selectors are only ever used to *find* elements inside a block.
 
+use crate::prelude::*;
 pub(crate) mod blocks;
 pub(crate) mod paths;
 pub(crate) mod reveal;

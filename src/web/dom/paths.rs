@@ -6,6 +6,7 @@
 //! path, and so on (steps not in the path fill the last places, hidden), so markup between or
 //! around the steps — a heading, a progress bar — stays where it is.
 
+use crate::prelude::*;
 use web_sys::{Document, Element, Node};
 
 use super::{is_plain_id, mark, select, NEXT, PATH, STEP};

@@ -7,6 +7,7 @@
 //! when `revealTimeoutMs` passes it marks every element still undecided as `default`, so a slow
 //! bundle download shows the default content rather than a hole.
 
+use crate::prelude::*;
 use web_sys::Node;
 
 use super::{mark, select, BLOCK, PATH, STATE};

@@ -42,9 +42,11 @@
 //! with the core's [`sampled`]: the same install id is in or out on every page. Out of the
 //! sample, nothing is recorded, sent or emitted.
 
+use crate::prelude::*;
 mod lifecycle;
 mod transport;
 
+use crate::json::write::quoted;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
 use web_sys::Window;
@@ -101,17 +103,20 @@ impl Collect {
             .ok_or("options.collect.url must be the collector's URL (e.g. \"/collect\")")?;
         if let Some(base) = web_sys::window().and_then(|w| w.location().href().ok()) {
             let resolved = web_sys::Url::new_with_base(&url, &base)
-                .map_err(|_| format!("options.collect.url {url:?} is not a valid URL"))?;
+                .map_err(|_| format!("options.collect.url {} is not a valid URL", quoted(&url)))?;
             if !matches!(resolved.protocol().as_str(), "http:" | "https:") {
                 return Err(format!(
-                    "options.collect.url {url:?} must be an http: or https: URL"
+                    "options.collect.url {} must be an http: or https: URL",
+                    quoted(&url)
                 ));
             }
         }
         let rate_bp = match field(value, "sampleRate") {
             v if !present(&v) => ALL_BP as u32,
             v => match v.as_f64() {
-                Some(rate) if (0.0..=1.0).contains(&rate) => (rate * ALL_BP).round() as u32,
+                Some(rate) if (0.0..=1.0).contains(&rate) => {
+                    crate::bundle::percent::round(rate * ALL_BP) as u32
+                }
                 _ => return Err("options.collect.sampleRate must be a number from 0 to 1".into()),
             },
         };
@@ -321,7 +326,7 @@ impl Reporting {
     /// The page is visible again: batches only beaconed are made ready to be confirmed by
     /// `fetch` (same ids). Returns whether any were.
     pub fn unconfirm_beacons(&mut self) -> bool {
-        let ids = std::mem::take(&mut self.beaconed);
+        let ids = core::mem::take(&mut self.beaconed);
         let mut any = false;
         for id in ids {
             any |= self.reporter.fail(&id);

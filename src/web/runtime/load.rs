@@ -23,7 +23,8 @@
 //! signature, an expired bundle or a fetch past the time limit is an `error` event and the bundle
 //! in use stays.
 
-use std::rc::Rc;
+use crate::prelude::*;
+use alloc::rc::Rc;
 
 use wasm_bindgen::JsValue;
 

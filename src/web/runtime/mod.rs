@@ -9,12 +9,13 @@
 //! render — until `set`, `track` or `refresh` changes what conditions see: then every decided
 //! slot is decided again, and only those whose answer changed are replaced and redrawn.
 
+use crate::prelude::*;
 mod load;
 mod report;
 pub(crate) mod state;
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use alloc::rc::Rc;
+use core::cell::RefCell;
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::Closure;
@@ -384,7 +385,7 @@ impl Runtime {
             let shown = state.decide(slot, &clock, &mut fx).map_err(|e| e.to_js())?;
             // The page asked for the decision to show it: an exposure.
             if let Some(shown) = &shown {
-                state.record_shown(std::slice::from_ref(shown), &clock, &mut fx);
+                state.record_shown(core::slice::from_ref(shown), &clock, &mut fx);
             }
             shown
         };

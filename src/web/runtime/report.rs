@@ -4,7 +4,8 @@
 //! The state is borrowed to record, to cut batches and to settle them, never while calling
 //! `sendBeacon` or `fetch` (which the page may have replaced with its own code).
 
-use std::rc::Rc;
+use crate::prelude::*;
+use alloc::rc::Rc;
 
 use super::state::{Effects, State};
 use super::Runtime;

@@ -15,7 +15,8 @@
 //! runtime borrows the state, computes, releases it, and only then touches the DOM and emits
 //! events, so a handler that calls back into the SDK never finds the state borrowed.
 
-use std::rc::Rc;
+use crate::prelude::*;
+use alloc::rc::Rc;
 
 use wasm_bindgen::JsValue;
 
