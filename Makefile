@@ -65,6 +65,7 @@ wasm:
 pkg: wasm schema
 	rm -f $(addprefix $(PKG)/,pathwise.js pathwise.d.ts pathwise_bg.wasm pathwise_bg.wasm.d.ts)
 	wasm-bindgen --target web --out-dir $(PKG) --out-name pathwise $(WASM_RAW)
+	node scripts/trim-glue.mjs $(PKG)/pathwise.js
 	wasm-opt $(WASM_OPT_FLAGS) $(PKG)/pathwise_bg.wasm -o $(PKG)/pathwise_bg.opt.wasm
 	mv $(PKG)/pathwise_bg.opt.wasm $(PKG)/pathwise_bg.wasm
 

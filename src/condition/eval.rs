@@ -105,7 +105,7 @@ fn compare_signal(cmp: &SignalComparison, ctx: &EvalContext<'_>) -> bool {
             _ => false,
         },
         Op::Contains => match (signal, operand) {
-            (Value::String(s), Value::String(part)) => s.contains(part.as_str()),
+            (Value::String(s), Value::String(part)) => contains(s, part),
             (Value::List(items), Value::String(item)) => items.contains(item),
             _ => false,
         },
@@ -124,6 +124,15 @@ fn compare_signal(cmp: &SignalComparison, ctx: &EvalContext<'_>) -> bool {
             _ => false,
         },
     }
+}
+
+/// Whether `part` occurs in `s` (a plain scan: both are at most 1 KB, and core's two-way
+/// searcher is a kilobyte and a half of WebAssembly).
+fn contains(s: &str, part: &str) -> bool {
+    part.is_empty()
+        || s.as_bytes()
+            .windows(part.len())
+            .any(|w| w == part.as_bytes())
 }
 
 /// `Some(equal)` when both values have the same shape, `None` otherwise.

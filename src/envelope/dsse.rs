@@ -16,8 +16,6 @@
 use crate::json::read::{self as read, Result as ReadResult};
 use crate::json::{FromJson, Json, Object, ShapeError, ToJson, Writer};
 use crate::prelude::*;
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 
 use super::error::EnvelopeError;
 use super::keys::SecretKey;
@@ -156,7 +154,7 @@ pub(crate) fn at_path(path: &str) -> String {
 /// Standard, padded base64 bytes.
 fn base64(json: &Json<'_>) -> ReadResult<Vec<u8>> {
     let text = read::string(json).ok_or_else(|| read::invalid_type(json, "a base64 string"))?;
-    STANDARD.decode(text.as_bytes()).map_err(|e| {
+    super::b64::decode(text.as_bytes()).map_err(|e| {
         ShapeError::new(
             json.at,
             format!("invalid base64 ({e}); expected standard base64 with `=` padding"),
@@ -195,7 +193,7 @@ impl ToJson for Envelope {
         w.key("payloadType");
         w.string(&self.payload_type);
         w.key("payload");
-        w.string(&STANDARD.encode(&self.payload));
+        w.string(&super::b64::encode(&self.payload));
         w.key("signatures");
         w.open_array();
         for s in &self.signatures {
@@ -203,7 +201,7 @@ impl ToJson for Envelope {
             w.key("keyid");
             w.string(&s.keyid);
             w.key("sig");
-            w.string(&STANDARD.encode(&s.sig));
+            w.string(&super::b64::encode(&s.sig));
             w.close_object();
         }
         w.close_array();
@@ -215,6 +213,8 @@ impl ToJson for Envelope {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine as _;
 
     #[test]
     fn pae_matches_the_dsse_v1_definition() {

@@ -13,8 +13,7 @@
 use crate::prelude::*;
 use core::fmt;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
+use super::b64;
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use sha2::{Digest as _, Sha256};
 use thiserror::Error;
@@ -82,9 +81,7 @@ fn decode_32(text: &str, prefix: &'static str, kind: &'static str) -> Result<[u8
         .trim()
         .strip_prefix(prefix)
         .ok_or(KeyError::MissingPrefix { kind, prefix })?;
-    let bytes = STANDARD
-        .decode(body)
-        .map_err(|_| KeyError::Base64 { kind, prefix })?;
+    let bytes = b64::decode(body.as_bytes()).map_err(|_| KeyError::Base64 { kind, prefix })?;
     <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| KeyError::WrongLength {
         kind,
         found: bytes.len(),
@@ -155,7 +152,7 @@ impl PublicKey {
 
 impl fmt::Display for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{PUBLIC_KEY_PREFIX}{}", STANDARD.encode(self.bytes))
+        write!(f, "{PUBLIC_KEY_PREFIX}{}", b64::encode(&self.bytes))
     }
 }
 
@@ -212,10 +209,7 @@ impl SecretKey {
     /// The text form `ed25519-secret:<base64 seed>`, for writing the private key file. Handle the
     /// result as a secret: never print or log it.
     pub fn expose_text(&self) -> String {
-        format!(
-            "{SECRET_KEY_PREFIX}{}",
-            STANDARD.encode(self.key.to_bytes())
-        )
+        format!("{SECRET_KEY_PREFIX}{}", b64::encode(&self.key.to_bytes()))
     }
 
     /// The matching public key.
@@ -243,6 +237,8 @@ impl fmt::Debug for SecretKey {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine as _;
 
     #[test]
     fn public_key_text_round_trips_and_has_a_16_hex_key_id() {

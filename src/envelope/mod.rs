@@ -49,6 +49,7 @@
 //! into a second valid one. The browser build runs this same Rust code in WebAssembly, so browsers
 //! never fall back to WebCrypto.
 
+pub mod b64;
 mod dsse;
 mod error;
 mod keys;

@@ -127,7 +127,7 @@ impl Outbox {
     pub fn take_batches(
         &mut self,
         site: &str,
-        ids: &mut impl FnMut() -> [u8; 16],
+        ids: &mut dyn FnMut() -> [u8; 16],
     ) -> Result<Vec<PendingBatch>, OutboxError> {
         if !valid_site(site) {
             return Err(OutboxError::InvalidSite(site.to_owned()));

@@ -160,7 +160,7 @@ impl Reporter {
     pub fn batches(
         &mut self,
         site: &str,
-        ids: &mut impl FnMut() -> [u8; 16],
+        ids: &mut dyn FnMut() -> [u8; 16],
     ) -> Result<Vec<PendingBatch>, OutboxError> {
         self.outbox.take_batches(site, ids)
     }

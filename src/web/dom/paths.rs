@@ -96,9 +96,7 @@ pub(crate) fn render_next(link: &Element, step: &str, shown: Option<&Shown>) {
     };
     let href = match shown.next_step(step).filter(|next| is_plain_id(next)) {
         // The page's own pattern, or (without one) the link's own href, left as it is.
-        Some(next) => Ok(link
-            .get_attribute(HREF)
-            .map(|pattern| pattern.replace("{step}", next))),
+        Some(next) => Ok(link.get_attribute(HREF).map(|pattern| fill(&pattern, next))),
         None => link.get_attribute(DONE).map(Some).ok_or(()),
     };
     match href {
@@ -112,4 +110,27 @@ pub(crate) fn render_next(link: &Element, step: &str, shown: Option<&Shown>) {
             let _ = link.toggle_attribute_with_force("hidden", true);
         }
     }
+}
+
+/// `pattern` with every `{step}` replaced by `step` (`str::replace` without core's substring
+/// searcher, which is larger than this whole function).
+fn fill(pattern: &str, step: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + step.len());
+    let mut rest = pattern;
+    while let Some((before, after)) = rest.split_once('{') {
+        let from = rest.get(before.len()..).unwrap_or(after);
+        out.push_str(before);
+        match from.strip_prefix("{step}") {
+            Some(after) => {
+                out.push_str(step);
+                rest = after;
+            }
+            None => {
+                out.push('{');
+                rest = from.get(1..).unwrap_or("");
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
