@@ -88,12 +88,9 @@ impl FromJson for Value {
             Node::Bool(b) => Value::Bool(*b),
             Node::Number(_) => Value::Number(read::float(json)?),
             Node::String(s) => Value::String(s.to_string()),
-            Node::Array(items) => Value::List(
-                items
-                    .iter()
-                    .map(|item| read::string(item).map(str::to_owned).ok_or_else(wrong))
-                    .collect::<Result<_, _>>()?,
-            ),
+            Node::Array(_) => Value::List(read::list(json, |item| {
+                read::string(item).map(str::to_owned).ok_or_else(wrong)
+            })?),
             Node::Null | Node::Object(_) => return Err(wrong()),
         })
     }

@@ -139,10 +139,14 @@ pub fn variant(json: &Json<'_>, names: &[&str]) -> Result<usize> {
 
 /// The items of an array, each read with `item`.
 pub fn list<T>(json: &Json<'_>, item: impl Fn(&Json<'_>) -> Result<T>) -> Result<Vec<T>> {
-    match &json.node {
-        Node::Array(items) => items.iter().map(item).collect(),
-        _ => Err(invalid_type(json, "a sequence")),
+    let Node::Array(items) = &json.node else {
+        return Err(invalid_type(json, "a sequence"));
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for j in items {
+        out.push(item(j)?);
     }
+    Ok(out)
 }
 
 /// An array of exactly `N` items.

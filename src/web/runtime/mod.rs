@@ -580,12 +580,11 @@ fn to_value(value: &JsValue) -> Option<Value> {
         return Some(Value::Bool(b));
     }
     if js_sys::Array::is_array(value) {
-        return value
-            .unchecked_ref::<js_sys::Array>()
-            .iter()
-            .map(|item| item.as_string())
-            .collect::<Option<Vec<_>>>()
-            .map(Value::List);
+        let mut items = Vec::new();
+        for item in value.unchecked_ref::<js_sys::Array>().iter() {
+            items.push(item.as_string()?);
+        }
+        return Some(Value::List(items));
     }
     None
 }
