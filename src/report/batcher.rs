@@ -226,7 +226,7 @@ impl Outbox {
         match self.in_flight.iter().position(|b| b.id == batch_id) {
             Some(at) => {
                 let batch = self.in_flight.remove(at);
-                self.ready.push_back(batch);
+                self.ready.push(batch);
                 true
             }
             None => false,

@@ -31,7 +31,6 @@
 //! [`MAX_OUTBOX_BYTES`] even with the longest ids.
 
 use crate::prelude::*;
-use alloc::collections::VecDeque;
 
 use thiserror::Error;
 
@@ -105,9 +104,9 @@ pub(super) struct Formed {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Outbox {
     /// Not yet in a batch, oldest first.
-    pub(super) queue: VecDeque<Queued>,
+    pub(super) queue: Vec<Queued>,
     /// Batches to send (again), oldest first.
-    pub(super) ready: VecDeque<Formed>,
+    pub(super) ready: Vec<Formed>,
     /// Batches handed to the transport.
     pub(super) in_flight: Vec<Formed>,
     /// Dropped events not yet attached to a batch.
@@ -173,8 +172,8 @@ impl ToJson for Formed {
 /// A stored outbox, read.
 struct SnapshotIn {
     dropped: u64,
-    batches: VecDeque<Formed>,
-    queue: VecDeque<Queued>,
+    batches: Vec<Formed>,
+    queue: Vec<Queued>,
 }
 
 /// Checks one event exactly as the collector would inside a batch.
@@ -243,25 +242,25 @@ impl Outbox {
             self.dropped = self.dropped.saturating_add(1);
             return Ok(());
         }
-        self.queue.push_back(Queued { bundle, event });
+        self.queue.push(Queued { bundle, event });
         Ok(())
     }
 
     /// Drops the oldest droppable event; false when only in-flight events are held.
     fn drop_oldest(&mut self) -> bool {
-        if let Some(batch) = self.ready.front_mut() {
+        if let Some(batch) = self.ready.first_mut() {
             if !batch.events.is_empty() {
                 batch.events.remove(0);
             }
             batch.dropped = batch.dropped.saturating_add(1);
             if batch.events.is_empty() {
-                if let Some(gone) = self.ready.pop_front() {
-                    self.dropped = self.dropped.saturating_add(gone.dropped);
-                }
+                let gone = self.ready.remove(0);
+                self.dropped = self.dropped.saturating_add(gone.dropped);
             }
             return true;
         }
-        if self.queue.pop_front().is_some() {
+        if !self.queue.is_empty() {
+            self.queue.remove(0);
             self.dropped = self.dropped.saturating_add(1);
             return true;
         }
@@ -320,8 +319,8 @@ impl Outbox {
             .and_then(|o| {
                 Ok(SnapshotIn {
                     dropped: o.req("dropped")?,
-                    batches: read::list(o.need("batches")?, Formed::from_json)?.into(),
-                    queue: read::list(o.need("queue")?, Queued::from_json)?.into(),
+                    batches: read::list(o.need("batches")?, Formed::from_json)?,
+                    queue: read::list(o.need("queue")?, Queued::from_json)?,
                 })
             })
             .map_err(shape)?;
