@@ -11,7 +11,7 @@ const devDir = process.argv[3] && resolve(process.argv[3]);
 const manifest = JSON.parse(readFileSync(`${dir}/package.json`, "utf8"));
 const main = manifest.exports["."];
 const pw = await import(pathToFileURL(`${dir}/${typeof main === "string" ? main : main.default}`).href);
-pw.initSync({ module: readFileSync(`${dir}/pathwise_bg.wasm`) });
+const exports = pw.initSync({ module: readFileSync(`${dir}/pathwise_bg.wasm`) });
 
 function check(ok, what) {
   if (!ok) {
@@ -56,6 +56,31 @@ if (devDir) {
   check(explained.hero && explained.hero.decision.variant === "v1",
     `explainScenario decides through the devtools wasm build: ${JSON.stringify(explained)}`);
 }
+
+// The module's own allocator (src/heap.rs) under load: the same bundles, valid and broken, parsed
+// and validated again and again give the same answers, and freed memory is reused rather than
+// the heap growing with every call.
+const golden = readFileSync(new URL("../tests/golden/bundles/saas.json", import.meta.url), "utf8");
+const broken = golden.replace('"weight"', '"wieght"');
+const answers = () => {
+  const out = [];
+  for (const text of [golden, broken, golden.slice(0, 500), "[".repeat(100)]) {
+    try {
+      pw.validateBundle(text);
+      out.push("ok");
+    } catch (e) {
+      out.push(`${e.code}: ${e.message}`);
+    }
+  }
+  return JSON.stringify(out);
+};
+const first = answers();
+const memoryAfterFirst = exports.memory.buffer.byteLength;
+for (let i = 0; i < 300; i++) {
+  check(answers() === first, `answers changed on round ${i}`);
+}
+check(exports.memory.buffer.byteLength <= memoryAfterFirst * 2,
+  `the heap grew from ${memoryAfterFirst} to ${exports.memory.buffer.byteLength} bytes over 300 rounds`);
 
 const schema = JSON.parse(readFileSync(`${dir}/bundle.schema.json`, "utf8"));
 check(schema.properties && schema.properties.rules, "bundle.schema.json describes rules");

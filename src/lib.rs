@@ -58,10 +58,16 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     core::arch::wasm32::unreachable()
 }
 
-/// The allocator std uses on this target, named explicitly in the `no_std` build.
+#[cfg(all(not(feature = "std"), target_feature = "atomics"))]
+compile_error!("the no_std browser module is single-threaded: build it without `atomics`");
+
+#[cfg(all(not(feature = "std"), target_arch = "wasm32"))]
+mod heap;
+
+/// The allocator of the `no_std` build (see [`heap`](crate)).
 #[cfg(all(not(feature = "std"), target_arch = "wasm32"))]
 #[global_allocator]
-static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+static ALLOCATOR: heap::Allocator = heap::Allocator::new();
 
 pub mod bucketing;
 pub mod bundle;
