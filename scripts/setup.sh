@@ -5,10 +5,11 @@
 #   - Rust: the wasm32-unknown-unknown target, rustfmt and clippy (via rustup, when present).
 #   - wasm-bindgen CLI (and its test runner) at exactly the version of the `wasm-bindgen` crate in
 #     Cargo.lock: the CLI and the crate must match or the generated glue is refused.
-#   - System tools (Debian/Ubuntu apt): chromium + chromedriver (browser tests), binaryen
-#     (wasm-opt), brotli (size report), nodejs (package smoke test). apt runs only if one is missing.
-#   - npm packages for tests: tests/e2e (playwright-core, pinned in its package-lock.json), with
-#     `npm ci` when node_modules is missing or older than the lock file.
+#   - System tools (Debian/Ubuntu apt): chromium + chromedriver (browser tests), brotli (size
+#     report), nodejs + npm (package smoke test, tools). apt runs only if one is missing.
+#   - npm packages, each folder pinned by its package-lock.json and installed with `npm ci` when
+#     node_modules is missing or older than the lock file: tools/ (wasm-opt from Binaryen 132,
+#     for `make pkg`) and tests/e2e/ (playwright-core).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -61,7 +62,6 @@ fi
 missing=()
 have chromium || have chromium-browser || missing+=(chromium)
 have chromedriver || missing+=(chromium-driver)
-have wasm-opt || missing+=(binaryen)
 have brotli || missing+=(brotli)
 have gzip || missing+=(gzip)
 have node || missing+=(nodejs)
@@ -82,14 +82,18 @@ fi
 # --- npm packages -----------------------------------------------------------------------------
 # Test and bench dependencies installed with npm go into git-ignored folders here, each pinned
 # to an exact version and installed only when absent (or when the lock file changed).
+#   - tools/: wasm-opt from Binaryen 132 (the `binaryen` package), which `make pkg` uses;
+#   - tests/e2e/: playwright-core for the end-to-end tests.
 install_npm_packages() {
-    local dir=tests/e2e
-    if [ ! -f "${dir}/node_modules/.package-lock.json" ] \
-        || [ "${dir}/package-lock.json" -nt "${dir}/node_modules/.package-lock.json" ]; then
-        say "installing npm packages in ${dir} (npm ci)"
-        npm ci --prefix "${dir}" --no-audit --no-fund
-    fi
+    local dir
+    for dir in tools tests/e2e; do
+        if [ ! -f "${dir}/node_modules/.package-lock.json" ] \
+            || [ "${dir}/package-lock.json" -nt "${dir}/node_modules/.package-lock.json" ]; then
+            say "installing npm packages in ${dir} (npm ci)"
+            npm ci --prefix "${dir}" --no-audit --no-fund
+        fi
+    done
 }
 install_npm_packages
 
-say "ok (wasm-bindgen ${wasm_bindgen_version}, $(wasm-opt --version), $(chromedriver --version | awk '{ print $1, $2 }'))"
+say "ok (wasm-bindgen ${wasm_bindgen_version}, $(tools/node_modules/.bin/wasm-opt --version), $(chromedriver --version | awk '{ print $1, $2 }'))"
