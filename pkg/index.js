@@ -10,6 +10,7 @@
 import wasmInit, {
   initSync,
   Pathwise as WasmPathwise,
+  PathwiseEngine,
   explainScenario,
   validateBundle,
   version,
@@ -41,5 +42,5 @@ export class Pathwise extends WasmPathwise {
   }
 }
 
-export { explainScenario, initSync, validateBundle, version };
+export { explainScenario, initSync, PathwiseEngine, validateBundle, version };
 export default load;

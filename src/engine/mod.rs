@@ -29,6 +29,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use thiserror::Error;
 
+use crate::bundle::limits::Caps;
 use crate::bundle::validate::ValidationErrors;
 use crate::bundle::Bundle;
 use crate::signals::{Declarations, PageContext, Signals};
@@ -85,7 +86,13 @@ pub struct Engine {
 impl Engine {
     /// Validates and compiles a bundle. Every validation problem is reported.
     pub fn compile(bundle: Bundle) -> Result<Engine, ValidationErrors> {
-        compile::compile(bundle)
+        compile::compile(bundle, &Caps::default())
+    }
+
+    /// [`Engine::compile`] with the rule and slot caps of `caps` instead of the defaults (for a
+    /// server or edge worker that deliberately holds a larger catalogue than a page should).
+    pub fn compile_within(bundle: Bundle, caps: &Caps) -> Result<Engine, ValidationErrors> {
+        compile::compile(bundle, caps)
     }
 
     /// The bundle this engine was compiled from.
