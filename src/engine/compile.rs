@@ -118,14 +118,17 @@ pub(crate) fn compile(bundle: Bundle, caps: &Caps) -> Result<Engine, ValidationE
         return Err(ValidationErrors(errors));
     }
 
-    let mut slots = HashMap::with_capacity(bundle.slots.len());
+    let mut slots = Vec::with_capacity(bundle.slots.len());
+    let mut slot_index = HashMap::with_capacity(bundle.slots.len());
     for (slot, mut rules) in per_slot.into_iter().enumerate() {
         // Stable sort: equal priorities keep bundle order.
         rules.sort_by_key(|r| {
             std::cmp::Reverse(bundle.rules.get(r.rule).map_or(0, |rule| rule.priority))
         });
         if let Some(s) = bundle.slots.get(slot) {
-            slots.insert(s.id().to_owned(), CompiledSlot { slot, rules });
+            // Validation refuses duplicate slot ids, so `slots[i]` is bundle slot `i`.
+            slot_index.insert(s.id().to_owned(), slots.len());
+            slots.push(CompiledSlot { slot, rules });
         }
     }
     let declarations = Declarations::new(&bundle.signals);
@@ -138,6 +141,7 @@ pub(crate) fn compile(bundle: Bundle, caps: &Caps) -> Result<Engine, ValidationE
     Ok(Engine {
         bundle,
         slots,
+        slot_index,
         holdout_bp,
         declarations,
         goals,

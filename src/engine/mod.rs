@@ -77,7 +77,10 @@ impl DecideError {
 #[derive(Debug, Clone)]
 pub struct Engine {
     bundle: Bundle,
-    slots: HashMap<String, compile::CompiledSlot>,
+    /// Compiled slots in bundle order.
+    slots: Vec<compile::CompiledSlot>,
+    /// Slot id -> index in `slots`.
+    slot_index: HashMap<String, usize>,
     holdout_bp: u32,
     declarations: Declarations,
     goals: BTreeMap<String, Vec<usize>>,
@@ -150,6 +153,19 @@ impl Engine {
         Ok(decide::run(self, compiled, ctx, history, None))
     }
 
+    /// Decides the slot at `index` in bundle order (the order of [`Engine::slot_ids`]) without
+    /// recording anything: [`Engine::peek`] without the lookup by id, for a caller that decides
+    /// every slot at once. `None` when there is no slot at `index`.
+    pub fn peek_at<'e>(
+        &'e self,
+        index: usize,
+        ctx: &Context<'_>,
+        history: &RenderHistory,
+    ) -> Option<Decision<'e>> {
+        let compiled = self.slots.get(index)?;
+        Some(decide::run(self, compiled, ctx, history, None))
+    }
+
     /// Decides `slot` without recording anything, and says why for every candidate rule.
     pub fn explain<'e>(
         &'e self,
@@ -167,8 +183,9 @@ impl Engine {
     }
 
     fn slot(&self, slot: &str) -> Result<&compile::CompiledSlot, DecideError> {
-        self.slots
+        self.slot_index
             .get(slot)
+            .and_then(|&i| self.slots.get(i))
             .ok_or_else(|| DecideError::UnknownSlot {
                 slot: slot.to_owned(),
                 known: self.slot_ids().collect::<Vec<_>>().join(", "),

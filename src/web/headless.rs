@@ -23,9 +23,9 @@ use js_sys::{Array, Reflect};
 use wasm_bindgen::prelude::*;
 
 use super::error::{coded, Coded};
-use crate::bundle::limits::Caps;
+use crate::bundle::limits::{Caps, MAX_LIST_ITEMS};
 use crate::bundle::{parse_bundle_within, BundleError};
-use crate::engine::{Context, Engine, RenderHistory};
+use crate::engine::{Context, Decision, Engine, RenderHistory};
 use crate::envelope::{open, Opened, Policy, PublicKey, MAX_ENVELOPE_BYTES};
 use crate::signals::{PageContext, Signals};
 use crate::time::{Clock, Timestamp};
@@ -37,6 +37,24 @@ struct Choice {
     variant: String,
     rule: Option<String>,
     control: bool,
+    /// Where the decision's `variant` and `rule` strings live in the engine's bundle: a decision
+    /// borrows exactly these, so matching it to its choice compares two addresses instead of two
+    /// strings (the strings are still compared when the addresses differ).
+    variant_at: usize,
+    rule_at: usize,
+}
+
+impl Choice {
+    fn is(&self, d: &Decision<'_>) -> bool {
+        if self.control != d.control {
+            return false;
+        }
+        let rule_at = d.rule.map_or(0, |r| r.as_ptr() as usize);
+        if self.variant_at == d.variant.as_ptr() as usize && self.rule_at == rule_at {
+            return true;
+        }
+        self.rule.as_deref() == d.rule && self.variant == d.variant
+    }
 }
 
 /// A slot and its possible outcomes; index 0 is "no rule applied, default content".
@@ -54,8 +72,8 @@ pub struct PathwiseEngine {
     clock: Clock,
     unit: String,
     history: RenderHistory,
-    /// Declared attribute signals: the name, and the same name as a JS string (for `Reflect.get`).
-    attributes: Vec<(String, JsValue)>,
+    /// Declared attribute signals, by name in ascending order.
+    attributes: Vec<String>,
     slots: Vec<SlotChoices>,
 }
 
@@ -169,31 +187,31 @@ impl PathwiseEngine {
         self.page.path.push_str(path);
     }
 
-    /// Replaces the visitor's attributes with the declared ones found in `attributes` (a plain
-    /// object: string, finite number, boolean or array of strings per declared name). Properties
-    /// the bundle does not declare are not read; a declared one that is absent, `undefined` or
-    /// `null` is missing (conditions on it do not match).
+    /// The declared attribute names, in the order `setAttributesEncoded` reads them.
+    #[wasm_bindgen(js_name = attributeNames)]
+    pub fn attribute_names(&self) -> Vec<String> {
+        self.attributes.clone()
+    }
+
+    /// Replaces the visitor's attributes, given in the compact form the package's
+    /// `PathwiseEngine#setAttributes(object)` writes (one string, so one crossing of the
+    /// boundary per visitor; see `pkg/index.js`): for each name of `attributeNames()`, in order,
+    /// `-` (missing), `s<len>:<text>`, `n<number>;`, `t`, `f`, `l<count>:` followed by `count`
+    /// times `<len>:<text>` (a list of strings), or `x` (a value of another type). `<len>` counts
+    /// UTF-16 code units, as JavaScript's `length` does.
     ///
     /// Throws an `Error` with the store's code (`wrong_kind`, `string_too_long`, …) for a value
-    /// the bundle's declaration refuses; the attributes are then left empty.
-    #[wasm_bindgen(js_name = setAttributes)]
-    pub fn set_attributes(&mut self, attributes: &JsValue) -> Result<(), JsValue> {
-        self.signals.attributes.clear();
-        for (name, key) in &self.attributes {
-            let raw = Reflect::get(attributes, key).unwrap_or(JsValue::UNDEFINED);
-            if raw.is_undefined() || raw.is_null() {
-                continue;
-            }
-            let value = js_value(name, &raw)?;
-            if let Err(e) = self
-                .signals
-                .set(self.engine.declarations(), name, value, &self.clock)
-            {
-                self.signals.attributes.clear();
-                return Err(e.to_js());
-            }
+    /// the bundle's declaration refuses, or `invalid_argument` for text not in this form; the
+    /// attributes are then left empty.
+    #[wasm_bindgen(js_name = setAttributesEncoded)]
+    pub fn set_attributes_encoded(&mut self, encoded: &str) -> Result<(), JsValue> {
+        // Values are overwritten in place and missing ones removed, so the store's keys are not
+        // reallocated for every visitor.
+        let result = self.read_attributes(encoded);
+        if result.is_err() {
+            self.signals.attributes.clear();
         }
-        Ok(())
+        result
     }
 
     /// Decides every slot (in bundle order) for the current unit, attributes, page and clock, in
@@ -207,19 +225,12 @@ impl PathwiseEngine {
             clock: &self.clock,
             unit: &self.unit,
         };
-        for slot in &self.slots {
-            let index = match self.engine.peek(&slot.id, &ctx, &self.history) {
-                Ok(d) => slot
-                    .choices
-                    .iter()
-                    .position(|c| {
-                        c.control == d.control
-                            && c.rule.as_deref() == d.rule
-                            && c.variant == d.variant
-                    })
-                    .unwrap_or(0),
-                Err(_) => 0,
-            };
+        for (i, slot) in self.slots.iter().enumerate() {
+            let index = self
+                .engine
+                .peek_at(i, &ctx, &self.history)
+                .and_then(|d| slot.choices.iter().position(|c| c.is(&d)))
+                .unwrap_or(0);
             indexes.push(index as u32);
         }
         indexes
@@ -254,14 +265,54 @@ impl PathwiseEngine {
 }
 
 impl PathwiseEngine {
+    fn read_attributes(&mut self, encoded: &str) -> Result<(), JsValue> {
+        let mut reader = Encoded { rest: encoded };
+        for name in &self.attributes {
+            let value = match reader.tag()? {
+                '-' => {
+                    self.signals.unset(name);
+                    continue;
+                }
+                's' => Value::String(reader.text()?),
+                'n' => Value::Number(reader.number()?),
+                't' => Value::Bool(true),
+                'f' => Value::Bool(false),
+                'l' => {
+                    let count = reader.length(':')?;
+                    let mut list = Vec::with_capacity(count.min(MAX_LIST_ITEMS + 1));
+                    for _ in 0..count {
+                        list.push(reader.text()?);
+                    }
+                    Value::List(list)
+                }
+                'x' => {
+                    return Err(coded(
+                        "wrong_kind",
+                        &format!(
+                            "attribute `{name}` must be a string, a finite number, a boolean or \
+                             an array of strings"
+                        ),
+                    ))
+                }
+                _ => return Err(malformed()),
+            };
+            self.signals
+                .set(self.engine.declarations(), name, value, &self.clock)
+                .map_err(|e| e.to_js())?;
+        }
+        if reader.rest.is_empty() {
+            Ok(())
+        } else {
+            Err(malformed())
+        }
+    }
+
     fn new(engine: Engine, clock: Clock) -> PathwiseEngine {
         let attributes = engine
             .declarations()
             .iter()
-            .filter_map(|(name, d)| {
-                d.kind.value_kind()?;
-                Some((name.to_owned(), JsValue::from_str(name)))
-            })
+            .filter(|(_, d)| d.kind.value_kind().is_some())
+            .map(|(name, _)| name.to_owned())
             .collect();
         let bundle = engine.bundle();
         let slots = bundle
@@ -269,22 +320,29 @@ impl PathwiseEngine {
             .iter()
             .map(|slot| {
                 let default = slot.default_variant();
+                let at = |s: &str| s.as_ptr() as usize;
                 let mut choices = vec![Choice {
                     variant: default.to_owned(),
                     rule: None,
                     control: false,
+                    variant_at: at(default),
+                    rule_at: 0,
                 }];
                 for rule in bundle.rules.iter().filter(|r| r.slot == slot.id()) {
                     choices.push(Choice {
                         variant: default.to_owned(),
                         rule: Some(rule.id.clone()),
                         control: true,
+                        variant_at: at(default),
+                        rule_at: at(&rule.id),
                     });
                     for variant in &rule.variants {
                         choices.push(Choice {
                             variant: variant.id.clone(),
                             rule: Some(rule.id.clone()),
                             control: false,
+                            variant_at: at(&variant.id),
+                            rule_at: at(&rule.id),
                         });
                     }
                 }
@@ -307,36 +365,66 @@ impl PathwiseEngine {
     }
 }
 
-/// A JavaScript attribute value as a core [`Value`]; the store then checks it against the
-/// declaration.
-fn js_value(name: &str, raw: &JsValue) -> Result<Value, JsValue> {
-    if let Some(s) = raw.as_string() {
-        return Ok(Value::String(s));
+fn malformed() -> JsValue {
+    coded(
+        "invalid_argument",
+        "setAttributesEncoded: the text is not in the encoded attribute form (use setAttributes)",
+    )
+}
+
+/// A reader over the encoded attribute form (see [`PathwiseEngine::set_attributes_encoded`]).
+struct Encoded<'a> {
+    rest: &'a str,
+}
+
+impl Encoded<'_> {
+    fn tag(&mut self) -> Result<char, JsValue> {
+        let mut chars = self.rest.chars();
+        let c = chars.next().ok_or_else(malformed)?;
+        self.rest = chars.as_str();
+        Ok(c)
     }
-    if let Some(n) = raw.as_f64() {
-        return Ok(Value::Number(n));
+
+    /// Digits up to `end` (consumed) as a count.
+    fn length(&mut self, end: char) -> Result<usize, JsValue> {
+        let (digits, rest) = self.rest.split_once(end).ok_or_else(malformed)?;
+        self.rest = rest;
+        digits.parse().map_err(|_| malformed())
     }
-    if let Some(b) = raw.as_bool() {
-        return Ok(Value::Bool(b));
-    }
-    if Array::is_array(raw) {
-        let items: &Array = raw.unchecked_ref();
-        let mut list = Vec::with_capacity(items.length() as usize);
-        for item in items.iter() {
-            match item.as_string() {
-                Some(s) => list.push(s),
-                None => {
-                    return Err(coded(
-                        "wrong_kind",
-                        &format!("attribute `{name}`: a list may hold only strings"),
-                    ))
-                }
+
+    /// `<len>:<text>`, `len` in UTF-16 code units.
+    fn text(&mut self) -> Result<String, JsValue> {
+        let units = self.length(':')?;
+        // ASCII (ids, URLs, most attribute values): one UTF-16 unit per byte.
+        if let Some(head) = self.rest.as_bytes().get(..units) {
+            if head.is_ascii() {
+                let (text, rest) = self.rest.split_at_checked(units).ok_or_else(malformed)?;
+                self.rest = rest;
+                return Ok(text.to_owned());
             }
         }
-        return Ok(Value::List(list));
+        let mut seen = 0;
+        let mut end = 0;
+        for c in self.rest.chars() {
+            if seen >= units {
+                break;
+            }
+            seen += c.len_utf16();
+            end += c.len_utf8();
+        }
+        if seen != units {
+            return Err(malformed());
+        }
+        let (text, rest) = self.rest.split_at_checked(end).ok_or_else(malformed)?;
+        self.rest = rest;
+        Ok(text.to_owned())
     }
-    Err(coded(
-        "wrong_kind",
-        &format!("attribute `{name}` must be a string, a number, a boolean or an array of strings"),
-    ))
+
+    /// `<number>;` as JavaScript's `String(n)` wrote it (`Infinity` and `NaN` included, which
+    /// the store then refuses as not finite).
+    fn number(&mut self) -> Result<f64, JsValue> {
+        let (digits, rest) = self.rest.split_once(';').ok_or_else(malformed)?;
+        self.rest = rest;
+        digits.parse().map_err(|_| malformed())
+    }
 }
