@@ -172,8 +172,8 @@ impl PathwiseEngine {
         self.unit.push_str(unit);
     }
 
-    /// Sets the clock (Unix milliseconds, UTC) that schedules, expiry-free decisions and attribute
-    /// time stamps use.
+    /// Sets the clock (Unix milliseconds, UTC) that rule schedules (`trigger.start` / `end`) and
+    /// attribute time stamps use. The bundle's expiry was checked once, by `fromEnvelope`.
     #[wasm_bindgen(js_name = setNow)]
     pub fn set_now(&mut self, now_ms: f64) {
         self.clock = clock_at(now_ms);
