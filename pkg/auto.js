@@ -6,7 +6,7 @@
 //           data-bundle="/bundle.dsse.json"></script>
 //
 // Optional: data-threshold, data-consent ("granted" | "pending" | "denied"),
-// data-reveal-timeout-ms, data-collect (the collector URL).
+// data-reveal-timeout-ms, data-fetch-timeout-ms, data-collect (the collector URL).
 //
 // It starts the SDK and applies the page. When ready, the instance is `window.pathwise` and a
 // `pathwise:ready` event (detail: the instance) is dispatched on `document`; errors from the
@@ -34,6 +34,7 @@ function optionsFrom(script) {
   if (data.threshold) options.threshold = Number(data.threshold);
   if (data.consent) options.consent = data.consent;
   if (data.revealTimeoutMs) options.revealTimeoutMs = Number(data.revealTimeoutMs);
+  if (data.fetchTimeoutMs) options.fetchTimeoutMs = Number(data.fetchTimeoutMs);
   if (data.collect) options.collect = { url: data.collect };
   return options;
 }

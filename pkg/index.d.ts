@@ -45,6 +45,12 @@ export interface PathwiseOptions {
   consent?: Consent;
   /** Anti-flicker timeout in milliseconds, 0–10000 (default 400). */
   revealTimeoutMs?: number;
+  /**
+   * Time limit for fetching the bundle URL, in milliseconds, 1–60000 (default 3000). Past it the
+   * request is aborted, an `error` with code `fetch_timeout` is emitted and `init` resolves with
+   * the defaults.
+   */
+  fetchTimeoutMs?: number;
   /** Beacon options; omit for no reporting. */
   collect?: CollectOptions;
   /** Apply the document as soon as a bundle is in place, and after navigations (default true). */
@@ -102,7 +108,7 @@ export interface Explanation {
 export interface PathwiseError extends Error {
   /**
    * e.g. `invalid_options`, `expired`, `rollback`, `signature_threshold_not_met`, `site_mismatch`,
-   * `malformed_envelope`, `bundle_invalid`, `fetch_failed`, `bundle_not_found`, `unknown_slot`,
+   * `malformed_envelope`, `bundle_invalid`, `fetch_failed`, `fetch_timeout`, `bundle_not_found`, `unknown_slot`,
    * `undeclared_signal`, `wrong_kind`, `invalid_argument`, `busy`.
    */
   code: string;
@@ -124,7 +130,10 @@ export interface PathwiseEvents {
   ready: { bundleVersion: number | null };
   error: PathwiseError;
   warning: Warning;
-  /** A slot decided for the first time in this page view. */
+  /**
+   * A slot decided for the first time in this page view, or decided again with another answer
+   * after `set`, `track` or `refresh`.
+   */
   decision: Decision;
   /**
    * An exposure was recorded for reporting (with `collect`, in the sample, once per device per
@@ -160,17 +169,28 @@ export interface StoredSignals {
 export declare class Pathwise {
   private constructor();
   /**
-   * Loads the module, reads storage and the bundle, records the page view and (unless
-   * `autoApply: false`) applies the page. Resolves even when no bundle could be used (defaults
+   * Loads the module, reads storage and the bundle (a URL within `fetchTimeoutMs`), records the
+   * page view and (unless `autoApply: false`) applies the page. Conditions see the device's
+   * history up to the previous page view: this page view counts from the next one on. Resolves even when no bundle could be used (defaults
    * stay; an `error` event says why). Rejects only for unusable options (`invalid_options`),
    * after revealing the page's blocks.
    */
   static init(options: PathwiseOptions): Promise<Pathwise>;
-  /** Records a declared event. Throws `PathwiseError` (`undeclared_signal`, …). */
+  /**
+   * Records a declared event. Takes effect at once: slots decided in this page view whose answer
+   * changes are decided again (and, with `autoApply`, redrawn). Throws `PathwiseError`
+   * (`undeclared_signal`, …).
+   */
   track(event: string): void;
-  /** Writes a declared attribute. Throws `PathwiseError` (`undeclared_signal`, `wrong_kind`, …). */
+  /**
+   * Writes a declared attribute. Takes effect at once, like `track`. Throws `PathwiseError`
+   * (`undeclared_signal`, `wrong_kind`, …).
+   */
   set(name: string, value: SignalValue): void;
-  /** The decision shown in this page view; the first call records the render. */
+  /**
+   * The decision shown in this page view; the first call records the render. Later calls reuse
+   * it until `set`, `track` or `refresh` changes the answer.
+   */
   decide(slot: string): Decision;
   /** Decides without recording anything. */
   peek(slot: string): Decision;
@@ -182,6 +202,11 @@ export declare class Pathwise {
   next(slot: string, step: string): string | null;
   /** Applies blocks, paths and `data-pw-next` links under `root` (default: `document`). */
   apply(root?: Document | Element | DocumentFragment): void;
+  /**
+   * Decides again every slot already decided in this page view; changed answers replace the
+   * shown ones (and, with `autoApply`, are redrawn), unchanged ones are left alone.
+   */
+  refresh(): void;
   /** Subscribes; returns the unsubscribe function. */
   on<E extends keyof PathwiseEvents>(
     event: E,

@@ -9,7 +9,7 @@ mod support;
 use pathwise::web::Pathwise;
 use serde_json::json;
 use support::*;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::Element;
 
@@ -260,4 +260,160 @@ async fn explain_names_every_candidate() {
     assert_eq!(explained["decision"]["variant"], "default");
     assert_eq!(explained["candidates"][0]["rule"], "hero-admin");
     assert_eq!(explained["candidates"][0]["outcome"], "not_in_audience");
+}
+
+/// `hero` (block): `admin` for role admin (a template); `banner` (block): text for everyone;
+/// `onboarding` (path): `admin-path` for role admin, else `short`.
+fn role_bundle() -> String {
+    envelope(
+        &json!({
+            "schema": 1, "site": SITE, "version": 1, "expires_at": "2099-01-01T00:00:00Z",
+            "signals": [ { "name": "role", "kind": "string", "ttl_days": 30 } ],
+            "slots": [
+                { "id": "hero", "kind": "block" },
+                { "id": "banner", "kind": "block" },
+                { "id": "onboarding", "kind": "path", "steps": ["welcome", "role", "sso", "done"] }
+            ],
+            "rules": [
+                { "id": "hero-admin", "slot": "hero", "objective": "activation",
+                  "audience": { "signal": { "name": "role", "op": "eq", "value": "admin" } },
+                  "variants": [ { "id": "admin" } ] },
+                { "id": "banner-text", "slot": "banner", "objective": "activation",
+                  "variants": [ { "id": "short", "text": [ { "selector": ".title", "text": "Hi" } ] } ] },
+                { "id": "onboarding-admin", "slot": "onboarding", "objective": "activation",
+                  "priority": 1,
+                  "audience": { "signal": { "name": "role", "op": "eq", "value": "admin" } },
+                  "variants": [ { "id": "admin-path", "steps": ["welcome", "role", "sso", "done"] } ] },
+                { "id": "onboarding-short", "slot": "onboarding", "objective": "activation",
+                  "variants": [ { "id": "short", "steps": ["welcome", "role", "done"] } ] }
+            ]
+        })
+        .to_string(),
+    )
+}
+
+const ROLE_PAGE: &str = r#"
+<section data-pw-block="hero"><p class="d">Default hero</p></section>
+<template data-pw-variant="hero:admin"><p class="v">Welcome, admin</p></template>
+<section data-pw-block="banner"><h2 class="title">Default</h2></section>
+<ol data-pw-path="onboarding">
+  <li data-pw-step="welcome">W</li><li data-pw-step="role">R</li>
+  <li data-pw-step="sso">S</li><li data-pw-step="done">D</li>
+</ol>
+<a id="next" data-pw-next="onboarding:role" data-pw-href="/onboarding/{step}">next</a>"#;
+
+/// The steps of the path under `area` that are not hidden, in document order.
+fn visible_steps(area: &Element) -> Vec<String> {
+    let list = area
+        .query_selector_all("[data-pw-path] > [data-pw-step]:not([hidden])")
+        .unwrap();
+    (0..list.length())
+        .map(|i| {
+            list.item(i)
+                .unwrap()
+                .dyn_into::<Element>()
+                .unwrap()
+                .get_attribute("data-pw-step")
+                .unwrap()
+        })
+        .collect()
+}
+
+fn render_count(pw: &Pathwise, rule: &str) -> usize {
+    signals(pw)["renders"]["renders"][rule]
+        .as_array()
+        .map_or(0, Vec::len)
+}
+
+#[wasm_bindgen_test]
+async fn an_answer_takes_effect_in_the_same_page_view() {
+    let area = fresh(ROLE_PAGE);
+    let pw = init(options(&role_bundle(), json!({}))).await;
+    let decisions = collect(&pw, "decision");
+    sleep(0).await;
+    assert_eq!(decisions.borrow().len(), 3, "hero, banner, onboarding");
+    assert_eq!(visible_steps(&area), vec!["welcome", "role", "done"]);
+    assert_eq!(
+        find(&area, "#next").get_attribute("href").as_deref(),
+        Some("/onboarding/done")
+    );
+    let hero = find(&area, "[data-pw-block=hero]");
+    let default_hero = find(&hero, ".d");
+    let banner_title = find(&area, "[data-pw-block=banner] .title");
+    assert_eq!(banner_title.text_content().unwrap(), "Hi");
+
+    pw.set("role", "admin".into()).unwrap();
+    // At once, in this page view: no navigation, no await.
+    assert_eq!(visible_steps(&area), vec!["welcome", "role", "sso", "done"]);
+    assert_eq!(
+        find(&area, "#next").get_attribute("href").as_deref(),
+        Some("/onboarding/sso")
+    );
+    assert_eq!(
+        pw.path("onboarding").unwrap(),
+        vec!["welcome", "role", "sso", "done"]
+    );
+    assert_eq!(
+        pw.next("onboarding", "role")
+            .unwrap()
+            .as_string()
+            .as_deref(),
+        Some("sso")
+    );
+    assert_eq!(hero.text_content().unwrap(), "Welcome, admin");
+    assert_eq!(state(&hero).as_deref(), Some("applied"));
+    // The banner's decision did not change: not drawn again, not counted again.
+    assert!(find(&area, "[data-pw-block=banner] .title").is_same_node(Some(&banner_title)));
+    assert_eq!(render_count(&pw, "banner-text"), 1);
+    assert_eq!(render_count(&pw, "hero-admin"), 1);
+    assert_eq!(render_count(&pw, "onboarding-admin"), 1);
+    sleep(0).await;
+    let changed: Vec<serde_json::Value> = decisions.borrow()[3..]
+        .iter()
+        .map(|d| serde_json::from_str(&json(d)).unwrap())
+        .collect();
+    let mut slots: Vec<&str> = changed
+        .iter()
+        .map(|d| d["slot"].as_str().unwrap())
+        .collect();
+    slots.sort_unstable();
+    assert_eq!(slots, vec!["hero", "onboarding"], "{changed:?}");
+
+    // The same answer again changes nothing.
+    pw.set("role", "admin".into()).unwrap();
+    pw.refresh().unwrap();
+    sleep(0).await;
+    assert_eq!(decisions.borrow().len(), 5);
+    assert_eq!(render_count(&pw, "hero-admin"), 1);
+
+    // refresh() re-decides after a change the SDK was not told about through set/track: here
+    // forget() clears the role, and the page's own default hero comes back.
+    pw.forget().unwrap();
+    pw.refresh().unwrap();
+    assert_eq!(visible_steps(&area), vec!["welcome", "role", "done"]);
+    assert_eq!(
+        find(&area, "#next").get_attribute("href").as_deref(),
+        Some("/onboarding/done")
+    );
+    assert!(find(&hero, ".d").is_same_node(Some(&default_hero)));
+    assert_eq!(state(&hero).as_deref(), Some("default"));
+    assert!(find(&area, "[data-pw-block=banner] .title").is_same_node(Some(&banner_title)));
+}
+
+#[wasm_bindgen_test]
+async fn without_auto_apply_an_answer_redecides_but_the_page_shows_it() {
+    let area = fresh(ROLE_PAGE);
+    let pw = init(options(&role_bundle(), json!({ "autoApply": false }))).await;
+    pw.apply(None);
+    assert_eq!(visible_steps(&area), vec!["welcome", "role", "done"]);
+    sleep(0).await;
+    let decisions = collect(&pw, "decision");
+    pw.set("role", "admin".into()).unwrap();
+    sleep(0).await;
+    assert_eq!(decisions.borrow().len(), 2, "hero and onboarding changed");
+    // The document is the app's to redraw: untouched until it applies again.
+    assert_eq!(visible_steps(&area), vec!["welcome", "role", "done"]);
+    pw.apply(None);
+    assert_eq!(visible_steps(&area), vec!["welcome", "role", "sso", "done"]);
+    assert_eq!(render_count(&pw, "onboarding-admin"), 1);
 }

@@ -92,6 +92,120 @@ async fn a_visit_is_recorded_once_per_session() {
     assert_eq!(seen["signals"]["events"]["page_view"]["total"], 3, "{seen}");
 }
 
+/// `back` (block): `lapsed` for devices whose last visit was 14+ days ago → `welcome-back`;
+/// `regular` (block): 3+ visits in the last 7 days → `thanks`; `newcomer` (block): first seen
+/// today → `hello`.
+fn history_bundle() -> String {
+    envelope(
+        &json!({
+            "schema": 1, "site": SITE, "version": 1, "expires_at": "2099-01-01T00:00:00Z",
+            "signals": [ { "name": "clicked", "kind": "event", "ttl_days": 30 } ],
+            "slots": [
+                { "id": "back", "kind": "block" },
+                { "id": "regular", "kind": "block" },
+                { "id": "newcomer", "kind": "block" }
+            ],
+            "rules": [
+                { "id": "lapsed", "slot": "back", "objective": "retention",
+                  "audience": { "days_since_event": { "event": "visit", "op": "gte", "value": 14 } },
+                  "variants": [ { "id": "welcome-back" } ] },
+                { "id": "frequent", "slot": "regular", "objective": "retention",
+                  "audience": { "event_count": { "event": "visit", "days": 7, "op": "gte", "value": 3 } },
+                  "variants": [ { "id": "thanks" } ] },
+                { "id": "new-today", "slot": "newcomer", "objective": "activation",
+                  "audience": { "days_since_first_seen": { "op": "eq", "value": 0 } },
+                  "variants": [ { "id": "hello" } ] }
+            ]
+        })
+        .to_string(),
+    )
+}
+
+#[wasm_bindgen_test]
+async fn conditions_see_the_history_up_to_the_previous_page_view() {
+    fresh("");
+    let bundle = history_bundle();
+    let first = init_at(T0, &bundle).await;
+    // A brand-new device is 0 days old; it has no earlier visit to be 14 days ago.
+    assert_eq!(variant(first.decide("newcomer").unwrap()), "hello");
+    assert_eq!(variant(first.decide("back").unwrap()), "default");
+    // This page view is recorded all the same: it counts from the next page view on.
+    let seen = signals(&first);
+    assert_eq!(seen["signals"]["events"]["visit"]["total"], 1, "{seen}");
+    assert_eq!(seen["signals"]["events"]["page_view"]["total"], 1, "{seen}");
+
+    // Back after 15 days: the visit that comes back does not hide the one 15 days ago.
+    let t1 = T0 + 15.0 * DAY;
+    let lapsed = init_at(t1, &bundle).await;
+    assert_eq!(variant(lapsed.decide("back").unwrap()), "welcome-back");
+    assert_eq!(variant(lapsed.peek("back").unwrap()), "welcome-back");
+    assert_eq!(variant(lapsed.decide("newcomer").unwrap()), "default");
+    // A page event tracked in the view counts at once, but not the view's own visit.
+    lapsed.track("clicked").unwrap();
+    assert_eq!(variant(lapsed.decide("back").unwrap()), "welcome-back");
+
+    // "3+ visits in 7 days" means three earlier visits: t1, t1 + 1 h, t1 + 2 h.
+    let third = init_at(t1 + 60.0 * MINUTE, &bundle).await;
+    assert_eq!(variant(third.decide("back").unwrap()), "default");
+    let third = init_at(t1 + 120.0 * MINUTE, &bundle).await;
+    assert_eq!(variant(third.decide("regular").unwrap()), "default");
+    let fourth = init_at(t1 + 180.0 * MINUTE, &bundle).await;
+    assert_eq!(variant(fourth.decide("regular").unwrap()), "thanks");
+    assert_eq!(signals(&fourth)["signals"]["events"]["visit"]["total"], 5);
+}
+
+/// Replaces `window.fetch` with one that never settles, even when its request is aborted (a
+/// worst case: a page's own wrapper that ignores the signal); returns the original.
+fn hang_fetch() -> JsValue {
+    let original = js_sys::Reflect::get(&window(), &"fetch".into()).unwrap();
+    let hanging = js_sys::Function::new_no_args("return new Promise(() => {});");
+    js_sys::Reflect::set(&window(), &"fetch".into(), &hanging).unwrap();
+    original
+}
+
+#[wasm_bindgen_test]
+async fn a_bundle_url_that_never_answers_times_out_and_init_settles() {
+    let area = fresh(r#"<section data-pw-block="banner"><h2 class="title">Default</h2></section>"#);
+    let original = hang_fetch();
+    let started = js_sys::Date::now();
+    let result = Pathwise::init(options(
+        "/never-answers.json",
+        json!({ "fetchTimeoutMs": 80, "revealTimeoutMs": 5000 }),
+    ))
+    .await;
+    let waited = js_sys::Date::now() - started;
+    js_sys::Reflect::set(&window(), &"fetch".into(), &original).unwrap();
+    let pw = result.expect("init resolves");
+    let errors = collect(&pw, "error");
+    let ready = collect(&pw, "ready");
+    sleep(0).await;
+    assert!((80.0..2000.0).contains(&waited), "init took {waited} ms");
+    assert_eq!(codes(&errors), vec!["fetch_timeout".to_owned()]);
+    let message = prop(&errors.borrow()[0], "message").unwrap();
+    assert!(
+        message.contains("/never-answers.json") && message.contains("80 ms"),
+        "{message}"
+    );
+    assert!(pw.bundle_version().is_null());
+    assert_eq!(ready.borrow().len(), 1);
+    assert!(json(&ready.borrow()[0]).contains("\"bundleVersion\":null"));
+    // The defaults are shown at once, not after the (long) reveal timeout.
+    let block = find(&area, "[data-pw-block]");
+    assert_eq!(
+        block.get_attribute("data-pw-state").as_deref(),
+        Some("default")
+    );
+    assert_eq!(find(&area, ".title").text_content().unwrap(), "Default");
+
+    for bad in [json!(0), json!(60_001), json!("3000")] {
+        let error = Pathwise::init(options(&signed(1), json!({ "fetchTimeoutMs": bad })))
+            .await
+            .err()
+            .expect("rejects");
+        assert_eq!(prop(&error, "code").as_deref(), Some("invalid_options"));
+    }
+}
+
 #[wasm_bindgen_test]
 async fn corrupt_foreign_and_oversized_storage_is_discarded_with_warnings() {
     fresh("");

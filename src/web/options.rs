@@ -19,6 +19,13 @@ pub(crate) const DEFAULT_REVEAL_TIMEOUT_MS: u32 = 400;
 /// flicker does.
 pub(crate) const MAX_REVEAL_TIMEOUT_MS: u32 = 10_000;
 
+/// Default time limit for fetching the bundle, in milliseconds: long enough for a slow mobile
+/// connection to fetch a few kilobytes, short enough that a hanging server does not keep the
+/// page's code after `await Pathwise.init(…)` waiting.
+pub(crate) const DEFAULT_FETCH_TIMEOUT_MS: u32 = 3_000;
+/// Longest fetch time limit accepted.
+pub(crate) const MAX_FETCH_TIMEOUT_MS: u32 = 60_000;
+
 /// The site's consent state for local storage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Consent {
@@ -65,6 +72,8 @@ pub(crate) struct Options {
     pub consent: Consent,
     /// Anti-flicker timeout.
     pub reveal_timeout_ms: u32,
+    /// Time limit for each fetch of the bundle URL (first visit and background revalidation).
+    pub fetch_timeout_ms: u32,
     /// The beacon options (`None`: no reporting).
     pub collect: Option<Collect>,
     /// Apply the document as soon as a bundle is in place (and after each navigation).
@@ -182,6 +191,18 @@ impl Options {
             },
         };
 
+        let fetch_timeout_ms = match get(options, "fetchTimeoutMs") {
+            v if !present(&v) => DEFAULT_FETCH_TIMEOUT_MS,
+            v => match v.as_f64() {
+                Some(n) if (1.0..=f64::from(MAX_FETCH_TIMEOUT_MS)).contains(&n) => n as u32,
+                _ => {
+                    return Err(format!(
+                        "options.fetchTimeoutMs must be a number of milliseconds from 1 to {MAX_FETCH_TIMEOUT_MS}"
+                    ))
+                }
+            },
+        };
+
         let auto_apply = match get(options, "autoApply") {
             v if !present(&v) => true,
             v => v.as_bool().ok_or("options.autoApply must be a boolean")?,
@@ -205,6 +226,7 @@ impl Options {
                 bundle,
                 consent,
                 reveal_timeout_ms,
+                fetch_timeout_ms,
                 collect,
                 auto_apply,
                 now,

@@ -18,7 +18,9 @@ pub struct Pathwise {
 #[wasm_bindgen]
 impl Pathwise {
     /// Starts the SDK: reads the options, local storage and the bundle (inline, stored, or
-    /// fetched), records the page view and, unless `autoApply` is false, applies the page.
+    /// fetched within `fetchTimeoutMs`), records the page view and, unless `autoApply` is false,
+    /// applies the page. Conditions see the device's history up to the previous page view: this
+    /// page view counts from the next one on.
     ///
     /// Resolves even when no bundle could be used (the page keeps its defaults and an `error`
     /// event says why); rejects only for unusable options, with code `invalid_options`, after
@@ -31,12 +33,14 @@ impl Pathwise {
 
     /// Records a declared event (goals convert). Throws an `Error` with a code such as
     /// `undeclared_signal` for an event the bundle does not declare; does nothing when no bundle
-    /// is in place.
+    /// is in place. Takes effect at once: slots already decided in this page view whose answer
+    /// it changes are decided again (and, with `autoApply`, shown again).
     pub fn track(&self, event: &str) -> Result<(), JsValue> {
         self.runtime.track(event)
     }
 
-    /// Writes a declared attribute (a string, finite number, boolean or array of strings).
+    /// Writes a declared attribute (a string, finite number, boolean or array of strings). Takes
+    /// effect at once, like `track`.
     pub fn set(&self, name: &str, value: JsValue) -> Result<(), JsValue> {
         self.runtime.set(name, &value)
     }
@@ -78,6 +82,14 @@ impl Pathwise {
             Some(root) => self.runtime.apply(&root),
             None => self.runtime.apply(self.runtime.document()),
         }
+    }
+
+    /// Decides again every slot already decided in this page view; those whose answer changed
+    /// are replaced (a render recorded, a `decision` event) and, with `autoApply`, shown again.
+    /// Unchanged slots are left alone. For apps that change what conditions see other than
+    /// through `set` and `track`; throws `busy` when called from inside another SDK call.
+    pub fn refresh(&self) -> Result<(), JsValue> {
+        self.runtime.refresh()
     }
 
     /// Subscribes `handler` to `event` (`ready`, `error`, `warning`, `decision`, `exposure`);

@@ -3,9 +3,14 @@
 //! `options.bundle` is one of: inline envelope text (it starts with `{`), `#id` of an inline
 //! `<script type="application/vnd.pathwise+json" id="id">` (zero round-trips), or a URL (fetched).
 
+use std::cell::Cell;
+use std::rc::Rc;
+
+use js_sys::Promise;
+use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{RequestCache, RequestInit, Response, Window};
+use web_sys::{AbortController, AbortSignal, RequestCache, RequestInit, Response, Window};
 
 use super::error::{coded, describe, Coded};
 use crate::bundle::{parse_bundle, BundleError};
@@ -56,20 +61,97 @@ pub(crate) fn resolve(window: &Window, spec: &str) -> Result<Source, JsValue> {
     Ok(Source::Url(spec.to_owned()))
 }
 
-/// Fetches `url` as text. `revalidate` asks the HTTP cache to check with the server (a
-/// conditional request, cheap when nothing changed) instead of trusting a cached copy.
-pub(crate) async fn fetch(window: &Window, url: &str, revalidate: bool) -> Result<String, JsValue> {
+/// A time limit on one fetch: a promise that rejects when `ms` pass, after aborting the request.
+///
+/// The fetch (and then reading its body) is raced against it rather than relying on the abort
+/// alone, so even a `fetch` the page replaced with its own wrapper, which may ignore the signal,
+/// cannot keep `init` waiting. Dropping the deadline clears the timer.
+struct Deadline {
+    promise: Promise,
+    signal: Option<AbortSignal>,
+    expired: Rc<Cell<bool>>,
+    timer: Option<(i32, Closure<dyn FnMut()>)>,
+    window: Window,
+}
+
+impl Deadline {
+    fn start(window: &Window, ms: u32) -> Deadline {
+        let controller = AbortController::new().ok();
+        let signal = controller.as_ref().map(AbortController::signal);
+        let expired = Rc::new(Cell::new(false));
+        let mut timer = None;
+        let promise = Promise::new(&mut |_resolve, reject| {
+            let controller = controller.clone();
+            let expired = Rc::clone(&expired);
+            let fire = Closure::<dyn FnMut()>::new(move || {
+                expired.set(true);
+                if let Some(controller) = &controller {
+                    controller.abort();
+                }
+                let _ = reject.call1(&JsValue::UNDEFINED, &JsValue::from_str("timed out"));
+            });
+            let timeout = i32::try_from(ms).unwrap_or(i32::MAX);
+            if let Ok(handle) = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                fire.as_ref().unchecked_ref(),
+                timeout,
+            ) {
+                timer = Some((handle, fire));
+            }
+        });
+        Deadline {
+            promise,
+            signal,
+            expired,
+            timer,
+            window: window.clone(),
+        }
+    }
+
+    /// Waits for `promise`, or rejects when the deadline passes first.
+    async fn race(&self, promise: Promise) -> Result<JsValue, JsValue> {
+        let both = js_sys::Array::of2(&promise, &self.promise);
+        JsFuture::from(Promise::race(&both)).await
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        if let Some((handle, _fire)) = self.timer.take() {
+            self.window.clear_timeout_with_handle(handle);
+        }
+    }
+}
+
+/// Fetches `url` as text, within `timeout_ms` (code `fetch_timeout` when it passes; the request
+/// is aborted). `revalidate` asks the HTTP cache to check with the server (a conditional
+/// request, cheap when nothing changed) instead of trusting a cached copy.
+pub(crate) async fn fetch(
+    window: &Window,
+    url: &str,
+    revalidate: bool,
+    timeout_ms: u32,
+) -> Result<String, JsValue> {
+    let deadline = Deadline::start(window, timeout_ms);
     let failed = |what: String| {
-        coded(
-            "fetch_failed",
-            &format!("fetching the bundle from {url} failed: {what}"),
-        )
+        if deadline.expired.get() {
+            coded(
+                "fetch_timeout",
+                &format!("fetching the bundle from {url} took longer than {timeout_ms} ms; it was aborted"),
+            )
+        } else {
+            coded(
+                "fetch_failed",
+                &format!("fetching the bundle from {url} failed: {what}"),
+            )
+        }
     };
     let init = RequestInit::new();
     if revalidate {
         init.set_cache(RequestCache::NoCache);
     }
-    let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+    init.set_signal(deadline.signal.as_ref());
+    let response = deadline
+        .race(window.fetch_with_str_and_init(url, &init))
         .await
         .map_err(|e| failed(describe(&e)))?;
     let response: Response = response
@@ -78,7 +160,9 @@ pub(crate) async fn fetch(window: &Window, url: &str, revalidate: bool) -> Resul
     if !response.ok() {
         return Err(failed(format!("HTTP {}", response.status())));
     }
-    let text = JsFuture::from(response.text().map_err(|e| failed(describe(&e)))?)
+    let body = response.text().map_err(|e| failed(describe(&e)))?;
+    let text = deadline
+        .race(body)
         .await
         .map_err(|e| failed(describe(&e)))?;
     text.as_string()

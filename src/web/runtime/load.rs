@@ -4,7 +4,10 @@
 //! 2. **The last verified envelope in storage** — verified again as if new (signature, site,
 //!    expiry), so storage is never trusted. When `options.bundle` is a URL, it is then
 //!    revalidated in the background (see [`Runtime::revalidate`]).
-//! 3. **The URL**, fetched while blocks wait behind the anti-flicker rule.
+//! 3. **The URL**, fetched while blocks wait behind the anti-flicker rule — for at most
+//!    `fetchTimeoutMs` (default 3 s): a server that accepts the request and never answers must
+//!    not keep the page's code after `await Pathwise.init(…)` (and the `ready` event) waiting
+//!    forever. Past the limit the request is aborted and the failure is `fetch_timeout`.
 //!
 //! The first source that yields a usable bundle wins. A source that fails is reported (`error`
 //! for the page's own inline or URL bundle, `warning` `stored_bundle_discarded` for the device's
@@ -17,7 +20,8 @@
 //! cached), unless nothing was decided yet, in which case the page is applied right away with the
 //! new bundle; slots decided later in the view, and every later view (single-page-app navigation
 //! or next page load), use the new one. The same version is a quiet no-op; an older one, a bad
-//! signature or an expired bundle is an `error` event and the bundle in use stays.
+//! signature, an expired bundle or a fetch past the time limit is an `error` event and the bundle
+//! in use stays.
 
 use std::rc::Rc;
 
@@ -119,7 +123,8 @@ impl Runtime {
             }
         }
         if let Some(Source::Url(url)) = &source {
-            let fetched = source::fetch(&self.window, url, false).await;
+            let fetched =
+                source::fetch(&self.window, url, false, self.options.fetch_timeout_ms).await;
             match fetched.and_then(|text| self.use_text(&text, true, fx)) {
                 Ok(()) => {}
                 Err(e) => fx
@@ -149,7 +154,7 @@ impl Runtime {
 
     /// `Ok(true)` when a newer bundle is in place and nothing was decided yet.
     async fn revalidate_inner(&self, url: &str, fx: &mut Effects) -> Result<bool, JsValue> {
-        let text = source::fetch(&self.window, url, true).await?;
+        let text = source::fetch(&self.window, url, true, self.options.fetch_timeout_ms).await?;
         let clock = self.clock();
         let Some(current) = self.bundle_version() else {
             return Ok(false);

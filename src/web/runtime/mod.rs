@@ -1,5 +1,13 @@
 //! The runtime behind the exported `Pathwise` class: init, the page-view cycle, `apply`, and the
 //! calls the page makes.
+//!
+//! **Page views.** Init and each single-page-app navigation start a page view: the page context
+//! and the view's decisions start afresh. Conditions see the device's history up to the
+//! previous page view; this page view is recorded once it is shown (its `page_view`/`visit` are
+//! stored at once but count from the next view: see [`state`]). Within a view each slot is
+//! decided once and the answer reused, so repeated `apply()`/`decide()` calls show and count one
+//! render — until `set`, `track` or `refresh` changes what conditions see: then every decided
+//! slot is decided again, and only those whose answer changed are replaced and redrawn.
 
 mod load;
 mod report;
@@ -251,9 +259,25 @@ impl Runtime {
     /// `apply(root)`: decides every slot named under `root` (once per page view) and shows the
     /// decisions in its blocks, paths and next links.
     pub(crate) fn apply(&self, root: &Node) {
-        let blocks = dom::select(root, &format!("[{BLOCK}]"));
-        let paths = dom::select(root, &format!("[{PATH}]"));
-        let links = dom::select(root, &format!("[{NEXT}]"));
+        let mut fx = Effects::default();
+        self.apply_slots(root, None, &mut fx);
+        self.emit(fx);
+    }
+
+    /// [`apply`](Self::apply) limited to the slots of `only` (all when `None`).
+    fn apply_slots(&self, root: &Node, only: Option<&[Rc<Shown>]>, fx: &mut Effects) {
+        // A linear scan: a page has a handful of slots, and this keeps the module small.
+        let wanted = |slot: Option<String>| {
+            slot.filter(|slot| only.is_none_or(|only| only.iter().any(|s| s.slot == *slot)))
+        };
+        let mut blocks = dom::select(root, &format!("[{BLOCK}]"));
+        let mut paths = dom::select(root, &format!("[{PATH}]"));
+        let mut links = dom::select(root, &format!("[{NEXT}]"));
+        if only.is_some() {
+            blocks.retain(|b| wanted(b.get_attribute(BLOCK)).is_some());
+            paths.retain(|p| wanted(p.get_attribute(PATH)).is_some());
+            links.retain(|l| wanted(paths::next_target(l).map(|(slot, _)| slot)).is_some());
+        }
         let mut slots: Vec<String> = blocks
             .iter()
             .filter_map(|b| b.get_attribute(BLOCK))
@@ -267,7 +291,6 @@ impl Runtime {
         slots.sort_unstable();
         slots.dedup();
 
-        let mut fx = Effects::default();
         let decided: BTreeMap<String, Rc<Shown>> = {
             let Ok(mut state) = self.state.try_borrow_mut() else {
                 return;
@@ -280,7 +303,7 @@ impl Runtime {
                 }
                 // Slots the bundle does not know keep their default content, quietly: a page
                 // may mark blocks that no rule targets yet.
-                if let Ok(Some(shown)) = state.decide(&slot, &clock, &mut fx) {
+                if let Ok(Some(shown)) = state.decide(&slot, &clock, fx) {
                     decided.insert(slot, shown);
                 }
             }
@@ -312,7 +335,7 @@ impl Runtime {
         }
         if !rendered.is_empty() {
             if let Ok(mut state) = self.state.try_borrow_mut() {
-                state.record_shown(&rendered, &self.clock(), &mut fx);
+                state.record_shown(&rendered, &self.clock(), fx);
             }
         }
         for link in &links {
@@ -320,7 +343,31 @@ impl Runtime {
                 paths::render_next(link, &step, shown(Some(slot)).map(|s| &**s));
             }
         }
+    }
+
+    /// Shows decisions that a `set`, `track` or `refresh` changed: with `autoApply`, their
+    /// blocks, paths and next links in the document are drawn again (and the new variants count
+    /// as exposures once shown, as in [`apply`](Self::apply)). Without it the page shows them
+    /// itself, from the `decision` event or its next `decide`/`path`/`next` call.
+    fn show_changed(&self, changed: &[Rc<Shown>], fx: &mut Effects) {
+        if changed.is_empty() || !self.options.auto_apply || !self.is_active() {
+            return;
+        }
+        self.apply_slots(&self.document, Some(changed), fx);
+    }
+
+    /// `refresh()`: decides again every slot already decided in this page view and shows the
+    /// ones whose answer changed (see [`State::redecide`]), for apps that change what
+    /// conditions see other than through `set` and `track` (the clock, the page's own state).
+    pub(crate) fn refresh(&self) -> Result<(), JsValue> {
+        let mut fx = Effects::default();
+        let changed = {
+            let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
+            state.redecide(&self.clock(), &mut fx)
+        };
+        self.show_changed(&changed, &mut fx);
         self.emit(fx);
+        Ok(())
     }
 
     /// `decide(slot)`: the decision shown in this page view (made and recorded once).
@@ -377,31 +424,23 @@ impl Runtime {
         }
     }
 
-    /// `track(event)`.
+    /// `track(event)`; decisions of this page view that it changes are replaced and shown.
     pub(crate) fn track(&self, event: &str) -> Result<(), JsValue> {
         let mut fx = Effects::default();
-        {
+        let changed = {
             let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
             let clock = self.clock();
-            let state = &mut *state;
-            // No bundle in place (it failed to load): nothing may be stored, and the page's
-            // own code must not break because of it.
-            let Some(loaded) = &state.loaded else {
-                return Ok(());
-            };
-            state
-                .signals
-                .track(loaded.engine.declarations(), event, &clock)
-                .map_err(|e| e.to_js())?;
-            state.touch(&clock, &mut fx);
-            state.save_signals(&mut fx);
-            state.record_tracked(event, &clock, &mut fx);
-        }
+            // No bundle in place (it failed to load): nothing is stored, and the page's own
+            // code must not break because of it.
+            state.track(event, &clock, &mut fx)?;
+            state.redecide(&clock, &mut fx)
+        };
+        self.show_changed(&changed, &mut fx);
         self.emit(fx);
         Ok(())
     }
 
-    /// `set(name, value)`.
+    /// `set(name, value)`; decisions of this page view that it changes are replaced and shown.
     pub(crate) fn set(&self, name: &str, value: &JsValue) -> Result<(), JsValue> {
         let value = to_value(value).ok_or_else(|| {
             coded(
@@ -410,20 +449,13 @@ impl Runtime {
             )
         })?;
         let mut fx = Effects::default();
-        {
+        let changed = {
             let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
             let clock = self.clock();
-            let state = &mut *state;
-            let Some(loaded) = &state.loaded else {
-                return Ok(());
-            };
-            state
-                .signals
-                .set(loaded.engine.declarations(), name, value, &clock)
-                .map_err(|e| e.to_js())?;
-            state.touch(&clock, &mut fx);
-            state.save_signals(&mut fx);
-        }
+            state.set(name, value, &clock, &mut fx)?;
+            state.redecide(&clock, &mut fx)
+        };
+        self.show_changed(&changed, &mut fx);
         self.emit(fx);
         Ok(())
     }
@@ -452,6 +484,7 @@ impl Runtime {
             report.reset(&unit);
         }
         state.signals = Signals::new();
+        state.view.basis = None;
         state.history = RenderHistory::new();
         state.last_activity = None;
         state.stored_bundle = None;

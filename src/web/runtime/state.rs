@@ -1,6 +1,16 @@
 //! The runtime's mutable state: the bundle in use, the device's signals and render history, the
 //! page, and the decisions of the current page view.
 //!
+//! **What a decision sees.** Conditions see the device's history up to the previous page view,
+//! plus what the page `set` or `track`ed during this one. The built-ins of the view itself —
+//! `page_view`, and `visit` when it starts a session — are recorded (and stored) as soon as the
+//! view begins, but only count from the next view on: [`View::basis`] is a copy of the signals
+//! taken just before they are recorded, and it receives the view's own `set`/`track` calls too.
+//! This is how the CLI and the golden corpus read a scenario (its actions are the history before
+//! the decision): a "14+ days since the last visit" audience can match on the visit that comes
+//! back, and "3+ visits in 7 days" means three earlier visits. The device's first-seen time is the
+//! exception: it is set before the copy, so a brand-new device is 0 days old, not unknown.
+//!
 //! Nothing here calls into JavaScript code the page controls (handlers, DOM callbacks): the
 //! runtime borrows the state, computes, releases it, and only then touches the DOM and emits
 //! events, so a handler that calls back into the SDK never finds the state borrowed.
@@ -14,6 +24,7 @@ use crate::engine::{Context, DecideError, RenderHistory};
 use crate::envelope::EnvelopeError;
 use crate::signals::{builtin, PageContext, Signals};
 use crate::time::Clock;
+use crate::value::Value;
 use crate::web::decision::Shown;
 use crate::web::error::{Coded, Warning};
 use crate::web::report::Reporting;
@@ -33,6 +44,9 @@ pub(crate) struct View {
     pub revealed: BTreeSet<String>,
     /// Counts page views, so a timer from an earlier view does not act on this one.
     pub generation: u32,
+    /// The signals this view's decisions see (see the module docs); `None` before a bundle is
+    /// in place for the view, or after `forget()`: then the signals themselves.
+    pub basis: Option<Signals>,
 }
 
 /// What happened during a call, to report once the state is released.
@@ -42,7 +56,8 @@ pub(crate) struct Effects {
     pub warnings: Vec<Warning>,
     /// `error` events.
     pub errors: Vec<JsValue>,
-    /// Decisions made for the first time in this view (`decision` events).
+    /// Decisions made for the first time in this view, or changed by a later `set`, `track` or
+    /// `refresh` (`decision` events).
     pub decided: Vec<Rc<Shown>>,
     /// Exposures recorded for reporting (`exposure` events).
     pub exposures: Vec<JsValue>,
@@ -89,6 +104,9 @@ impl State {
         let decls = loaded.engine.declarations();
         if self.signals_read {
             self.signals.prune(decls, clock);
+            if let Some(basis) = &mut self.view.basis {
+                basis.prune(decls, clock);
+            }
         } else {
             self.signals_read = true;
             if let Some(text) = self.store.get(Key::SIGNALS, &mut fx.warnings) {
@@ -173,15 +191,107 @@ impl State {
         fx.warn(self.store.set(Key::SESSION, &clock.now.to_string()));
     }
 
-    /// Records a page view (built-in `page_view`) and the device's first-seen time.
+    /// Starts a page view's decision basis, then records the view (built-in `page_view`, and
+    /// `visit` when it starts a session) and the device's first-seen time.
     pub fn page_view(&mut self, clock: &Clock, fx: &mut Effects) {
-        let Some(loaded) = &self.loaded else { return };
+        let Some(loaded) = &self.loaded else {
+            self.view.basis = None;
+            return;
+        };
         self.signals.mark_seen(clock);
+        self.view.basis = Some(self.signals.clone());
         let _ = self
             .signals
             .track(loaded.engine.declarations(), builtin::PAGE_VIEW, clock);
         self.touch(clock, fx);
         self.save_signals(fx);
+    }
+
+    /// The signals decisions see in this view.
+    fn basis(&self) -> &Signals {
+        self.view.basis.as_ref().unwrap_or(&self.signals)
+    }
+
+    /// `track(event)` with a bundle in place: the device's record and this view's basis, the
+    /// session, storage, and the conversions it makes.
+    pub fn track(&mut self, event: &str, clock: &Clock, fx: &mut Effects) -> Result<(), JsValue> {
+        let Some(loaded) = &self.loaded else {
+            return Ok(());
+        };
+        let decls = loaded.engine.declarations();
+        self.signals
+            .track(decls, event, clock)
+            .map_err(|e| e.to_js())?;
+        if let Some(basis) = &mut self.view.basis {
+            // Accepted by the same declarations just above.
+            let _ = basis.track(decls, event, clock);
+        }
+        self.touch(clock, fx);
+        self.save_signals(fx);
+        self.record_tracked(event, clock, fx);
+        Ok(())
+    }
+
+    /// `set(name, value)` with a bundle in place: the device's record and this view's basis,
+    /// the session and storage.
+    pub fn set(
+        &mut self,
+        name: &str,
+        value: Value,
+        clock: &Clock,
+        fx: &mut Effects,
+    ) -> Result<(), JsValue> {
+        let Some(loaded) = &self.loaded else {
+            return Ok(());
+        };
+        let decls = loaded.engine.declarations();
+        if let Some(basis) = &mut self.view.basis {
+            basis
+                .set(decls, name, value.clone(), clock)
+                .map_err(|e| e.to_js())?;
+        }
+        self.signals
+            .set(decls, name, value, clock)
+            .map_err(|e| e.to_js())?;
+        self.touch(clock, fx);
+        self.save_signals(fx);
+        Ok(())
+    }
+
+    /// Decides again every slot already decided in this view, with the signals as they are now:
+    /// where the answer differs from the one shown, it replaces it as a real decision (a render
+    /// recorded, a `decision` event); slots whose answer is unchanged are left alone, so they
+    /// are neither counted again nor redrawn. Returns the changed decisions.
+    pub fn redecide(&mut self, clock: &Clock, fx: &mut Effects) -> Vec<Rc<Shown>> {
+        let Some(loaded) = &self.loaded else {
+            return Vec::new();
+        };
+        let basis = self.view.basis.as_ref().unwrap_or(&self.signals);
+        let ctx = Context {
+            signals: basis,
+            page: &self.page,
+            clock,
+            unit: &self.unit,
+        };
+        let mut changed = Vec::new();
+        for (slot, shown) in &mut self.view.decisions {
+            let same = loaded
+                .engine
+                .peek(slot, &ctx, &self.history)
+                .map(|d| Shown::new(&d) == **shown);
+            if same.unwrap_or(true) {
+                continue;
+            }
+            if let Ok(decision) = loaded.engine.decide(slot, &ctx, &mut self.history) {
+                *shown = Rc::new(Shown::new(&decision));
+                changed.push(Rc::clone(shown));
+            }
+        }
+        if changed.iter().any(|s| s.rule.is_some()) {
+            self.save_history(fx);
+        }
+        fx.decided.extend(changed.iter().cloned());
+        changed
     }
 
     /// Writes the signals (or holds them for consent).
@@ -224,7 +334,7 @@ impl State {
             return Ok(None);
         };
         let ctx = Context {
-            signals: &self.signals,
+            signals: self.view.basis.as_ref().unwrap_or(&self.signals),
             page: &self.page,
             clock,
             unit: &self.unit,
@@ -249,7 +359,7 @@ impl State {
     ) -> Option<T> {
         let loaded = self.loaded.as_ref()?;
         let ctx = Context {
-            signals: &self.signals,
+            signals: self.basis(),
             page: &self.page,
             clock,
             unit: &self.unit,

@@ -3,6 +3,7 @@
 //   ?bundle=URL | %23ELEMENT-ID   the `bundle` init option (default /bundle.json)
 //   &consent=pending|denied|granted
 //   &timeout=MS                    revealTimeoutMs
+//   &fetchTimeout=MS               fetchTimeoutMs
 //   &autoApply=0                   do not apply the page on init (the test calls apply())
 //   &site=S                        overrides the site (an empty one is an unusable option)
 //   &entry=pathwise                import the bare specifier "pathwise" (needs an import map;
@@ -58,6 +59,7 @@ const options = {
 };
 if (query.has("consent")) options.consent = query.get("consent");
 if (query.has("timeout")) options.revealTimeoutMs = Number(query.get("timeout"));
+if (query.has("fetchTimeout")) options.fetchTimeoutMs = Number(query.get("fetchTimeout"));
 if (query.get("autoApply") === "0") options.autoApply = false;
 
 state.timing.importStart = performance.now();
