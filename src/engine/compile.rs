@@ -8,8 +8,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::bucketing::Allocation;
+use crate::bundle::limits::Caps;
 use crate::bundle::percent::basis_points;
-use crate::bundle::validate::{validate, ValidationError, ValidationErrors};
+use crate::bundle::validate::{validate_within, ValidationError, ValidationErrors};
 use crate::bundle::{AudienceRef, Bundle, Rule, Slot};
 use crate::condition::Condition;
 use crate::signals::Declarations;
@@ -45,8 +46,8 @@ pub(crate) struct CompiledSlot {
     pub rules: Vec<CompiledRule>,
 }
 
-pub(crate) fn compile(bundle: Bundle) -> Result<Engine, ValidationErrors> {
-    validate(&bundle)?;
+pub(crate) fn compile(bundle: Bundle, caps: &Caps) -> Result<Engine, ValidationErrors> {
+    validate_within(&bundle, caps)?;
     let mut errors = Vec::new();
 
     let audience_index: HashMap<&str, usize> = bundle
@@ -117,14 +118,17 @@ pub(crate) fn compile(bundle: Bundle) -> Result<Engine, ValidationErrors> {
         return Err(ValidationErrors(errors));
     }
 
-    let mut slots = HashMap::with_capacity(bundle.slots.len());
+    let mut slots = Vec::with_capacity(bundle.slots.len());
+    let mut slot_index = HashMap::with_capacity(bundle.slots.len());
     for (slot, mut rules) in per_slot.into_iter().enumerate() {
         // Stable sort: equal priorities keep bundle order.
         rules.sort_by_key(|r| {
             std::cmp::Reverse(bundle.rules.get(r.rule).map_or(0, |rule| rule.priority))
         });
         if let Some(s) = bundle.slots.get(slot) {
-            slots.insert(s.id().to_owned(), CompiledSlot { slot, rules });
+            // Validation refuses duplicate slot ids, so `slots[i]` is bundle slot `i`.
+            slot_index.insert(s.id().to_owned(), slots.len());
+            slots.push(CompiledSlot { slot, rules });
         }
     }
     let declarations = Declarations::new(&bundle.signals);
@@ -137,6 +141,7 @@ pub(crate) fn compile(bundle: Bundle) -> Result<Engine, ValidationErrors> {
     Ok(Engine {
         bundle,
         slots,
+        slot_index,
         holdout_bp,
         declarations,
         goals,

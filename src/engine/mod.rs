@@ -29,6 +29,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use thiserror::Error;
 
+use crate::bundle::limits::Caps;
 use crate::bundle::validate::ValidationErrors;
 use crate::bundle::Bundle;
 use crate::signals::{Declarations, PageContext, Signals};
@@ -76,7 +77,10 @@ impl DecideError {
 #[derive(Debug, Clone)]
 pub struct Engine {
     bundle: Bundle,
-    slots: HashMap<String, compile::CompiledSlot>,
+    /// Compiled slots in bundle order.
+    slots: Vec<compile::CompiledSlot>,
+    /// Slot id -> index in `slots`.
+    slot_index: HashMap<String, usize>,
     holdout_bp: u32,
     declarations: Declarations,
     goals: BTreeMap<String, Vec<usize>>,
@@ -85,7 +89,13 @@ pub struct Engine {
 impl Engine {
     /// Validates and compiles a bundle. Every validation problem is reported.
     pub fn compile(bundle: Bundle) -> Result<Engine, ValidationErrors> {
-        compile::compile(bundle)
+        compile::compile(bundle, &Caps::default())
+    }
+
+    /// [`Engine::compile`] with the rule and slot caps of `caps` instead of the defaults (for a
+    /// server or edge worker that deliberately holds a larger catalogue than a page should).
+    pub fn compile_within(bundle: Bundle, caps: &Caps) -> Result<Engine, ValidationErrors> {
+        compile::compile(bundle, caps)
     }
 
     /// The bundle this engine was compiled from.
@@ -143,6 +153,19 @@ impl Engine {
         Ok(decide::run(self, compiled, ctx, history, None))
     }
 
+    /// Decides the slot at `index` in bundle order (the order of [`Engine::slot_ids`]) without
+    /// recording anything: [`Engine::peek`] without the lookup by id, for a caller that decides
+    /// every slot at once. `None` when there is no slot at `index`.
+    pub fn peek_at<'e>(
+        &'e self,
+        index: usize,
+        ctx: &Context<'_>,
+        history: &RenderHistory,
+    ) -> Option<Decision<'e>> {
+        let compiled = self.slots.get(index)?;
+        Some(decide::run(self, compiled, ctx, history, None))
+    }
+
     /// Decides `slot` without recording anything, and says why for every candidate rule.
     pub fn explain<'e>(
         &'e self,
@@ -160,8 +183,9 @@ impl Engine {
     }
 
     fn slot(&self, slot: &str) -> Result<&compile::CompiledSlot, DecideError> {
-        self.slots
+        self.slot_index
             .get(slot)
+            .and_then(|&i| self.slots.get(i))
             .ok_or_else(|| DecideError::UnknownSlot {
                 slot: slot.to_owned(),
                 known: self.slot_ids().collect::<Vec<_>>().join(", "),

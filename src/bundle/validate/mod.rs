@@ -17,9 +17,7 @@ use std::collections::{HashMap, HashSet};
 
 use thiserror::Error;
 
-use super::limits::{
-    MAX_AUDIENCES, MAX_RULES, MAX_SIGNALS, MAX_SLOTS, MAX_STEPS, MAX_STRING_BYTES,
-};
+use super::limits::{Caps, MAX_AUDIENCES, MAX_SIGNALS, MAX_STEPS, MAX_STRING_BYTES};
 use super::percent::basis_points;
 use super::{Bundle, SignalDecl, SignalKind, Slot, SCHEMA_VERSION};
 use crate::signals::builtin;
@@ -64,7 +62,12 @@ fn join(errors: &[ValidationError]) -> String {
 /// rules (slot and audience references, variants and weights, steps of path slots, goals,
 /// triggers, percentages), plus the count and length caps of [`super::limits`].
 pub fn validate(bundle: &Bundle) -> Result<(), ValidationErrors> {
-    let mut validator = Validator::new(bundle);
+    validate_within(bundle, &Caps::default())
+}
+
+/// [`validate`] with the rule and slot caps of `caps` instead of the defaults.
+pub fn validate_within(bundle: &Bundle, caps: &Caps) -> Result<(), ValidationErrors> {
+    let mut validator = Validator::new(bundle, *caps);
     validator.run();
     if validator.errors.is_empty() {
         Ok(())
@@ -88,10 +91,12 @@ struct Validator<'b> {
     /// First slot with each id.
     slots: HashMap<&'b str, &'b Slot>,
     suggestions_left: usize,
+    /// The rule and slot caps in force.
+    caps: Caps,
 }
 
 impl<'b> Validator<'b> {
-    fn new(bundle: &'b Bundle) -> Self {
+    fn new(bundle: &'b Bundle, caps: Caps) -> Self {
         let mut signals = HashMap::new();
         for s in &bundle.signals {
             signals.entry(s.name.as_str()).or_insert(s);
@@ -111,6 +116,7 @@ impl<'b> Validator<'b> {
             audiences,
             slots,
             suggestions_left: SUGGESTION_BUDGET,
+            caps,
         }
     }
 
@@ -229,7 +235,7 @@ impl<'b> Validator<'b> {
         self.signal_decls();
         self.audience_decls();
         self.slot_decls();
-        self.count("rules", "rules", b.rules.len(), MAX_RULES);
+        self.count("rules", "rules", b.rules.len(), self.caps.rules);
         let mut rule_ids = HashMap::new();
         for (i, rule) in b.rules.iter().enumerate() {
             self.rule(i, rule, &mut rule_ids);
@@ -324,7 +330,7 @@ impl<'b> Validator<'b> {
 
     fn slot_decls(&mut self) {
         let b = self.bundle;
-        self.count("slots", "slots", b.slots.len(), MAX_SLOTS);
+        self.count("slots", "slots", b.slots.len(), self.caps.slots);
         let mut seen = HashMap::new();
         for (i, slot) in b.slots.iter().enumerate() {
             let p = format!("slots[{i}]");
