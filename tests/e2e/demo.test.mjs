@@ -368,20 +368,28 @@ test("every page works under its strict CSP with Trusted Types: no violation, no
 });
 
 /**
- * Init script: notes what the device's state was when the page first called `explain()` (the
- * debug panel's reasons are captured right then, after init and before the page's own
- * tracking) — the stored signals and renders, the demo clock, the time zone and the install id.
- * It wraps `explain` on the package's own class, the one the page's instance has.
+ * Init script: notes the device's state the page's decisions were made on, as of the page's
+ * first `explain()` call (the debug panel's reasons are captured right then, after init and
+ * before the page's own tracking). Decisions see the history up to the previous page view
+ * (docs/js-api.md, "What conditions see"): `init` stores this view's `page_view` (and `visit`)
+ * at once, but the view decides without them. So the signals are the ones stored before any of
+ * the page's scripts ran (read here, at document start); the render history, the demo clock, the
+ * time zone and the install id are taken at the `explain()` call, with the signals as stored
+ * then (`after`, to check that this view's own built-ins were left out, not missed). It wraps
+ * `explain` on the package's own class, the one the page's instance has.
  */
 function captureExplainState() {
   if (!/^https?:$/.test(location.protocol) || window.top !== window) return;
+  const before = localStorage.getItem("pathwise:v1:signals");
   import("/pkg/index.js").then(({ Pathwise }) => {
     const base = Object.getPrototypeOf(Pathwise.prototype);
     Pathwise.prototype.explain = function (slot) {
       if (!window.__explainState) {
         const offset = Number(localStorage.getItem("ledgerly-demo:clock-offset-ms")) || 0;
+        const now = JSON.parse(JSON.stringify(this.signals()));
         window.__explainState = {
-          stored: JSON.parse(JSON.stringify(this.signals())),
+          stored: { signals: before === null ? {} : JSON.parse(before), renders: now.renders },
+          after: now.signals,
           nowMs: Date.now() + offset,
           utcOffsetMinutes: -new Date().getTimezoneOffset(),
           unit: localStorage.getItem("pathwise:v1:id"),
@@ -414,6 +422,10 @@ function panelSlots(page) {
 async function nativeExplain(page, name) {
   const state = await page.evaluate(() => window.__explainState ?? { error: window.__explainStateError });
   assert.ok(state.stored, `the page's state was captured (${state.error ?? ""})`);
+  // The page view's own `page_view` was stored by init, and the scenario leaves it out.
+  const pageViews = (signals) => signals.events?.page_view?.total ?? 0;
+  assert.equal(pageViews(state.after), pageViews(state.stored.signals) + 1,
+    "the scenario is the history before this page view");
   const envelope = await page.$eval("#pw-bundle", (el) => el.textContent);
   const key = await page.$eval('meta[name="pathwise-key"]', (m) => m.content);
   const envelopeFile = join(tmp.dir, `${name}.dsse.json`);
