@@ -38,7 +38,7 @@ WASM_OPT_FLAGS := -Oz --converge --low-memory-unused $(WASM_FEATURES) --strip-de
 WEB_TESTS := --test web --test web_store --test web_dom --test web_report
 
 # The stages of `make test`, in order; each is also a target of its own.
-TEST_STAGES := fmt clippy clippy-cli clippy-wasm test-native test-cli test-web pkg pkg-dev pkg-smoke test-e2e
+TEST_STAGES := fmt clippy clippy-cli clippy-wasm test-native test-cli test-web pkg pkg-dev pkg-smoke test-bench test-e2e
 
 .PHONY: help setup build native pkg pkg-dev wasm schema demo test $(TEST_STAGES) bench size fuzz clean
 
@@ -49,7 +49,7 @@ help:
 	@echo "make pkg-dev the test-only build with the devtools exports, in $(PKG_DEV)/"
 	@echo "make demo    setup + build, then serve the demo site (www/) and its report on PORT=$(PORT)"
 	@echo "make test    setup, then: $(TEST_STAGES)"
-	@echo "make bench   benchmarks"
+	@echo "make bench   one table: native criterion, Pathwise vs GrowthBook in Node, headless Chromium (bench/README.md)"
 	@echo "make size    shipped wasm + glue sizes; fails above BUDGET=$(BUDGET) bytes gzip"
 	@echo "make fuzz    each fuzz target for FUZZ_SECONDS=$(FUZZ_SECONDS)s (nightly + cargo-fuzz; not part of test)"
 	@echo "make clean   remove generated package files and this crate's build artifacts"
@@ -194,8 +194,32 @@ fuzz:
 
 # --- measurements -----------------------------------------------------------------------------
 
-bench:
-	$(CARGO) bench
+# `make bench`: one command, one table (bench/README.md). GrowthBook is installed into the
+# git-ignored bench/.deps; the workload and the reference evaluator come from ../shared/bench (or
+# $PATHWISE_SHARED_BENCH). Criterion runs with short warm-up/measurement times to keep the whole
+# target within ~5 minutes on 2 cores.
+BENCH_OUT := $(TARGET_DIR)/pathwise-bench
+GB_VERSION := 1.8.0
+CRITERION_FLAGS := --output-format bencher --warm-up-time 1 --measurement-time 3
+
+bench: setup pkg
+	@mkdir -p $(BENCH_OUT) bench/.deps
+	@[ -f bench/.deps/node_modules/@growthbook/growthbook/package.json ] \
+	    && grep -q '"version": "$(GB_VERSION)"' bench/.deps/node_modules/@growthbook/growthbook/package.json \
+	    || { echo '{"name":"pathwise-bench-deps","private":true}' > bench/.deps/package.json; \
+	         npm install --prefix bench/.deps --no-audit --no-fund --silent @growthbook/growthbook@$(GB_VERSION); }
+	@echo "==> make bench: native (criterion)"
+	$(CARGO) bench --bench engine -- $(CRITERION_FLAGS) | tee $(BENCH_OUT)/native.txt
+	@echo "==> make bench: headless Chromium"
+	$(CARGO) build --features cli
+	PATHWISE_BIN=$(TARGET_DIR)/debug/pathwise node bench/browser.mjs --out $(BENCH_OUT)/browser.json
+	@echo "==> make bench: Node, Pathwise vs GrowthBook (interleaved), cold starts, agreement"
+	node --expose-gc bench/run.mjs --native $(BENCH_OUT)/native.txt --browser $(BENCH_OUT)/browser.json \
+	    --json $(BENCH_OUT)/results.json
+
+# Pathwise against the neutral reference evaluator (N = 10, 100) and the regex translation.
+test-bench:
+	node --test bench/
 
 size: pkg
 	@scripts/size.sh $(PKG) $(BUDGET)

@@ -226,6 +226,51 @@ export declare class Pathwise {
   free(): void;
 }
 
+/** Options of `PathwiseEngine.fromEnvelope`. */
+export interface EngineOptions {
+  /** Distinct pinned keys that must have signed (default 1). */
+  threshold?: number;
+  /** Raise the bundle size cap (default 262144 bytes) for a deliberately large catalogue. */
+  maxBundleBytes?: number;
+  /** Raise the rule cap (default 2000). */
+  maxRules?: number;
+  /** Raise the slot cap (default 500). */
+  maxSlots?: number;
+}
+
+/**
+ * The engine without a page (server-side rendering, edge workers, Node): verify + parse +
+ * compile once, then per visitor `setUnit`, `setAttributes`, `decideAll`. Nothing is stored or
+ * reported. Needs the module loaded (`load()` or `initSync`).
+ */
+export declare class PathwiseEngine {
+  private constructor();
+  /** Verifies the envelope against `keys` for `site` at `nowMs`, then parses and compiles it. */
+  static fromEnvelope(
+    text: string,
+    site: string,
+    keys: string[],
+    nowMs: number,
+    options?: EngineOptions,
+  ): PathwiseEngine;
+  /** The bucketing unit: the visitor's stable id. */
+  setUnit(unit: string): void;
+  /** The clock, Unix milliseconds. */
+  setNow(nowMs: number): void;
+  /** The page path that `trigger.pages` and `page_path` see. */
+  setPage(path: string): void;
+  /** Replaces the attributes with the declared ones in `attributes`; throws `PathwiseError`. */
+  setAttributes(attributes: Record<string, SignalValue | null | undefined>): void;
+  /** Every slot decided at once: entry i indexes `choices()[i]`. */
+  decideAll(): Uint32Array;
+  /** Slot ids in bundle order. */
+  slots(): string[];
+  /** Per slot, what each index means: `[variant, rule | null, control]`; index 0 = no rule. */
+  choices(): Array<Array<[string, string | null, boolean]>>;
+  /** Releases the engine's memory in the module. */
+  free(): void;
+}
+
 /** Where the module comes from, for `load`. */
 export type ModuleSource = string | URL | Request | Response | BufferSource | WebAssembly.Module;
 

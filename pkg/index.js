@@ -10,6 +10,7 @@
 import wasmInit, {
   initSync,
   Pathwise as WasmPathwise,
+  PathwiseEngine as WasmPathwiseEngine,
   validateBundle,
   version,
 } from "./pathwise.js";
@@ -38,6 +39,47 @@ export class Pathwise extends WasmPathwise {
     // nothing but `init`, so rebasing keeps `instanceof Pathwise` true.
     return Object.setPrototypeOf(instance, Pathwise.prototype);
   }
+}
+
+const NAMES = Symbol("attributeNames");
+
+/**
+ * The engine without a page (server-side rendering, edge workers, Node; docs/js-api.md
+ * "Headless"). This subclass adds `setAttributes(object)`: it writes the declared attributes into
+ * one compact string, so a visitor's attributes cross into the module in one call instead of
+ * one call per property and per list element.
+ */
+export class PathwiseEngine extends WasmPathwiseEngine {
+  static fromEnvelope(text, site, keys, nowMs, options) {
+    const engine = super.fromEnvelope(text, site, keys, nowMs, options);
+    Object.setPrototypeOf(engine, PathwiseEngine.prototype);
+    engine[NAMES] = engine.attributeNames();
+    return engine;
+  }
+
+  /** Replaces the visitor's attributes with the declared ones in `attributes`. */
+  setAttributes(attributes) {
+    this.setAttributesEncoded(encodeAttributes(this[NAMES], attributes ?? {}));
+  }
+}
+
+// The form `setAttributesEncoded` reads (src/web/headless.rs): per declared name, in order,
+// `-` missing, `s<len>:<text>`, `n<String(n)>;`, `t`, `f`, `l<count>:` + `<len>:<text>` per
+// element, `x` any other type. Lengths are UTF-16 code units (`length`).
+function encodeAttributes(names, attributes) {
+  let out = "";
+  for (const name of names) {
+    const v = attributes[name];
+    if (v === undefined || v === null) out += "-";
+    else if (typeof v === "string") out += "s" + v.length + ":" + v;
+    else if (typeof v === "number") out += "n" + v + ";";
+    else if (typeof v === "boolean") out += v ? "t" : "f";
+    else if (Array.isArray(v) && v.every((e) => typeof e === "string")) {
+      out += "l" + v.length + ":";
+      for (const e of v) out += e.length + ":" + e;
+    } else out += "x";
+  }
+  return out;
 }
 
 export { initSync, validateBundle, version };

@@ -4,9 +4,8 @@
 //! input: the classic backtracking matcher takes exponential time on `*a*a*a*a*b` against a long
 //! run of `a`s, and a regular-expression engine would add a dependency to the wasm build. The
 //! algorithm here is the two-pointer matcher that remembers only the *last* `*` seen. Its worst
-//! case is O(len(pattern) × len(text)) steps and it allocates one small token list.
+//! case is O(len(pattern) × len(text)) steps and it allocates nothing.
 
-use crate::prelude::*;
 /// One element of a parsed pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Token {
@@ -18,19 +17,27 @@ enum Token {
     Literal(char),
 }
 
-fn tokens(pattern: &str) -> Vec<Token> {
-    let mut out = Vec::with_capacity(pattern.len());
-    let mut chars = pattern.chars();
-    while let Some(c) = chars.next() {
-        out.push(match c {
-            '*' => Token::Star,
-            '?' => Token::One,
-            // A trailing lone backslash has nothing to escape and stands for itself.
-            '\\' => Token::Literal(chars.next().unwrap_or('\\')),
-            other => Token::Literal(other),
-        });
-    }
-    out
+/// The token starting at byte offset `at` of `pattern`, and the offset just after it; `None` at
+/// the end. Reading tokens in place (instead of parsing the pattern into a list first) keeps
+/// matching allocation-free: rules match page and signal patterns on every decision.
+fn token_at(pattern: &str, at: usize) -> Option<(Token, usize)> {
+    let mut chars = pattern.get(at..)?.chars();
+    let c = chars.next()?;
+    let mut next = at + c.len_utf8();
+    let token = match c {
+        '*' => Token::Star,
+        '?' => Token::One,
+        // A trailing lone backslash has nothing to escape and stands for itself.
+        '\\' => match chars.next() {
+            Some(escaped) => {
+                next += escaped.len_utf8();
+                Token::Literal(escaped)
+            }
+            None => Token::Literal('\\'),
+        },
+        other => Token::Literal(other),
+    };
+    Some((token, next))
 }
 
 /// Whether `text` matches the glob `pattern` as a whole.
@@ -53,26 +60,26 @@ fn tokens(pattern: &str) -> Vec<Token> {
 /// total work is at most O(len(pattern) × len(text)) — linear in the text for a given pattern —
 /// and there is no exponential backtracking.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let pattern = tokens(pattern);
-    // `p` indexes the pattern's tokens, `t` the text's bytes (always on a char boundary).
+    // `p` is a byte offset into the pattern (always at a token start), `t` into the text (always
+    // on a char boundary).
     let mut p = 0;
     let mut t = 0;
     // The most recent star: the token after it, and the text position it absorbs up to.
     let mut star: Option<(usize, usize)> = None;
     while let Some(c) = text.get(t..).and_then(|rest| rest.chars().next()) {
-        match pattern.get(p) {
-            Some(Token::Star) => {
-                p += 1;
+        match token_at(pattern, p) {
+            Some((Token::Star, next)) => {
+                p = next;
                 star = Some((p, t));
                 continue;
             }
-            Some(Token::One) => {
-                p += 1;
+            Some((Token::One, next)) => {
+                p = next;
                 t += c.len_utf8();
                 continue;
             }
-            Some(Token::Literal(l)) if *l == c => {
-                p += 1;
+            Some((Token::Literal(l), next)) if l == c => {
+                p = next;
                 t += c.len_utf8();
                 continue;
             }
@@ -91,14 +98,28 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
         t = absorbed;
     }
     // The text is used up: what is left of the pattern must be able to match nothing.
-    pattern
-        .get(p..)
-        .is_some_and(|rest| rest.iter().all(|token| *token == Token::Star))
+    while let Some((token, next)) = token_at(pattern, p) {
+        if token != Token::Star {
+            return false;
+        }
+        p = next;
+    }
+    true
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn tokens(pattern: &str) -> Vec<Token> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while let Some((token, next)) = token_at(pattern, at) {
+            out.push(token);
+            at = next;
+        }
+        out
+    }
 
     #[test]
     fn escapes_parse_to_literals() {

@@ -30,3 +30,30 @@ pub const MAX_LIST_ITEMS: usize = 100;
 pub const MAX_ID_BYTES: usize = 64;
 /// Longest other string (texts, selectors, patterns, operand strings), in bytes.
 pub const MAX_STRING_BYTES: usize = 1_024;
+
+/// The caps a caller may raise: the bundle size and the rule and slot counts.
+///
+/// The defaults ([`Caps::default`]) are what a browser page should accept: they bound the bytes a
+/// page downloads and the work a decision does. A server-side or edge deployment that keeps one
+/// large catalogue in memory (or a benchmark with 1000 features) can raise them deliberately with
+/// [`crate::bundle::parse::parse_bundle_within`] and [`crate::engine::Engine::compile_within`];
+/// every other cap (nesting, condition size, string and list lengths) stays fixed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caps {
+    /// Largest accepted bundle in bytes (default [`MAX_BUNDLE_BYTES`]).
+    pub bundle_bytes: usize,
+    /// Most rules (default [`MAX_RULES`]).
+    pub rules: usize,
+    /// Most slots (default [`MAX_SLOTS`]).
+    pub slots: usize,
+}
+
+impl Default for Caps {
+    fn default() -> Self {
+        Caps {
+            bundle_bytes: MAX_BUNDLE_BYTES,
+            rules: MAX_RULES,
+            slots: MAX_SLOTS,
+        }
+    }
+}

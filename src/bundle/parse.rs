@@ -3,7 +3,7 @@
 use crate::prelude::*;
 use thiserror::Error;
 
-use super::limits::{MAX_BUNDLE_BYTES, MAX_JSON_DEPTH};
+use super::limits::{Caps, MAX_JSON_DEPTH};
 use super::{Bundle, SCHEMA_VERSION};
 use crate::json::{self, FromJson, Json, Node};
 
@@ -113,7 +113,13 @@ pub fn check_caps(bytes: &[u8], max_bytes: usize) -> Result<(), ParseError> {
 /// A bundle of another schema version is reported as [`ParseError::UnsupportedSchema`] even when
 /// it also has fields this version does not know, because the version is the root cause.
 pub fn parse_bundle(bytes: &[u8]) -> Result<Bundle, ParseError> {
-    check_caps(bytes, MAX_BUNDLE_BYTES)?;
+    parse_bundle_within(bytes, &Caps::default())
+}
+
+/// [`parse_bundle`] with the size cap of `caps` instead of the default
+/// [`MAX_BUNDLE_BYTES`](super::limits::MAX_BUNDLE_BYTES).
+pub fn parse_bundle_within(bytes: &[u8], caps: &Caps) -> Result<Bundle, ParseError> {
+    check_caps(bytes, caps.bundle_bytes)?;
     let text = core::str::from_utf8(bytes).map_err(|e| ParseError::NotUtf8 {
         offset: e.valid_up_to(),
     })?;

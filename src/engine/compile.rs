@@ -6,8 +6,9 @@
 //! short slice and evaluates conditions.
 
 use crate::bucketing::Allocation;
+use crate::bundle::limits::Caps;
 use crate::bundle::percent::basis_points;
-use crate::bundle::validate::{validate, ValidationError, ValidationErrors};
+use crate::bundle::validate::{validate_within, ValidationError, ValidationErrors};
 use crate::bundle::{AudienceRef, Bundle, Rule, Slot};
 use crate::condition::Condition;
 use crate::map::StrMap;
@@ -45,8 +46,8 @@ pub(crate) struct CompiledSlot {
     pub rules: Vec<CompiledRule>,
 }
 
-pub(crate) fn compile(bundle: Bundle) -> Result<Engine, ValidationErrors> {
-    validate(&bundle)?;
+pub(crate) fn compile(bundle: Bundle, caps: &Caps) -> Result<Engine, ValidationErrors> {
+    validate_within(&bundle, caps)?;
     let mut errors = Vec::new();
 
     let audience_index = index(bundle.audiences.iter().map(|a| a.id.as_str()));

@@ -28,6 +28,7 @@ pub mod history;
 
 use thiserror::Error;
 
+use crate::bundle::limits::Caps;
 use crate::bundle::validate::ValidationErrors;
 use crate::bundle::Bundle;
 use crate::map::StrMap;
@@ -88,7 +89,13 @@ pub struct Engine {
 impl Engine {
     /// Validates and compiles a bundle. Every validation problem is reported.
     pub fn compile(bundle: Bundle) -> Result<Engine, ValidationErrors> {
-        compile::compile(bundle)
+        compile::compile(bundle, &Caps::default())
+    }
+
+    /// [`Engine::compile`] with the rule and slot caps of `caps` instead of the defaults (for a
+    /// server or edge worker that deliberately holds a larger catalogue than a page should).
+    pub fn compile_within(bundle: Bundle, caps: &Caps) -> Result<Engine, ValidationErrors> {
+        compile::compile(bundle, caps)
     }
 
     /// The bundle this engine was compiled from.
@@ -144,6 +151,19 @@ impl Engine {
     ) -> Result<Decision<'e>, DecideError> {
         let compiled = self.slot(slot)?;
         Ok(decide::run(self, compiled, ctx, history, None))
+    }
+
+    /// Decides the slot at `index` in bundle order (the order of [`Engine::slot_ids`]) without
+    /// recording anything: [`Engine::peek`] without the lookup by id, for a caller that decides
+    /// every slot at once. `None` when there is no slot at `index`.
+    pub fn peek_at<'e>(
+        &'e self,
+        index: usize,
+        ctx: &Context<'_>,
+        history: &RenderHistory,
+    ) -> Option<Decision<'e>> {
+        let compiled = self.slots.get(index)?;
+        Some(decide::run(self, compiled, ctx, history, None))
     }
 
     /// Decides `slot` without recording anything, and says why for every candidate rule.

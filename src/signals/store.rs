@@ -166,12 +166,20 @@ impl Signals {
         clock: &Clock,
     ) -> Result<(), SignalError> {
         let named = || name.to_owned();
-        if builtin::is_reserved(name) {
-            return Err(SignalError::BuiltIn { name: named() });
-        }
-        let decl = decls
-            .get(name)
-            .ok_or_else(|| SignalError::Undeclared { name: named() })?;
+        // The declaration is looked up first: `Declarations` never holds an *attribute* under a
+        // built-in name, so a declared attribute needs no scan of the built-in names (this runs
+        // for every attribute a server-side engine sets per visitor). Anything else gets the
+        // checks in their documented order.
+        let decl = decls.get(name).filter(|d| d.kind.value_kind().is_some());
+        let Some(decl) = decl else {
+            if builtin::is_reserved(name) {
+                return Err(SignalError::BuiltIn { name: named() });
+            }
+            return Err(match decls.get(name) {
+                None => SignalError::Undeclared { name: named() },
+                Some(_) => SignalError::IsEvent { name: named() },
+            });
+        };
         let declared = decl
             .kind
             .value_kind()
@@ -184,13 +192,17 @@ impl Signals {
             });
         }
         check_value(name, &value)?;
-        self.attributes.insert(
-            named(),
-            AttributeRecord {
-                value,
-                written_at: clock.now,
-            },
-        );
+        let record = AttributeRecord {
+            value,
+            written_at: clock.now,
+        };
+        // Overwrite in place when present: no new key, no tree rebalancing.
+        match self.attributes.get_mut(name) {
+            Some(slot) => *slot = record,
+            None => {
+                self.attributes.insert(named(), record);
+            }
+        }
         Ok(())
     }
 

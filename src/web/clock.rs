@@ -25,7 +25,7 @@ pub(crate) fn now(now_fn: Option<&Function>) -> Clock {
 }
 
 /// `x.floor() as i64` (saturating), without std's `floor`.
-fn floor(x: f64) -> i64 {
+pub(crate) fn floor(x: f64) -> i64 {
     let t = x as i64;
     if (t as f64) > x {
         t.saturating_sub(1)

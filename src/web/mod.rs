@@ -6,6 +6,7 @@
 //! | module | job |
 //! |---|---|
 //! | [`pathwise`] | the exported `Pathwise` class (thin) |
+//! | [`headless`] | the exported `PathwiseEngine` class: decisions without a page (SSR, edge, Node) |
 //! | `runtime` | init, page views, `apply`, the calls, background revalidation |
 //! | `options` | reading `Pathwise.init(options)` |
 //! | `source` | where the bundle comes from (inline, `#id`, URL) and verifying it |
@@ -30,6 +31,7 @@ mod devtools;
 mod dom;
 mod error;
 mod events;
+pub mod headless;
 mod nav;
 mod options;
 mod page;
@@ -43,6 +45,7 @@ mod unit;
 use wasm_bindgen::prelude::*;
 
 use self::error::Coded;
+pub use self::headless::PathwiseEngine;
 pub use self::pathwise::Pathwise;
 use crate::bundle::{parse_bundle, validate::validate, BundleError};
 #[cfg(feature = "devtools")]

@@ -63,7 +63,7 @@ async function start() {
   pw.on("warning", (w) => log.warnings.push(describeError(w)));
 
   // The reasons behind this page's decisions, as they were made: explain() records nothing, and
-  // the tracking below would change what it answers from now on.
+  // the page-view tracking below takes effect at once, so it would change what it answers.
   for (const slot of SLOTS) {
     try {
       log.explained.set(slot, pw.explain(slot));
@@ -72,9 +72,6 @@ async function start() {
     }
   }
 
-  // The last time this browser was on the site, recorded after this page's decisions: the
-  // re-engagement audience ("last seen 14+ days ago") reads it on the next page view.
-  safeTrack(pw, "site_seen");
   // Page-view events declared by the page (e.g. pricing.html: pricing_viewed).
   for (const name of (document.body.getAttribute("data-track-view") || "").split(/\s+/)) {
     if (name) safeTrack(pw, name);

@@ -16,9 +16,7 @@
 use crate::prelude::*;
 use thiserror::Error;
 
-use super::limits::{
-    MAX_AUDIENCES, MAX_RULES, MAX_SIGNALS, MAX_SLOTS, MAX_STEPS, MAX_STRING_BYTES,
-};
+use super::limits::{Caps, MAX_AUDIENCES, MAX_SIGNALS, MAX_STEPS, MAX_STRING_BYTES};
 use super::percent::basis_points;
 use super::{Bundle, SignalDecl, SignalKind, Slot, SCHEMA_VERSION};
 use crate::map::StrMap;
@@ -67,7 +65,12 @@ fn join(errors: &[ValidationError]) -> String {
 /// rules (slot and audience references, variants and weights, steps of path slots, goals,
 /// triggers, percentages), plus the count and length caps of [`super::limits`].
 pub fn validate(bundle: &Bundle) -> Result<(), ValidationErrors> {
-    let mut validator = Validator::new(bundle);
+    validate_within(bundle, &Caps::default())
+}
+
+/// [`validate`] with the rule and slot caps of `caps` instead of the defaults.
+pub fn validate_within(bundle: &Bundle, caps: &Caps) -> Result<(), ValidationErrors> {
+    let mut validator = Validator::new(bundle, *caps);
     validator.run();
     if validator.errors.is_empty() {
         Ok(())
@@ -91,10 +94,12 @@ struct Validator<'b> {
     /// First slot with each id.
     slots: StrMap<&'b Slot, &'b str>,
     suggestions_left: usize,
+    /// The rule and slot caps in force.
+    caps: Caps,
 }
 
 impl<'b> Validator<'b> {
-    fn new(bundle: &'b Bundle) -> Self {
+    fn new(bundle: &'b Bundle, caps: Caps) -> Self {
         let mut signals = StrMap::new();
         for s in &bundle.signals {
             if !signals.contains_key(&s.name) {
@@ -120,6 +125,7 @@ impl<'b> Validator<'b> {
             audiences,
             slots,
             suggestions_left: SUGGESTION_BUDGET,
+            caps,
         }
     }
 
@@ -233,7 +239,7 @@ impl<'b> Validator<'b> {
         self.signal_decls();
         self.audience_decls();
         self.slot_decls();
-        self.count("rules", "rules", b.rules.len(), MAX_RULES);
+        self.count("rules", "rules", b.rules.len(), self.caps.rules);
         let mut rule_ids = Seen::new();
         for (i, rule) in b.rules.iter().enumerate() {
             self.rule(i, rule, &mut rule_ids);
@@ -329,7 +335,7 @@ impl<'b> Validator<'b> {
 
     fn slot_decls(&mut self) {
         let b = self.bundle;
-        self.count("slots", "slots", b.slots.len(), MAX_SLOTS);
+        self.count("slots", "slots", b.slots.len(), self.caps.slots);
         let mut seen = Seen::new();
         for (i, slot) in b.slots.iter().enumerate() {
             let p = format!("slots[{i}]");

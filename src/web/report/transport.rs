@@ -13,6 +13,10 @@
 //!   network error, a collector on another origin that does not answer with
 //!   `Access-Control-Allow-Origin` — leaves it queued under the same id. With `keepalive: true`
 //!   the request outlives the page; browsers allow 64 KiB of such bodies in flight per page.
+//!   It sends no `Referer` (`referrerPolicy: "no-referrer"`), so the page URL does not travel
+//!   with the report. `sendBeacon` cannot be told so: it follows the page's referrer policy, so a
+//!   site whose URLs may carry personal data sets `Referrer-Policy: no-referrer` (or
+//!   `strict-origin`) for its pages.
 
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -31,7 +35,8 @@ pub(crate) fn beacon(window: &Window, url: &str, body: &str) -> bool {
     has_beacon && navigator.send_beacon_with_opt_str(url, Some(body)) == Ok(true)
 }
 
-/// Starts `fetch(url, {method: "POST", body, keepalive, mode: "cors", credentials: "omit"})`.
+/// Starts `fetch(url, {method: "POST", body, keepalive, mode: "cors", credentials: "omit",
+/// referrerPolicy: "no-referrer"})`.
 pub(crate) fn fetch(window: &Window, url: &str, body: &str, keepalive: bool) -> Promise {
     let init = Object::new();
     for (name, value) in [
@@ -40,6 +45,8 @@ pub(crate) fn fetch(window: &Window, url: &str, body: &str, keepalive: bool) -> 
         ("keepalive", JsValue::from_bool(keepalive)),
         ("mode", JsValue::from_str("cors")),
         ("credentials", JsValue::from_str("omit")),
+        // The page URL (query included) would otherwise travel in `Referer`.
+        ("referrerPolicy", JsValue::from_str("no-referrer")),
     ] {
         let _ = Reflect::set(&init, &JsValue::from_str(name), &value);
     }

@@ -1,0 +1,56 @@
+// Profiling helper (not part of `make bench`'s table): runs only the Pathwise side of the
+// benchmark in a loop so `node --cpu-prof` (or perf) sees where the time goes, and prints the
+// top functions by self time from the profile it wrote.
+//
+//   PATHWISE_BENCH_PKG=<a package built without wasm-opt, so function names survive> \
+//     node --cpu-prof --cpu-prof-dir=/tmp/prof bench/profile.mjs --n 100 --what decide|init
+//   node bench/profile.mjs --summarize /tmp/prof/<file>.cpuprofile
+
+import { readFileSync } from "node:fs";
+import { loadPathwise, pathwiseEngine, prepare, sharedModules, valueTable } from "./lib.mjs";
+
+const args = {};
+for (let i = 2; i < process.argv.length; i++) {
+  if (process.argv[i].startsWith("--")) args[process.argv[i].slice(2)] = process.argv[++i];
+}
+
+if (args.summarize) {
+  const prof = JSON.parse(readFileSync(args.summarize, "utf8"));
+  const self = new Map();
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const dt = new Map();
+  prof.samples.forEach((id, i) => dt.set(id, (dt.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0)));
+  let total = 0;
+  for (const [id, t] of dt) {
+    const n = byId.get(id);
+    const name = `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.split("/").pop()}`;
+    self.set(name, (self.get(name) ?? 0) + t);
+    total += t;
+  }
+  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(args.top ?? 30));
+  for (const [name, t] of top) console.log(`${((100 * t) / total).toFixed(1).padStart(5)} %  ${name}`);
+} else {
+  const n = Number(args.n ?? 100);
+  const { buildWorkload } = await sharedModules();
+  const { pw } = await loadPathwise();
+  const p = prepare(buildWorkload, n);
+  const rounds = Number(args.rounds ?? 20);
+  const t0 = performance.now();
+  if ((args.what ?? "decide") === "init") {
+    for (let i = 0; i < rounds; i++) pathwiseEngine(pw, p).free();
+  } else {
+    const engine = pathwiseEngine(pw, p);
+    const values = valueTable(engine);
+    let acc = 0;
+    for (let i = 0; i < rounds; i++) {
+      for (let u = 0; u < p.users.length; u++) {
+        engine.setUnit(p.users[u].id);
+        engine.setAttributes(p.pwUsers[u]);
+        const r = engine.decideAll();
+        for (let k = 0; k < r.length; k++) acc += values[k][r[k]].length;
+      }
+    }
+    if (acc === 42) console.log("");
+  }
+  console.log(`${args.what ?? "decide"} N=${n}: ${(performance.now() - t0).toFixed(0)} ms for ${rounds} rounds`);
+}

@@ -1,0 +1,443 @@
+//! `PathwiseEngine`: the engine without a page, for server-side rendering, edge workers, Node and
+//! benchmarks.
+//!
+//! `Pathwise.init` needs a browser page (window, document, storage). Deciding does not: a
+//! server that renders the personalized page, or an edge worker that picks a variant before the
+//! HTML leaves, has the signed bundle, the visitor's attributes and an id to bucket on, and wants
+//! the variant of every slot. This class is that path, with the same trust rules as the page:
+//! the envelope is verified against pinned keys (`verify_strict`), its site and expiry checked,
+//! then the bundle is parsed, validated and compiled once.
+//!
+//! The boundary is kept cheap on purpose, since a server decides for many visitors:
+//!
+//! - one call per visitor to set the unit and one to set the attributes (read from a plain
+//!   object, declared attributes only);
+//! - one call, [`PathwiseEngine::decide_all`], returns the decision of **every** slot as a
+//!   `Uint32Array` of choice indexes — no per-slot objects, no JSON — and
+//!   [`PathwiseEngine::choices`], fetched once, says what each index means.
+//!
+//! Nothing is stored (no storage, no render history: frequency caps and `trigger.after` see an
+//! empty history) and nothing is reported; decisions are `peek`s.
+
+use crate::prelude::*;
+use js_sys::{Array, Reflect};
+use wasm_bindgen::prelude::*;
+
+use super::error::{coded, Coded};
+use crate::bundle::limits::{Caps, MAX_LIST_ITEMS};
+use crate::bundle::{parse_bundle_within, BundleError};
+use crate::engine::{Context, Decision, Engine, RenderHistory};
+use crate::envelope::{open, Opened, Policy, PublicKey, MAX_ENVELOPE_BYTES};
+use crate::signals::{PageContext, Signals};
+use crate::time::{Clock, Timestamp};
+use crate::value::Value;
+
+/// One possible outcome of a slot: the variant shown, the deciding rule, and whether it is a
+/// measured control (the rule's control group or the global holdout).
+struct Choice {
+    variant: String,
+    rule: Option<String>,
+    control: bool,
+    /// Where the decision's `variant` and `rule` strings live in the engine's bundle: a decision
+    /// borrows exactly these, so matching it to its choice compares two addresses instead of two
+    /// strings (the strings are still compared when the addresses differ).
+    variant_at: usize,
+    rule_at: usize,
+}
+
+impl Choice {
+    fn is(&self, d: &Decision<'_>) -> bool {
+        if self.control != d.control {
+            return false;
+        }
+        let rule_at = d.rule.map_or(0, |r| r.as_ptr() as usize);
+        if self.variant_at == d.variant.as_ptr() as usize && self.rule_at == rule_at {
+            return true;
+        }
+        self.rule.as_deref() == d.rule && self.variant == d.variant
+    }
+}
+
+/// A slot and its possible outcomes; index 0 is "no rule applied, default content".
+struct SlotChoices {
+    id: String,
+    choices: Vec<Choice>,
+}
+
+/// A compiled bundle that decides without a browser page. See the module documentation.
+#[wasm_bindgen]
+pub struct PathwiseEngine {
+    engine: Engine,
+    signals: Signals,
+    page: PageContext,
+    clock: Clock,
+    unit: String,
+    history: RenderHistory,
+    /// Declared attribute signals, by name in ascending order.
+    attributes: Vec<String>,
+    slots: Vec<SlotChoices>,
+}
+
+fn option_number(options: &JsValue, name: &str) -> Result<Option<f64>, JsValue> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(None);
+    }
+    let value = Reflect::get(options, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    match value.as_f64() {
+        // Whole: `n as u64` truncates (and saturates beyond u64, where every double is whole).
+        Some(n) if n.is_finite() && n >= 1.0 && (n >= 1.8e19 || n == n as u64 as f64) => {
+            Ok(Some(n))
+        }
+        _ => Err(coded(
+            "invalid_options",
+            &format!("options.{name} must be a positive whole number"),
+        )),
+    }
+}
+
+fn clock_at(now_ms: f64) -> Clock {
+    // `as` saturates: an absurd clock gives an absurd but harmless time, never a trap.
+    Clock::utc(super::clock::floor(now_ms / 1000.0))
+}
+
+#[wasm_bindgen]
+impl PathwiseEngine {
+    /// Verifies envelope text against the pinned `keys` (`ed25519:…`) for `site` at `nowMs` (Unix
+    /// milliseconds), then parses, validates and compiles the bundle.
+    ///
+    /// `options` (optional): `threshold` (distinct pinned keys that must have signed, default 1),
+    /// and, for deployments that deliberately hold more than a page should, `maxBundleBytes`
+    /// (default 262144; the envelope may be the base64 of it plus 4 KiB), `maxRules` (default
+    /// 2000) and `maxSlots` (default 500).
+    ///
+    /// Throws an `Error` with the envelope's or the bundle's code (`signature_threshold_not_met`,
+    /// `expired`, `too_large`, `bundle_invalid`, …), or `invalid_options` for an unusable key or
+    /// option. A version check is the caller's business here: nothing is remembered between
+    /// engines.
+    #[wasm_bindgen(js_name = fromEnvelope)]
+    pub fn from_envelope(
+        text: &str,
+        site: &str,
+        keys: Vec<String>,
+        now_ms: f64,
+        options: JsValue,
+    ) -> Result<PathwiseEngine, JsValue> {
+        let mut pinned = Vec::with_capacity(keys.len());
+        for key in &keys {
+            pinned.push(PublicKey::parse(key).map_err(|e| {
+                coded(
+                    "invalid_options",
+                    &format!(
+                        "keys: {} is not usable: {e}",
+                        crate::json::write::quoted(key)
+                    ),
+                )
+            })?);
+        }
+        let mut caps = Caps::default();
+        if let Some(n) = option_number(&options, "maxBundleBytes")? {
+            caps.bundle_bytes = n as usize;
+        }
+        if let Some(n) = option_number(&options, "maxRules")? {
+            caps.rules = n as usize;
+        }
+        if let Some(n) = option_number(&options, "maxSlots")? {
+            caps.slots = n as usize;
+        }
+        let clock = clock_at(now_ms);
+        let mut policy = Policy::new(site, &pinned, Timestamp(clock.now));
+        if let Some(n) = option_number(&options, "threshold")? {
+            policy.threshold = n as usize;
+        }
+        policy.max_bytes = MAX_ENVELOPE_BYTES.max(
+            caps.bundle_bytes
+                .div_ceil(3)
+                .saturating_mul(4)
+                .saturating_add(4 * 1024),
+        );
+        let payload = match open(text.as_bytes(), &policy).map_err(|e| e.to_js())? {
+            Opened::Verified(payload) => payload,
+            // Unreachable: the policy names no accepted version.
+            Opened::AlreadyCurrent { version } => {
+                return Err(coded("rollback", &format!("version {version} is not new")))
+            }
+        };
+        let bundle = parse_bundle_within(&payload.payload, &caps)
+            .map_err(|e| BundleError::from(e).to_js())?;
+        let engine =
+            Engine::compile_within(bundle, &caps).map_err(|e| BundleError::from(e).to_js())?;
+        Ok(PathwiseEngine::new(engine, clock))
+    }
+
+    /// Sets the bucketing unit: the visitor's stable id (in the page, the anonymous install id).
+    #[wasm_bindgen(js_name = setUnit)]
+    pub fn set_unit(&mut self, unit: &str) {
+        self.unit.clear();
+        self.unit.push_str(unit);
+    }
+
+    /// Sets the clock (Unix milliseconds, UTC) that rule schedules (`trigger.start` / `end`) and
+    /// attribute time stamps use. The bundle's expiry was checked once, by `fromEnvelope`.
+    #[wasm_bindgen(js_name = setNow)]
+    pub fn set_now(&mut self, now_ms: f64) {
+        self.clock = clock_at(now_ms);
+    }
+
+    /// Sets the page path (`/pricing`, without query or fragment) that `trigger.pages` and the
+    /// `page_path` signal see.
+    #[wasm_bindgen(js_name = setPage)]
+    pub fn set_page(&mut self, path: &str) {
+        self.page.path.clear();
+        self.page.path.push_str(path);
+    }
+
+    /// The declared attribute names, in the order `setAttributesEncoded` reads them.
+    #[wasm_bindgen(js_name = attributeNames)]
+    pub fn attribute_names(&self) -> Vec<String> {
+        self.attributes.clone()
+    }
+
+    /// Replaces the visitor's attributes, given in the compact form the package's
+    /// `PathwiseEngine#setAttributes(object)` writes (one string, so one crossing of the
+    /// boundary per visitor; see `pkg/index.js`): for each name of `attributeNames()`, in order,
+    /// `-` (missing), `s<len>:<text>`, `n<number>;`, `t`, `f`, `l<count>:` followed by `count`
+    /// times `<len>:<text>` (a list of strings), or `x` (a value of another type). `<len>` counts
+    /// UTF-16 code units, as JavaScript's `length` does.
+    ///
+    /// Throws an `Error` with the store's code (`wrong_kind`, `string_too_long`, …) for a value
+    /// the bundle's declaration refuses, or `invalid_argument` for text not in this form; the
+    /// attributes are then left empty.
+    #[wasm_bindgen(js_name = setAttributesEncoded)]
+    pub fn set_attributes_encoded(&mut self, encoded: &str) -> Result<(), JsValue> {
+        // Values are overwritten in place and missing ones removed, so the store's keys are not
+        // reallocated for every visitor.
+        let result = self.read_attributes(encoded);
+        if result.is_err() {
+            self.signals.attributes.clear();
+        }
+        result
+    }
+
+    /// Decides every slot (in bundle order) for the current unit, attributes, page and clock, in
+    /// one call: entry `i` is the index, in `choices()[i]`, of slot `i`'s outcome.
+    #[wasm_bindgen(js_name = decideAll)]
+    pub fn decide_all(&self) -> Vec<u32> {
+        let mut indexes = Vec::with_capacity(self.slots.len());
+        let ctx = Context {
+            signals: &self.signals,
+            page: &self.page,
+            clock: &self.clock,
+            unit: &self.unit,
+        };
+        for (i, slot) in self.slots.iter().enumerate() {
+            let index = self
+                .engine
+                .peek_at(i, &ctx, &self.history)
+                .and_then(|d| slot.choices.iter().position(|c| c.is(&d)))
+                .unwrap_or(0);
+            indexes.push(index as u32);
+        }
+        indexes
+    }
+
+    /// The slot ids, in bundle order (the order of `decideAll()`).
+    pub fn slots(&self) -> Vec<String> {
+        self.slots.iter().map(|s| s.id.clone()).collect()
+    }
+
+    /// What each index of `decideAll()` means: per slot, an array of `[variant, rule, control]`
+    /// (`rule` is `null` for index 0, "no rule applied"; `control` is true for a rule's control
+    /// group or the global holdout, which show the default content).
+    pub fn choices(&self) -> Array {
+        self.slots
+            .iter()
+            .map(|slot| {
+                slot.choices
+                    .iter()
+                    .map(|c| {
+                        let rule = c.rule.as_deref().map_or(JsValue::NULL, JsValue::from_str);
+                        Array::of3(
+                            &JsValue::from_str(&c.variant),
+                            &rule,
+                            &JsValue::from_bool(c.control),
+                        )
+                    })
+                    .collect::<Array>()
+            })
+            .collect()
+    }
+}
+
+impl PathwiseEngine {
+    fn read_attributes(&mut self, encoded: &str) -> Result<(), JsValue> {
+        let mut reader = Encoded { rest: encoded };
+        for name in &self.attributes {
+            let value = match reader.tag()? {
+                '-' => {
+                    self.signals.unset(name);
+                    continue;
+                }
+                's' => Value::String(reader.text()?),
+                'n' => Value::Number(reader.number()?),
+                't' => Value::Bool(true),
+                'f' => Value::Bool(false),
+                'l' => {
+                    let count = reader.length(':')?;
+                    let mut list = Vec::with_capacity(count.min(MAX_LIST_ITEMS + 1));
+                    for _ in 0..count {
+                        list.push(reader.text()?);
+                    }
+                    Value::List(list)
+                }
+                'x' => {
+                    return Err(coded(
+                        "wrong_kind",
+                        &format!(
+                            "attribute `{name}` must be a string, a finite number, a boolean or \
+                             an array of strings"
+                        ),
+                    ))
+                }
+                _ => return Err(malformed()),
+            };
+            self.signals
+                .set(self.engine.declarations(), name, value, &self.clock)
+                .map_err(|e| e.to_js())?;
+        }
+        if reader.rest.is_empty() {
+            Ok(())
+        } else {
+            Err(malformed())
+        }
+    }
+
+    fn new(engine: Engine, clock: Clock) -> PathwiseEngine {
+        let attributes = engine
+            .declarations()
+            .iter()
+            .filter(|(_, d)| d.kind.value_kind().is_some())
+            .map(|(name, _)| name.to_owned())
+            .collect();
+        let bundle = engine.bundle();
+        let slots = bundle
+            .slots
+            .iter()
+            .map(|slot| {
+                let default = slot.default_variant();
+                let at = |s: &str| s.as_ptr() as usize;
+                let mut choices = vec![Choice {
+                    variant: default.to_owned(),
+                    rule: None,
+                    control: false,
+                    variant_at: at(default),
+                    rule_at: 0,
+                }];
+                for rule in bundle.rules.iter().filter(|r| r.slot == slot.id()) {
+                    choices.push(Choice {
+                        variant: default.to_owned(),
+                        rule: Some(rule.id.clone()),
+                        control: true,
+                        variant_at: at(default),
+                        rule_at: at(&rule.id),
+                    });
+                    for variant in &rule.variants {
+                        choices.push(Choice {
+                            variant: variant.id.clone(),
+                            rule: Some(rule.id.clone()),
+                            control: false,
+                            variant_at: at(&variant.id),
+                            rule_at: at(&rule.id),
+                        });
+                    }
+                }
+                SlotChoices {
+                    id: slot.id().to_owned(),
+                    choices,
+                }
+            })
+            .collect();
+        PathwiseEngine {
+            engine,
+            signals: Signals::new(),
+            page: PageContext::default(),
+            clock,
+            unit: String::new(),
+            history: RenderHistory::new(),
+            attributes,
+            slots,
+        }
+    }
+}
+
+fn malformed() -> JsValue {
+    coded(
+        "invalid_argument",
+        "setAttributesEncoded: the text is not in the encoded attribute form (use setAttributes)",
+    )
+}
+
+/// A reader over the encoded attribute form (see [`PathwiseEngine::set_attributes_encoded`]).
+struct Encoded<'a> {
+    rest: &'a str,
+}
+
+impl Encoded<'_> {
+    fn tag(&mut self) -> Result<char, JsValue> {
+        let mut chars = self.rest.chars();
+        let c = chars.next().ok_or_else(malformed)?;
+        self.rest = chars.as_str();
+        Ok(c)
+    }
+
+    /// Digits up to `end` (consumed) as a count.
+    fn length(&mut self, end: char) -> Result<usize, JsValue> {
+        let (digits, rest) = self.rest.split_once(end).ok_or_else(malformed)?;
+        self.rest = rest;
+        digits.parse().map_err(|_| malformed())
+    }
+
+    /// `<len>:<text>`, `len` in UTF-16 code units.
+    fn text(&mut self) -> Result<String, JsValue> {
+        let units = self.length(':')?;
+        // ASCII (ids, URLs, most attribute values): one UTF-16 unit per byte.
+        if let Some(head) = self.rest.as_bytes().get(..units) {
+            if head.is_ascii() {
+                let (text, rest) = self.rest.split_at_checked(units).ok_or_else(malformed)?;
+                self.rest = rest;
+                return Ok(text.to_owned());
+            }
+        }
+        let mut seen = 0;
+        let mut end = 0;
+        for c in self.rest.chars() {
+            if seen >= units {
+                break;
+            }
+            seen += c.len_utf16();
+            end += c.len_utf8();
+        }
+        if seen != units {
+            return Err(malformed());
+        }
+        let (text, rest) = self.rest.split_at_checked(end).ok_or_else(malformed)?;
+        self.rest = rest;
+        Ok(text.to_owned())
+    }
+
+    /// `<number>;` as JavaScript's `String(n)` wrote it (`Infinity` and `NaN` included, which
+    /// the store then refuses as not finite). Read with the SDK's own exact reader
+    /// ([`crate::json::number::parse`]), which takes every form `String(n)` writes.
+    fn number(&mut self) -> Result<f64, JsValue> {
+        let (digits, rest) = self.rest.split_once(';').ok_or_else(malformed)?;
+        self.rest = rest;
+        match digits {
+            "Infinity" => Ok(f64::INFINITY),
+            "-Infinity" => Ok(f64::NEG_INFINITY),
+            "NaN" => Ok(f64::NAN),
+            _ => crate::json::number::parse(digits).ok_or_else(malformed),
+        }
+    }
+}
