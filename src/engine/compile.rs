@@ -119,7 +119,7 @@ pub(crate) fn compile(bundle: Bundle, caps: &Caps) -> Result<Engine, ValidationE
                 (-i64::from(priority), at)
             })
             .collect();
-        order.sort_unstable();
+        crate::map::sort_pairs(&mut order);
         let rules = order
             .into_iter()
             .filter_map(|(_, at)| rules.get(at).cloned())

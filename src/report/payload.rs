@@ -200,40 +200,7 @@ impl Batch {
             return Err(invalid("events".into(), "must hold 1–1000 events"));
         }
         for (i, e) in self.events.iter().enumerate() {
-            for (name, value) in [
-                ("rule", &e.rule),
-                ("variant", &e.variant),
-                ("slot", &e.slot),
-            ] {
-                if !is_id(value) {
-                    return Err(invalid(
-                        format!("events[{i}].{name}"),
-                        "must be a bundle id (1–64 of A–Z a–z 0–9 _ . -)",
-                    ));
-                }
-            }
-            match (e.kind, &e.goal) {
-                (EventType::Exposure, None) => {}
-                (EventType::Conversion, Some(goal)) if is_id(goal) => {}
-                (EventType::Exposure, Some(_)) => {
-                    return Err(invalid(
-                        format!("events[{i}].goal"),
-                        "exposures carry no goal",
-                    ))
-                }
-                (EventType::Conversion, _) => {
-                    return Err(invalid(
-                        format!("events[{i}].goal"),
-                        "conversions need a goal id",
-                    ))
-                }
-            }
-            if e.minute < 0 {
-                return Err(invalid(
-                    format!("events[{i}].minute"),
-                    "must be Unix minutes (>= 0)",
-                ));
-            }
+            validate_event(i, e)?;
         }
         Ok(())
     }
@@ -363,6 +330,50 @@ pub(super) fn write_batch(
     }
     w.close_array();
     w.close_object();
+}
+
+/// Checks event `i` of a batch exactly as [`Batch::validate`] does (the outbox checks each event
+/// this way before queueing it).
+pub(crate) fn validate_event(i: usize, e: &ReportEvent) -> Result<(), PayloadError> {
+    let invalid = |field: String, reason: &str| PayloadError::Invalid {
+        field,
+        reason: reason.to_owned(),
+    };
+    for (name, value) in [
+        ("rule", &e.rule),
+        ("variant", &e.variant),
+        ("slot", &e.slot),
+    ] {
+        if !is_id(value) {
+            return Err(invalid(
+                format!("events[{i}].{name}"),
+                "must be a bundle id (1–64 of A–Z a–z 0–9 _ . -)",
+            ));
+        }
+    }
+    match (e.kind, &e.goal) {
+        (EventType::Exposure, None) => {}
+        (EventType::Conversion, Some(goal)) if is_id(goal) => {}
+        (EventType::Exposure, Some(_)) => {
+            return Err(invalid(
+                format!("events[{i}].goal"),
+                "exposures carry no goal",
+            ))
+        }
+        (EventType::Conversion, _) => {
+            return Err(invalid(
+                format!("events[{i}].goal"),
+                "conversions need a goal id",
+            ))
+        }
+    }
+    if e.minute < 0 {
+        return Err(invalid(
+            format!("events[{i}].minute"),
+            "must be Unix minutes (>= 0)",
+        ));
+    }
+    Ok(())
 }
 
 /// Unix seconds → Unix minutes, rounded down.

@@ -35,7 +35,7 @@ use crate::prelude::*;
 use thiserror::Error;
 
 use super::batcher::fits_any_site;
-use super::payload::{Batch, PayloadError, ReportEvent, MAX_EVENTS_PER_BATCH, PAYLOAD_SCHEMA};
+use super::payload::{validate_event, PayloadError, ReportEvent, MAX_EVENTS_PER_BATCH};
 use crate::json::{self, read, FromJson, Json, Object, ShapeError, ToJson, Writer};
 use crate::map::StrSet;
 
@@ -178,15 +178,7 @@ struct SnapshotIn {
 
 /// Checks one event exactly as the collector would inside a batch.
 fn check_event(event: &ReportEvent) -> Result<(), PayloadError> {
-    Batch {
-        schema: PAYLOAD_SCHEMA,
-        site: "x".to_owned(),
-        bundle: 0,
-        batch: "0".repeat(32),
-        dropped: 0,
-        events: vec![event.clone()],
-    }
-    .validate()
+    validate_event(0, event)
 }
 
 pub(super) fn is_batch_id(id: &str) -> bool {

@@ -454,7 +454,7 @@ impl WritePlan {
             .collect();
         // Sorting by (day, event index) keeps each event's own days in order, so the next one
         // taken from an event is always its oldest kept day; event indices follow name order.
-        all_days.sort_unstable();
+        crate::map::sort_pairs(&mut all_days);
         for (_, i) in all_days {
             if self.len() <= cap {
                 return;
@@ -484,7 +484,7 @@ impl WritePlan {
             .enumerate()
             .map(|(i, a)| (a.written_at, i))
             .collect();
-        order.sort_unstable();
+        crate::map::sort_pairs(&mut order);
         for (_, i) in order {
             if self.len() <= cap {
                 return;
@@ -503,7 +503,7 @@ impl WritePlan {
             .enumerate()
             .map(|(i, e)| (e.last_seen, i))
             .collect();
-        order.sort_unstable();
+        crate::map::sort_pairs(&mut order);
         for (_, i) in order {
             if self.len() <= cap {
                 return;
