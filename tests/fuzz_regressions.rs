@@ -159,7 +159,8 @@ fn stored_seeds_are_accepted_snapshots() {
         let history = std::str::from_utf8(&bytes[at + 1..]).unwrap();
         Signals::from_snapshot(signals, &decls, &clock)
             .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        RenderHistory::from_snapshot(history).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        RenderHistory::from_snapshot(history, &clock)
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     }
 }
 

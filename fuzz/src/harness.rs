@@ -36,6 +36,14 @@ use pathwise::value::Value;
 
 /// The site every harness policy expects (the golden bundles' site).
 pub const SITE: &str = "acme.example";
+/// The clock under which the harness reloads a render history it saved: the save/load round trip
+/// is checked for the format, whatever times the fuzzer recorded (the refusal of future-dated
+/// renders is tested in `pathwise::engine::history`).
+const ROUND_TRIP_CLOCK: Clock = Clock {
+    now: i64::MAX,
+    utc_offset_minutes: 0,
+};
+
 /// The harness's "now": 2026-03-10T09:00:00Z (before the golden bundles expire).
 pub const NOW: i64 = 1_773_133_200;
 /// Seeds of the two keys the envelope target pins (`tests/fuzz_regressions.rs` signs the
@@ -508,7 +516,7 @@ pub fn decide_every_slot(engine: &Engine, replayed: &Replayed, persist: bool) {
         }
     }
     let saved = history.to_snapshot();
-    match RenderHistory::from_snapshot(&saved) {
+    match RenderHistory::from_snapshot(&saved, &ROUND_TRIP_CLOCK) {
         Ok(loaded) => assert_eq!(loaded, history, "render history changes across save/load"),
         Err(e) => panic!("the render history refuses its own snapshot: {e}\n{saved}"),
     }
@@ -637,9 +645,9 @@ pub fn stored(data: &[u8]) {
 
     let mut history = RenderHistory::new();
     if let Some(Ok(text)) = history_part.map(std::str::from_utf8) {
-        if let Ok(loaded) = RenderHistory::from_snapshot(text) {
+        if let Ok(loaded) = RenderHistory::from_snapshot(text, &ROUND_TRIP_CLOCK) {
             let saved = loaded.to_snapshot();
-            match RenderHistory::from_snapshot(&saved) {
+            match RenderHistory::from_snapshot(&saved, &ROUND_TRIP_CLOCK) {
                 Ok(again) => assert_eq!(again, loaded, "render history changes across save/load"),
                 Err(e) => panic!("the render history refuses its own snapshot: {e}\n{saved}"),
             }

@@ -13,6 +13,7 @@ use thiserror::Error;
 
 use crate::json::{self, read, FromJson, Object, Writer};
 use crate::map::StrMap;
+use crate::signals::MAX_CLOCK_SKEW_SECONDS;
 use crate::time::Clock;
 
 /// Renders kept per rule.
@@ -42,6 +43,19 @@ pub enum HistoryError {
     /// Not the JSON this SDK writes, or another format version.
     #[error("render history is corrupt or from another format version: {0}")]
     Corrupt(String),
+    /// A render dated more than [`MAX_CLOCK_SKEW_SECONDS`] after the device's clock: it cannot
+    /// have happened on this device, and kept it would count toward windowed caps until real
+    /// time reached it. The whole history is refused, as the signal store refuses a snapshot
+    /// from the future.
+    #[error("render history holds a render of rule {rule:?} at {at}, after now ({now}) by more than a day")]
+    Future {
+        /// The rule whose render lies in the future.
+        rule: String,
+        /// When it claims to have been rendered (Unix seconds).
+        at: i64,
+        /// The device's clock (Unix seconds).
+        now: i64,
+    },
 }
 
 impl RenderHistory {
@@ -112,7 +126,11 @@ impl RenderHistory {
     }
 
     /// Reads a stored history. Anything unexpected is an error: the caller starts afresh.
-    pub fn from_snapshot(text: &str) -> Result<Self, HistoryError> {
+    ///
+    /// `clock` is the device's clock now: a render dated more than
+    /// [`MAX_CLOCK_SKEW_SECONDS`] after it is refused ([`HistoryError::Future`]), the same
+    /// tolerance the signal store applies to its snapshot.
+    pub fn from_snapshot(text: &str, clock: &Clock) -> Result<Self, HistoryError> {
         if text.len() > MAX_HISTORY_BYTES {
             return Err(HistoryError::TooLarge {
                 size: text.len(),
@@ -132,7 +150,15 @@ impl RenderHistory {
             )));
         }
         let mut history = RenderHistory::new();
+        let latest = clock.now.saturating_add(MAX_CLOCK_SKEW_SECONDS);
         for (rule, times) in renders {
+            if let Some(&at) = times.iter().find(|&&at| at > latest) {
+                return Err(HistoryError::Future {
+                    rule,
+                    at,
+                    now: clock.now,
+                });
+            }
             let mut times = times;
             // Stored oldest first, so this is linear in practice.
             insertion_sort(&mut times);
@@ -192,7 +218,7 @@ mod tests {
         h.record("r", 300);
         // Saving and loading changes nothing (found by the `stored` fuzz target).
         assert_eq!(
-            RenderHistory::from_snapshot(&h.to_snapshot()),
+            RenderHistory::from_snapshot(&h.to_snapshot(), &Clock::utc(1_000)),
             Ok(h.clone())
         );
         for t in 1000..(1000 + MAX_RENDERS_PER_RULE as i64 - 3) {
@@ -202,27 +228,55 @@ mod tests {
         h.record("r", 200);
         let saved = h.to_snapshot();
         assert!(saved.contains(r#""r":[200,300,500,1000,"#), "{saved}");
-        assert_eq!(RenderHistory::from_snapshot(&saved), Ok(h));
+        assert_eq!(
+            RenderHistory::from_snapshot(&saved, &Clock::utc(2_000)),
+            Ok(h)
+        );
     }
 
     #[test]
     fn snapshot_round_trips_and_rejects_garbage() {
         let mut h = RenderHistory::new();
         h.record("hero", 5);
-        let back = RenderHistory::from_snapshot(&h.to_snapshot());
+        let back = RenderHistory::from_snapshot(&h.to_snapshot(), &Clock::utc(1_000));
         assert_eq!(back, Ok(h));
         assert!(matches!(
-            RenderHistory::from_snapshot("{\"v\":2,\"renders\":{}}"),
+            RenderHistory::from_snapshot("{\"v\":2,\"renders\":{}}", &Clock::utc(0)),
             Err(HistoryError::Corrupt(_))
         ));
         assert!(matches!(
-            RenderHistory::from_snapshot("nope"),
+            RenderHistory::from_snapshot("nope", &Clock::utc(0)),
             Err(HistoryError::Corrupt(_))
         ));
         let big = "x".repeat(MAX_HISTORY_BYTES + 1);
         assert!(matches!(
-            RenderHistory::from_snapshot(&big),
+            RenderHistory::from_snapshot(&big, &Clock::utc(0)),
             Err(HistoryError::TooLarge { .. })
         ));
+    }
+
+    #[test]
+    fn a_render_from_the_future_discards_the_history() {
+        let day = 86_400;
+        let mut h = RenderHistory::new();
+        h.record("hero", 10 * day);
+        h.record("hero", 12 * day);
+        let saved = h.to_snapshot();
+        // Up to a day ahead is clock skew, tolerated; the caps keep counting both renders.
+        let back = RenderHistory::from_snapshot(&saved, &Clock::utc(11 * day));
+        assert_eq!(
+            back.map(|h| h.count("hero", None, &Clock::utc(12 * day))),
+            Ok(2)
+        );
+        // Further ahead it cannot have happened here: refused, naming the rule and both times.
+        let err = RenderHistory::from_snapshot(&saved, &Clock::utc(10 * day + 3600));
+        assert_eq!(
+            err,
+            Err(HistoryError::Future {
+                rule: "hero".into(),
+                at: 12 * day,
+                now: 10 * day + 3600
+            })
+        );
     }
 }

@@ -123,7 +123,7 @@ impl State {
                 }
             }
             if let Some(text) = self.store.get(Key::HISTORY, &mut fx.warnings) {
-                match RenderHistory::from_snapshot(&text) {
+                match RenderHistory::from_snapshot(&text, clock) {
                     Ok(history) => self.history = history,
                     Err(e) => {
                         fx.warnings.push(Warning::new(
