@@ -74,6 +74,7 @@ pkg: wasm schema
 	node scripts/trim-glue.mjs $(PKG)/pathwise.js
 	$(WASM_OPT) $(WASM_OPT_FLAGS) $(PKG)/pathwise_bg.wasm -o $(PKG)/pathwise_bg.opt.wasm
 	mv $(PKG)/pathwise_bg.opt.wasm $(PKG)/pathwise_bg.wasm
+	node scripts/inline-wasm.mjs $(PKG)/pathwise_bg.wasm $(PKG)/pathwise_bg.inline.js
 
 # The same module plus the `devtools` exports (`explainScenario`), for tests only.
 pkg-dev:

@@ -31,16 +31,24 @@ try {
   h.server.serve("/bundle.json", envelope);
   h.server.vars.inlineBundle = envelope;
   const template = readFileSync(join(HERE, "pages", "bench.html"), "utf8");
-  h.server.route("/bench.html", (req, res) => {
-    const body = fillTemplate(template, h.server.vars);
-    res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" });
-    res.end(body);
-  });
+  // The same page on the synchronous entry (pkg/sync.js), started by a render-blocking module
+  // script: the wasm arrives inside the module graph, so nothing is painted before the SDK ran.
+  const syncTemplate = template
+    .replace('<script type="module" src="/boot.js"></script>', '<script type="module" blocking="render" src="/boot-sync.js"></script>')
+    .replace(/<link rel="(module)?preload"[^>]*>\n/g, "");
+  if (syncTemplate.includes('src="/boot.js"')) throw new Error("bench.html: boot script not found");
+  for (const [path, page] of [["/bench.html", template], ["/bench-sync.html", syncTemplate]]) {
+    h.server.route(path, (req, res) => {
+      const body = fillTemplate(page, h.server.vars);
+      res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" });
+      res.end(body);
+    });
+  }
 
-  async function measure(context, query) {
+  async function measure(context, query, path) {
     const page = await context.newPage();
     try {
-      await page.goto(`${h.server.url}/bench.html${query}`);
+      await page.goto(`${h.server.url}${path}${query}`);
       // Every block marked: applied, or shown as default by the anti-flicker timeout (400 ms) when
       // the SDK was slower than that — counted apart, never as "applied".
       await page.waitForFunction(() => window.__pw?.timing.blocksApplied !== undefined, null, { timeout: 15000 });
@@ -65,6 +73,8 @@ try {
     { kind: "inline", label: "inline bundle", query: "?bundle=%23pw-bundle", repeat: false },
     { kind: "cached", label: "cached bundle (2nd visit, from storage)", query: "?bundle=/bundle.json", repeat: true },
     { kind: "fetched", label: "fetched bundle (1st visit, URL)", query: "?bundle=/bundle.json", repeat: false },
+    { kind: "inline-sync", label: "inline bundle, pathwise/sync render-blocking", query: "?bundle=%23pw-bundle", repeat: false, path: "/bench-sync.html" },
+    { kind: "cached-sync", label: "cached bundle, pathwise/sync render-blocking", query: "?bundle=/bundle.json", repeat: true, path: "/bench-sync.html" },
   ];
   const out = { chromium: await h.browser.version(), runs: RUNS, scenarios: [] };
   for (const s of scenarios) {
@@ -72,8 +82,8 @@ try {
     for (let i = 0; i < RUNS; i++) {
       const context = await h.browser.newContext();
       try {
-        if (s.repeat) await measure(context, s.query);
-        runs.push(await measure(context, s.query));
+        if (s.repeat) await measure(context, s.query, s.path ?? "/bench.html");
+        runs.push(await measure(context, s.query, s.path ?? "/bench.html"));
       } finally {
         await context.close();
       }

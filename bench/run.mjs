@@ -335,10 +335,14 @@ if (byN[1000]) {
   targets.push(`init incl. signature verification faster than GrowthBook's JSON.parse + init at N=1000: ${r.pwInitNs < r.gbInitNs ? "MET" : "NOT MET"} (${(r.pwInitNs / 1e3).toFixed(0)} vs ${(r.gbInitNs / 1e3).toFixed(0)} µs)`);
 }
 if (browser) {
-  const early = browser.scenarios.filter((s) => s.kind === "inline" || s.kind === "cached");
-  const met = early.length > 0 && early.every((s) => s.appliedBeforeFirstPaint);
-  targets.push(`blocks applied before first paint with an inline or cached bundle: ${met ? "MET" : "NOT MET"} (` +
-    early.map((s) => `${s.label}: applied ${s.applied?.toFixed(1)} ms, first paint ${s.firstPaint?.toFixed(1) ?? "—"} ms, ${s.appliedBeforeFirstPaintRuns}/${s.runs} runs before`).join("; ") + ")");
+  const fmt = (s) => `${s.label}: applied ${s.applied?.toFixed(1)} ms, first paint ${s.firstPaint?.toFixed(1) ?? "—"} ms, ${s.appliedBeforeFirstPaintRuns}/${s.runs} runs before`;
+  // Met with pathwise/sync from a render-blocking script (pkg/sync.js); the default entry
+  // instantiates the wasm asynchronously, so it is printed for comparison, not counted.
+  const sync = browser.scenarios.filter((s) => s.kind === "inline-sync" || s.kind === "cached-sync");
+  const met = sync.length === 2 && sync.every((s) => s.appliedBeforeFirstPaint);
+  const async = browser.scenarios.filter((s) => s.kind === "inline" || s.kind === "cached");
+  targets.push(`blocks applied before first paint with an inline or cached bundle: ${met ? "MET" : "NOT MET"} with pathwise/sync, render-blocking (` +
+    sync.map(fmt).join("; ") + "); default entry, async wasm: " + async.map(fmt).join("; "));
 }
 console.log("\nTargets (issue 7):");
 for (const t of targets) console.log("  " + t);

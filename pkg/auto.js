@@ -21,7 +21,7 @@ function ownScript() {
   for (const script of scripts) {
     if (script.src === import.meta.url) return script;
   }
-  return document.querySelector('script[data-site][src*="auto.js"]');
+  return document.querySelector('script[data-site][src*="auto.js"], script[data-site][src*="auto-sync.js"]');
 }
 
 function optionsFrom(script) {

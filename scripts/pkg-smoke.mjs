@@ -1,7 +1,8 @@
 // Smoke test of the built npm package (after wasm-opt), in Node: the shipped module instantiates,
 // its version matches package.json, and errors arrive as JS Error objects; with DEV_DIR, the
-// test-only devtools build (make pkg-dev) explains a scenario.
+// test-only devtools build (make pkg-dev) explains a scenario; pathwise/sync loads without a fetch.
 // Usage: node scripts/pkg-smoke.mjs [PKG_DIR] [DEV_DIR]
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -43,6 +44,14 @@ check(typeof pw.Pathwise === "function" && typeof pw.Pathwise.init === "function
   "the entry exports the Pathwise class with a static init");
 check(pw.explainScenario === undefined,
   "the shipped package has no test-only exports (explainScenario is in the devtools build)");
+
+// pathwise/sync instantiates the inlined module by itself when imported (in a fresh process, so
+// the initSync above does not count), with no fetch and no wasm file.
+const syncEntry = manifest.exports["./sync"];
+const syncOut = execFileSync(process.execPath, ["--input-type=module", "-e",
+  `const m = await import(${JSON.stringify(pathToFileURL(`${dir}/${syncEntry.default}`).href)});` +
+  "console.log(m.version(), typeof m.Pathwise.init);"], { encoding: "utf8" }).trim();
+check(syncOut === `${manifest.version} function`, `pathwise/sync loads by itself (got ${JSON.stringify(syncOut)})`);
 
 if (devDir) {
   // The test-only build: the same module plus `explainScenario`.

@@ -46,12 +46,12 @@ after(async () => {
   project?.cleanup();
 });
 
-test("npm pack yields an installable tarball holding the entry, the wasm, the CSS, the drop-in and the types", () => {
+test("npm pack yields an installable tarball holding the entry, the wasm, the CSS, the drop-ins, the synchronous entry and the types", () => {
   const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8"));
   assert.equal(manifest.name, "pathwise");
   const files = packed.files.map((f) => f.path);
   const entry = packageEntry(installed);
-  for (const file of [entry, "pathwise_bg.wasm", "pathwise.css", "auto.js", manifest.types.replace(/^\.\//, "")]) {
+  for (const file of [entry, "pathwise_bg.wasm", "pathwise.css", "auto.js", "sync.js", "auto-sync.js", "pathwise_bg.inline.js", manifest.types.replace(/^\.\//, "")]) {
     assert.ok(files.includes(file), `the tarball holds ${file} (it holds ${files.join(", ")})`);
     assert.ok(existsSync(join(installed, file)), `${file} is installed`);
   }
