@@ -223,6 +223,7 @@ test-bench:
 	node --test bench/
 
 size: pkg
+	@scripts/size-breakdown.sh $(WASM_RAW) $(WASM_OPT) "$(WASM_OPT_FLAGS)" 20
 	@scripts/size.sh $(PKG) $(BUDGET)
 
 clean:

@@ -47,7 +47,7 @@ pub enum HistoryError {
     /// have happened on this device, and kept it would count toward windowed caps until real
     /// time reached it. The whole history is refused, as the signal store refuses a snapshot
     /// from the future.
-    #[error("render history holds a render of rule {rule:?} at {at}, after now ({now}) by more than a day")]
+    #[error("render history holds a render of rule \"{rule}\" at {at}, after now ({now}) by more than a day")]
     Future {
         /// The rule whose render lies in the future.
         rule: String,
