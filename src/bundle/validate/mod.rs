@@ -32,7 +32,7 @@ mod text;
 
 pub use load::{load, BundleError};
 
-use text::{closest, id_problem, list, quote};
+use text::{at, closest, id_problem, list, nth, quote};
 
 /// One problem in a bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -205,6 +205,15 @@ impl<'b> Validator<'b> {
         }
     }
 
+    /// Reports `id` if it is not a valid id, or else if an earlier entry in `seen` has it (one
+    /// call for the id-then-uniqueness check of every kind of declaration).
+    fn unique_id(&mut self, seen: &mut Seen<'b>, path: String, what: &str, id: &'b str) {
+        match id_problem(what, id) {
+            Some(message) => self.error(path, message),
+            None => self.unique(seen, id, path, what),
+        }
+    }
+
     /// ` (did you mean "x"?)` when a candidate is a likely typo of `name`.
     fn did_you_mean(&mut self, name: &str, candidates: &[&str]) -> String {
         if self.suggestions_left < candidates.len() {
@@ -273,8 +282,8 @@ impl<'b> Validator<'b> {
         self.count("signals", "signals", b.signals.len(), MAX_SIGNALS);
         let mut seen = Seen::new();
         for (i, s) in b.signals.iter().enumerate() {
-            let p = format!("signals[{i}]");
-            let name_path = format!("{p}.name");
+            let p = nth("signals", "", i);
+            let name_path = at(&p, ".name");
             if self.id(name_path.clone(), "signal name", &s.name) {
                 if builtin::is_reserved(&s.name) {
                     self.error(
@@ -293,14 +302,14 @@ impl<'b> Validator<'b> {
             }
             if !(1..=MAX_TTL_DAYS).contains(&s.ttl_days) {
                 self.error(
-                    format!("{p}.ttl_days"),
+                    at(&p, ".ttl_days"),
                     format!("ttl_days is {}; give 1 to {MAX_TTL_DAYS} days", s.ttl_days),
                 );
             }
             match (s.kind, s.window_days) {
                 (SignalKind::Event, Some(w)) if !(1..=MAX_WINDOW_DAYS).contains(&w) => {
                     self.error(
-                        format!("{p}.window_days"),
+                        at(&p, ".window_days"),
                         format!(
                             "window_days is {w}; give 1 to {MAX_WINDOW_DAYS} days (default \
                              {DEFAULT_WINDOW_DAYS})"
@@ -309,7 +318,7 @@ impl<'b> Validator<'b> {
                 }
                 (SignalKind::Event, _) | (_, None) => {}
                 (_, Some(_)) => self.error(
-                    format!("{p}.window_days"),
+                    at(&p, ".window_days"),
                     "window_days applies only to event signals; remove it, or declare this \
                      signal with kind \"event\"",
                 ),
@@ -322,14 +331,12 @@ impl<'b> Validator<'b> {
         self.count("audiences", "audiences", b.audiences.len(), MAX_AUDIENCES);
         let mut seen = Seen::new();
         for (i, a) in b.audiences.iter().enumerate() {
-            let p = format!("audiences[{i}]");
-            if self.id(format!("{p}.id"), "audience id", &a.id) {
-                self.unique(&mut seen, &a.id, format!("{p}.id"), "audience id");
-            }
+            let p = nth("audiences", "", i);
+            self.unique_id(&mut seen, at(&p, ".id"), "audience id", &a.id);
             if let Some(d) = &a.description {
-                self.length(format!("{p}.description"), "description", d);
+                self.length(at(&p, ".description"), "description", d);
             }
-            self.condition(&format!("{p}.condition"), &a.condition);
+            self.condition(&at(&p, ".condition"), &a.condition);
         }
     }
 
@@ -338,26 +345,24 @@ impl<'b> Validator<'b> {
         self.count("slots", "slots", b.slots.len(), self.caps.slots);
         let mut seen = Seen::new();
         for (i, slot) in b.slots.iter().enumerate() {
-            let p = format!("slots[{i}]");
-            if self.id(format!("{p}.id"), "slot id", slot.id()) {
-                self.unique(&mut seen, slot.id(), format!("{p}.id"), "slot id");
-            }
+            let p = nth("slots", "", i);
+            self.unique_id(&mut seen, at(&p, ".id"), "slot id", slot.id());
             match slot {
                 Slot::Block { default, .. } => {
-                    self.id(format!("{p}.default"), "default variant id", default);
+                    self.id(at(&p, ".default"), "default variant id", default);
                 }
                 Slot::Path { steps, .. } => {
                     if steps.is_empty() {
                         self.error(
-                            format!("{p}.steps"),
+                            at(&p, ".steps"),
                             "a path slot needs at least one step: list its step ids in the \
                              default order, e.g. [\"welcome\", \"invite\", \"done\"]",
                         );
                     }
-                    self.count(format!("{p}.steps"), "steps", steps.len(), MAX_STEPS);
+                    self.count(at(&p, ".steps"), "steps", steps.len(), MAX_STEPS);
                     let mut seen_steps = Seen::new();
                     for (k, step) in steps.iter().enumerate() {
-                        let sp = format!("{p}.steps[{k}]");
+                        let sp = nth(&p, ".steps", k);
                         if self.id(sp.clone(), "step id", step) {
                             self.unique(&mut seen_steps, step, sp, "step");
                         }

@@ -1,6 +1,6 @@
 //! Checks of one rule: references, variants, goals, trigger, percentages.
 
-use super::text::{list, quote, timestamp};
+use super::text::{at, list, nth, quote, timestamp};
 use super::{Seen, Validator};
 use crate::bundle::limits::{MAX_LIST_ITEMS, MAX_STEPS, MAX_VARIANTS};
 use crate::bundle::percent::{basis_points, FULL};
@@ -9,16 +9,14 @@ use crate::prelude::*;
 
 impl<'b> Validator<'b> {
     pub(super) fn rule(&mut self, i: usize, rule: &'b Rule, ids: &mut Seen<'b>) {
-        let p = format!("rules[{i}]");
-        if self.id(format!("{p}.id"), "rule id", &rule.id) {
-            self.unique(ids, &rule.id, format!("{p}.id"), "rule id");
-        }
+        let p = nth("rules", "", i);
+        self.unique_id(ids, at(&p, ".id"), "rule id", &rule.id);
         let slot = self.slots.get(rule.slot.as_str()).copied();
         if slot.is_none() {
             let slots: Vec<&str> = self.bundle.slots.iter().map(Slot::id).collect();
             let hint = self.did_you_mean(&rule.slot, &slots);
             self.error(
-                format!("{p}.slot"),
+                at(&p, ".slot"),
                 format!(
                     "unknown slot {}{hint}; declared slots: {}",
                     quote(&rule.slot),
@@ -37,7 +35,7 @@ impl<'b> Validator<'b> {
                     .collect();
                 let hint = self.did_you_mean(name, &names);
                 self.error(
-                    format!("{p}.audience"),
+                    at(&p, ".audience"),
                     format!(
                         "unknown audience {}{hint}; declared audiences: {} (or write the \
                          condition inline)",
@@ -47,28 +45,28 @@ impl<'b> Validator<'b> {
                 );
             }
             Some(AudienceRef::Inline(condition)) => {
-                self.condition(&format!("{p}.audience"), condition);
+                self.condition(&at(&p, ".audience"), condition);
             }
             Some(AudienceRef::Named(_)) | None => {}
         }
-        self.trigger(&format!("{p}.trigger"), &rule.trigger);
+        self.trigger(&at(&p, ".trigger"), &rule.trigger);
         self.variants(&p, rule, slot);
-        self.percentage(format!("{p}.rollout"), "rollout", rule.rollout);
-        self.percentage(format!("{p}.control"), "control", rule.control);
+        self.percentage(at(&p, ".rollout"), "rollout", rule.rollout);
+        self.percentage(at(&p, ".control"), "control", rule.control);
         if let Some(layer) = &rule.layer {
-            self.id(format!("{p}.layer"), "layer", layer);
+            self.id(at(&p, ".layer"), "layer", layer);
         }
         if let Some(salt) = &rule.salt {
-            self.id(format!("{p}.salt"), "salt", salt);
+            self.id(at(&p, ".salt"), "salt", salt);
         }
     }
 
     fn goals(&mut self, p: &str, goals: &[String]) {
-        self.count(format!("{p}.goals"), "goals", goals.len(), MAX_LIST_ITEMS);
+        self.count(at(&p, ".goals"), "goals", goals.len(), MAX_LIST_ITEMS);
         for (k, goal) in goals.iter().enumerate() {
             if let Err(message) = self.event(goal, "a goal") {
                 self.error(
-                    format!("{p}.goals[{k}]"),
+                    nth(&p, ".goals", k),
                     format!(
                         "{message} (the SDK only tracks events the bundle declares, so an \
                          undeclared goal could never convert)"
@@ -80,13 +78,13 @@ impl<'b> Validator<'b> {
 
     fn trigger(&mut self, t: &str, trigger: &Trigger) {
         self.count(
-            format!("{t}.pages"),
+            at(&t, ".pages"),
             "page patterns",
             trigger.pages.len(),
             MAX_LIST_ITEMS,
         );
         for (k, pattern) in trigger.pages.iter().enumerate() {
-            let pp = format!("{t}.pages[{k}]");
+            let pp = nth(&t, ".pages", k);
             if pattern.is_empty() {
                 self.error(
                     pp,
@@ -108,11 +106,11 @@ impl<'b> Validator<'b> {
         }
         if let Some(after) = &trigger.after {
             if let Err(message) = self.event(&after.event, "trigger.after.event") {
-                self.error(format!("{t}.after.event"), message);
+                self.error(at(&t, ".after.event"), message);
             }
             if after.within_days == Some(0) {
                 self.error(
-                    format!("{t}.after.within_days"),
+                    at(&t, ".after.within_days"),
                     "within_days is 0; give 1 or more days (1 = today), or omit it to accept the \
                      event at any time",
                 );
@@ -121,7 +119,7 @@ impl<'b> Validator<'b> {
         if let (Some(start), Some(end)) = (trigger.start, trigger.end) {
             if start >= end {
                 self.error(
-                    format!("{t}.end"),
+                    at(&t, ".end"),
                     format!(
                         "schedule ends before it starts: end {} is not after start {}; set end \
                          later than start, or remove one of them",
@@ -134,14 +132,14 @@ impl<'b> Validator<'b> {
         if let Some(cap) = &trigger.cap {
             if cap.max == 0 {
                 self.error(
-                    format!("{t}.cap.max"),
+                    at(&t, ".cap.max"),
                     "cap.max is 0, so the rule could never render; give 1 or more, or remove \
                      the cap",
                 );
             }
             if cap.per_days == Some(0) {
                 self.error(
-                    format!("{t}.cap.per_days"),
+                    at(&t, ".cap.per_days"),
                     "cap.per_days is 0; give 1 or more days (1 = today), or omit it to cap over \
                      the whole stored history",
                 );
@@ -150,7 +148,7 @@ impl<'b> Validator<'b> {
     }
 
     fn variants(&mut self, p: &str, rule: &'b Rule, slot: Option<&'b Slot>) {
-        let vp = format!("{p}.variants");
+        let vp = at(&p, ".variants");
         if rule.variants.is_empty() {
             self.error(
                 vp.clone(),
@@ -161,15 +159,13 @@ impl<'b> Validator<'b> {
         let mut ids = Seen::new();
         let mut total: u64 = 0;
         for (j, variant) in rule.variants.iter().enumerate() {
-            let v = format!("{vp}[{j}]");
-            if self.id(format!("{v}.id"), "variant id", &variant.id) {
-                self.unique(&mut ids, &variant.id, format!("{v}.id"), "variant id");
-            }
+            let v = nth(&vp, "", j);
+            self.unique_id(&mut ids, at(&v, ".id"), "variant id", &variant.id);
             total = total.saturating_add(u64::from(variant.weight));
             if let Some(slot) = slot {
                 if variant.id == slot.default_variant() {
                     self.error(
-                        format!("{v}.id"),
+                        at(&v, ".id"),
                         format!(
                             "variant id {} is the id of slot {}'s default content, so a decision \
                              for it could not be told apart from the page default; rename the \
@@ -208,7 +204,7 @@ impl<'b> Validator<'b> {
             Some(Slot::Block { id, .. }) => {
                 if variant.steps.is_some() {
                     self.error(
-                        format!("{v}.steps"),
+                        at(&v, ".steps"),
                         format!(
                             "slot {} is a block, so its variants cannot have steps (steps are \
                              for path slots); remove steps and use text, or a page template \
@@ -223,7 +219,7 @@ impl<'b> Validator<'b> {
             Some(Slot::Path { id, steps }) => {
                 if !variant.text.is_empty() {
                     self.error(
-                        format!("{v}.text"),
+                        at(&v, ".text"),
                         format!(
                             "slot {} is a path, so its variants cannot have text replacements \
                              (text is for block slots); remove text and give steps",
@@ -250,7 +246,7 @@ impl<'b> Validator<'b> {
     }
 
     fn steps(&mut self, v: &str, slot: &str, all: &[&str], own: &'b [String]) {
-        let sp = format!("{v}.steps");
+        let sp = at(&v, ".steps");
         if own.is_empty() {
             self.error(
                 sp.clone(),
@@ -264,7 +260,7 @@ impl<'b> Validator<'b> {
         self.count(sp.clone(), "steps", own.len(), MAX_STEPS);
         let mut seen = Seen::new();
         for (k, step) in own.iter().enumerate() {
-            let kp = format!("{sp}[{k}]");
+            let kp = nth(&sp, "", k);
             if all.contains(&step.as_str()) {
                 self.unique(&mut seen, step, kp, "step");
             } else {
@@ -283,7 +279,7 @@ impl<'b> Validator<'b> {
     }
 
     fn texts(&mut self, v: &str, variant: &Variant) {
-        let tp = format!("{v}.text");
+        let tp = at(&v, ".text");
         self.count(
             tp.clone(),
             "text replacements",
@@ -291,17 +287,17 @@ impl<'b> Validator<'b> {
             MAX_LIST_ITEMS,
         );
         for (k, replacement) in variant.text.iter().enumerate() {
-            let rp = format!("{tp}[{k}]");
+            let rp = nth(&tp, "", k);
             if replacement.selector.trim().is_empty() {
                 self.error(
-                    format!("{rp}.selector"),
+                    at(&rp, ".selector"),
                     "selector is empty; give a CSS selector inside the block, e.g. \"h1\" or \
                      \".cta\"",
                 );
             } else {
-                self.length(format!("{rp}.selector"), "selector", &replacement.selector);
+                self.length(at(&rp, ".selector"), "selector", &replacement.selector);
             }
-            self.length(format!("{rp}.text"), "text", &replacement.text);
+            self.length(at(&rp, ".text"), "text", &replacement.text);
         }
     }
 }

@@ -13,6 +13,35 @@ const QUOTE_BYTES: usize = 64;
 /// What a valid id looks like, for messages.
 pub(super) const ID_RULE: &str = "ids are 1 to 64 bytes of ASCII letters, digits, '_', '-' and '.'";
 
+/// The JSON path `parent` + `field` (`field` starts with its `.`): one small function for every
+/// path of a message, where a `format!` at each of the walk's ~70 call sites costs module size.
+#[inline(never)]
+pub(super) fn at(parent: &str, field: &str) -> String {
+    let mut out = String::with_capacity(parent.len() + field.len() + 8);
+    out.push_str(parent);
+    out.push_str(field);
+    out
+}
+
+/// The JSON path of item `index` of the list `parent` + `field` (`rules[3]`, `rules[3].goals[0]`).
+#[inline(never)]
+pub(super) fn nth(parent: &str, field: &str, index: usize) -> String {
+    let mut out = at(parent, field);
+    out.push('[');
+    let start = out.len();
+    let mut n = index;
+    loop {
+        // Digits from the last: each one goes before those already written.
+        out.insert(start, char::from(b'0' + (n % 10) as u8));
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push(']');
+    out
+}
+
 /// `s` quoted and escaped (control characters visible), shortened to a readable length.
 pub(super) fn quote(s: &str) -> String {
     if s.len() <= QUOTE_BYTES {
