@@ -387,46 +387,50 @@ const FRAME: &str = "\"attrs\":{},\"events\":{}}";
 
 impl WritePlan {
     fn new(signals: &Signals) -> Self {
-        let attrs: Vec<AttrPiece> = signals
-            .attributes
-            .iter()
-            .map(|(name, record)| {
-                let key = json::write::quoted(name);
-                let value = record.value.to_json();
-                AttrPiece {
-                    text: format!("{key}:{{\"v\":{value},\"t\":{}}}", record.written_at),
-                    written_at: record.written_at,
-                    kept: true,
-                }
-            })
-            .collect();
-        let events: Vec<EventPiece> = signals
-            .events
-            .iter()
-            .map(|(name, record)| {
-                let key = json::write::quoted(name);
-                let days: Vec<(i64, String)> = record
-                    .day_counts()
-                    .map(|(day, count)| (day, format!("[{day},{count}]")))
-                    .collect();
-                EventPiece {
-                    prefix: format!(
-                        "{key}:{{\"first\":{},\"last\":{},\"total\":{},\"days\":[",
-                        record.first_seen, record.last_seen, record.total
-                    ),
-                    last_seen: record.last_seen,
-                    days_len: days.iter().map(|(_, text)| text.len()).sum(),
-                    days,
-                    first_kept: 0,
-                    kept: true,
-                }
-            })
-            .collect();
+        // Plain loops rather than iterator chains: the same work in less module code.
+        let mut attrs: Vec<AttrPiece> = Vec::with_capacity(signals.attributes.len());
+        let mut attrs_len = 0;
+        for (name, record) in signals.attributes.iter() {
+            let key = json::write::quoted(name);
+            let value = record.value.to_json();
+            let text = format!("{key}:{{\"v\":{value},\"t\":{}}}", record.written_at);
+            attrs_len += text.len();
+            attrs.push(AttrPiece {
+                text,
+                written_at: record.written_at,
+                kept: true,
+            });
+        }
+        let mut events: Vec<EventPiece> = Vec::with_capacity(signals.events.len());
+        let mut events_len = 0;
+        for (name, record) in signals.events.iter() {
+            let key = json::write::quoted(name);
+            let mut days: Vec<(i64, String)> = Vec::new();
+            let mut days_len = 0;
+            for (day, count) in record.day_counts() {
+                let text = format!("[{day},{count}]");
+                days_len += text.len();
+                days.push((day, text));
+            }
+            let event = EventPiece {
+                prefix: format!(
+                    "{key}:{{\"first\":{},\"last\":{},\"total\":{},\"days\":[",
+                    record.first_seen, record.last_seen, record.total
+                ),
+                last_seen: record.last_seen,
+                days_len,
+                days,
+                first_kept: 0,
+                kept: true,
+            };
+            events_len += event.len();
+            events.push(event);
+        }
         WritePlan {
             header: header(signals.first_seen),
-            attrs_len: attrs.iter().map(|a| a.text.len()).sum(),
+            attrs_len,
             attrs_n: attrs.len(),
-            events_len: events.iter().map(EventPiece::len).sum(),
+            events_len,
             events_n: events.len(),
             attrs,
             events,
@@ -446,12 +450,12 @@ impl WritePlan {
             return;
         }
         // 1. Oldest day counts, across all events.
-        let mut all_days: Vec<(i64, usize)> = self
-            .events
-            .iter()
-            .enumerate()
-            .flat_map(|(i, e)| e.days.iter().map(move |(day, _)| (*day, i)))
-            .collect();
+        let mut all_days: Vec<(i64, usize)> = Vec::new();
+        for (i, e) in self.events.iter().enumerate() {
+            for (day, _) in &e.days {
+                all_days.push((*day, i));
+            }
+        }
         // Sorting by (day, event index) keeps each event's own days in order, so the next one
         // taken from an event is always its oldest kept day; event indices follow name order.
         crate::map::sort_pairs(&mut all_days);
@@ -520,36 +524,37 @@ impl WritePlan {
         let mut out = String::with_capacity(self.len());
         out.push_str(&self.header);
         out.push_str("\"attrs\":{");
-        let attrs = self
-            .attrs
-            .iter()
-            .filter(|a| a.kept)
-            .map(|a| a.text.as_str());
-        push_joined(&mut out, attrs);
-        out.push_str("},\"events\":{");
-        for (n, event) in self.events.iter().filter(|e| e.kept).enumerate() {
-            if n > 0 {
+        let mut first = true;
+        for a in self.attrs.iter().filter(|a| a.kept) {
+            if !first {
                 out.push(',');
             }
+            first = false;
+            out.push_str(&a.text);
+        }
+        out.push_str("},\"events\":{");
+        first = true;
+        for event in self.events.iter().filter(|e| e.kept) {
+            if !first {
+                out.push(',');
+            }
+            first = false;
             out.push_str(&event.prefix);
-            let days = event
+            for (n, (_, text)) in event
                 .days
+                .get(event.first_kept..)
+                .unwrap_or(&[])
                 .iter()
-                .skip(event.first_kept)
-                .map(|(_, text)| text.as_str());
-            push_joined(&mut out, days);
+                .enumerate()
+            {
+                if n > 0 {
+                    out.push(',');
+                }
+                out.push_str(text);
+            }
             out.push_str("]}");
         }
         out.push_str("}}");
         out
-    }
-}
-
-fn push_joined<'a>(out: &mut String, pieces: impl Iterator<Item = &'a str>) {
-    for (n, piece) in pieces.enumerate() {
-        if n > 0 {
-            out.push(',');
-        }
-        out.push_str(piece);
     }
 }
