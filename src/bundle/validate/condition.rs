@@ -41,6 +41,11 @@ fn ops_for(kind: ValueKind) -> &'static [Op] {
     }
 }
 
+/// The names of the built-in attributes, in order.
+pub(super) fn builtin_attributes() -> Vec<&'static str> {
+    builtin::ATTRIBUTES.iter().map(|(n, _)| *n).collect()
+}
+
 fn op_names(ops: &[Op]) -> String {
     either(&ops.iter().map(|o| o.name()).collect::<Vec<_>>())
 }
@@ -299,7 +304,7 @@ impl Validator<'_> {
             };
         }
         let declared = self.declared_attributes();
-        let builtins: Vec<&str> = builtin::ATTRIBUTES.iter().map(|(n, _)| *n).collect();
+        let builtins = builtin_attributes();
         let mut candidates = declared.clone();
         candidates.extend_from_slice(&builtins);
         let hint = self.did_you_mean(name, &candidates);

@@ -50,11 +50,17 @@ pub struct ValidationError {
 pub struct ValidationErrors(pub Vec<ValidationError>);
 
 fn join(errors: &[ValidationError]) -> String {
-    errors
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
+    let mut out = String::new();
+    for (i, e) in errors.iter().enumerate() {
+        if i > 0 {
+            out.push_str("; ");
+        }
+        // As `ValidationError` displays itself.
+        out.push_str(&e.path);
+        out.push_str(": ");
+        out.push_str(&e.message);
+    }
+    out
 }
 
 /// Validates a parsed bundle, collecting every problem.
@@ -444,9 +450,7 @@ const MAX_WINDOW_DAYS: u32 = 365;
 use crate::signals::DEFAULT_WINDOW_DAYS;
 
 fn reserved_names() -> Vec<&'static str> {
-    builtin::ATTRIBUTES
-        .iter()
-        .map(|(n, _)| *n)
-        .chain(builtin::EVENTS.iter().copied())
-        .collect()
+    let mut names = condition::builtin_attributes();
+    names.extend_from_slice(builtin::EVENTS);
+    names
 }

@@ -62,18 +62,12 @@ pub(super) fn list(names: &[&str]) -> String {
             unique.push(name);
         }
     }
-    let names = unique;
-    if names.is_empty() {
+    if unique.is_empty() {
         return "none".to_owned();
     }
-    let mut out = names
-        .iter()
-        .take(LIST_SHOWN)
-        .copied()
-        .collect::<Vec<_>>()
-        .join(", ");
-    if names.len() > LIST_SHOWN {
-        out.push_str(&format!(" … and {} more", names.len() - LIST_SHOWN));
+    let mut out = unique.get(..LIST_SHOWN).unwrap_or(&unique).join(", ");
+    if unique.len() > LIST_SHOWN {
+        out.push_str(&format!(" … and {} more", unique.len() - LIST_SHOWN));
     }
     out
 }
@@ -155,12 +149,16 @@ pub(super) fn edit_distance(a: &str, b: &str) -> Option<usize> {
 /// The closest of `candidates` to a misspelt `name`, if one is close enough to be a likely typo.
 pub(super) fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let allowed = (name.chars().count() / 3).clamp(1, 3);
-    candidates
-        .iter()
-        .filter_map(|c| edit_distance(name, c).map(|d| (d, *c)))
-        .filter(|(d, _)| *d <= allowed)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+    // The first of the nearest, as `min_by_key` would pick, in a plain loop (less code).
+    let mut best: Option<(usize, &'a str)> = None;
+    for c in candidates {
+        if let Some(d) = edit_distance(name, c) {
+            if d <= allowed && best.is_none_or(|(b, _)| d < b) {
+                best = Some((d, c));
+            }
+        }
+    }
+    best.map(|(_, c)| c)
 }
 
 /// An instant as RFC 3339 UTC (`2026-01-31T09:00:00Z`), or as Unix seconds when outside the
