@@ -294,7 +294,7 @@ impl Validator<'_> {
                 quote(name)
             ));
         }
-        if let Some(decl) = self.signals.get(name).copied() {
+        if let Some(decl) = self.signal(name) {
             return match decl.kind.value_kind() {
                 Some(kind) => Ok(kind),
                 None => Err(format!(

@@ -94,11 +94,13 @@ struct Validator<'b> {
     bundle: &'b Bundle,
     errors: Vec<ValidationError>,
     /// First declaration of each signal name.
-    signals: StrMap<&'b SignalDecl, &'b str>,
+    /// (Every lookup table maps to an index into the bundle's list: one map type for all three
+    /// keeps one copy of the map's code in the module.)
+    signals: StrMap<usize, &'b str>,
     /// First audience with each id.
     audiences: StrMap<usize, &'b str>,
     /// First slot with each id.
-    slots: StrMap<&'b Slot, &'b str>,
+    slots: StrMap<usize, &'b str>,
     suggestions_left: usize,
     /// The rule and slot caps in force.
     caps: Caps,
@@ -107,22 +109,16 @@ struct Validator<'b> {
 impl<'b> Validator<'b> {
     fn new(bundle: &'b Bundle, caps: Caps) -> Self {
         let mut signals = StrMap::new();
-        for s in &bundle.signals {
-            if !signals.contains_key(&s.name) {
-                signals.insert(s.name.as_str(), s);
-            }
+        for (i, s) in bundle.signals.iter().enumerate() {
+            first_index(&mut signals, &s.name, i);
         }
         let mut audiences = StrMap::new();
         for (i, a) in bundle.audiences.iter().enumerate() {
-            if !audiences.contains_key(&a.id) {
-                audiences.insert(a.id.as_str(), i);
-            }
+            first_index(&mut audiences, &a.id, i);
         }
         let mut slots = StrMap::new();
-        for s in &bundle.slots {
-            if !slots.contains_key(s.id()) {
-                slots.insert(s.id(), s);
-            }
+        for (i, s) in bundle.slots.iter().enumerate() {
+            first_index(&mut slots, s.id(), i);
         }
         Validator {
             bundle,
@@ -133,6 +129,18 @@ impl<'b> Validator<'b> {
             suggestions_left: SUGGESTION_BUDGET,
             caps,
         }
+    }
+
+    /// The first declaration of signal `name`.
+    fn signal(&self, name: &str) -> Option<&'b SignalDecl> {
+        let b = self.bundle;
+        self.signals.get(name).and_then(|&i| b.signals.get(i))
+    }
+
+    /// The first slot with id `id`.
+    fn slot(&self, id: &str) -> Option<&'b Slot> {
+        let b = self.bundle;
+        self.slots.get(id).and_then(|&i| b.slots.get(i))
     }
 
     fn error(&mut self, path: impl Into<String>, message: impl Into<String>) {
@@ -385,7 +393,7 @@ impl<'b> Validator<'b> {
         if builtin::is_event(name) {
             return Ok(Some(builtin::EVENT_WINDOW_DAYS));
         }
-        if let Some(decl) = self.signals.get(name).copied() {
+        if let Some(decl) = self.signal(name) {
             if decl.kind == SignalKind::Event && !builtin::is_reserved(name) {
                 return Ok(match decl.window_days {
                     None => Some(DEFAULT_WINDOW_DAYS),
@@ -398,8 +406,7 @@ impl<'b> Validator<'b> {
         let kind = builtin::attribute_kind(name)
             .map(|k| format!("built-in {k} attribute"))
             .or_else(|| {
-                self.signals
-                    .get(name)
+                self.signal(name)
                     .and_then(|d| d.kind.value_kind())
                     .map(|k| format!("{k} signal"))
             });
@@ -448,6 +455,13 @@ const MAX_TTL_DAYS: u32 = 730;
 const MAX_WINDOW_DAYS: u32 = 365;
 /// The event window when a declaration gives none: the one the signal store applies.
 use crate::signals::DEFAULT_WINDOW_DAYS;
+
+/// Records that `id` is at `index`, unless an earlier entry has it.
+fn first_index<'b>(map: &mut StrMap<usize, &'b str>, id: &'b str, index: usize) {
+    if !map.contains_key(id) {
+        map.insert(id, index);
+    }
+}
 
 fn reserved_names() -> Vec<&'static str> {
     let mut names = condition::builtin_attributes();

@@ -11,7 +11,7 @@ impl<'b> Validator<'b> {
     pub(super) fn rule(&mut self, i: usize, rule: &'b Rule, ids: &mut Seen<'b>) {
         let p = nth("rules", "", i);
         self.unique_id(ids, at(&p, ".id"), "rule id", &rule.id);
-        let slot = self.slots.get(rule.slot.as_str()).copied();
+        let slot = self.slot(&rule.slot);
         if slot.is_none() {
             let slots: Vec<&str> = self.bundle.slots.iter().map(Slot::id).collect();
             let hint = self.did_you_mean(&rule.slot, &slots);
