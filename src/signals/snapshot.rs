@@ -482,12 +482,10 @@ impl WritePlan {
         }
         // 3. Least recently written attributes.
         // Attributes are in name order, so the index breaks ties by name.
-        let mut order: Vec<(i64, usize)> = self
-            .attrs
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.written_at, i))
-            .collect();
+        let mut order: Vec<(i64, usize)> = Vec::with_capacity(self.attrs.len());
+        for (i, a) in self.attrs.iter().enumerate() {
+            order.push((a.written_at, i));
+        }
         crate::map::sort_pairs(&mut order);
         for (_, i) in order {
             if self.len() <= cap {
@@ -501,12 +499,10 @@ impl WritePlan {
         }
         // 4. Least recently seen events.
         // Events are in name order, so the index breaks ties by name.
-        let mut order: Vec<(i64, usize)> = self
-            .events
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.last_seen, i))
-            .collect();
+        let mut order: Vec<(i64, usize)> = Vec::with_capacity(self.events.len());
+        for (i, e) in self.events.iter().enumerate() {
+            order.push((e.last_seen, i));
+        }
         crate::map::sort_pairs(&mut order);
         for (_, i) in order {
             if self.len() <= cap {
