@@ -43,11 +43,19 @@ fn ops_for(kind: ValueKind) -> &'static [Op] {
 
 /// The names of the built-in attributes, in order.
 pub(super) fn builtin_attributes() -> Vec<&'static str> {
-    builtin::ATTRIBUTES.iter().map(|(n, _)| *n).collect()
+    let mut names = Vec::with_capacity(builtin::ATTRIBUTES.len());
+    for (name, _) in builtin::ATTRIBUTES {
+        names.push(*name);
+    }
+    names
 }
 
 fn op_names(ops: &[Op]) -> String {
-    either(&ops.iter().map(|o| o.name()).collect::<Vec<_>>())
+    let mut names = Vec::with_capacity(ops.len());
+    for op in ops {
+        names.push(op.name());
+    }
+    either(&names)
 }
 
 /// The operand shape `op` needs on a signal of `kind`.

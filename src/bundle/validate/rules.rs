@@ -13,7 +13,10 @@ impl<'b> Validator<'b> {
         self.unique_id(ids, at(&p, ".id"), "rule id", &rule.id);
         let slot = self.slot(&rule.slot);
         if slot.is_none() {
-            let slots: Vec<&str> = self.bundle.slots.iter().map(Slot::id).collect();
+            let mut slots: Vec<&str> = Vec::with_capacity(self.bundle.slots.len());
+            for s in &self.bundle.slots {
+                slots.push(s.id());
+            }
             let hint = self.did_you_mean(&rule.slot, &slots);
             self.error(
                 at(&p, ".slot"),
@@ -27,12 +30,10 @@ impl<'b> Validator<'b> {
         self.goals(&p, &rule.goals);
         match &rule.audience {
             Some(AudienceRef::Named(name)) if !self.audiences.contains_key(name.as_str()) => {
-                let names: Vec<&str> = self
-                    .bundle
-                    .audiences
-                    .iter()
-                    .map(|a| a.id.as_str())
-                    .collect();
+                let mut names: Vec<&str> = Vec::with_capacity(self.bundle.audiences.len());
+                for a in &self.bundle.audiences {
+                    names.push(&a.id);
+                }
                 let hint = self.did_you_mean(name, &names);
                 self.error(
                     at(&p, ".audience"),
@@ -227,7 +228,10 @@ impl<'b> Validator<'b> {
                         ),
                     );
                 }
-                let all: Vec<&str> = steps.iter().map(String::as_str).collect();
+                let mut all: Vec<&str> = Vec::with_capacity(steps.len());
+                for step in steps {
+                    all.push(step);
+                }
                 match &variant.steps {
                     None => self.error(
                         v.to_owned(),

@@ -117,8 +117,7 @@ pub(super) fn edit_distance(a: &str, b: &str) -> Option<usize> {
     if a.len() > MAX_ID_BYTES || b.len() > MAX_ID_BYTES {
         return None;
     }
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
+    let (a, b) = (chars(a), chars(b));
     let width = b.len() + 1;
     // rows[i * width + j]: distance between the first i chars of a and the first j chars of b.
     let mut rows = vec![0usize; (a.len() + 1) * width];
@@ -144,6 +143,14 @@ pub(super) fn edit_distance(a: &str, b: &str) -> Option<usize> {
         }
     }
     rows.last().copied()
+}
+
+fn chars(s: &str) -> Vec<char> {
+    let mut out = Vec::with_capacity(s.len());
+    for c in s.chars() {
+        out.push(c);
+    }
+    out
 }
 
 /// The closest of `candidates` to a misspelt `name`, if one is close enough to be a likely typo.
