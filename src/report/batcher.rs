@@ -107,11 +107,12 @@ fn valid_site(site: &str) -> bool {
 }
 
 fn hex(bytes: [u8; 16]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(32);
     for b in bytes {
-        for nibble in [b >> 4, b & 0x0f] {
-            out.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
-        }
+        // Both indexes are below 16.
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
     }
     out
 }
@@ -158,13 +159,16 @@ impl Outbox {
             let mut next = rest.next();
             while let Some(first) = next.take() {
                 // Once an event is left over, later ones (and later groups) stay queued too.
-                let id = if self.queue.is_empty() {
-                    (0..ID_ATTEMPTS)
-                        .map(|_| hex(ids()))
-                        .find(|id| !taken.contains(id))
-                } else {
-                    None
-                };
+                let mut id = None;
+                if self.queue.is_empty() {
+                    for _ in 0..ID_ATTEMPTS {
+                        let candidate = hex(ids());
+                        if !taken.contains(&candidate) {
+                            id = Some(candidate);
+                            break;
+                        }
+                    }
+                }
                 let Some(id) = id else {
                     self.queue.push(Queued {
                         bundle,
