@@ -143,18 +143,20 @@ impl<'b> Validator<'b> {
         self.slots.get(id).and_then(|&i| b.slots.get(i))
     }
 
-    fn error(&mut self, path: impl Into<String>, message: impl Into<String>) {
+    /// Reports a problem at the path `parent` + `field` (see [`at`]). Paths are built here,
+    /// only for problems found, rather than at each call site.
+    fn error(&mut self, parent: &str, field: &str, message: impl Into<String>) {
         self.errors.push(ValidationError {
-            path: path.into(),
+            path: at(parent, field),
             message: message.into(),
         });
     }
 
     /// Reports `id` if it is not a valid id; returns whether it is valid.
-    fn id(&mut self, path: impl Into<String>, what: &str, id: &str) -> bool {
+    fn id(&mut self, parent: &str, field: &str, what: &str, id: &str) -> bool {
         match id_problem(what, id) {
             Some(message) => {
-                self.error(path, message);
+                self.error(parent, field, message);
                 false
             }
             None => true,
@@ -162,20 +164,22 @@ impl<'b> Validator<'b> {
     }
 
     /// Reports a list longer than `limit`.
-    fn count(&mut self, path: impl Into<String>, what: &str, len: usize, limit: usize) {
+    fn count(&mut self, parent: &str, field: &str, what: &str, len: usize, limit: usize) {
         if len > limit {
             self.error(
-                path,
+                parent,
+                field,
                 format!("too many {what}: {len}; at most {limit} are allowed"),
             );
         }
     }
 
     /// Reports a string longer than [`MAX_STRING_BYTES`].
-    fn length(&mut self, path: impl Into<String>, what: &str, s: &str) {
+    fn length(&mut self, parent: &str, field: &str, what: &str, s: &str) {
         if s.len() > MAX_STRING_BYTES {
             self.error(
-                path,
+                parent,
+                field,
                 format!(
                     "{what} is {} bytes; the limit is {MAX_STRING_BYTES} bytes",
                     s.len()
@@ -185,7 +189,7 @@ impl<'b> Validator<'b> {
     }
 
     /// Reports a percentage that [`basis_points`] refuses.
-    fn percentage(&mut self, path: impl Into<String>, what: &str, pct: f64) {
+    fn percentage(&mut self, parent: &str, field: &str, what: &str, pct: f64) {
         if basis_points(pct).is_some() {
             return;
         }
@@ -197,7 +201,8 @@ impl<'b> Validator<'b> {
             "has more than two decimals"
         };
         self.error(
-            path,
+            parent,
+            field,
             format!(
                 "{what} {} {why}; give a percentage from 0 to 100 with at most two decimals, \
                  e.g. 12.5",
@@ -213,7 +218,7 @@ impl<'b> Validator<'b> {
                 "duplicate {what} {}; the first is at {first}; each {what} must be unique",
                 quote(id)
             );
-            self.error(path, message);
+            self.error(&path, "", message);
         } else {
             seen.insert(id, path);
         }
@@ -223,7 +228,7 @@ impl<'b> Validator<'b> {
     /// call for the id-then-uniqueness check of every kind of declaration).
     fn unique_id(&mut self, seen: &mut Seen<'b>, path: String, what: &str, id: &'b str) {
         match id_problem(what, id) {
-            Some(message) => self.error(path, message),
+            Some(message) => self.error(&path, "", message),
             None => self.unique(seen, id, path, what),
         }
     }
@@ -244,6 +249,7 @@ impl<'b> Validator<'b> {
         if b.schema != SCHEMA_VERSION {
             self.error(
                 "schema",
+                "",
                 format!(
                     "schema {} is not supported; this SDK reads schema {SCHEMA_VERSION}",
                     b.schema
@@ -254,15 +260,16 @@ impl<'b> Validator<'b> {
         if b.version == 0 {
             self.error(
                 "version",
+                "",
                 "version is 0; versions start at 1 (`pathwise sign` sets it to the signing time \
                  in seconds)",
             );
         }
-        self.percentage("holdout", "holdout", b.holdout);
+        self.percentage("holdout", "", "holdout", b.holdout);
         self.signal_decls();
         self.audience_decls();
         self.slot_decls();
-        self.count("rules", "rules", b.rules.len(), self.caps.rules);
+        self.count("rules", "", "rules", b.rules.len(), self.caps.rules);
         let mut rule_ids = Seen::new();
         for (i, rule) in b.rules.iter().enumerate() {
             self.rule(i, rule, &mut rule_ids);
@@ -273,14 +280,16 @@ impl<'b> Validator<'b> {
         if site.trim().is_empty() {
             self.error(
                 "site",
+                "",
                 "site is empty; set it to the site this bundle is for, e.g. \"example.com\" (the \
                  SDK refuses a bundle whose site differs from its own init option)",
             );
         } else if site.len() > MAX_STRING_BYTES {
-            self.length("site", "site", site);
+            self.length("site", "", "site", site);
         } else if let Some(c) = site.chars().find(|c| c.is_whitespace() || c.is_control()) {
             self.error(
                 "site",
+                "",
                 format!(
                     "site {} contains {}; a site is compared exactly with the SDK's init \
                      option, so write it without spaces, e.g. \"example.com\"",
@@ -293,15 +302,16 @@ impl<'b> Validator<'b> {
 
     fn signal_decls(&mut self) {
         let b = self.bundle;
-        self.count("signals", "signals", b.signals.len(), MAX_SIGNALS);
+        self.count("signals", "", "signals", b.signals.len(), MAX_SIGNALS);
         let mut seen = Seen::new();
         for (i, s) in b.signals.iter().enumerate() {
             let p = nth("signals", "", i);
             let name_path = at(&p, ".name");
-            if self.id(name_path.clone(), "signal name", &s.name) {
+            if self.id(&name_path, "", "signal name", &s.name) {
                 if builtin::is_reserved(&s.name) {
                     self.error(
-                        name_path,
+                        &name_path,
+                        "",
                         format!(
                             "signal name {} is reserved for a built-in signal, which is available \
                              without a declaration; remove this declaration or choose another name \
@@ -316,14 +326,16 @@ impl<'b> Validator<'b> {
             }
             if !(1..=MAX_TTL_DAYS).contains(&s.ttl_days) {
                 self.error(
-                    at(&p, ".ttl_days"),
+                    &p,
+                    ".ttl_days",
                     format!("ttl_days is {}; give 1 to {MAX_TTL_DAYS} days", s.ttl_days),
                 );
             }
             match (s.kind, s.window_days) {
                 (SignalKind::Event, Some(w)) if !(1..=MAX_WINDOW_DAYS).contains(&w) => {
                     self.error(
-                        at(&p, ".window_days"),
+                        &p,
+                        ".window_days",
                         format!(
                             "window_days is {w}; give 1 to {MAX_WINDOW_DAYS} days (default \
                              {DEFAULT_WINDOW_DAYS})"
@@ -332,7 +344,8 @@ impl<'b> Validator<'b> {
                 }
                 (SignalKind::Event, _) | (_, None) => {}
                 (_, Some(_)) => self.error(
-                    at(&p, ".window_days"),
+                    &p,
+                    ".window_days",
                     "window_days applies only to event signals; remove it, or declare this \
                      signal with kind \"event\"",
                 ),
@@ -342,13 +355,19 @@ impl<'b> Validator<'b> {
 
     fn audience_decls(&mut self) {
         let b = self.bundle;
-        self.count("audiences", "audiences", b.audiences.len(), MAX_AUDIENCES);
+        self.count(
+            "audiences",
+            "",
+            "audiences",
+            b.audiences.len(),
+            MAX_AUDIENCES,
+        );
         let mut seen = Seen::new();
         for (i, a) in b.audiences.iter().enumerate() {
             let p = nth("audiences", "", i);
             self.unique_id(&mut seen, at(&p, ".id"), "audience id", &a.id);
             if let Some(d) = &a.description {
-                self.length(at(&p, ".description"), "description", d);
+                self.length(&p, ".description", "description", d);
             }
             self.condition(&at(&p, ".condition"), &a.condition);
         }
@@ -356,28 +375,29 @@ impl<'b> Validator<'b> {
 
     fn slot_decls(&mut self) {
         let b = self.bundle;
-        self.count("slots", "slots", b.slots.len(), self.caps.slots);
+        self.count("slots", "", "slots", b.slots.len(), self.caps.slots);
         let mut seen = Seen::new();
         for (i, slot) in b.slots.iter().enumerate() {
             let p = nth("slots", "", i);
             self.unique_id(&mut seen, at(&p, ".id"), "slot id", slot.id());
             match slot {
                 Slot::Block { default, .. } => {
-                    self.id(at(&p, ".default"), "default variant id", default);
+                    self.id(&p, ".default", "default variant id", default);
                 }
                 Slot::Path { steps, .. } => {
                     if steps.is_empty() {
                         self.error(
-                            at(&p, ".steps"),
+                            &p,
+                            ".steps",
                             "a path slot needs at least one step: list its step ids in the \
                              default order, e.g. [\"welcome\", \"invite\", \"done\"]",
                         );
                     }
-                    self.count(at(&p, ".steps"), "steps", steps.len(), MAX_STEPS);
+                    self.count(&p, ".steps", "steps", steps.len(), MAX_STEPS);
                     let mut seen_steps = Seen::new();
                     for (k, step) in steps.iter().enumerate() {
                         let sp = nth(&p, ".steps", k);
-                        if self.id(sp.clone(), "step id", step) {
+                        if self.id(&sp, "", "step id", step) {
                             self.unique(&mut seen_steps, step, sp, "step");
                         }
                     }

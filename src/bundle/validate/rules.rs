@@ -19,7 +19,8 @@ impl<'b> Validator<'b> {
             }
             let hint = self.did_you_mean(&rule.slot, &slots);
             self.error(
-                at(&p, ".slot"),
+                &p,
+                ".slot",
                 format!(
                     "unknown slot {}{hint}; declared slots: {}",
                     quote(&rule.slot),
@@ -36,7 +37,8 @@ impl<'b> Validator<'b> {
                 }
                 let hint = self.did_you_mean(name, &names);
                 self.error(
-                    at(&p, ".audience"),
+                    &p,
+                    ".audience",
                     format!(
                         "unknown audience {}{hint}; declared audiences: {} (or write the \
                          condition inline)",
@@ -52,22 +54,23 @@ impl<'b> Validator<'b> {
         }
         self.trigger(&at(&p, ".trigger"), &rule.trigger);
         self.variants(&p, rule, slot);
-        self.percentage(at(&p, ".rollout"), "rollout", rule.rollout);
-        self.percentage(at(&p, ".control"), "control", rule.control);
+        self.percentage(&p, ".rollout", "rollout", rule.rollout);
+        self.percentage(&p, ".control", "control", rule.control);
         if let Some(layer) = &rule.layer {
-            self.id(at(&p, ".layer"), "layer", layer);
+            self.id(&p, ".layer", "layer", layer);
         }
         if let Some(salt) = &rule.salt {
-            self.id(at(&p, ".salt"), "salt", salt);
+            self.id(&p, ".salt", "salt", salt);
         }
     }
 
     fn goals(&mut self, p: &str, goals: &[String]) {
-        self.count(at(&p, ".goals"), "goals", goals.len(), MAX_LIST_ITEMS);
+        self.count(p, ".goals", "goals", goals.len(), MAX_LIST_ITEMS);
         for (k, goal) in goals.iter().enumerate() {
             if let Err(message) = self.event(goal, "a goal") {
                 self.error(
-                    nth(&p, ".goals", k),
+                    &nth(p, ".goals", k),
+                    "",
                     format!(
                         "{message} (the SDK only tracks events the bundle declares, so an \
                          undeclared goal could never convert)"
@@ -79,22 +82,25 @@ impl<'b> Validator<'b> {
 
     fn trigger(&mut self, t: &str, trigger: &Trigger) {
         self.count(
-            at(&t, ".pages"),
+            t,
+            ".pages",
             "page patterns",
             trigger.pages.len(),
             MAX_LIST_ITEMS,
         );
         for (k, pattern) in trigger.pages.iter().enumerate() {
-            let pp = nth(&t, ".pages", k);
+            let pp = nth(t, ".pages", k);
             if pattern.is_empty() {
                 self.error(
-                    pp,
+                    &pp,
+                    "",
                     "page pattern is empty; write a path pattern such as \"/pricing\" or \
                      \"/docs/*\", or \"*\" for any page",
                 );
             } else if !(pattern.starts_with('/') || pattern.starts_with('*')) {
                 self.error(
-                    pp,
+                    &pp,
+                    "",
                     format!(
                         "page pattern {} must start with '/' or '*': patterns match the URL path \
                          only (no scheme, host or query), e.g. \"/pricing\" or \"*/welcome\"",
@@ -102,16 +108,17 @@ impl<'b> Validator<'b> {
                     ),
                 );
             } else {
-                self.length(pp, "page pattern", pattern);
+                self.length(&pp, "", "page pattern", pattern);
             }
         }
         if let Some(after) = &trigger.after {
             if let Err(message) = self.event(&after.event, "trigger.after.event") {
-                self.error(at(&t, ".after.event"), message);
+                self.error(t, ".after.event", message);
             }
             if after.within_days == Some(0) {
                 self.error(
-                    at(&t, ".after.within_days"),
+                    t,
+                    ".after.within_days",
                     "within_days is 0; give 1 or more days (1 = today), or omit it to accept the \
                      event at any time",
                 );
@@ -120,7 +127,8 @@ impl<'b> Validator<'b> {
         if let (Some(start), Some(end)) = (trigger.start, trigger.end) {
             if start >= end {
                 self.error(
-                    at(&t, ".end"),
+                    t,
+                    ".end",
                     format!(
                         "schedule ends before it starts: end {} is not after start {}; set end \
                          later than start, or remove one of them",
@@ -133,14 +141,16 @@ impl<'b> Validator<'b> {
         if let Some(cap) = &trigger.cap {
             if cap.max == 0 {
                 self.error(
-                    at(&t, ".cap.max"),
+                    t,
+                    ".cap.max",
                     "cap.max is 0, so the rule could never render; give 1 or more, or remove \
                      the cap",
                 );
             }
             if cap.per_days == Some(0) {
                 self.error(
-                    at(&t, ".cap.per_days"),
+                    t,
+                    ".cap.per_days",
                     "cap.per_days is 0; give 1 or more days (1 = today), or omit it to cap over \
                      the whole stored history",
                 );
@@ -149,14 +159,15 @@ impl<'b> Validator<'b> {
     }
 
     fn variants(&mut self, p: &str, rule: &'b Rule, slot: Option<&'b Slot>) {
-        let vp = at(&p, ".variants");
+        let vp = at(p, ".variants");
         if rule.variants.is_empty() {
             self.error(
-                vp.clone(),
+                &vp,
+                "",
                 "the rule has no variants; add at least one, e.g. {\"id\": \"b\", \"weight\": 1}",
             );
         }
-        self.count(vp.clone(), "variants", rule.variants.len(), MAX_VARIANTS);
+        self.count(&vp, "", "variants", rule.variants.len(), MAX_VARIANTS);
         let mut ids = Seen::new();
         let mut total: u64 = 0;
         for (j, variant) in rule.variants.iter().enumerate() {
@@ -166,7 +177,8 @@ impl<'b> Validator<'b> {
             if let Some(slot) = slot {
                 if variant.id == slot.default_variant() {
                     self.error(
-                        at(&v, ".id"),
+                        &v,
+                        ".id",
                         format!(
                             "variant id {} is the id of slot {}'s default content, so a decision \
                              for it could not be told apart from the page default; rename the \
@@ -182,13 +194,15 @@ impl<'b> Validator<'b> {
         let all_control = basis_points(rule.control) == Some(FULL);
         if !rule.variants.is_empty() && total == 0 && !all_control {
             self.error(
-                vp,
+                &vp,
+                "",
                 "weight of every variant is 0; give at least one variant a weight of 1 or more \
                  (or set control to 100 to show only the default)",
             );
         } else if total > u64::from(u32::MAX) {
             self.error(
-                vp,
+                &vp,
+                "",
                 format!(
                     "weights sum to {total}; the sum may be at most {}; use smaller weights in \
                      the same proportion",
@@ -205,7 +219,8 @@ impl<'b> Validator<'b> {
             Some(Slot::Block { id, .. }) => {
                 if variant.steps.is_some() {
                     self.error(
-                        at(&v, ".steps"),
+                        v,
+                        ".steps",
                         format!(
                             "slot {} is a block, so its variants cannot have steps (steps are \
                              for path slots); remove steps and use text, or a page template \
@@ -220,7 +235,8 @@ impl<'b> Validator<'b> {
             Some(Slot::Path { id, steps }) => {
                 if !variant.text.is_empty() {
                     self.error(
-                        at(&v, ".text"),
+                        v,
+                        ".text",
                         format!(
                             "slot {} is a path, so its variants cannot have text replacements \
                              (text is for block slots); remove text and give steps",
@@ -234,7 +250,8 @@ impl<'b> Validator<'b> {
                 }
                 match &variant.steps {
                     None => self.error(
-                        v.to_owned(),
+                        v,
+                        "",
                         format!(
                             "a variant of path slot {} needs steps: its step ids in order, from: \
                              {}",
@@ -250,10 +267,11 @@ impl<'b> Validator<'b> {
     }
 
     fn steps(&mut self, v: &str, slot: &str, all: &[&str], own: &'b [String]) {
-        let sp = at(&v, ".steps");
+        let sp = at(v, ".steps");
         if own.is_empty() {
             self.error(
-                sp.clone(),
+                &sp,
+                "",
                 format!(
                     "steps is empty; list at least one step of slot {}: {}",
                     quote(slot),
@@ -261,7 +279,7 @@ impl<'b> Validator<'b> {
                 ),
             );
         }
-        self.count(sp.clone(), "steps", own.len(), MAX_STEPS);
+        self.count(&sp, "", "steps", own.len(), MAX_STEPS);
         let mut seen = Seen::new();
         for (k, step) in own.iter().enumerate() {
             let kp = nth(&sp, "", k);
@@ -270,7 +288,8 @@ impl<'b> Validator<'b> {
             } else {
                 let hint = self.did_you_mean(step, all);
                 self.error(
-                    kp,
+                    &kp,
+                    "",
                     format!(
                         "step {}{hint} is not a step of slot {}; its steps are: {}",
                         quote(step),
@@ -283,9 +302,10 @@ impl<'b> Validator<'b> {
     }
 
     fn texts(&mut self, v: &str, variant: &Variant) {
-        let tp = at(&v, ".text");
+        let tp = at(v, ".text");
         self.count(
-            tp.clone(),
+            &tp,
+            "",
             "text replacements",
             variant.text.len(),
             MAX_LIST_ITEMS,
@@ -294,14 +314,15 @@ impl<'b> Validator<'b> {
             let rp = nth(&tp, "", k);
             if replacement.selector.trim().is_empty() {
                 self.error(
-                    at(&rp, ".selector"),
+                    &rp,
+                    ".selector",
                     "selector is empty; give a CSS selector inside the block, e.g. \"h1\" or \
                      \".cta\"",
                 );
             } else {
-                self.length(at(&rp, ".selector"), "selector", &replacement.selector);
+                self.length(&rp, ".selector", "selector", &replacement.selector);
             }
-            self.length(at(&rp, ".text"), "text", &replacement.text);
+            self.length(&rp, ".text", "text", &replacement.text);
         }
     }
 }
