@@ -162,7 +162,7 @@ pub fn parse(text: &str) -> Option<f64> {
         Some(rest) => (true, rest),
         None => (false, text),
     };
-    let (mantissa, exp_text) = match rest.find(['e', 'E']) {
+    let (mantissa, exp_text) = match rest.bytes().position(|b| b == b'e' || b == b'E') {
         Some(at) => (rest.get(..at)?, rest.get(at + 1..)),
         None => (rest, None),
     };
@@ -174,7 +174,10 @@ pub fn parse(text: &str) -> Option<f64> {
     let mut exp: i64 = match exp_text {
         None => 0,
         Some(e) => {
-            let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+            let digits = match e.as_bytes().first() {
+                Some(b'+' | b'-') => e.get(1..).unwrap_or(""),
+                _ => e,
+            };
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
