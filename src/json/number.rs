@@ -407,7 +407,11 @@ fn reads_back(digits: &[u8], point: i32, x: f64) -> bool {
     let mut text = String::with_capacity(digits.len() + 8);
     push_digits(&mut text, digits);
     text.push('e');
-    text.push_str(&(point - digits.len() as i32).to_string());
+    let e = point - digits.len() as i32;
+    if e < 0 {
+        text.push('-');
+    }
+    push_uint(&mut text, e.unsigned_abs());
     parse(&text) == Some(x)
 }
 
@@ -436,7 +440,7 @@ fn layout(digits: &[u8], point: i32, out: &mut String) {
         }
         let e = point - 1;
         out.push_str(if e < 0 { "e-" } else { "e+" });
-        out.push_str(&e.unsigned_abs().to_string());
+        push_uint(out, e.unsigned_abs());
     }
 }
 
@@ -444,6 +448,19 @@ fn layout(digits: &[u8], point: i32, out: &mut String) {
 fn push_digits(out: &mut String, digits: &[u8]) {
     for &d in digits {
         out.push(char::from(b'0' + d));
+    }
+}
+
+/// `n` in decimal (without the formatting machinery).
+fn push_uint(out: &mut String, mut n: u32) {
+    let start = out.len();
+    loop {
+        // Digits from the last: each one goes before those already written.
+        out.insert(start, char::from(b'0' + (n % 10) as u8));
+        n /= 10;
+        if n == 0 {
+            break;
+        }
     }
 }
 
