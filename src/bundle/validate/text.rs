@@ -171,7 +171,7 @@ pub(super) fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str>
 /// An instant as RFC 3339 UTC (`2026-01-31T09:00:00Z`), or as Unix seconds when outside the
 /// years 1–9999.
 pub(super) fn timestamp(at: Timestamp) -> String {
-    at.to_string()
+    format!("{at}")
 }
 
 #[cfg(test)]
