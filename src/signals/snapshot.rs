@@ -184,12 +184,12 @@ impl Signals {
         let checker = Checker::new(clock);
         let mut signals = Signals::new();
         if let Some(seen) = dto.seen {
-            checker.time("first-seen time of the device", seen)?;
+            checker.time("first-seen time of the device", None, seen)?;
             signals.first_seen = Some(seen);
         }
         for (name, attr) in dto.attrs {
             check_value(&name, &attr.v)?;
-            checker.time(&format!("write time of attribute `{name}`"), attr.t)?;
+            checker.time("write time of attribute", Some(&name), attr.t)?;
             signals.attributes.insert(
                 name,
                 AttributeRecord {
@@ -253,10 +253,16 @@ impl Checker {
         }
     }
 
-    fn time(&self, what: &str, at: i64) -> Result<(), SnapshotError> {
+    /// Checks the instant `at`, described as `what` followed by `` `name` `` when there is a
+    /// name (the description is built only for an error).
+    fn time(&self, what: &str, name: Option<&str>, at: i64) -> Result<(), SnapshotError> {
+        let what = || match name {
+            None => what.to_owned(),
+            Some(name) => format!("{what} `{name}`"),
+        };
         if at.unsigned_abs() > days::MAX_TIMESTAMP.unsigned_abs() {
             return Err(SnapshotError::OutOfRange {
-                what: what.to_owned(),
+                what: what(),
                 detail: format!(
                     "{at} is outside ±{} (the years -7999 to 9999)",
                     days::MAX_TIMESTAMP
@@ -265,7 +271,7 @@ impl Checker {
         }
         if at > self.now.saturating_add(MAX_CLOCK_SKEW_SECONDS) {
             return Err(SnapshotError::FutureTime {
-                what: what.to_owned(),
+                what: what(),
                 at,
                 now: self.now,
             });
@@ -275,8 +281,8 @@ impl Checker {
 
     fn event(&self, name: &str, dto: EventDto) -> Result<EventRecord, SnapshotError> {
         let impossible = |what: String, detail: String| SnapshotError::OutOfRange { what, detail };
-        self.time(&format!("first time of event `{name}`"), dto.first)?;
-        self.time(&format!("last time of event `{name}`"), dto.last)?;
+        self.time("first time of event", Some(name), dto.first)?;
+        self.time("last time of event", Some(name), dto.last)?;
         if dto.first > dto.last {
             return Err(impossible(
                 format!("first time of event `{name}`"),
@@ -552,5 +558,47 @@ impl WritePlan {
         }
         out.push_str("}}");
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_000_000;
+
+    fn future_what(text: &str) -> String {
+        match Signals::from_snapshot(text, &Declarations::default(), &Clock::utc(NOW)) {
+            Err(SnapshotError::FutureTime { what, .. }) => what,
+            Err(other) => format!("another error: {other}"),
+            Ok(_) => "accepted".to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_time_in_the_future_is_named_with_its_attribute_or_event() {
+        let f = NOW + 2 * DAY_SECONDS;
+        assert_eq!(
+            future_what(&format!(r#"{{"v":1,"seen":{f}}}"#)),
+            "first-seen time of the device"
+        );
+        assert_eq!(
+            future_what(&format!(
+                r#"{{"v":1,"attrs":{{"role":{{"v":"a","t":{f}}}}}}}"#
+            )),
+            "write time of attribute `role`"
+        );
+        assert_eq!(
+            future_what(&format!(
+                r#"{{"v":1,"events":{{"signup":{{"first":{f},"last":{f},"total":1}}}}}}"#
+            )),
+            "first time of event `signup`"
+        );
+        assert_eq!(
+            future_what(&format!(
+                r#"{{"v":1,"events":{{"signup":{{"first":{NOW},"last":{f},"total":1}}}}}}"#
+            )),
+            "last time of event `signup`"
+        );
     }
 }
