@@ -74,7 +74,10 @@ impl Big {
             }
         }
         if limbs > 0 && !self.0.is_empty() {
-            self.0.splice(0..0, core::iter::repeat_n(0, limbs));
+            // Whole zero limbs below (a fresh vector: `splice` costs far more module code).
+            let mut shifted = vec![0; limbs];
+            shifted.extend_from_slice(&self.0);
+            self.0 = shifted;
         }
     }
 
@@ -159,18 +162,22 @@ pub fn parse(text: &str) -> Option<f64> {
         Some(rest) => (true, rest),
         None => (false, text),
     };
-    let (mantissa, exp_text) = match rest.find(['e', 'E']) {
+    let (mantissa, exp_text) = match rest.bytes().position(|b| b == b'e' || b == b'E') {
         Some(at) => (rest.get(..at)?, rest.get(at + 1..)),
         None => (rest, None),
     };
     let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    if int.is_empty() || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() || !all_digits(int) || !all_digits(frac) {
         return None;
     }
     let mut exp: i64 = match exp_text {
         None => 0,
         Some(e) => {
-            let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+            let digits = match e.as_bytes().first() {
+                Some(b'+' | b'-') => e.get(1..).unwrap_or(""),
+                _ => e,
+            };
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
@@ -187,8 +194,12 @@ pub fn parse(text: &str) -> Option<f64> {
     };
     // Significant digits without leading zeros, and the exponent of the last one.
     exp -= frac.len() as i64;
-    let all = int.bytes().chain(frac.bytes());
-    let mut digits: Vec<u8> = all.skip_while(|&b| b == b'0').map(|b| b - b'0').collect();
+    let mut digits: Vec<u8> = Vec::with_capacity(int.len() + frac.len());
+    for b in int.bytes().chain(frac.bytes()) {
+        if b != b'0' || !digits.is_empty() {
+            digits.push(b - b'0');
+        }
+    }
     while digits.last() == Some(&0) {
         digits.pop();
         exp += 1;
@@ -215,10 +226,10 @@ pub fn parse(text: &str) -> Option<f64> {
     let exp = exp as i32;
     // The first (up to) 19 digits, exactly, as an integer.
     let lead = digits.len().min(19);
-    let head = digits
-        .iter()
-        .take(lead)
-        .fold(0u64, |n, &d| n * 10 + u64::from(d));
+    let mut head = 0u64;
+    for &d in digits.get(..lead).unwrap_or(&[]) {
+        head = head * 10 + u64::from(d);
+    }
     if digits.len() <= 15 && exp.unsigned_abs() <= 22 {
         let p = pow10(exp.unsigned_abs());
         let v = head as f64;
@@ -360,7 +371,7 @@ fn shortest(x: f64) -> (Vec<u8>, i32) {
     exact.reverse();
     let point = exact.len() as i32 + exp;
     for len in 1..exact.len() {
-        let down: Vec<u8> = exact.iter().take(len).copied().collect();
+        let down: Vec<u8> = exact.get(..len).unwrap_or(&[]).to_vec();
         let (up, up_point) = round_up(&down, point);
         let candidates = if exact.get(len).is_some_and(|&d| d >= 5) {
             [(up, up_point), (down, point)]
@@ -393,19 +404,24 @@ fn round_up(digits: &[u8], point: i32) -> (Vec<u8>, i32) {
 }
 
 fn reads_back(digits: &[u8], point: i32, x: f64) -> bool {
-    let mut text: String = digits.iter().map(|&d| char::from(b'0' + d)).collect();
+    let mut text = String::with_capacity(digits.len() + 8);
+    push_digits(&mut text, digits);
     text.push('e');
-    text.push_str(&(point - digits.len() as i32).to_string());
+    let e = point - digits.len() as i32;
+    if e < 0 {
+        text.push('-');
+    }
+    push_uint(&mut text, e.unsigned_abs());
     parse(&text) == Some(x)
 }
 
 /// `0.d × 10^p` written as JavaScript writes numbers.
 fn layout(digits: &[u8], point: i32, out: &mut String) {
-    let push = |out: &mut String, ds: &[u8]| out.extend(ds.iter().map(|&d| char::from(b'0' + d)));
+    let push = push_digits;
     let len = digits.len() as i32;
     if len <= point && point <= 21 {
         push(out, digits);
-        out.extend(core::iter::repeat_n('0', (point - len) as usize));
+        push_zeros(out, (point - len) as usize);
     } else if 0 < point && point <= 21 {
         let (int, frac) = digits.split_at(point as usize);
         push(out, int);
@@ -413,7 +429,7 @@ fn layout(digits: &[u8], point: i32, out: &mut String) {
         push(out, frac);
     } else if -6 < point && point <= 0 {
         out.push_str("0.");
-        out.extend(core::iter::repeat_n('0', point.unsigned_abs() as usize));
+        push_zeros(out, point.unsigned_abs() as usize);
         push(out, digits);
     } else {
         let (first, rest) = digits.split_at(1);
@@ -424,7 +440,33 @@ fn layout(digits: &[u8], point: i32, out: &mut String) {
         }
         let e = point - 1;
         out.push_str(if e < 0 { "e-" } else { "e+" });
-        out.push_str(&e.unsigned_abs().to_string());
+        push_uint(out, e.unsigned_abs());
+    }
+}
+
+/// Decimal digits (values 0 to 9) as text.
+fn push_digits(out: &mut String, digits: &[u8]) {
+    for &d in digits {
+        out.push(char::from(b'0' + d));
+    }
+}
+
+/// `n` in decimal (without the formatting machinery).
+fn push_uint(out: &mut String, mut n: u32) {
+    let start = out.len();
+    loop {
+        // Digits from the last: each one goes before those already written.
+        out.insert(start, char::from(b'0' + (n % 10) as u8));
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+}
+
+fn push_zeros(out: &mut String, n: usize) {
+    for _ in 0..n {
+        out.push('0');
     }
 }
 

@@ -107,11 +107,12 @@ fn valid_site(site: &str) -> bool {
 }
 
 fn hex(bytes: [u8; 16]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(32);
     for b in bytes {
-        for nibble in [b >> 4, b & 0x0f] {
-            out.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
-        }
+        // Both indexes are below 16.
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
     }
     out
 }
@@ -133,56 +134,68 @@ impl Outbox {
             return Err(OutboxError::InvalidSite(site.to_owned()));
         }
         let retries = self.ready.len();
-        let mut formed: Vec<Formed> = self.ready.drain(..).collect();
+        let mut formed: Vec<Formed> = core::mem::take(&mut self.ready);
         let mut taken = StrSet::new();
-        for b in self.in_flight.iter().chain(&formed) {
+        for b in &self.in_flight {
+            taken.insert(&b.id);
+        }
+        for b in &formed {
             taken.insert(&b.id);
         }
 
         // Group queued events by bundle version, keeping their order within each group.
         let mut groups: Vec<(u64, Vec<ReportEvent>)> = Vec::new();
-        for Queued { bundle, event } in self.queue.drain(..) {
+        for Queued { bundle, event } in core::mem::take(&mut self.queue) {
             match groups.iter_mut().find(|(b, _)| *b == bundle) {
                 Some((_, events)) => events.push(event),
                 None => groups.push((bundle, vec![event])),
             }
         }
 
+        // `self.queue` is empty now; events that get no batch go back to it, in order.
         let mut dropped = self.dropped;
-        let mut leftover: Vec<Queued> = Vec::new();
         for (bundle, events) in groups {
-            let mut events = events.into_iter().peekable();
-            while events.peek().is_some() {
-                let stuck = !leftover.is_empty();
-                let id = if stuck {
-                    None
-                } else {
-                    (0..ID_ATTEMPTS)
-                        .map(|_| hex(ids()))
-                        .find(|id| !taken.contains(id))
-                };
+            let mut rest = events.into_iter();
+            let mut next = rest.next();
+            while let Some(first) = next.take() {
+                // Once an event is left over, later ones (and later groups) stay queued too.
+                let mut id = None;
+                if self.queue.is_empty() {
+                    for _ in 0..ID_ATTEMPTS {
+                        let candidate = hex(ids());
+                        if !taken.contains(&candidate) {
+                            id = Some(candidate);
+                            break;
+                        }
+                    }
+                }
                 let Some(id) = id else {
-                    // Non-empty from here on (an event was peeked): later groups stay queued too.
-                    leftover.extend(events.by_ref().map(|event| Queued { bundle, event }));
+                    self.queue.push(Queued {
+                        bundle,
+                        event: first,
+                    });
+                    self.queue
+                        .extend(rest.by_ref().map(|event| Queued { bundle, event }));
                     break;
                 };
+                // The first event always goes in, so no batch is empty.
+                let mut size = base_len(bundle, dropped) + event_len(&first);
                 let mut batch = Formed {
                     id,
                     bundle,
                     dropped,
-                    events: Vec::new(),
+                    events: vec![first],
                 };
-                let mut size = base_len(bundle, dropped);
-                while let Some(event) = events.peek() {
-                    let add = event_len(event) + usize::from(!batch.events.is_empty());
-                    if !batch.events.is_empty()
-                        && (batch.events.len() >= MAX_EVENTS_PER_BATCH
-                            || size + add >= MAX_BATCH_BYTES)
-                    {
+                next = rest.next();
+                while let Some(event) = next.take() {
+                    let add = event_len(&event) + 1;
+                    if batch.events.len() >= MAX_EVENTS_PER_BATCH || size + add >= MAX_BATCH_BYTES {
+                        next = Some(event);
                         break;
                     }
                     size += add;
-                    batch.events.extend(events.next());
+                    batch.events.push(event);
+                    next = rest.next();
                 }
                 taken.insert(&batch.id);
                 dropped = 0;
@@ -190,7 +203,6 @@ impl Outbox {
             }
         }
         self.dropped = dropped;
-        self.queue.extend(leftover);
 
         let mut out = Vec::with_capacity(formed.len());
         for (i, batch) in formed.into_iter().enumerate() {

@@ -306,11 +306,15 @@ impl ExposureLedger {
     fn evict_beyond_caps(&mut self, now_minute: i64) {
         while self.rules.len() > MAX_LEDGER_RULES || self.facts > MAX_LEDGER_FACTS {
             // Oldest touch first; among equals, anything not touched now before what was.
-            let victim = self
-                .rules
-                .iter()
-                .min_by_key(|(_, r)| (r.touched >= now_minute, r.touched))
-                .map(|(rule, _)| rule.to_owned());
+            // The first of the least, as `min_by_key` would pick, in a plain loop (less code).
+            let mut least: Option<((bool, i64), &str)> = None;
+            for (rule, r) in self.rules.iter() {
+                let key = (r.touched >= now_minute, r.touched);
+                if least.is_none_or(|(k, _)| key < k) {
+                    least = Some((key, rule));
+                }
+            }
+            let victim = least.map(|(_, rule)| rule.to_owned());
             let Some(victim) = victim else { break };
             if self.rules.len() == 1 {
                 break;
@@ -397,11 +401,15 @@ impl ExposureLedger {
         let mut facts = 0usize;
         for (rule, record) in &snapshot.r {
             let (variant, slot, _) = &record.last;
-            let ids = [rule, variant.as_str(), slot.as_str()]
+            let mut bad = [rule, variant.as_str(), slot.as_str()]
                 .into_iter()
-                .chain(record.variants.iter())
-                .chain(record.goals.iter());
-            if let Some(bad) = ids.into_iter().find(|id| !is_id(id)) {
+                .find(|id| !is_id(id));
+            for list in [&record.variants, &record.goals] {
+                if bad.is_none() {
+                    bad = list.iter().find(|id| !is_id(id));
+                }
+            }
+            if let Some(bad) = bad {
                 return corrupt(format!(
                     "rule {} holds an invalid id {}",
                     quoted(rule),

@@ -335,45 +335,38 @@ pub(super) fn write_batch(
 /// Checks event `i` of a batch exactly as [`Batch::validate`] does (the outbox checks each event
 /// this way before queueing it).
 pub(crate) fn validate_event(i: usize, e: &ReportEvent) -> Result<(), PayloadError> {
-    let invalid = |field: String, reason: &str| PayloadError::Invalid {
-        field,
-        reason: reason.to_owned(),
-    };
-    for (name, value) in [
-        ("rule", &e.rule),
-        ("variant", &e.variant),
-        ("slot", &e.slot),
-    ] {
-        if !is_id(value) {
-            return Err(invalid(
-                format!("events[{i}].{name}"),
-                "must be a bundle id (1–64 of A–Z a–z 0–9 _ . -)",
-            ));
-        }
+    match event_problem(e) {
+        None => Ok(()),
+        // One message builder for every field (less module code than one per check).
+        Some((name, reason)) => Err(PayloadError::Invalid {
+            field: format!("events[{i}].{name}"),
+            reason: reason.to_owned(),
+        }),
+    }
+}
+
+/// The first field of `e` the collector would refuse, and why.
+fn event_problem(e: &ReportEvent) -> Option<(&'static str, &'static str)> {
+    const NOT_AN_ID: &str = "must be a bundle id (1–64 of A–Z a–z 0–9 _ . -)";
+    if !is_id(&e.rule) {
+        return Some(("rule", NOT_AN_ID));
+    }
+    if !is_id(&e.variant) {
+        return Some(("variant", NOT_AN_ID));
+    }
+    if !is_id(&e.slot) {
+        return Some(("slot", NOT_AN_ID));
     }
     match (e.kind, &e.goal) {
         (EventType::Exposure, None) => {}
         (EventType::Conversion, Some(goal)) if is_id(goal) => {}
-        (EventType::Exposure, Some(_)) => {
-            return Err(invalid(
-                format!("events[{i}].goal"),
-                "exposures carry no goal",
-            ))
-        }
-        (EventType::Conversion, _) => {
-            return Err(invalid(
-                format!("events[{i}].goal"),
-                "conversions need a goal id",
-            ))
-        }
+        (EventType::Exposure, Some(_)) => return Some(("goal", "exposures carry no goal")),
+        (EventType::Conversion, _) => return Some(("goal", "conversions need a goal id")),
     }
     if e.minute < 0 {
-        return Err(invalid(
-            format!("events[{i}].minute"),
-            "must be Unix minutes (>= 0)",
-        ));
+        return Some(("minute", "must be Unix minutes (>= 0)"));
     }
-    Ok(())
+    None
 }
 
 /// Unix seconds → Unix minutes, rounded down.

@@ -149,11 +149,13 @@ impl Reporter {
             return 0;
         }
         let version = engine.bundle().version;
-        self.ledger
-            .record_goal(engine, event, now_unix_seconds)
-            .into_iter()
-            .filter(|e| self.outbox.push(version, e.clone()).is_ok())
-            .count()
+        let mut queued = 0;
+        for e in self.ledger.record_goal(engine, event, now_unix_seconds) {
+            if self.outbox.push(version, e).is_ok() {
+                queued += 1;
+            }
+        }
+        queued
     }
 
     /// The batches to send now (see [`Outbox::take_batches`]).

@@ -184,12 +184,12 @@ impl Signals {
         let checker = Checker::new(clock);
         let mut signals = Signals::new();
         if let Some(seen) = dto.seen {
-            checker.time("first-seen time of the device", seen)?;
+            checker.time("first-seen time of the device", None, seen)?;
             signals.first_seen = Some(seen);
         }
         for (name, attr) in dto.attrs {
             check_value(&name, &attr.v)?;
-            checker.time(&format!("write time of attribute `{name}`"), attr.t)?;
+            checker.time("write time of attribute", Some(&name), attr.t)?;
             signals.attributes.insert(
                 name,
                 AttributeRecord {
@@ -253,10 +253,16 @@ impl Checker {
         }
     }
 
-    fn time(&self, what: &str, at: i64) -> Result<(), SnapshotError> {
+    /// Checks the instant `at`, described as `what` followed by `` `name` `` when there is a
+    /// name (the description is built only for an error).
+    fn time(&self, what: &str, name: Option<&str>, at: i64) -> Result<(), SnapshotError> {
+        let what = || match name {
+            None => what.to_owned(),
+            Some(name) => format!("{what} `{name}`"),
+        };
         if at.unsigned_abs() > days::MAX_TIMESTAMP.unsigned_abs() {
             return Err(SnapshotError::OutOfRange {
-                what: what.to_owned(),
+                what: what(),
                 detail: format!(
                     "{at} is outside ±{} (the years -7999 to 9999)",
                     days::MAX_TIMESTAMP
@@ -265,7 +271,7 @@ impl Checker {
         }
         if at > self.now.saturating_add(MAX_CLOCK_SKEW_SECONDS) {
             return Err(SnapshotError::FutureTime {
-                what: what.to_owned(),
+                what: what(),
                 at,
                 now: self.now,
             });
@@ -275,8 +281,8 @@ impl Checker {
 
     fn event(&self, name: &str, dto: EventDto) -> Result<EventRecord, SnapshotError> {
         let impossible = |what: String, detail: String| SnapshotError::OutOfRange { what, detail };
-        self.time(&format!("first time of event `{name}`"), dto.first)?;
-        self.time(&format!("last time of event `{name}`"), dto.last)?;
+        self.time("first time of event", Some(name), dto.first)?;
+        self.time("last time of event", Some(name), dto.last)?;
         if dto.first > dto.last {
             return Err(impossible(
                 format!("first time of event `{name}`"),
@@ -387,46 +393,50 @@ const FRAME: &str = "\"attrs\":{},\"events\":{}}";
 
 impl WritePlan {
     fn new(signals: &Signals) -> Self {
-        let attrs: Vec<AttrPiece> = signals
-            .attributes
-            .iter()
-            .map(|(name, record)| {
-                let key = json::write::quoted(name);
-                let value = record.value.to_json();
-                AttrPiece {
-                    text: format!("{key}:{{\"v\":{value},\"t\":{}}}", record.written_at),
-                    written_at: record.written_at,
-                    kept: true,
-                }
-            })
-            .collect();
-        let events: Vec<EventPiece> = signals
-            .events
-            .iter()
-            .map(|(name, record)| {
-                let key = json::write::quoted(name);
-                let days: Vec<(i64, String)> = record
-                    .day_counts()
-                    .map(|(day, count)| (day, format!("[{day},{count}]")))
-                    .collect();
-                EventPiece {
-                    prefix: format!(
-                        "{key}:{{\"first\":{},\"last\":{},\"total\":{},\"days\":[",
-                        record.first_seen, record.last_seen, record.total
-                    ),
-                    last_seen: record.last_seen,
-                    days_len: days.iter().map(|(_, text)| text.len()).sum(),
-                    days,
-                    first_kept: 0,
-                    kept: true,
-                }
-            })
-            .collect();
+        // Plain loops rather than iterator chains: the same work in less module code.
+        let mut attrs: Vec<AttrPiece> = Vec::with_capacity(signals.attributes.len());
+        let mut attrs_len = 0;
+        for (name, record) in signals.attributes.iter() {
+            let key = json::write::quoted(name);
+            let value = record.value.to_json();
+            let text = format!("{key}:{{\"v\":{value},\"t\":{}}}", record.written_at);
+            attrs_len += text.len();
+            attrs.push(AttrPiece {
+                text,
+                written_at: record.written_at,
+                kept: true,
+            });
+        }
+        let mut events: Vec<EventPiece> = Vec::with_capacity(signals.events.len());
+        let mut events_len = 0;
+        for (name, record) in signals.events.iter() {
+            let key = json::write::quoted(name);
+            let mut days: Vec<(i64, String)> = Vec::new();
+            let mut days_len = 0;
+            for (day, count) in record.day_counts() {
+                let text = format!("[{day},{count}]");
+                days_len += text.len();
+                days.push((day, text));
+            }
+            let event = EventPiece {
+                prefix: format!(
+                    "{key}:{{\"first\":{},\"last\":{},\"total\":{},\"days\":[",
+                    record.first_seen, record.last_seen, record.total
+                ),
+                last_seen: record.last_seen,
+                days_len,
+                days,
+                first_kept: 0,
+                kept: true,
+            };
+            events_len += event.len();
+            events.push(event);
+        }
         WritePlan {
             header: header(signals.first_seen),
-            attrs_len: attrs.iter().map(|a| a.text.len()).sum(),
+            attrs_len,
             attrs_n: attrs.len(),
-            events_len: events.iter().map(EventPiece::len).sum(),
+            events_len,
             events_n: events.len(),
             attrs,
             events,
@@ -446,12 +456,12 @@ impl WritePlan {
             return;
         }
         // 1. Oldest day counts, across all events.
-        let mut all_days: Vec<(i64, usize)> = self
-            .events
-            .iter()
-            .enumerate()
-            .flat_map(|(i, e)| e.days.iter().map(move |(day, _)| (*day, i)))
-            .collect();
+        let mut all_days: Vec<(i64, usize)> = Vec::new();
+        for (i, e) in self.events.iter().enumerate() {
+            for (day, _) in &e.days {
+                all_days.push((*day, i));
+            }
+        }
         // Sorting by (day, event index) keeps each event's own days in order, so the next one
         // taken from an event is always its oldest kept day; event indices follow name order.
         crate::map::sort_pairs(&mut all_days);
@@ -478,12 +488,10 @@ impl WritePlan {
         }
         // 3. Least recently written attributes.
         // Attributes are in name order, so the index breaks ties by name.
-        let mut order: Vec<(i64, usize)> = self
-            .attrs
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.written_at, i))
-            .collect();
+        let mut order: Vec<(i64, usize)> = Vec::with_capacity(self.attrs.len());
+        for (i, a) in self.attrs.iter().enumerate() {
+            order.push((a.written_at, i));
+        }
         crate::map::sort_pairs(&mut order);
         for (_, i) in order {
             if self.len() <= cap {
@@ -497,12 +505,10 @@ impl WritePlan {
         }
         // 4. Least recently seen events.
         // Events are in name order, so the index breaks ties by name.
-        let mut order: Vec<(i64, usize)> = self
-            .events
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.last_seen, i))
-            .collect();
+        let mut order: Vec<(i64, usize)> = Vec::with_capacity(self.events.len());
+        for (i, e) in self.events.iter().enumerate() {
+            order.push((e.last_seen, i));
+        }
         crate::map::sort_pairs(&mut order);
         for (_, i) in order {
             if self.len() <= cap {
@@ -520,24 +526,34 @@ impl WritePlan {
         let mut out = String::with_capacity(self.len());
         out.push_str(&self.header);
         out.push_str("\"attrs\":{");
-        let attrs = self
-            .attrs
-            .iter()
-            .filter(|a| a.kept)
-            .map(|a| a.text.as_str());
-        push_joined(&mut out, attrs);
-        out.push_str("},\"events\":{");
-        for (n, event) in self.events.iter().filter(|e| e.kept).enumerate() {
-            if n > 0 {
+        let mut first = true;
+        for a in self.attrs.iter().filter(|a| a.kept) {
+            if !first {
                 out.push(',');
             }
+            first = false;
+            out.push_str(&a.text);
+        }
+        out.push_str("},\"events\":{");
+        first = true;
+        for event in self.events.iter().filter(|e| e.kept) {
+            if !first {
+                out.push(',');
+            }
+            first = false;
             out.push_str(&event.prefix);
-            let days = event
+            for (n, (_, text)) in event
                 .days
+                .get(event.first_kept..)
+                .unwrap_or(&[])
                 .iter()
-                .skip(event.first_kept)
-                .map(|(_, text)| text.as_str());
-            push_joined(&mut out, days);
+                .enumerate()
+            {
+                if n > 0 {
+                    out.push(',');
+                }
+                out.push_str(text);
+            }
             out.push_str("]}");
         }
         out.push_str("}}");
@@ -545,11 +561,44 @@ impl WritePlan {
     }
 }
 
-fn push_joined<'a>(out: &mut String, pieces: impl Iterator<Item = &'a str>) {
-    for (n, piece) in pieces.enumerate() {
-        if n > 0 {
-            out.push(',');
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_000_000;
+
+    fn future_what(text: &str) -> String {
+        match Signals::from_snapshot(text, &Declarations::default(), &Clock::utc(NOW)) {
+            Err(SnapshotError::FutureTime { what, .. }) => what,
+            Err(other) => format!("another error: {other}"),
+            Ok(_) => "accepted".to_owned(),
         }
-        out.push_str(piece);
+    }
+
+    #[test]
+    fn a_time_in_the_future_is_named_with_its_attribute_or_event() {
+        let f = NOW + 2 * DAY_SECONDS;
+        assert_eq!(
+            future_what(&format!(r#"{{"v":1,"seen":{f}}}"#)),
+            "first-seen time of the device"
+        );
+        assert_eq!(
+            future_what(&format!(
+                r#"{{"v":1,"attrs":{{"role":{{"v":"a","t":{f}}}}}}}"#
+            )),
+            "write time of attribute `role`"
+        );
+        assert_eq!(
+            future_what(&format!(
+                r#"{{"v":1,"events":{{"signup":{{"first":{f},"last":{f},"total":1}}}}}}"#
+            )),
+            "first time of event `signup`"
+        );
+        assert_eq!(
+            future_what(&format!(
+                r#"{{"v":1,"events":{{"signup":{{"first":{NOW},"last":{f},"total":1}}}}}}"#
+            )),
+            "last time of event `signup`"
+        );
     }
 }

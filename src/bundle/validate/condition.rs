@@ -1,6 +1,6 @@
 //! Checks of a condition tree (named audience or inline), with the JSON path through the tree.
 
-use super::text::{either, list, quote};
+use super::text::{at, either, list, nth, quote};
 use super::Validator;
 use crate::bundle::limits::{
     MAX_CONDITION_DEPTH, MAX_CONDITION_NODES, MAX_LIST_ITEMS, MAX_STRING_BYTES,
@@ -41,8 +41,21 @@ fn ops_for(kind: ValueKind) -> &'static [Op] {
     }
 }
 
+/// The names of the built-in attributes, in order.
+pub(super) fn builtin_attributes() -> Vec<&'static str> {
+    let mut names = Vec::with_capacity(builtin::ATTRIBUTES.len());
+    for (name, _) in builtin::ATTRIBUTES {
+        names.push(*name);
+    }
+    names
+}
+
 fn op_names(ops: &[Op]) -> String {
-    either(&ops.iter().map(|o| o.name()).collect::<Vec<_>>())
+    let mut names = Vec::with_capacity(ops.len());
+    for op in ops {
+        names.push(op.name());
+    }
+    either(&names)
 }
 
 /// The operand shape `op` needs on a signal of `kind`.
@@ -86,7 +99,8 @@ impl Validator<'_> {
         let nodes = count_nodes(condition);
         if nodes > MAX_CONDITION_NODES {
             self.error(
-                path.to_owned(),
+                path,
+                "",
                 format!(
                     "condition has {nodes} nodes; the limit is {MAX_CONDITION_NODES}; simplify \
                      it, e.g. replace many eq comparisons with one in"
@@ -104,34 +118,31 @@ impl Validator<'_> {
                     return;
                 }
                 let key = if matches!(condition, Condition::All(_)) {
-                    "all"
+                    ".all"
                 } else {
-                    "any"
+                    ".any"
                 };
                 for (k, child) in children.iter().enumerate() {
-                    self.node(&format!("{path}.{key}[{k}]"), child, nesting + 1);
+                    self.node(&nth(path, key, k), child, nesting + 1);
                 }
             }
             Condition::Not(child) => {
                 if self.nest(path, nesting) {
-                    self.node(&format!("{path}.not"), child, nesting + 1);
+                    self.node(&at(path, ".not"), child, nesting + 1);
                 }
             }
-            Condition::Signal(cmp) => self.comparison(&format!("{path}.signal"), cmp),
+            Condition::Signal(cmp) => self.comparison(&at(path, ".signal"), cmp),
             Condition::EventCount(e) => {
-                let p = format!("{path}.event_count");
+                let p = at(path, ".event_count");
                 let window = match self.event(&e.event, "event_count.event") {
                     Ok(window) => window,
                     Err(message) => {
-                        self.error(format!("{p}.event"), message);
+                        self.error(&p, ".event", message);
                         None
                     }
                 };
                 if e.days == 0 {
-                    self.error(
-                        format!("{p}.days"),
-                        "days is 0; give 1 or more (1 = today only)",
-                    );
+                    self.error(&p, ".days", "days is 0; give 1 or more (1 = today only)");
                 } else if let Some(w) = window.filter(|w| e.days > *w) {
                     let (source, raise) = if builtin::is_event(&e.event) {
                         ("the window of built-in events", "")
@@ -142,7 +153,8 @@ impl Validator<'_> {
                         )
                     };
                     self.error(
-                        format!("{p}.days"),
+                        &p,
+                        ".days",
                         format!(
                             "days is {}, but event {} keeps only {w} days of counts ({source}); \
                              give 1 to {w}{raise}",
@@ -154,14 +166,14 @@ impl Validator<'_> {
                 self.number_test(&p, "event_count", e.op, e.value, true);
             }
             Condition::DaysSinceEvent(d) => {
-                let p = format!("{path}.days_since_event");
+                let p = at(path, ".days_since_event");
                 if let Err(message) = self.event(&d.event, "days_since_event.event") {
-                    self.error(format!("{p}.event"), message);
+                    self.error(&p, ".event", message);
                 }
                 self.number_test(&p, "days_since_event", d.op, d.value, true);
             }
             Condition::DaysSinceFirstSeen(t) => {
-                let p = format!("{path}.days_since_first_seen");
+                let p = at(path, ".days_since_first_seen");
                 self.number_test(&p, "days_since_first_seen", t.op, t.value, false);
             }
         }
@@ -173,7 +185,8 @@ impl Validator<'_> {
             return true;
         }
         self.error(
-            path.to_owned(),
+            path,
+            "",
             format!(
                 "condition nests all/any/not more than {MAX_CONDITION_DEPTH} levels deep here; \
                  flatten it (an all inside an all can be merged into one)"
@@ -186,7 +199,8 @@ impl Validator<'_> {
     fn number_test(&mut self, p: &str, what: &str, op: Op, value: f64, non_negative: bool) {
         if !NUMBER_OPS.contains(&op) {
             self.error(
-                format!("{p}.op"),
+                p,
+                ".op",
                 format!(
                     "operator \"{}\" does not apply to {what}, which compares a number; use {}",
                     op.name(),
@@ -196,7 +210,8 @@ impl Validator<'_> {
         }
         if !value.is_finite() {
             self.error(
-                format!("{p}.value"),
+                p,
+                ".value",
                 format!(
                     "value {} is not a finite number; give a number of days or events",
                     Num(value)
@@ -204,7 +219,8 @@ impl Validator<'_> {
             );
         } else if non_negative && value < 0.0 {
             self.error(
-                format!("{p}.value"),
+                p,
+                ".value",
                 format!(
                     "value {} is negative; {what} is never below 0, so give 0 or more",
                     Num(value)
@@ -214,18 +230,19 @@ impl Validator<'_> {
     }
 
     fn comparison(&mut self, p: &str, cmp: &SignalComparison) {
-        self.operand_limits(&format!("{p}.value"), &cmp.value);
+        self.operand_limits(&at(p, ".value"), &cmp.value);
         let kind = match self.attribute(&cmp.name) {
             Ok(kind) => kind,
             Err(message) => {
-                self.error(format!("{p}.name"), message);
+                self.error(p, ".name", message);
                 return;
             }
         };
         let ops = ops_for(kind);
         if !ops.contains(&cmp.op) {
             self.error(
-                format!("{p}.op"),
+                p,
+                ".op",
                 format!(
                     "operator \"{}\" does not apply to {kind} signal {}; {kind} signals take {}",
                     cmp.op.name(),
@@ -239,7 +256,8 @@ impl Validator<'_> {
         let got = cmp.value.kind();
         if got != want {
             self.error(
-                format!("{p}.value"),
+                p,
+                ".value",
                 format!(
                     "\"{}\" on {kind} signal {} takes {}; got a {got}",
                     cmp.op.name(),
@@ -257,7 +275,8 @@ impl Validator<'_> {
             Value::Number(n) => {
                 if !n.is_finite() {
                     self.error(
-                        p.to_owned(),
+                        p,
+                        "",
                         format!(
                             "value {} is not a finite number; give a finite number",
                             Num(*n)
@@ -265,12 +284,12 @@ impl Validator<'_> {
                     );
                 }
             }
-            Value::String(s) => self.length(p.to_owned(), "value", s),
+            Value::String(s) => self.length(p, "", "value", s),
             Value::List(items) => {
-                self.count(p.to_owned(), "list items", items.len(), MAX_LIST_ITEMS);
+                self.count(p, "", "list items", items.len(), MAX_LIST_ITEMS);
                 for (k, item) in items.iter().enumerate() {
                     if item.len() > MAX_STRING_BYTES {
-                        self.length(format!("{p}[{k}]"), "list item", item);
+                        self.length(&nth(p, "", k), "", "list item", item);
                     }
                 }
             }
@@ -289,7 +308,7 @@ impl Validator<'_> {
                 quote(name)
             ));
         }
-        if let Some(decl) = self.signals.get(name).copied() {
+        if let Some(decl) = self.signal(name) {
             return match decl.kind.value_kind() {
                 Some(kind) => Ok(kind),
                 None => Err(format!(
@@ -299,7 +318,7 @@ impl Validator<'_> {
             };
         }
         let declared = self.declared_attributes();
-        let builtins: Vec<&str> = builtin::ATTRIBUTES.iter().map(|(n, _)| *n).collect();
+        let builtins = builtin_attributes();
         let mut candidates = declared.clone();
         candidates.extend_from_slice(&builtins);
         let hint = self.did_you_mean(name, &candidates);

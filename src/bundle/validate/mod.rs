@@ -32,7 +32,7 @@ mod text;
 
 pub use load::{load, BundleError};
 
-use text::{closest, id_problem, list, quote};
+use text::{at, closest, id_problem, list, nth, quote};
 
 /// One problem in a bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -50,11 +50,17 @@ pub struct ValidationError {
 pub struct ValidationErrors(pub Vec<ValidationError>);
 
 fn join(errors: &[ValidationError]) -> String {
-    errors
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
+    let mut out = String::new();
+    for (i, e) in errors.iter().enumerate() {
+        if i > 0 {
+            out.push_str("; ");
+        }
+        // As `ValidationError` displays itself.
+        out.push_str(&e.path);
+        out.push_str(": ");
+        out.push_str(&e.message);
+    }
+    out
 }
 
 /// Validates a parsed bundle, collecting every problem.
@@ -88,11 +94,13 @@ struct Validator<'b> {
     bundle: &'b Bundle,
     errors: Vec<ValidationError>,
     /// First declaration of each signal name.
-    signals: StrMap<&'b SignalDecl, &'b str>,
+    /// (Every lookup table maps to an index into the bundle's list: one map type for all three
+    /// keeps one copy of the map's code in the module.)
+    signals: StrMap<usize, &'b str>,
     /// First audience with each id.
     audiences: StrMap<usize, &'b str>,
     /// First slot with each id.
-    slots: StrMap<&'b Slot, &'b str>,
+    slots: StrMap<usize, &'b str>,
     suggestions_left: usize,
     /// The rule and slot caps in force.
     caps: Caps,
@@ -101,22 +109,16 @@ struct Validator<'b> {
 impl<'b> Validator<'b> {
     fn new(bundle: &'b Bundle, caps: Caps) -> Self {
         let mut signals = StrMap::new();
-        for s in &bundle.signals {
-            if !signals.contains_key(&s.name) {
-                signals.insert(s.name.as_str(), s);
-            }
+        for (i, s) in bundle.signals.iter().enumerate() {
+            first_index(&mut signals, &s.name, i);
         }
         let mut audiences = StrMap::new();
         for (i, a) in bundle.audiences.iter().enumerate() {
-            if !audiences.contains_key(&a.id) {
-                audiences.insert(a.id.as_str(), i);
-            }
+            first_index(&mut audiences, &a.id, i);
         }
         let mut slots = StrMap::new();
-        for s in &bundle.slots {
-            if !slots.contains_key(s.id()) {
-                slots.insert(s.id(), s);
-            }
+        for (i, s) in bundle.slots.iter().enumerate() {
+            first_index(&mut slots, s.id(), i);
         }
         Validator {
             bundle,
@@ -129,18 +131,32 @@ impl<'b> Validator<'b> {
         }
     }
 
-    fn error(&mut self, path: impl Into<String>, message: impl Into<String>) {
+    /// The first declaration of signal `name`.
+    fn signal(&self, name: &str) -> Option<&'b SignalDecl> {
+        let b = self.bundle;
+        self.signals.get(name).and_then(|&i| b.signals.get(i))
+    }
+
+    /// The first slot with id `id`.
+    fn slot(&self, id: &str) -> Option<&'b Slot> {
+        let b = self.bundle;
+        self.slots.get(id).and_then(|&i| b.slots.get(i))
+    }
+
+    /// Reports a problem at the path `parent` + `field` (see [`at`]). Paths are built here,
+    /// only for problems found, rather than at each call site.
+    fn error(&mut self, parent: &str, field: &str, message: impl Into<String>) {
         self.errors.push(ValidationError {
-            path: path.into(),
+            path: at(parent, field),
             message: message.into(),
         });
     }
 
     /// Reports `id` if it is not a valid id; returns whether it is valid.
-    fn id(&mut self, path: impl Into<String>, what: &str, id: &str) -> bool {
+    fn id(&mut self, parent: &str, field: &str, what: &str, id: &str) -> bool {
         match id_problem(what, id) {
             Some(message) => {
-                self.error(path, message);
+                self.error(parent, field, message);
                 false
             }
             None => true,
@@ -148,20 +164,22 @@ impl<'b> Validator<'b> {
     }
 
     /// Reports a list longer than `limit`.
-    fn count(&mut self, path: impl Into<String>, what: &str, len: usize, limit: usize) {
+    fn count(&mut self, parent: &str, field: &str, what: &str, len: usize, limit: usize) {
         if len > limit {
             self.error(
-                path,
+                parent,
+                field,
                 format!("too many {what}: {len}; at most {limit} are allowed"),
             );
         }
     }
 
     /// Reports a string longer than [`MAX_STRING_BYTES`].
-    fn length(&mut self, path: impl Into<String>, what: &str, s: &str) {
+    fn length(&mut self, parent: &str, field: &str, what: &str, s: &str) {
         if s.len() > MAX_STRING_BYTES {
             self.error(
-                path,
+                parent,
+                field,
                 format!(
                     "{what} is {} bytes; the limit is {MAX_STRING_BYTES} bytes",
                     s.len()
@@ -171,7 +189,7 @@ impl<'b> Validator<'b> {
     }
 
     /// Reports a percentage that [`basis_points`] refuses.
-    fn percentage(&mut self, path: impl Into<String>, what: &str, pct: f64) {
+    fn percentage(&mut self, parent: &str, field: &str, what: &str, pct: f64) {
         if basis_points(pct).is_some() {
             return;
         }
@@ -183,7 +201,8 @@ impl<'b> Validator<'b> {
             "has more than two decimals"
         };
         self.error(
-            path,
+            parent,
+            field,
             format!(
                 "{what} {} {why}; give a percentage from 0 to 100 with at most two decimals, \
                  e.g. 12.5",
@@ -199,9 +218,18 @@ impl<'b> Validator<'b> {
                 "duplicate {what} {}; the first is at {first}; each {what} must be unique",
                 quote(id)
             );
-            self.error(path, message);
+            self.error(&path, "", message);
         } else {
             seen.insert(id, path);
+        }
+    }
+
+    /// Reports `id` if it is not a valid id, or else if an earlier entry in `seen` has it (one
+    /// call for the id-then-uniqueness check of every kind of declaration).
+    fn unique_id(&mut self, seen: &mut Seen<'b>, path: String, what: &str, id: &'b str) {
+        match id_problem(what, id) {
+            Some(message) => self.error(&path, "", message),
+            None => self.unique(seen, id, path, what),
         }
     }
 
@@ -221,6 +249,7 @@ impl<'b> Validator<'b> {
         if b.schema != SCHEMA_VERSION {
             self.error(
                 "schema",
+                "",
                 format!(
                     "schema {} is not supported; this SDK reads schema {SCHEMA_VERSION}",
                     b.schema
@@ -231,15 +260,16 @@ impl<'b> Validator<'b> {
         if b.version == 0 {
             self.error(
                 "version",
+                "",
                 "version is 0; versions start at 1 (`pathwise sign` sets it to the signing time \
                  in seconds)",
             );
         }
-        self.percentage("holdout", "holdout", b.holdout);
+        self.percentage("holdout", "", "holdout", b.holdout);
         self.signal_decls();
         self.audience_decls();
         self.slot_decls();
-        self.count("rules", "rules", b.rules.len(), self.caps.rules);
+        self.count("rules", "", "rules", b.rules.len(), self.caps.rules);
         let mut rule_ids = Seen::new();
         for (i, rule) in b.rules.iter().enumerate() {
             self.rule(i, rule, &mut rule_ids);
@@ -250,14 +280,16 @@ impl<'b> Validator<'b> {
         if site.trim().is_empty() {
             self.error(
                 "site",
+                "",
                 "site is empty; set it to the site this bundle is for, e.g. \"example.com\" (the \
                  SDK refuses a bundle whose site differs from its own init option)",
             );
         } else if site.len() > MAX_STRING_BYTES {
-            self.length("site", "site", site);
+            self.length("site", "", "site", site);
         } else if let Some(c) = site.chars().find(|c| c.is_whitespace() || c.is_control()) {
             self.error(
                 "site",
+                "",
                 format!(
                     "site {} contains {}; a site is compared exactly with the SDK's init \
                      option, so write it without spaces, e.g. \"example.com\"",
@@ -270,15 +302,16 @@ impl<'b> Validator<'b> {
 
     fn signal_decls(&mut self) {
         let b = self.bundle;
-        self.count("signals", "signals", b.signals.len(), MAX_SIGNALS);
+        self.count("signals", "", "signals", b.signals.len(), MAX_SIGNALS);
         let mut seen = Seen::new();
         for (i, s) in b.signals.iter().enumerate() {
-            let p = format!("signals[{i}]");
-            let name_path = format!("{p}.name");
-            if self.id(name_path.clone(), "signal name", &s.name) {
+            let p = nth("signals", "", i);
+            let name_path = at(&p, ".name");
+            if self.id(&name_path, "", "signal name", &s.name) {
                 if builtin::is_reserved(&s.name) {
                     self.error(
-                        name_path,
+                        &name_path,
+                        "",
                         format!(
                             "signal name {} is reserved for a built-in signal, which is available \
                              without a declaration; remove this declaration or choose another name \
@@ -293,14 +326,16 @@ impl<'b> Validator<'b> {
             }
             if !(1..=MAX_TTL_DAYS).contains(&s.ttl_days) {
                 self.error(
-                    format!("{p}.ttl_days"),
+                    &p,
+                    ".ttl_days",
                     format!("ttl_days is {}; give 1 to {MAX_TTL_DAYS} days", s.ttl_days),
                 );
             }
             match (s.kind, s.window_days) {
                 (SignalKind::Event, Some(w)) if !(1..=MAX_WINDOW_DAYS).contains(&w) => {
                     self.error(
-                        format!("{p}.window_days"),
+                        &p,
+                        ".window_days",
                         format!(
                             "window_days is {w}; give 1 to {MAX_WINDOW_DAYS} days (default \
                              {DEFAULT_WINDOW_DAYS})"
@@ -309,7 +344,8 @@ impl<'b> Validator<'b> {
                 }
                 (SignalKind::Event, _) | (_, None) => {}
                 (_, Some(_)) => self.error(
-                    format!("{p}.window_days"),
+                    &p,
+                    ".window_days",
                     "window_days applies only to event signals; remove it, or declare this \
                      signal with kind \"event\"",
                 ),
@@ -319,46 +355,49 @@ impl<'b> Validator<'b> {
 
     fn audience_decls(&mut self) {
         let b = self.bundle;
-        self.count("audiences", "audiences", b.audiences.len(), MAX_AUDIENCES);
+        self.count(
+            "audiences",
+            "",
+            "audiences",
+            b.audiences.len(),
+            MAX_AUDIENCES,
+        );
         let mut seen = Seen::new();
         for (i, a) in b.audiences.iter().enumerate() {
-            let p = format!("audiences[{i}]");
-            if self.id(format!("{p}.id"), "audience id", &a.id) {
-                self.unique(&mut seen, &a.id, format!("{p}.id"), "audience id");
-            }
+            let p = nth("audiences", "", i);
+            self.unique_id(&mut seen, at(&p, ".id"), "audience id", &a.id);
             if let Some(d) = &a.description {
-                self.length(format!("{p}.description"), "description", d);
+                self.length(&p, ".description", "description", d);
             }
-            self.condition(&format!("{p}.condition"), &a.condition);
+            self.condition(&at(&p, ".condition"), &a.condition);
         }
     }
 
     fn slot_decls(&mut self) {
         let b = self.bundle;
-        self.count("slots", "slots", b.slots.len(), self.caps.slots);
+        self.count("slots", "", "slots", b.slots.len(), self.caps.slots);
         let mut seen = Seen::new();
         for (i, slot) in b.slots.iter().enumerate() {
-            let p = format!("slots[{i}]");
-            if self.id(format!("{p}.id"), "slot id", slot.id()) {
-                self.unique(&mut seen, slot.id(), format!("{p}.id"), "slot id");
-            }
+            let p = nth("slots", "", i);
+            self.unique_id(&mut seen, at(&p, ".id"), "slot id", slot.id());
             match slot {
                 Slot::Block { default, .. } => {
-                    self.id(format!("{p}.default"), "default variant id", default);
+                    self.id(&p, ".default", "default variant id", default);
                 }
                 Slot::Path { steps, .. } => {
                     if steps.is_empty() {
                         self.error(
-                            format!("{p}.steps"),
+                            &p,
+                            ".steps",
                             "a path slot needs at least one step: list its step ids in the \
                              default order, e.g. [\"welcome\", \"invite\", \"done\"]",
                         );
                     }
-                    self.count(format!("{p}.steps"), "steps", steps.len(), MAX_STEPS);
+                    self.count(&p, ".steps", "steps", steps.len(), MAX_STEPS);
                     let mut seen_steps = Seen::new();
                     for (k, step) in steps.iter().enumerate() {
-                        let sp = format!("{p}.steps[{k}]");
-                        if self.id(sp.clone(), "step id", step) {
+                        let sp = nth(&p, ".steps", k);
+                        if self.id(&sp, "", "step id", step) {
                             self.unique(&mut seen_steps, step, sp, "step");
                         }
                     }
@@ -374,7 +413,7 @@ impl<'b> Validator<'b> {
         if builtin::is_event(name) {
             return Ok(Some(builtin::EVENT_WINDOW_DAYS));
         }
-        if let Some(decl) = self.signals.get(name).copied() {
+        if let Some(decl) = self.signal(name) {
             if decl.kind == SignalKind::Event && !builtin::is_reserved(name) {
                 return Ok(match decl.window_days {
                     None => Some(DEFAULT_WINDOW_DAYS),
@@ -387,8 +426,7 @@ impl<'b> Validator<'b> {
         let kind = builtin::attribute_kind(name)
             .map(|k| format!("built-in {k} attribute"))
             .or_else(|| {
-                self.signals
-                    .get(name)
+                self.signal(name)
                     .and_then(|d| d.kind.value_kind())
                     .map(|k| format!("{k} signal"))
             });
@@ -438,10 +476,15 @@ const MAX_WINDOW_DAYS: u32 = 365;
 /// The event window when a declaration gives none: the one the signal store applies.
 use crate::signals::DEFAULT_WINDOW_DAYS;
 
+/// Records that `id` is at `index`, unless an earlier entry has it.
+fn first_index<'b>(map: &mut StrMap<usize, &'b str>, id: &'b str, index: usize) {
+    if !map.contains_key(id) {
+        map.insert(id, index);
+    }
+}
+
 fn reserved_names() -> Vec<&'static str> {
-    builtin::ATTRIBUTES
-        .iter()
-        .map(|(n, _)| *n)
-        .chain(builtin::EVENTS.iter().copied())
-        .collect()
+    let mut names = condition::builtin_attributes();
+    names.extend_from_slice(builtin::EVENTS);
+    names
 }

@@ -1,6 +1,6 @@
 //! Checks of one rule: references, variants, goals, trigger, percentages.
 
-use super::text::{list, quote, timestamp};
+use super::text::{at, list, nth, quote, timestamp};
 use super::{Seen, Validator};
 use crate::bundle::limits::{MAX_LIST_ITEMS, MAX_STEPS, MAX_VARIANTS};
 use crate::bundle::percent::{basis_points, FULL};
@@ -9,16 +9,18 @@ use crate::prelude::*;
 
 impl<'b> Validator<'b> {
     pub(super) fn rule(&mut self, i: usize, rule: &'b Rule, ids: &mut Seen<'b>) {
-        let p = format!("rules[{i}]");
-        if self.id(format!("{p}.id"), "rule id", &rule.id) {
-            self.unique(ids, &rule.id, format!("{p}.id"), "rule id");
-        }
-        let slot = self.slots.get(rule.slot.as_str()).copied();
+        let p = nth("rules", "", i);
+        self.unique_id(ids, at(&p, ".id"), "rule id", &rule.id);
+        let slot = self.slot(&rule.slot);
         if slot.is_none() {
-            let slots: Vec<&str> = self.bundle.slots.iter().map(Slot::id).collect();
+            let mut slots: Vec<&str> = Vec::with_capacity(self.bundle.slots.len());
+            for s in &self.bundle.slots {
+                slots.push(s.id());
+            }
             let hint = self.did_you_mean(&rule.slot, &slots);
             self.error(
-                format!("{p}.slot"),
+                &p,
+                ".slot",
                 format!(
                     "unknown slot {}{hint}; declared slots: {}",
                     quote(&rule.slot),
@@ -29,15 +31,14 @@ impl<'b> Validator<'b> {
         self.goals(&p, &rule.goals);
         match &rule.audience {
             Some(AudienceRef::Named(name)) if !self.audiences.contains_key(name.as_str()) => {
-                let names: Vec<&str> = self
-                    .bundle
-                    .audiences
-                    .iter()
-                    .map(|a| a.id.as_str())
-                    .collect();
+                let mut names: Vec<&str> = Vec::with_capacity(self.bundle.audiences.len());
+                for a in &self.bundle.audiences {
+                    names.push(&a.id);
+                }
                 let hint = self.did_you_mean(name, &names);
                 self.error(
-                    format!("{p}.audience"),
+                    &p,
+                    ".audience",
                     format!(
                         "unknown audience {}{hint}; declared audiences: {} (or write the \
                          condition inline)",
@@ -47,28 +48,29 @@ impl<'b> Validator<'b> {
                 );
             }
             Some(AudienceRef::Inline(condition)) => {
-                self.condition(&format!("{p}.audience"), condition);
+                self.condition(&at(&p, ".audience"), condition);
             }
             Some(AudienceRef::Named(_)) | None => {}
         }
-        self.trigger(&format!("{p}.trigger"), &rule.trigger);
+        self.trigger(&at(&p, ".trigger"), &rule.trigger);
         self.variants(&p, rule, slot);
-        self.percentage(format!("{p}.rollout"), "rollout", rule.rollout);
-        self.percentage(format!("{p}.control"), "control", rule.control);
+        self.percentage(&p, ".rollout", "rollout", rule.rollout);
+        self.percentage(&p, ".control", "control", rule.control);
         if let Some(layer) = &rule.layer {
-            self.id(format!("{p}.layer"), "layer", layer);
+            self.id(&p, ".layer", "layer", layer);
         }
         if let Some(salt) = &rule.salt {
-            self.id(format!("{p}.salt"), "salt", salt);
+            self.id(&p, ".salt", "salt", salt);
         }
     }
 
     fn goals(&mut self, p: &str, goals: &[String]) {
-        self.count(format!("{p}.goals"), "goals", goals.len(), MAX_LIST_ITEMS);
+        self.count(p, ".goals", "goals", goals.len(), MAX_LIST_ITEMS);
         for (k, goal) in goals.iter().enumerate() {
             if let Err(message) = self.event(goal, "a goal") {
                 self.error(
-                    format!("{p}.goals[{k}]"),
+                    &nth(p, ".goals", k),
+                    "",
                     format!(
                         "{message} (the SDK only tracks events the bundle declares, so an \
                          undeclared goal could never convert)"
@@ -80,22 +82,25 @@ impl<'b> Validator<'b> {
 
     fn trigger(&mut self, t: &str, trigger: &Trigger) {
         self.count(
-            format!("{t}.pages"),
+            t,
+            ".pages",
             "page patterns",
             trigger.pages.len(),
             MAX_LIST_ITEMS,
         );
         for (k, pattern) in trigger.pages.iter().enumerate() {
-            let pp = format!("{t}.pages[{k}]");
+            let pp = nth(t, ".pages", k);
             if pattern.is_empty() {
                 self.error(
-                    pp,
+                    &pp,
+                    "",
                     "page pattern is empty; write a path pattern such as \"/pricing\" or \
                      \"/docs/*\", or \"*\" for any page",
                 );
             } else if !(pattern.starts_with('/') || pattern.starts_with('*')) {
                 self.error(
-                    pp,
+                    &pp,
+                    "",
                     format!(
                         "page pattern {} must start with '/' or '*': patterns match the URL path \
                          only (no scheme, host or query), e.g. \"/pricing\" or \"*/welcome\"",
@@ -103,16 +108,17 @@ impl<'b> Validator<'b> {
                     ),
                 );
             } else {
-                self.length(pp, "page pattern", pattern);
+                self.length(&pp, "", "page pattern", pattern);
             }
         }
         if let Some(after) = &trigger.after {
             if let Err(message) = self.event(&after.event, "trigger.after.event") {
-                self.error(format!("{t}.after.event"), message);
+                self.error(t, ".after.event", message);
             }
             if after.within_days == Some(0) {
                 self.error(
-                    format!("{t}.after.within_days"),
+                    t,
+                    ".after.within_days",
                     "within_days is 0; give 1 or more days (1 = today), or omit it to accept the \
                      event at any time",
                 );
@@ -121,7 +127,8 @@ impl<'b> Validator<'b> {
         if let (Some(start), Some(end)) = (trigger.start, trigger.end) {
             if start >= end {
                 self.error(
-                    format!("{t}.end"),
+                    t,
+                    ".end",
                     format!(
                         "schedule ends before it starts: end {} is not after start {}; set end \
                          later than start, or remove one of them",
@@ -134,14 +141,16 @@ impl<'b> Validator<'b> {
         if let Some(cap) = &trigger.cap {
             if cap.max == 0 {
                 self.error(
-                    format!("{t}.cap.max"),
+                    t,
+                    ".cap.max",
                     "cap.max is 0, so the rule could never render; give 1 or more, or remove \
                      the cap",
                 );
             }
             if cap.per_days == Some(0) {
                 self.error(
-                    format!("{t}.cap.per_days"),
+                    t,
+                    ".cap.per_days",
                     "cap.per_days is 0; give 1 or more days (1 = today), or omit it to cap over \
                      the whole stored history",
                 );
@@ -150,26 +159,26 @@ impl<'b> Validator<'b> {
     }
 
     fn variants(&mut self, p: &str, rule: &'b Rule, slot: Option<&'b Slot>) {
-        let vp = format!("{p}.variants");
+        let vp = at(p, ".variants");
         if rule.variants.is_empty() {
             self.error(
-                vp.clone(),
+                &vp,
+                "",
                 "the rule has no variants; add at least one, e.g. {\"id\": \"b\", \"weight\": 1}",
             );
         }
-        self.count(vp.clone(), "variants", rule.variants.len(), MAX_VARIANTS);
+        self.count(&vp, "", "variants", rule.variants.len(), MAX_VARIANTS);
         let mut ids = Seen::new();
         let mut total: u64 = 0;
         for (j, variant) in rule.variants.iter().enumerate() {
-            let v = format!("{vp}[{j}]");
-            if self.id(format!("{v}.id"), "variant id", &variant.id) {
-                self.unique(&mut ids, &variant.id, format!("{v}.id"), "variant id");
-            }
+            let v = nth(&vp, "", j);
+            self.unique_id(&mut ids, at(&v, ".id"), "variant id", &variant.id);
             total = total.saturating_add(u64::from(variant.weight));
             if let Some(slot) = slot {
                 if variant.id == slot.default_variant() {
                     self.error(
-                        format!("{v}.id"),
+                        &v,
+                        ".id",
                         format!(
                             "variant id {} is the id of slot {}'s default content, so a decision \
                              for it could not be told apart from the page default; rename the \
@@ -185,13 +194,15 @@ impl<'b> Validator<'b> {
         let all_control = basis_points(rule.control) == Some(FULL);
         if !rule.variants.is_empty() && total == 0 && !all_control {
             self.error(
-                vp,
+                &vp,
+                "",
                 "weight of every variant is 0; give at least one variant a weight of 1 or more \
                  (or set control to 100 to show only the default)",
             );
         } else if total > u64::from(u32::MAX) {
             self.error(
-                vp,
+                &vp,
+                "",
                 format!(
                     "weights sum to {total}; the sum may be at most {}; use smaller weights in \
                      the same proportion",
@@ -208,7 +219,8 @@ impl<'b> Validator<'b> {
             Some(Slot::Block { id, .. }) => {
                 if variant.steps.is_some() {
                     self.error(
-                        format!("{v}.steps"),
+                        v,
+                        ".steps",
                         format!(
                             "slot {} is a block, so its variants cannot have steps (steps are \
                              for path slots); remove steps and use text, or a page template \
@@ -223,7 +235,8 @@ impl<'b> Validator<'b> {
             Some(Slot::Path { id, steps }) => {
                 if !variant.text.is_empty() {
                     self.error(
-                        format!("{v}.text"),
+                        v,
+                        ".text",
                         format!(
                             "slot {} is a path, so its variants cannot have text replacements \
                              (text is for block slots); remove text and give steps",
@@ -231,10 +244,14 @@ impl<'b> Validator<'b> {
                         ),
                     );
                 }
-                let all: Vec<&str> = steps.iter().map(String::as_str).collect();
+                let mut all: Vec<&str> = Vec::with_capacity(steps.len());
+                for step in steps {
+                    all.push(step);
+                }
                 match &variant.steps {
                     None => self.error(
-                        v.to_owned(),
+                        v,
+                        "",
                         format!(
                             "a variant of path slot {} needs steps: its step ids in order, from: \
                              {}",
@@ -250,10 +267,11 @@ impl<'b> Validator<'b> {
     }
 
     fn steps(&mut self, v: &str, slot: &str, all: &[&str], own: &'b [String]) {
-        let sp = format!("{v}.steps");
+        let sp = at(v, ".steps");
         if own.is_empty() {
             self.error(
-                sp.clone(),
+                &sp,
+                "",
                 format!(
                     "steps is empty; list at least one step of slot {}: {}",
                     quote(slot),
@@ -261,16 +279,17 @@ impl<'b> Validator<'b> {
                 ),
             );
         }
-        self.count(sp.clone(), "steps", own.len(), MAX_STEPS);
+        self.count(&sp, "", "steps", own.len(), MAX_STEPS);
         let mut seen = Seen::new();
         for (k, step) in own.iter().enumerate() {
-            let kp = format!("{sp}[{k}]");
+            let kp = nth(&sp, "", k);
             if all.contains(&step.as_str()) {
                 self.unique(&mut seen, step, kp, "step");
             } else {
                 let hint = self.did_you_mean(step, all);
                 self.error(
-                    kp,
+                    &kp,
+                    "",
                     format!(
                         "step {}{hint} is not a step of slot {}; its steps are: {}",
                         quote(step),
@@ -283,25 +302,27 @@ impl<'b> Validator<'b> {
     }
 
     fn texts(&mut self, v: &str, variant: &Variant) {
-        let tp = format!("{v}.text");
+        let tp = at(v, ".text");
         self.count(
-            tp.clone(),
+            &tp,
+            "",
             "text replacements",
             variant.text.len(),
             MAX_LIST_ITEMS,
         );
         for (k, replacement) in variant.text.iter().enumerate() {
-            let rp = format!("{tp}[{k}]");
+            let rp = nth(&tp, "", k);
             if replacement.selector.trim().is_empty() {
                 self.error(
-                    format!("{rp}.selector"),
+                    &rp,
+                    ".selector",
                     "selector is empty; give a CSS selector inside the block, e.g. \"h1\" or \
                      \".cta\"",
                 );
             } else {
-                self.length(format!("{rp}.selector"), "selector", &replacement.selector);
+                self.length(&rp, ".selector", "selector", &replacement.selector);
             }
-            self.length(format!("{rp}.text"), "text", &replacement.text);
+            self.length(&rp, ".text", "text", &replacement.text);
         }
     }
 }

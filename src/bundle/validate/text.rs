@@ -13,6 +13,35 @@ const QUOTE_BYTES: usize = 64;
 /// What a valid id looks like, for messages.
 pub(super) const ID_RULE: &str = "ids are 1 to 64 bytes of ASCII letters, digits, '_', '-' and '.'";
 
+/// The JSON path `parent` + `field` (`field` starts with its `.`): one small function for every
+/// path of a message, where a `format!` at each of the walk's ~70 call sites costs module size.
+#[inline(never)]
+pub(super) fn at(parent: &str, field: &str) -> String {
+    let mut out = String::with_capacity(parent.len() + field.len() + 8);
+    out.push_str(parent);
+    out.push_str(field);
+    out
+}
+
+/// The JSON path of item `index` of the list `parent` + `field` (`rules[3]`, `rules[3].goals[0]`).
+#[inline(never)]
+pub(super) fn nth(parent: &str, field: &str, index: usize) -> String {
+    let mut out = at(parent, field);
+    out.push('[');
+    let start = out.len();
+    let mut n = index;
+    loop {
+        // Digits from the last: each one goes before those already written.
+        out.insert(start, char::from(b'0' + (n % 10) as u8));
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push(']');
+    out
+}
+
 /// `s` quoted and escaped (control characters visible), shortened to a readable length.
 pub(super) fn quote(s: &str) -> String {
     if s.len() <= QUOTE_BYTES {
@@ -33,18 +62,12 @@ pub(super) fn list(names: &[&str]) -> String {
             unique.push(name);
         }
     }
-    let names = unique;
-    if names.is_empty() {
+    if unique.is_empty() {
         return "none".to_owned();
     }
-    let mut out = names
-        .iter()
-        .take(LIST_SHOWN)
-        .copied()
-        .collect::<Vec<_>>()
-        .join(", ");
-    if names.len() > LIST_SHOWN {
-        out.push_str(&format!(" … and {} more", names.len() - LIST_SHOWN));
+    let mut out = unique.get(..LIST_SHOWN).unwrap_or(&unique).join(", ");
+    if unique.len() > LIST_SHOWN {
+        out.push_str(&format!(" … and {} more", unique.len() - LIST_SHOWN));
     }
     out
 }
@@ -94,8 +117,7 @@ pub(super) fn edit_distance(a: &str, b: &str) -> Option<usize> {
     if a.len() > MAX_ID_BYTES || b.len() > MAX_ID_BYTES {
         return None;
     }
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
+    let (a, b) = (chars(a), chars(b));
     let width = b.len() + 1;
     // rows[i * width + j]: distance between the first i chars of a and the first j chars of b.
     let mut rows = vec![0usize; (a.len() + 1) * width];
@@ -123,21 +145,33 @@ pub(super) fn edit_distance(a: &str, b: &str) -> Option<usize> {
     rows.last().copied()
 }
 
+fn chars(s: &str) -> Vec<char> {
+    let mut out = Vec::with_capacity(s.len());
+    for c in s.chars() {
+        out.push(c);
+    }
+    out
+}
+
 /// The closest of `candidates` to a misspelt `name`, if one is close enough to be a likely typo.
 pub(super) fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let allowed = (name.chars().count() / 3).clamp(1, 3);
-    candidates
-        .iter()
-        .filter_map(|c| edit_distance(name, c).map(|d| (d, *c)))
-        .filter(|(d, _)| *d <= allowed)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+    // The first of the nearest, as `min_by_key` would pick, in a plain loop (less code).
+    let mut best: Option<(usize, &'a str)> = None;
+    for c in candidates {
+        if let Some(d) = edit_distance(name, c) {
+            if d <= allowed && best.is_none_or(|(b, _)| d < b) {
+                best = Some((d, c));
+            }
+        }
+    }
+    best.map(|(_, c)| c)
 }
 
 /// An instant as RFC 3339 UTC (`2026-01-31T09:00:00Z`), or as Unix seconds when outside the
 /// years 1–9999.
 pub(super) fn timestamp(at: Timestamp) -> String {
-    at.to_string()
+    format!("{at}")
 }
 
 #[cfg(test)]
