@@ -5,6 +5,9 @@
 //! `ne` (a missing signal is not "not equal to X", it is unknown, and unknown never matches).
 //! Wrap a comparison in `not` to match when a signal is missing.
 
+use crate::prelude::*;
+use alloc::borrow::Cow;
+
 use super::{Condition, Op, SignalComparison};
 use crate::pattern::glob_match;
 use crate::signals::EvalContext;
@@ -40,34 +43,75 @@ pub const MAX_EVAL_DEPTH: usize = 64;
 ///   never seen) is then false.
 /// - A NaN operand (impossible in JSON) matches nothing.
 pub fn evaluate(condition: &Condition, ctx: &EvalContext<'_>) -> bool {
-    eval_at(condition, ctx, 0).unwrap_or(false)
+    eval_at(condition, Attributes::Store, ctx, 0).unwrap_or(false)
+}
+
+/// Where a condition reads the declared attributes.
+#[derive(Debug, Clone, Copy)]
+pub enum Attributes<'v> {
+    /// From the store ([`EvalContext::lookup`]).
+    Store,
+    /// From these lists instead: `values[i]` is the value of attribute `names[i]` (`None`:
+    /// missing). For a caller that keeps the visitor's attributes by position rather than in the
+    /// store (the headless engine): a name is found with a scan that compares lengths first,
+    /// instead of the comparisons with every built-in name and the search of the store. The
+    /// names must be declared attributes, so none is a built-in; any other name (a built-in) is
+    /// read by [`EvalContext::lookup`].
+    Listed {
+        /// Declared attribute names.
+        names: &'v [String],
+        /// Their values, in the same order.
+        values: &'v [Option<Value>],
+    },
+}
+
+/// [`evaluate`] reading the declared attributes from `attributes`. Gives exactly what `evaluate`
+/// gives when the listed values are what the store holds under those names.
+pub fn evaluate_with(
+    condition: &Condition,
+    attributes: Attributes<'_>,
+    ctx: &EvalContext<'_>,
+) -> bool {
+    eval_at(condition, attributes, ctx, 0).unwrap_or(false)
 }
 
 /// `None` when the depth guard was hit: the whole evaluation is then `false`.
-fn eval_at(condition: &Condition, ctx: &EvalContext<'_>, depth: usize) -> Option<bool> {
+fn eval_at(
+    condition: &Condition,
+    attributes: Attributes<'_>,
+    ctx: &EvalContext<'_>,
+    depth: usize,
+) -> Option<bool> {
     if depth > MAX_EVAL_DEPTH {
         return None;
     }
-    let child = |c: &Condition| eval_at(c, ctx, depth + 1);
+    let child = |c: &Condition| eval_at(c, attributes, ctx, depth + 1);
     Some(match condition {
-        Condition::All(children) => {
+        Condition::All(children) | Condition::Any(children) => {
+            // `all` stops at the first false child, `any` at the first true one.
+            let all = matches!(condition, Condition::All(_));
             for c in children {
-                if !child(c)? {
-                    return Some(false);
+                if child(c)? != all {
+                    return Some(!all);
                 }
             }
-            true
-        }
-        Condition::Any(children) => {
-            for c in children {
-                if child(c)? {
-                    return Some(true);
-                }
-            }
-            false
+            all
         }
         Condition::Not(c) => !child(c)?,
-        Condition::Signal(cmp) => compare_signal(cmp, ctx),
+        Condition::Signal(cmp) => {
+            let listed = match attributes {
+                Attributes::Listed { names, values } => names
+                    .iter()
+                    .position(|n| same(n, &cmp.name))
+                    .map(|i| values.get(i).and_then(Option::as_ref)),
+                Attributes::Store => None,
+            };
+            let signal = match listed {
+                Some(value) => value.map(Cow::Borrowed),
+                None => ctx.lookup(&cmp.name),
+            };
+            signal.is_some_and(|signal| compare_signal(cmp, &signal))
+        }
         Condition::EventCount(test) => {
             // Counts are capped far below 2^53, so the conversion is exact.
             let count = ctx.signals.event_count(&test.event, test.days, ctx.clock) as f64;
@@ -84,19 +128,15 @@ fn eval_at(condition: &Condition, ctx: &EvalContext<'_>, depth: usize) -> Option
     })
 }
 
-fn compare_signal(cmp: &SignalComparison, ctx: &EvalContext<'_>) -> bool {
-    let Some(signal) = ctx.lookup(&cmp.name) else {
-        return false;
-    };
-    let signal: &Value = &signal;
+fn compare_signal(cmp: &SignalComparison, signal: &Value) -> bool {
     let operand = &cmp.value;
     match cmp.op {
         Op::Eq => same_shape_equal(signal, operand).unwrap_or(false),
         Op::Ne => same_shape_equal(signal, operand).is_some_and(|equal| !equal),
         Op::In => match (signal, operand) {
-            (Value::String(s), Value::List(options)) => options.contains(s),
+            (Value::String(s), Value::List(options)) => has(options, s),
             (Value::List(items), Value::List(options)) => {
-                items.iter().any(|item| options.contains(item))
+                items.iter().any(|item| has(options, item))
             }
             _ => false,
         },
@@ -106,14 +146,12 @@ fn compare_signal(cmp: &SignalComparison, ctx: &EvalContext<'_>) -> bool {
         },
         Op::Contains => match (signal, operand) {
             (Value::String(s), Value::String(part)) => contains(s, part),
-            (Value::List(items), Value::String(item)) => items.contains(item),
+            (Value::List(items), Value::String(item)) => has(items, item),
             _ => false,
         },
         Op::StartsWith => match (signal, operand) {
-            (Value::String(s), Value::String(prefix)) => s.starts_with(prefix.as_str()),
-            (Value::List(items), Value::String(prefix)) => {
-                items.iter().any(|s| s.starts_with(prefix.as_str()))
-            }
+            (Value::String(s), Value::String(prefix)) => starts(s, prefix),
+            (Value::List(items), Value::String(prefix)) => items.iter().any(|s| starts(s, prefix)),
             _ => false,
         },
         Op::Matches => match (signal, operand) {
@@ -126,13 +164,46 @@ fn compare_signal(cmp: &SignalComparison, ctx: &EvalContext<'_>) -> bool {
     }
 }
 
+/// `a == b`, byte by byte in place. Conditions compare short strings (a country code, a plan, a
+/// path) on every decision; the standard comparison goes through three calls down to a `memcmp`
+/// in the size-optimised module, which cost more than the comparison itself.
+fn same(a: &str, b: &str) -> bool {
+    same_bytes(a.as_bytes(), b.as_bytes())
+}
+
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while let (Some(x), Some(y)) = (a.get(i), b.get(i)) {
+        if x != y {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// `s.starts_with(prefix)`, with [`same_bytes`].
+fn starts(s: &str, prefix: &str) -> bool {
+    s.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|head| same_bytes(head, prefix.as_bytes()))
+}
+
+/// Whether `list` holds `item` (with [`same`]).
+fn has(list: &[String], item: &str) -> bool {
+    list.iter().any(|x| same(x, item))
+}
+
 /// Whether `part` occurs in `s` (a plain scan: both are at most 1 KB, and core's two-way
 /// searcher is a kilobyte and a half of WebAssembly).
 fn contains(s: &str, part: &str) -> bool {
     part.is_empty()
         || s.as_bytes()
             .windows(part.len())
-            .any(|w| w == part.as_bytes())
+            .any(|w| w.first() == part.as_bytes().first() && same_bytes(w, part.as_bytes()))
 }
 
 /// `Some(equal)` when both values have the same shape, `None` otherwise.
@@ -145,10 +216,10 @@ fn same_shape_equal(a: &Value, b: &Value) -> Option<bool> {
             }
             a == b
         }
-        (Value::String(a), Value::String(b)) => a == b,
+        (Value::String(a), Value::String(b)) => same(a, b),
         (Value::List(a), Value::List(b)) => {
             // As sets: order and repetitions do not matter.
-            a.iter().all(|x| b.contains(x)) && b.iter().all(|x| a.contains(x))
+            a.iter().all(|x| has(b, x)) && b.iter().all(|x| has(a, x))
         }
         _ => return None,
     })
@@ -167,5 +238,112 @@ fn compare_numbers(op: Op, measured: f64, operand: f64) -> bool {
         Op::Gt => measured > operand,
         Op::Gte => measured >= operand,
         Op::In | Op::Contains | Op::StartsWith | Op::Matches => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    // Tests may unwrap: a failure is the point.
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::bundle::{SignalDecl, SignalKind};
+    use crate::signals::{Declarations, PageContext, Signals};
+    use crate::time::Clock;
+
+    const T0: i64 = 1_767_225_600;
+
+    /// The store and the same attributes as lists (names ascending, `plan` missing).
+    fn store_and_lists() -> (Signals, Vec<String>, Vec<Option<Value>>) {
+        let decl = |name: &str, kind| SignalDecl {
+            name: name.to_owned(),
+            kind,
+            ttl_days: 365,
+            window_days: None,
+        };
+        let decls = Declarations::new(&[
+            decl("role", SignalKind::String),
+            decl("seats", SignalKind::Number),
+            decl("pages", SignalKind::List),
+            decl("plan", SignalKind::String),
+        ]);
+        let pages = Value::List(vec!["/blog/a".into(), "/pricing".into()]);
+        let clock = Clock::utc(T0);
+        let mut store = Signals::new();
+        store.set(&decls, "role", "owner".into(), &clock).unwrap();
+        store.set(&decls, "seats", 3.0.into(), &clock).unwrap();
+        store.set(&decls, "pages", pages.clone(), &clock).unwrap();
+        let names = ["pages", "plan", "role", "seats"]
+            .map(String::from)
+            .to_vec();
+        let values = vec![Some(pages), None, Some("owner".into()), Some(3.0.into())];
+        (store, names, values)
+    }
+
+    fn condition(text: &str) -> Condition {
+        crate::json::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn listed_attributes_decide_exactly_as_the_store() {
+        let (store, names, values) = store_and_lists();
+        let page = PageContext {
+            path: "/pricing".into(),
+            ..PageContext::default()
+        };
+        let clock = Clock::utc(T0);
+        let ctx = EvalContext {
+            signals: &store,
+            page: &page,
+            clock: &clock,
+        };
+        let listed = Attributes::Listed {
+            names: &names,
+            values: &values,
+        };
+        let cases = [
+            r#"{"signal":{"name":"role","op":"eq","value":"owner"}}"#,
+            r#"{"signal":{"name":"role","op":"eq","value":"own"}}"#,
+            r#"{"signal":{"name":"role","op":"in","value":["admin","owner"]}}"#,
+            r#"{"signal":{"name":"role","op":"ne","value":"admin"}}"#,
+            r#"{"signal":{"name":"plan","op":"ne","value":"free"}}"#,
+            r#"{"not":{"signal":{"name":"plan","op":"eq","value":"free"}}}"#,
+            r#"{"signal":{"name":"seats","op":"gte","value":3}}"#,
+            r#"{"signal":{"name":"pages","op":"contains","value":"/pricing"}}"#,
+            r#"{"signal":{"name":"pages","op":"starts_with","value":"/blog"}}"#,
+            r#"{"signal":{"name":"pages","op":"matches","value":"*/a"}}"#,
+            r#"{"signal":{"name":"pages","op":"eq","value":["/pricing","/blog/a"]}}"#,
+            r#"{"signal":{"name":"page_path","op":"eq","value":"/pricing"}}"#,
+            r#"{"all":[{"signal":{"name":"role","op":"eq","value":"owner"}},{"any":[{"signal":{"name":"seats","op":"lt","value":2}},{"signal":{"name":"page_path","op":"starts_with","value":"/pri"}}]}]}"#,
+        ];
+        let mut matched = 0;
+        for text in cases {
+            let c = condition(text);
+            let by_store = evaluate(&c, &ctx);
+            assert_eq!(evaluate_with(&c, listed, &ctx), by_store, "{text}");
+            matched += usize::from(by_store);
+        }
+        // Both answers occur, so the comparison above is not trivially all-false.
+        assert!(matched > 3 && matched < cases.len(), "{matched}");
+    }
+
+    #[test]
+    fn listed_attributes_are_read_instead_of_the_store() {
+        let (store, names, mut values) = store_and_lists();
+        let page = PageContext::default();
+        let clock = Clock::utc(T0);
+        let ctx = EvalContext {
+            signals: &store,
+            page: &page,
+            clock: &clock,
+        };
+        values[2] = Some("viewer".into());
+        let c = condition(r#"{"signal":{"name":"role","op":"eq","value":"viewer"}}"#);
+        assert!(!evaluate(&c, &ctx));
+        let listed = Attributes::Listed {
+            names: &names,
+            values: &values,
+        };
+        assert!(evaluate_with(&c, listed, &ctx));
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::bucketing::{self, Arm};
 use crate::bundle::{Rule, Slot, DEFAULT_VARIANT};
-use crate::condition::eval::evaluate;
+use crate::condition::eval::{evaluate_with, Attributes};
 use crate::pattern::glob_match;
 use crate::prelude::*;
 use crate::signals::EvalContext;
@@ -13,12 +13,14 @@ use super::history::RenderHistory;
 use super::{Context, Engine};
 
 /// Walks the slot's rules. With `explain`, records every candidate's outcome (and keeps going
-/// only to label the losers); without, stops at the first rule that decides.
+/// only to label the losers); without, stops at the first rule that decides. Conditions read
+/// declared attributes from `attributes` (see [`Engine::peek_at`]).
 pub(super) fn run<'e>(
     engine: &'e Engine,
     compiled: &CompiledSlot,
     ctx: &Context<'_>,
     history: &RenderHistory,
+    attributes: Attributes<'_>,
     mut explain: Option<&mut Vec<Candidate<'e>>>,
 ) -> Decision<'e> {
     let bundle = &engine.bundle;
@@ -36,7 +38,7 @@ pub(super) fn run<'e>(
             }
             continue;
         }
-        match try_rule(engine, cr, rule, ctx, history) {
+        match try_rule(engine, cr, rule, ctx, history, attributes) {
             Ok(arm) => {
                 decision = decided(engine, slot, rule, arm, ctx.unit);
                 winner = Some(rule.id.as_str());
@@ -71,6 +73,7 @@ fn try_rule<'e>(
     rule: &'e Rule,
     ctx: &Context<'_>,
     history: &RenderHistory,
+    attributes: Attributes<'_>,
 ) -> Result<Arm, Outcome<'e>> {
     let trigger = &rule.trigger;
     let now = ctx.clock.now;
@@ -105,7 +108,7 @@ fn try_rule<'e>(
             page: ctx.page,
             clock: ctx.clock,
         };
-        if !evaluate(condition, &eval_ctx) {
+        if !evaluate_with(condition, attributes, &eval_ctx) {
             return Err(Outcome::NotInAudience { audience });
         }
     }
@@ -124,8 +127,7 @@ fn try_rule<'e>(
             return Err(Outcome::OtherLayerRule { layer });
         }
     }
-    let salt = rule.salt.as_deref().unwrap_or(&rule.id);
-    let bucket = bucketing::bucket(salt, ctx.unit);
+    let bucket = bucketing::bucket(rule.salt.as_deref().unwrap_or(&rule.id), ctx.unit);
     match cr.allocation.assign(bucket) {
         Arm::Outside => Err(Outcome::OutsideRollout {
             bucket,

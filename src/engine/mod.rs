@@ -31,6 +31,7 @@ use thiserror::Error;
 use crate::bundle::limits::Caps;
 use crate::bundle::validate::ValidationErrors;
 use crate::bundle::Bundle;
+use crate::condition::eval::Attributes;
 use crate::map::StrMap;
 use crate::signals::{Declarations, PageContext, Signals};
 use crate::time::Clock;
@@ -89,7 +90,7 @@ pub struct Engine {
 impl Engine {
     /// Validates and compiles a bundle. Every validation problem is reported.
     pub fn compile(bundle: Bundle) -> Result<Engine, ValidationErrors> {
-        compile::compile(bundle, &Caps::default())
+        Engine::compile_within(bundle, &Caps::default())
     }
 
     /// [`Engine::compile`] with the rule and slot caps of `caps` instead of the defaults (for a
@@ -150,20 +151,32 @@ impl Engine {
         history: &RenderHistory,
     ) -> Result<Decision<'e>, DecideError> {
         let compiled = self.slot(slot)?;
-        Ok(decide::run(self, compiled, ctx, history, None))
+        Ok(decide::run(
+            self,
+            compiled,
+            ctx,
+            history,
+            Attributes::Store,
+            None,
+        ))
     }
 
     /// Decides the slot at `index` in bundle order (the order of [`Engine::slot_ids`]) without
     /// recording anything: [`Engine::peek`] without the lookup by id, for a caller that decides
     /// every slot at once. `None` when there is no slot at `index`.
+    ///
+    /// Conditions read the declared attributes from `attributes` ([`Attributes::Store`]: from
+    /// `ctx.signals`, as [`Engine::peek`] does; [`Attributes::Listed`]: from the caller's lists,
+    /// for a caller that keeps a visitor's attributes by position, like the headless engine).
     pub fn peek_at<'e>(
         &'e self,
         index: usize,
         ctx: &Context<'_>,
         history: &RenderHistory,
+        attributes: Attributes<'_>,
     ) -> Option<Decision<'e>> {
         let compiled = self.slots.get(index)?;
-        Some(decide::run(self, compiled, ctx, history, None))
+        Some(decide::run(self, compiled, ctx, history, attributes, None))
     }
 
     /// Decides `slot` without recording anything, and says why for every candidate rule.
@@ -175,7 +188,14 @@ impl Engine {
     ) -> Result<Explanation<'e>, DecideError> {
         let compiled = self.slot(slot)?;
         let mut candidates = Vec::with_capacity(compiled.rules.len());
-        let decision = decide::run(self, compiled, ctx, history, Some(&mut candidates));
+        let decision = decide::run(
+            self,
+            compiled,
+            ctx,
+            history,
+            Attributes::Store,
+            Some(&mut candidates),
+        );
         Ok(Explanation {
             decision,
             candidates,

@@ -24,13 +24,14 @@ use js_sys::{Array, Reflect};
 use wasm_bindgen::prelude::*;
 
 use super::error::{coded, Coded};
-use crate::bundle::limits::{Caps, MAX_LIST_ITEMS};
+use crate::bundle::limits::Caps;
 use crate::bundle::{parse_bundle_within, BundleError};
+use crate::condition::eval::Attributes;
 use crate::engine::{Context, Decision, Engine, RenderHistory};
 use crate::envelope::{open, Opened, Policy, PublicKey, MAX_ENVELOPE_BYTES};
-use crate::signals::{PageContext, Signals};
+use crate::signals::{check_value, PageContext, SignalError, Signals};
 use crate::time::{Clock, Timestamp};
-use crate::value::Value;
+use crate::value::{Value, ValueKind};
 
 /// One possible outcome of a slot: the variant shown, the deciding rule, and whether it is a
 /// measured control (the rule's control group or the global holdout).
@@ -75,6 +76,12 @@ pub struct PathwiseEngine {
     history: RenderHistory,
     /// Declared attribute signals, by name in ascending order.
     attributes: Vec<String>,
+    /// The visitor's value of each of `attributes` (`None`: missing). Kept here by position
+    /// rather than in `signals`, so setting them needs no search by name, and conditions find a
+    /// name in `attributes` with a short scan ([`Attributes::Listed`]).
+    values: Vec<Option<Value>>,
+    /// The declared shape of each of `attributes`.
+    kinds: Vec<ValueKind>,
     slots: Vec<SlotChoices>,
 }
 
@@ -216,7 +223,7 @@ impl PathwiseEngine {
         // reallocated for every visitor.
         let result = self.read_attributes(encoded);
         if result.is_err() {
-            self.signals.attributes.clear();
+            self.values.iter_mut().for_each(|v| *v = None);
         }
         result
     }
@@ -232,10 +239,14 @@ impl PathwiseEngine {
             clock: &self.clock,
             unit: &self.unit,
         };
+        let attributes = Attributes::Listed {
+            names: &self.attributes,
+            values: &self.values,
+        };
         for (i, slot) in self.slots.iter().enumerate() {
             let index = self
                 .engine
-                .peek_at(i, &ctx, &self.history)
+                .peek_at(i, &ctx, &self.history, attributes)
                 .and_then(|d| slot.choices.iter().position(|c| c.is(&d)))
                 .unwrap_or(0);
             indexes.push(index as u32);
@@ -272,27 +283,50 @@ impl PathwiseEngine {
 }
 
 impl PathwiseEngine {
+    /// Reads every attribute in place: a string or list reuses the buffers of the previous
+    /// visitor's value, so a visitor costs no allocation once the buffers are large enough.
+    /// The checks are the store's ([`Signals::set`]): the declared shape, then the limits.
     fn read_attributes(&mut self, encoded: &str) -> Result<(), JsValue> {
         let mut reader = Encoded { rest: encoded };
-        for name in &self.attributes {
-            let value = match reader.tag()? {
-                '-' => {
-                    self.signals.unset(name);
-                    continue;
-                }
-                's' => Value::String(reader.text()?),
-                'n' => Value::Number(reader.number()?),
-                't' => Value::Bool(true),
-                'f' => Value::Bool(false),
-                'l' => {
-                    let count = reader.length(':')?;
-                    let mut list = Vec::with_capacity(count.min(MAX_LIST_ITEMS + 1));
-                    for _ in 0..count {
-                        list.push(reader.text()?);
+        let names = &self.attributes;
+        for ((slot, &kind), name) in self.values.iter_mut().zip(&self.kinds).zip(names) {
+            match reader.tag()? {
+                b'-' => *slot = None,
+                b's' => {
+                    let text = reader.text()?;
+                    match slot {
+                        Some(Value::String(s)) => {
+                            s.clear();
+                            s.push_str(text);
+                        }
+                        _ => *slot = Some(Value::String(text.to_owned())),
                     }
-                    Value::List(list)
                 }
-                'x' => {
+                b'n' => *slot = Some(Value::Number(reader.number()?)),
+                b't' => *slot = Some(Value::Bool(true)),
+                b'f' => *slot = Some(Value::Bool(false)),
+                b'l' => {
+                    let count = reader.length(b':')?;
+                    if !matches!(slot, Some(Value::List(_))) {
+                        *slot = Some(Value::List(Vec::new()));
+                    }
+                    if let Some(Value::List(list)) = slot {
+                        let mut len = 0;
+                        while len < count {
+                            let text = reader.text()?;
+                            match list.get_mut(len) {
+                                Some(s) => {
+                                    s.clear();
+                                    s.push_str(text);
+                                }
+                                None => list.push(text.to_owned()),
+                            }
+                            len += 1;
+                        }
+                        list.truncate(len);
+                    }
+                }
+                b'x' => {
                     return Err(coded(
                         "wrong_kind",
                         &format!(
@@ -302,10 +336,18 @@ impl PathwiseEngine {
                     ))
                 }
                 _ => return Err(malformed()),
-            };
-            self.signals
-                .set(self.engine.declarations(), name, value, &self.clock)
-                .map_err(|e| e.to_js())?;
+            }
+            if let Some(value) = slot {
+                if value.kind() != kind {
+                    let wrong = SignalError::WrongKind {
+                        name: name.clone(),
+                        declared: kind,
+                        given: value.kind(),
+                    };
+                    return Err(wrong.to_js());
+                }
+                check_value(name, value).map_err(|e| e.to_js())?;
+            }
         }
         if reader.rest.is_empty() {
             Ok(())
@@ -315,12 +357,12 @@ impl PathwiseEngine {
     }
 
     fn new(engine: Engine, clock: Clock) -> PathwiseEngine {
-        let attributes = engine
+        let (attributes, kinds): (Vec<String>, Vec<ValueKind>) = engine
             .declarations()
             .iter()
-            .filter(|(_, d)| d.kind.value_kind().is_some())
-            .map(|(name, _)| name.to_owned())
-            .collect();
+            .filter_map(|(name, d)| Some((name.to_owned(), d.kind.value_kind()?)))
+            .unzip();
+        let values = kinds.iter().map(|_| None).collect();
         let bundle = engine.bundle();
         let slots = bundle
             .slots
@@ -367,6 +409,8 @@ impl PathwiseEngine {
             unit: String::new(),
             history: RenderHistory::new(),
             attributes,
+            values,
+            kinds,
             slots,
         }
     }
@@ -384,30 +428,64 @@ struct Encoded<'a> {
     rest: &'a str,
 }
 
-impl Encoded<'_> {
-    fn tag(&mut self) -> Result<char, JsValue> {
-        let mut chars = self.rest.chars();
-        let c = chars.next().ok_or_else(malformed)?;
-        self.rest = chars.as_str();
-        Ok(c)
+impl<'a> Encoded<'a> {
+    /// The one-byte tag of the next value. Tags are ASCII; any other first byte is malformed.
+    fn tag(&mut self) -> Result<u8, JsValue> {
+        let b = *self.rest.as_bytes().first().ok_or_else(malformed)?;
+        if !b.is_ascii() {
+            return Err(malformed());
+        }
+        self.rest = self.rest.get(1..).ok_or_else(malformed)?;
+        Ok(b)
     }
 
-    /// Digits up to `end` (consumed) as a count.
-    fn length(&mut self, end: char) -> Result<usize, JsValue> {
-        let (digits, rest) = self.rest.split_once(end).ok_or_else(malformed)?;
-        self.rest = rest;
-        digits.parse().map_err(|_| malformed())
+    /// The text up to the byte `end`, and `end` itself, consumed. A byte search: `end` is ASCII,
+    /// and `str::split_once` with a `char` goes through the general pattern searcher.
+    fn until(&mut self, end: u8) -> Result<&'a str, JsValue> {
+        let at = self
+            .rest
+            .bytes()
+            .position(|b| b == end)
+            .ok_or_else(malformed)?;
+        // `at` is the position of an ASCII byte, so both splits are on character boundaries.
+        let head = self.rest.get(..at).ok_or_else(malformed)?;
+        self.rest = self.rest.get(at + 1..).ok_or_else(malformed)?;
+        Ok(head)
+    }
+
+    /// Digits up to `end` (consumed) as a count: what `usize::from_str` accepts (an optional
+    /// `+`, then at least one ASCII digit, no overflow), read in place byte by byte.
+    fn length(&mut self, end: u8) -> Result<usize, JsValue> {
+        let bytes = self.rest.as_bytes();
+        let first = usize::from(bytes.first() == Some(&b'+'));
+        let mut at = first;
+        let mut n: usize = 0;
+        loop {
+            match bytes.get(at) {
+                Some(&b) if b == end && at > first => break,
+                Some(&d) if d.is_ascii_digit() => {
+                    n = n
+                        .checked_mul(10)
+                        .and_then(|n| n.checked_add(usize::from(d - b'0')))
+                        .ok_or_else(malformed)?;
+                    at += 1;
+                }
+                _ => return Err(malformed()),
+            }
+        }
+        self.rest = self.rest.get(at + 1..).ok_or_else(malformed)?;
+        Ok(n)
     }
 
     /// `<len>:<text>`, `len` in UTF-16 code units.
-    fn text(&mut self) -> Result<String, JsValue> {
-        let units = self.length(':')?;
+    fn text(&mut self) -> Result<&'a str, JsValue> {
+        let units = self.length(b':')?;
         // ASCII (ids, URLs, most attribute values): one UTF-16 unit per byte.
         if let Some(head) = self.rest.as_bytes().get(..units) {
             if head.is_ascii() {
                 let (text, rest) = self.rest.split_at_checked(units).ok_or_else(malformed)?;
                 self.rest = rest;
-                return Ok(text.to_owned());
+                return Ok(text);
             }
         }
         let mut seen = 0;
@@ -424,15 +502,14 @@ impl Encoded<'_> {
         }
         let (text, rest) = self.rest.split_at_checked(end).ok_or_else(malformed)?;
         self.rest = rest;
-        Ok(text.to_owned())
+        Ok(text)
     }
 
     /// `<number>;` as JavaScript's `String(n)` wrote it (`Infinity` and `NaN` included, which
     /// the store then refuses as not finite). Read with the SDK's own exact reader
     /// ([`crate::json::number::parse`]), which takes every form `String(n)` writes.
     fn number(&mut self) -> Result<f64, JsValue> {
-        let (digits, rest) = self.rest.split_once(';').ok_or_else(malformed)?;
-        self.rest = rest;
+        let digits = self.until(b';')?;
         match digits {
             "Infinity" => Ok(f64::INFINITY),
             "-Infinity" => Ok(f64::NEG_INFINITY),
