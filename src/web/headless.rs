@@ -322,6 +322,12 @@ impl PathwiseEngine {
             .map(|(name, _)| name.to_owned())
             .collect();
         let bundle = engine.bundle();
+        // Each slot's rules in bundle order, grouped in one pass: filtering all rules for every
+        // slot compared 1.8 million ids at N = 1000, a fifth of init.
+        let mut by_slot: crate::map::StrMap<Vec<&crate::bundle::Rule>> = crate::map::StrMap::new();
+        for rule in &bundle.rules {
+            by_slot.get_or_insert_with(&rule.slot, Vec::new).push(rule);
+        }
         let slots = bundle
             .slots
             .iter()
@@ -335,7 +341,7 @@ impl PathwiseEngine {
                     variant_at: at(default),
                     rule_at: 0,
                 }];
-                for rule in bundle.rules.iter().filter(|r| r.slot == slot.id()) {
+                for rule in by_slot.get(slot.id()).into_iter().flatten() {
                     choices.push(Choice {
                         variant: default.to_owned(),
                         rule: Some(rule.id.clone()),
