@@ -208,11 +208,29 @@ pub fn parse_bundle_within(bytes: &[u8], caps: &Caps) -> Result<Bundle, ParseErr
             }
         }
     })?;
-    if let Some(found) = other_schema(&root) {
+    read_parsed(text, &root)
+}
+
+/// The bundle in `root`, the tree of the verified payload `text` (as [`crate::envelope::open_then`]
+/// hands it over): [`parse_bundle_within`]'s checks after the JSON reader — the size cap of
+/// `caps`, the schema version, the v1 shape — with its errors. The nesting cap, UTF-8 and syntax
+/// were checked when the payload was opened.
+pub fn parse_tree_within(text: &str, root: &Json<'_>, caps: &Caps) -> Result<Bundle, ParseError> {
+    if text.len() > caps.bundle_bytes {
+        return Err(ParseError::TooLarge {
+            size: text.len(),
+            limit: caps.bundle_bytes,
+        });
+    }
+    read_parsed(text, root)
+}
+
+fn read_parsed(text: &str, root: &Json<'_>) -> Result<Bundle, ParseError> {
+    if let Some(found) = other_schema(root) {
         return Err(ParseError::UnsupportedSchema { found });
     }
-    let bundle = Bundle::from_json(&root).map_err(|e| {
-        let e = json::Error::shape(text, &root, e);
+    let bundle = Bundle::from_json(root).map_err(|e| {
+        let e = json::Error::shape(text, root, e);
         ParseError::Shape {
             path: e.path,
             message: e.message,

@@ -25,9 +25,9 @@ use wasm_bindgen::prelude::*;
 
 use super::error::{coded, Coded};
 use crate::bundle::limits::{Caps, MAX_LIST_ITEMS};
-use crate::bundle::{parse_bundle_within, BundleError};
+use crate::bundle::{parse_tree_within, BundleError};
 use crate::engine::{Context, Decision, Engine, RenderHistory};
-use crate::envelope::{open, Opened, Policy, PublicKey, MAX_ENVELOPE_BYTES};
+use crate::envelope::{open_then, Opened, Policy, PublicKey, VerifiedPayload, MAX_ENVELOPE_BYTES};
 use crate::signals::{PageContext, Signals};
 use crate::time::{Clock, Timestamp};
 use crate::value::Value;
@@ -158,15 +158,19 @@ impl PathwiseEngine {
                 .saturating_mul(4)
                 .saturating_add(4 * 1024),
         );
-        let payload = match open(text.as_bytes(), &policy).map_err(|e| e.to_js())? {
-            Opened::Verified(payload) => payload,
+        // The payload is parsed once, for its header and for the bundle.
+        let opened = open_then(text.as_bytes(), &policy, |text, root| {
+            parse_tree_within(text, root, &caps)
+        });
+        let bundle = match opened.map_err(|e| e.to_js())? {
+            (Opened::Verified(_), Some(bundle)) => bundle,
             // Unreachable: the policy names no accepted version.
-            Opened::AlreadyCurrent { version } => {
+            (Opened::AlreadyCurrent { version }, _)
+            | (Opened::Verified(VerifiedPayload { version, .. }), None) => {
                 return Err(coded("rollback", &format!("version {version} is not new")))
             }
-        };
-        let bundle = parse_bundle_within(&payload.payload, &caps)
-            .map_err(|e| BundleError::from(e).to_js())?;
+        }
+        .map_err(|e| BundleError::from(e).to_js())?;
         let engine =
             Engine::compile_within(bundle, &caps).map_err(|e| BundleError::from(e).to_js())?;
         Ok(PathwiseEngine::new(engine, clock))
