@@ -2,9 +2,16 @@
 // benchmark in a loop so `node --cpu-prof` (or perf) sees where the time goes, and prints the
 // top functions by self time from the profile it wrote.
 //
-//   PATHWISE_BENCH_PKG=<a package built without wasm-opt, so function names survive> \
+//   PATHWISE_BENCH_PKG=<a package whose module keeps its function names> \
 //     node --cpu-prof --cpu-prof-dir=/tmp/prof bench/profile.mjs --n 100 --what decide|init
 //   node bench/profile.mjs --summarize /tmp/prof/<file>.cpuprofile
+//
+// The package: `wasm-bindgen --target web --keep-debug` of the release build, then the Makefile's
+// wasm-opt flags with `-g` instead of `--strip-debug` (names kept, the shipped inlining; without
+// wasm-opt at all, small functions that the shipped module inlines show up as calls of their
+// own), plus pkg/index.js and pkg/package.json beside it. Self times are flat; for the time under
+// a function (a phase: `open_with`, `read_parsed`, `validate_within`), sum the samples whose
+// stack contains it (see bench/README.md, "Profile").
 
 import { readFileSync } from "node:fs";
 import { loadPathwise, pathwiseEngine, prepare, sharedModules, valueTable } from "./lib.mjs";

@@ -36,7 +36,7 @@ pub mod parse;
 pub mod percent;
 pub mod validate;
 
-pub use parse::{parse_bundle, parse_bundle_within, ParseError};
+pub use parse::{parse_bundle, parse_bundle_within, parse_tree_within, ParseError};
 pub use validate::{load, BundleError, ValidationError, ValidationErrors};
 
 /// The only bundle schema version this SDK reads.

@@ -19,7 +19,7 @@ use crate::prelude::*;
 
 use super::error::EnvelopeError;
 use super::keys::SecretKey;
-use crate::bundle::parse::{check_caps, ParseError};
+use crate::bundle::parse::{parse_capped, CapError};
 
 /// The only payload type this SDK accepts.
 pub const PAYLOAD_TYPE: &str = "application/vnd.pathwise.bundle.v1+json";
@@ -82,22 +82,18 @@ impl Envelope {
     /// the signature count, `keyid` lengths and `sig` lengths. Applies no size cap: [`super::open`]
     /// does that before calling this.
     pub fn from_json(bytes: &[u8]) -> Result<Envelope, EnvelopeError> {
-        check_caps(bytes, usize::MAX).map_err(|e| match e {
-            ParseError::TooDeep { limit, offset } => {
-                EnvelopeError::EnvelopeTooDeep { limit, offset }
-            }
-            other => EnvelopeError::MalformedEnvelope {
-                message: other.to_string(),
-                line: 0,
-                column: 0,
-            },
-        })?;
         let malformed = |e: crate::json::Error| EnvelopeError::MalformedEnvelope {
             message: format!("{}{}", at_path(&e.path), e.message),
             line: e.line,
             column: e.column,
         };
-        let envelope: Envelope = crate::json::from_slice(bytes).map_err(malformed)?;
+        // One pass: the nesting cap is applied by the reader (see `parse_capped`).
+        let (text, root) = parse_capped(bytes, false).map_err(|e| match e {
+            CapError::TooDeep { limit, offset } => EnvelopeError::EnvelopeTooDeep { limit, offset },
+            other => malformed(other.into_json_error(bytes)),
+        })?;
+        let envelope = <Envelope as FromJson>::from_json(&root)
+            .map_err(|e| malformed(crate::json::Error::shape(text, &root, e)))?;
         if envelope.signatures.len() > MAX_SIGNATURES {
             return Err(EnvelopeError::TooManySignatures {
                 count: envelope.signatures.len(),

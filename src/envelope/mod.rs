@@ -60,4 +60,4 @@ pub use dsse::{
 };
 pub use error::{EnvelopeError, ErrorFamily};
 pub use keys::{KeyError, PublicKey, SecretKey, PUBLIC_KEY_PREFIX, SECRET_KEY_PREFIX};
-pub use verify::{open, Opened, Policy, VerifiedPayload, MAX_ENVELOPE_BYTES};
+pub use verify::{open, open_then, Opened, Policy, VerifiedPayload, MAX_ENVELOPE_BYTES};

@@ -7,7 +7,7 @@ use super::dsse::{at_path, pae, Envelope, PAYLOAD_TYPE};
 use super::error::EnvelopeError;
 use super::keys::PublicKey;
 use crate::bundle::limits::MAX_BUNDLE_BYTES;
-use crate::bundle::parse::{check_caps, ParseError};
+use crate::bundle::parse::{parse_capped, CapError};
 use crate::json::{FromJson, Json, Object, ShapeError};
 use crate::time::Timestamp;
 
@@ -110,6 +110,47 @@ impl FromJson for Header {
 /// 6. only now is the payload read: nesting cap, then `site`, `version`, `expires_at`;
 /// 7. `site == policy.site`; `expires_at > now`; `version` against `accepted_version`.
 pub fn open(envelope: &[u8], policy: &Policy) -> Result<Opened, EnvelopeError> {
+    open_with(envelope, policy, None)
+}
+
+/// [`open`], then `read` on the payload's JSON tree when the payload is
+/// [`Opened::Verified`] (`None` for [`Opened::AlreadyCurrent`]); `text` is the payload as text.
+///
+/// Every check and error is [`open`]'s, in its order; `read` runs only after all of them passed.
+///
+/// **Why.** A caller that goes on to parse the bundle (the page's `fromEnvelope`) would
+/// otherwise parse the payload twice: once here for the header fields, once for the bundle. Here
+/// the tree is built once and serves both — at N = 1000 that second pass over 0.8 MB was about a
+/// tenth of init.
+pub fn open_then<T>(
+    envelope: &[u8],
+    policy: &Policy,
+    read: impl FnOnce(&str, &Json<'_>) -> T,
+) -> Result<(Opened, Option<T>), EnvelopeError> {
+    let mut read = Some(read);
+    let mut out = None;
+    let opened = open_with(
+        envelope,
+        policy,
+        Some(&mut |text: &str, root: &Json<'_>| {
+            if let Some(read) = read.take() {
+                out = Some(read(text, root));
+            }
+        }),
+    )?;
+    Ok((opened, out))
+}
+
+/// What [`open_then`] hands the payload's text and tree to.
+type TreeReader<'r> = &'r mut dyn FnMut(&str, &Json<'_>);
+
+/// The body of [`open`] and [`open_then`] (one copy in the module: the reader is called through
+/// a reference); without a reader, the payload is parsed shallow (see [`parse_payload`]).
+fn open_with(
+    envelope: &[u8],
+    policy: &Policy,
+    read: Option<TreeReader<'_>>,
+) -> Result<Opened, EnvelopeError> {
     let pinned = distinct_keys(policy.keys);
     if pinned.is_empty() {
         return Err(EnvelopeError::NoPinnedKeys);
@@ -184,27 +225,44 @@ pub fn open(envelope: &[u8], policy: &Policy) -> Result<Opened, EnvelopeError> {
         });
     }
 
-    check_caps(&payload, policy.max_bytes).map_err(|e| match e {
-        ParseError::TooDeep { limit, offset } => EnvelopeError::PayloadTooDeep { limit, offset },
-        // The payload is shorter than the envelope that carried it, so this cannot trigger; map
-        // it to the envelope's own size error rather than panic.
-        ParseError::TooLarge { size, limit } => EnvelopeError::TooLarge { size, limit },
-        other => EnvelopeError::MalformedPayload {
-            message: other.to_string(),
-            line: 0,
-            column: 0,
-        },
-    })?;
-    let header: Header =
-        crate::json::from_slice(&payload).map_err(|e| EnvelopeError::MalformedPayload {
-            message: format!("{}{}", at_path(&e.path), e.message),
-            line: e.line,
-            column: e.column,
-        })?;
+    // The payload is shorter than the envelope that carried it, so this cannot trigger; it is
+    // the envelope's own size error rather than a panic.
+    if payload.len() > policy.max_bytes {
+        return Err(EnvelopeError::TooLarge {
+            size: payload.len(),
+            limit: policy.max_bytes,
+        });
+    }
+    let header = {
+        let (text, root) = parse_payload(&payload, read.is_none())?;
+        let header = Header::from_json(&root)
+            .map_err(|e| payload_error(crate::json::Error::shape(text, &root, e)))?;
+        check_header(&header, policy)?;
+        if policy.accepted_version == Some(header.version) {
+            return Ok(Opened::AlreadyCurrent {
+                version: header.version,
+            });
+        }
+        if let Some(read) = read {
+            read(text, &root);
+        }
+        header
+    };
+    Ok(Opened::Verified(VerifiedPayload {
+        payload,
+        site: header.site,
+        version: header.version,
+        expires_at: header.expires_at,
+        verified_keys,
+    }))
+}
+
+/// Step 7 of [`open`]: the header against the policy (an equal version is not an error here).
+fn check_header(header: &Header, policy: &Policy) -> Result<(), EnvelopeError> {
     if header.site != policy.site {
         return Err(EnvelopeError::SiteMismatch {
             expected: policy.site.to_owned(),
-            found: header.site,
+            found: header.site.clone(),
         });
     }
     if header.expires_at <= policy.now {
@@ -218,16 +276,28 @@ pub fn open(envelope: &[u8], policy: &Policy) -> Result<Opened, EnvelopeError> {
             version: header.version,
             accepted,
         }),
-        Some(accepted) if header.version == accepted => Ok(Opened::AlreadyCurrent {
-            version: header.version,
-        }),
-        _ => Ok(Opened::Verified(VerifiedPayload {
-            payload,
-            site: header.site,
-            version: header.version,
-            expires_at: header.expires_at,
-            verified_keys,
-        })),
+        _ => Ok(()),
+    }
+}
+
+/// The payload as a JSON tree: nesting cap, UTF-8, JSON syntax of the whole payload.
+///
+/// **Why shallow.** When only the header fields are read ([`open`]), the reader keeps only the
+/// top-level members and leaves nested arrays and objects empty (every byte is still checked,
+/// with the same errors): building and dropping a tree of the whole bundle, which the bundle
+/// parser then builds again, was about a seventh of init at N = 1000.
+fn parse_payload(payload: &[u8], shallow: bool) -> Result<(&str, Json<'_>), EnvelopeError> {
+    parse_capped(payload, shallow).map_err(|e| match e {
+        CapError::TooDeep { limit, offset } => EnvelopeError::PayloadTooDeep { limit, offset },
+        other => payload_error(other.into_json_error(payload)),
+    })
+}
+
+fn payload_error(e: crate::json::Error) -> EnvelopeError {
+    EnvelopeError::MalformedPayload {
+        message: format!("{}{}", at_path(&e.path), e.message),
+        line: e.line,
+        column: e.column,
     }
 }
 
@@ -241,4 +311,62 @@ fn distinct_keys(keys: &[PublicKey]) -> Vec<&PublicKey> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{sign, SecretKey};
+    use super::*;
+    use crate::bundle::limits::Caps;
+    use crate::bundle::{parse_bundle_within, parse_tree_within, Bundle, ParseError};
+
+    const BUNDLE: &str = include_str!("../../tests/golden/bundles/holdout.json");
+
+    /// `open` then `parse_bundle_within`, as callers did before `open_then`.
+    fn in_two_steps(
+        envelope: &[u8],
+        policy: &Policy,
+        caps: &Caps,
+    ) -> Result<(Opened, Option<Result<Bundle, ParseError>>), EnvelopeError> {
+        let opened = open(envelope, policy)?;
+        let bundle = match &opened {
+            Opened::Verified(p) => Some(parse_bundle_within(&p.payload, caps)),
+            Opened::AlreadyCurrent { .. } => None,
+        };
+        Ok((opened, bundle))
+    }
+
+    #[test]
+    fn open_then_says_what_open_and_the_bundle_parser_said() {
+        let key = SecretKey::from_seed([9; 32]);
+        let keys = [key.public_key()];
+        let site = "acme.example".to_owned();
+        let broken = BUNDLE.replacen("\"rules\"", "\"rulez\"", 1);
+        let mut calls = 0;
+        for payload in [BUNDLE, broken.as_str(), "{\"site\":1}", "[1,", "{}"] {
+            let envelope = sign(payload.as_bytes(), &[&key]).to_json();
+            for (site, accepted, bundle_bytes) in [
+                (site.as_str(), None, 1 << 20),
+                (site.as_str(), Some(0), 16),
+                ("elsewhere.test", None, 1 << 20),
+                (site.as_str(), Some(u64::MAX), 1 << 20),
+                (site.as_str(), Some(7), 1 << 20),
+            ] {
+                let mut policy = Policy::new(site, &keys, Timestamp(0));
+                policy.accepted_version = accepted;
+                let caps = Caps {
+                    bundle_bytes,
+                    ..Caps::default()
+                };
+                let ours = open_then(envelope.as_bytes(), &policy, |text, root| {
+                    calls += 1;
+                    parse_tree_within(text, root, &caps)
+                });
+                assert_eq!(ours, in_two_steps(envelope.as_bytes(), &policy, &caps));
+            }
+        }
+        // The reader ran only for verified payloads: the valid and the misspelt bundle, with the
+        // bundle's own site and a version that is new (twice each; not when already current).
+        assert_eq!(calls, 4);
+    }
 }

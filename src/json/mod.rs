@@ -134,11 +134,30 @@ impl Error {
 
 /// Parses `text` into a tree (see the [module documentation](self) for what is refused).
 pub fn parse(text: &str) -> Result<Json<'_>, SyntaxError> {
+    parse_with(text, MAX_DEPTH, false)
+}
+
+/// [`parse`] with nesting capped at `max_depth` (at most [`MAX_DEPTH`]) instead, and, when
+/// `shallow`, a tree that keeps only the top-level value's own items or members: arrays and
+/// objects below it are checked as thoroughly (every syntax error is found, at the same offset)
+/// but come back empty.
+///
+/// **Why.** Bundles and envelopes are capped at [`crate::bundle::limits::MAX_JSON_DEPTH`]; with
+/// the cap applied while parsing, valid text is read in one pass instead of a bounds scan
+/// followed by the parse (the scan is run only when the parse fails, to keep its precedence; see
+/// [`crate::bundle::parse::parse_capped`]). The shallow form is for readers that look only at
+/// top-level fields of a large document — the envelope's payload header (`site`, `version`,
+/// `expires_at`) — and would otherwise build and drop a tree of the whole bundle.
+pub fn parse_with(text: &str, max_depth: usize, shallow: bool) -> Result<Json<'_>, SyntaxError> {
     let mut parser = Parser {
         text,
         bytes: text.as_bytes(),
         pos: 0,
         depth: 0,
+        limit: max_depth.min(MAX_DEPTH),
+        keep: if shallow { 1 } else { usize::MAX },
+        items: Vec::new(),
+        members: Vec::new(),
     };
     let value = parser.value()?;
     parser.ws();
@@ -146,6 +165,39 @@ pub fn parse(text: &str) -> Result<Json<'_>, SyntaxError> {
         return parser.fail("trailing characters");
     }
     Ok(value)
+}
+
+/// Length of the run of bytes at the start of `bytes` that a string can hold as they are: all
+/// but `"`, `\` and control characters (below 0x20).
+///
+/// **Why eight at a time.** Envelopes carry the whole bundle as one base64 string (a megabyte
+/// at N = 1000), and long texts are common in bundles; testing a 64-bit word per step (the
+/// classic "has a byte below n" / "has a zero byte" tricks, native 64-bit operations in
+/// WebAssembly) scans them several times faster than byte by byte. The word test may flag a
+/// word without an exact position; the bytes of a flagged word are then looked at one by one.
+#[inline]
+fn plain_run(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let special = |b: u8| b == b'"' || b == b'\\' || b < 0x20;
+    let mut done = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let w = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or([b'"'; 8]));
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let backslash = w ^ (ONES * u64::from(b'\\'));
+        // A high bit is set in a byte of `flags` for each zero byte of `quote` / `backslash`
+        // and each byte of `w` below 0x20 (possibly also for a byte after one of those, which
+        // the byte loop below sorts out); bytes of 0x80 and above are excluded by `!w`.
+        let flags = (quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (w.wrapping_sub(ONES * 0x20) & !w);
+        if flags & HIGH != 0 {
+            break;
+        }
+        done += 8;
+    }
+    let rest = bytes.get(done..).unwrap_or(&[]);
+    done + rest.iter().position(|&b| special(b)).unwrap_or(rest.len())
 }
 
 /// Parses `text` and reads it with `read`; errors come with line, column and path.
@@ -266,6 +318,16 @@ struct Parser<'a> {
     bytes: &'a [u8],
     pos: usize,
     depth: usize,
+    /// Deepest nesting accepted.
+    limit: usize,
+    /// Arrays and objects nested deeper than this are parsed but left empty (see [`parse_with`]).
+    keep: usize,
+    /// Items of the arrays being read, innermost last. **Why:** a vector grown item by item
+    /// is reallocated (and copied) at 4, 8, 16, … items, and most of a bundle's arrays and
+    /// objects pass 4; gathered here, each gets one allocation of its exact size.
+    items: Vec<Json<'a>>,
+    /// Members of the objects being read, innermost last (as `items`).
+    members: Vec<Member<'a>>,
 }
 
 impl<'a> Parser<'a> {
@@ -276,14 +338,17 @@ impl<'a> Parser<'a> {
         })
     }
 
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
 
     fn ws(&mut self) {
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
-            self.pos += 1;
-        }
+        let rest = self.bytes.get(self.pos..).unwrap_or(&[]);
+        self.pos += rest
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
+            .unwrap_or(rest.len());
     }
 
     fn slice(&self, start: usize, end: usize) -> &'a str {
@@ -296,7 +361,7 @@ impl<'a> Parser<'a> {
         let node = match self.peek() {
             None => return self.fail("EOF while parsing a value"),
             Some(b'{' | b'[') => {
-                if self.depth >= MAX_DEPTH {
+                if self.depth >= self.limit {
                     return self.fail("recursion limit exceeded");
                 }
                 self.depth += 1;
@@ -392,6 +457,7 @@ impl<'a> Parser<'a> {
         let mut chunk = self.pos;
         let mut owned: Option<String> = None;
         loop {
+            self.pos += plain_run(self.bytes.get(self.pos..).unwrap_or(&[]));
             match self.peek() {
                 None => return self.fail("EOF while parsing a string"),
                 Some(b'"') => {
@@ -460,16 +526,22 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// An array; `self.pos` is at its `[`. Items are gathered on [`Parser::items`] and moved
+    /// into a vector of exactly their number when the array closes.
     fn array(&mut self) -> Result<Node<'a>, SyntaxError> {
         self.pos += 1;
-        let mut items = Vec::new();
+        let base = self.items.len();
+        let keep = self.depth <= self.keep;
         self.ws();
         if self.peek() == Some(b']') {
             self.pos += 1;
-            return Ok(Node::Array(items));
+            return Ok(Node::Array(Vec::new()));
         }
         loop {
-            items.push(self.value()?);
+            let item = self.value()?;
+            if keep {
+                self.items.push(item);
+            }
             self.ws();
             match self.peek() {
                 Some(b',') => {
@@ -481,7 +553,7 @@ impl<'a> Parser<'a> {
                 }
                 Some(b']') => {
                     self.pos += 1;
-                    return Ok(Node::Array(items));
+                    return Ok(Node::Array(self.items.split_off(base)));
                 }
                 None => return self.fail("EOF while parsing a list"),
                 Some(_) => return self.fail("expected `,` or `]`"),
@@ -489,13 +561,15 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// An object; `self.pos` is at its `{`. Members are gathered like [`Parser::array`]'s items.
     fn object(&mut self) -> Result<Node<'a>, SyntaxError> {
         self.pos += 1;
-        let mut members = Vec::new();
+        let base = self.members.len();
+        let keep = self.depth <= self.keep;
         self.ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
-            return Ok(Node::Object(members));
+            return Ok(Node::Object(Vec::new()));
         }
         loop {
             self.ws();
@@ -514,13 +588,15 @@ impl<'a> Parser<'a> {
                 Some(_) => return self.fail("expected `:`"),
             }
             let value = self.value()?;
-            members.push(Member { key, at, value });
+            if keep {
+                self.members.push(Member { key, at, value });
+            }
             self.ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
-                    return Ok(Node::Object(members));
+                    return Ok(Node::Object(self.members.split_off(base)));
                 }
                 None => return self.fail("EOF while parsing an object"),
                 Some(_) => return self.fail("expected `,` or `}`"),
@@ -538,6 +614,34 @@ mod tests {
         let e = parse(text).unwrap_err();
         let (line, column) = line_col(text, e.offset);
         (e.message, line, column)
+    }
+
+    #[test]
+    fn plain_runs_stop_at_the_first_quote_backslash_or_control_character() {
+        let slow = |b: &[u8]| {
+            b.iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                .unwrap_or(b.len())
+        };
+        let mut seed = 7u32;
+        for len in 0..200 {
+            for _ in 0..20 {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| {
+                        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                        match seed >> 24 {
+                            0..=2 => b'"',
+                            3..=5 => b'\\',
+                            6..=8 => (seed >> 8) as u8 & 0x1f,
+                            _ => 0x20 + (seed >> 8) as u8 % 0xE0,
+                        }
+                    })
+                    .collect();
+                assert_eq!(plain_run(&bytes), slow(&bytes), "{bytes:?}");
+            }
+        }
+        assert_eq!(plain_run("ééééé\"".as_bytes()), 10);
+        assert_eq!(plain_run(b"\x7f\xff\x80\x9f\xa0\x21\x5b\x5d\x1f"), 8);
     }
 
     #[test]

@@ -25,10 +25,10 @@ use wasm_bindgen::prelude::*;
 
 use super::error::{coded, Coded};
 use crate::bundle::limits::Caps;
-use crate::bundle::{parse_bundle_within, BundleError};
+use crate::bundle::{parse_tree_within, BundleError};
 use crate::condition::eval::Attributes;
 use crate::engine::{Context, Decision, Engine, RenderHistory};
-use crate::envelope::{open, Opened, Policy, PublicKey, MAX_ENVELOPE_BYTES};
+use crate::envelope::{open_then, Opened, Policy, PublicKey, VerifiedPayload, MAX_ENVELOPE_BYTES};
 use crate::signals::{check_value, PageContext, SignalError, Signals};
 use crate::time::{Clock, Timestamp};
 use crate::value::{Value, ValueKind};
@@ -165,15 +165,19 @@ impl PathwiseEngine {
                 .saturating_mul(4)
                 .saturating_add(4 * 1024),
         );
-        let payload = match open(text.as_bytes(), &policy).map_err(|e| e.to_js())? {
-            Opened::Verified(payload) => payload,
+        // The payload is parsed once, for its header and for the bundle.
+        let opened = open_then(text.as_bytes(), &policy, |text, root| {
+            parse_tree_within(text, root, &caps)
+        });
+        let bundle = match opened.map_err(|e| e.to_js())? {
+            (Opened::Verified(_), Some(bundle)) => bundle,
             // Unreachable: the policy names no accepted version.
-            Opened::AlreadyCurrent { version } => {
+            (Opened::AlreadyCurrent { version }, _)
+            | (Opened::Verified(VerifiedPayload { version, .. }), None) => {
                 return Err(coded("rollback", &format!("version {version} is not new")))
             }
-        };
-        let bundle = parse_bundle_within(&payload.payload, &caps)
-            .map_err(|e| BundleError::from(e).to_js())?;
+        }
+        .map_err(|e| BundleError::from(e).to_js())?;
         let engine =
             Engine::compile_within(bundle, &caps).map_err(|e| BundleError::from(e).to_js())?;
         Ok(PathwiseEngine::new(engine, clock))
@@ -364,6 +368,13 @@ impl PathwiseEngine {
             .unzip();
         let values = kinds.iter().map(|_| None).collect();
         let bundle = engine.bundle();
+        // Each slot's rules in bundle order, grouped in one pass: filtering all rules for every
+        // slot compared 1.8 million ids at N = 1000, a fifth of init. (Rule indexes, so the map
+        // is the same type as the engine's goal index and adds no code.)
+        let mut by_slot: crate::map::StrMap<Vec<usize>> = crate::map::StrMap::new();
+        for (i, rule) in bundle.rules.iter().enumerate() {
+            by_slot.get_or_insert_with(&rule.slot, Vec::new).push(i);
+        }
         let slots = bundle
             .slots
             .iter()
@@ -377,7 +388,8 @@ impl PathwiseEngine {
                     variant_at: at(default),
                     rule_at: 0,
                 }];
-                for rule in bundle.rules.iter().filter(|r| r.slot == slot.id()) {
+                let rules = by_slot.get(slot.id()).into_iter().flatten();
+                for rule in rules.filter_map(|&i| bundle.rules.get(i)) {
                     choices.push(Choice {
                         variant: default.to_owned(),
                         rule: Some(rule.id.clone()),
