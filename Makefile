@@ -15,8 +15,13 @@ PKG := pkg
 # A second, test-only build of the package with the `devtools` feature (the `explainScenario`
 # export the golden corpus is checked with). Never shipped; ignored by git (under target/).
 PKG_DEV := target/pkg-dev
-# Generated into $(PKG)/ (ignored by git); package.json and README.md there are hand-written.
-PKG_GENERATED := pathwise.js pathwise.d.ts pathwise_bg.wasm pathwise_bg.wasm.d.ts bundle.schema.json beacon.schema.json
+# The package holds two modules, each with its wasm-bindgen glue (Cargo.toml, features `page` and
+# `headless`): the page module `pathwise` (entry index.js: `Pathwise`) and the engine module
+# `pathwise_engine` (entry engine.js, `pathwise/engine`: `PathwiseEngine`), neither with the
+# other's code.
+MODULE_FILES = $(1).js $(1).d.ts $(1)_bg.wasm $(1)_bg.wasm.d.ts
+# Generated into $(PKG)/ (ignored by git); the other files there are hand-written.
+PKG_GENERATED := $(call MODULE_FILES,pathwise) $(call MODULE_FILES,pathwise_engine) bundle.schema.json beacon.schema.json
 
 # wasm + JS glue, gzip -9, in bytes (issue 4: 90 KB for now; issue 7 lowers it to 60 KB).
 BUDGET ?= 90000
@@ -45,7 +50,7 @@ TEST_STAGES := fmt clippy clippy-cli clippy-wasm test-native test-cli test-web p
 help:
 	@echo "make setup   install the toolchain pieces (idempotent)"
 	@echo "make build   native build (with the CLI) + the npm package in $(PKG)/"
-	@echo "make pkg     the npm package only: wasm, wasm-bindgen glue, wasm-opt, bundle.schema.json"
+	@echo "make pkg     the npm package only: page + engine wasm (pinned nightly), glue, wasm-opt, schemas"
 	@echo "make pkg-dev the test-only build with the devtools exports, in $(PKG_DEV)/"
 	@echo "make demo    setup + build, then serve the demo site (www/) and its report on PORT=$(PORT)"
 	@echo "make test    setup, then: $(TEST_STAGES)"
@@ -64,25 +69,58 @@ native:
 
 # --- the npm package --------------------------------------------------------------------------
 
+# The shipped modules (`make pkg`, `make pkg-dev`) are compiled with this pinned nightly, everything
+# else (native builds, clippy, every test) with stable. Only nightly can rebuild `core`/`alloc`
+# for the module (`-Zbuild-std`) and drop the panic and formatting machinery a `no_std` module
+# still drags in from them; README.md ("Size") has the figure for each flag. Pinned by date so the
+# shipped bytes do not change under us; `make setup` installs it (`rustup toolchain install
+# $(NIGHTLY) --profile minimal -c rust-src`).
+NIGHTLY ?= nightly-2026-05-20
+# Appended to the rustflags of .cargo/config.toml (cargo joins arrays given with `--config`);
+# gzip figures for the page module in README.md ("Size"):
+#   -Cpanic=immediate-abort   a panic is a trap at once, in core and alloc too: no panic
+#                             payloads, no `Location`s, no formatting reached from panics;
+#   -Zlocation-detail=none    `#[track_caller]` locations (file, line, column) are not embedded.
+SHIP_RUSTFLAGS ?= -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none
+# core and alloc compiled with the module's own flags, and with `optimize_for_size`: their
+# smaller variants (sorting, integer formatting, searching).
+BUILD_STD := -Zbuild-std=core,alloc -Zbuild-std-features=optimize_for_size
+# ... but at opt-level 3, as the prebuilt ones are: at the crate's "z" (the release profile's
+# default for every crate) decisions took 33% longer and `fromEnvelope` 16% longer; 3 costs the
+# page module 363 B gzip. Given here, not in Cargo.toml, where other builds would warn that no
+# package `core` exists.
+STD_PROFILE := --config profile.release.package.core.opt-level=3 --config profile.release.package.alloc.opt-level=3
+SHIP_CARGO = $(CARGO) +$(NIGHTLY) --config 'target.$(WASM_TARGET).rustflags = [$(foreach f,$(SHIP_RUSTFLAGS),"$(f)",)]' $(STD_PROFILE)
 # Without std (`no_std`, see the `std` feature in Cargo.toml): what a page downloads.
+SHIP_BUILD = $(SHIP_CARGO) build --target $(WASM_TARGET) --release --lib --no-default-features $(BUILD_STD)
+
+# The page module's raw build (what `make pkg` then turns into pkg/pathwise_bg.wasm).
 wasm:
-	$(CARGO) build --target $(WASM_TARGET) --release --lib --no-default-features
+	$(SHIP_BUILD) --features page
 
-pkg: wasm schema
-	rm -f $(addprefix $(PKG)/,pathwise.js pathwise.d.ts pathwise_bg.wasm pathwise_bg.wasm.d.ts)
-	wasm-bindgen --target web --out-dir $(PKG) --out-name pathwise $(WASM_RAW)
-	node scripts/trim-glue.mjs $(PKG)/pathwise.js
-	$(WASM_OPT) $(WASM_OPT_FLAGS) $(PKG)/pathwise_bg.wasm -o $(PKG)/pathwise_bg.opt.wasm
-	mv $(PKG)/pathwise_bg.opt.wasm $(PKG)/pathwise_bg.wasm
+# wasm-bindgen glue (comments trimmed) and wasm-opt for the module just built:
+# $(call BINDGEN,OUT_DIR,NAME) writes OUT_DIR/NAME.js, NAME.d.ts, NAME_bg.wasm, NAME_bg.wasm.d.ts.
+define BINDGEN
+rm -f $(addprefix $(1)/,$(call MODULE_FILES,$(2)))
+wasm-bindgen --target web --out-dir $(1) --out-name $(2) $(WASM_RAW)
+node scripts/trim-glue.mjs $(1)/$(2).js
+$(WASM_OPT) $(WASM_OPT_FLAGS) $(1)/$(2)_bg.wasm -o $(1)/$(2)_bg.opt.wasm
+mv $(1)/$(2)_bg.opt.wasm $(1)/$(2)_bg.wasm
+endef
+
+# The page module (feature `page`), then the engine module (feature `headless`).
+pkg: schema
+	$(SHIP_BUILD) --features page
+	$(call BINDGEN,$(PKG),pathwise)
 	node scripts/inline-wasm.mjs $(PKG)/pathwise_bg.wasm $(PKG)/pathwise_bg.inline.js
+	$(SHIP_BUILD) --features headless
+	$(call BINDGEN,$(PKG),pathwise_engine)
 
-# The same module plus the `devtools` exports (`explainScenario`), for tests only.
+# The page module plus the `devtools` exports (`explainScenario`), for tests only.
 pkg-dev:
-	$(CARGO) build --target $(WASM_TARGET) --release --lib --no-default-features --features devtools
 	rm -rf $(PKG_DEV)
-	wasm-bindgen --target web --out-dir $(PKG_DEV) --out-name pathwise $(WASM_RAW)
-	$(WASM_OPT) $(WASM_OPT_FLAGS) $(PKG_DEV)/pathwise_bg.wasm -o $(PKG_DEV)/pathwise_bg.opt.wasm
-	mv $(PKG_DEV)/pathwise_bg.opt.wasm $(PKG_DEV)/pathwise_bg.wasm
+	$(SHIP_BUILD) --features page,devtools
+	$(call BINDGEN,$(PKG_DEV),pathwise)
 
 schema:
 	$(CARGO) run --quiet --features cli -- schema $(PKG)/bundle.schema.json
@@ -123,11 +161,15 @@ clippy:
 clippy-cli:
 	$(CARGO) clippy --all-targets --features cli -- -D warnings
 
-# The browser adapter and its tests only exist on wasm32.
+# The browser adapter and its tests only exist on wasm32. Every feature set that is built: the
+# tests' (default, with and without devtools), then those of `make pkg` (the page module, the
+# engine module) and of `make pkg-dev`.
 clippy-wasm:
 	$(CARGO) clippy --target $(WASM_TARGET) --lib $(WEB_TESTS) -- -D warnings
 	$(CARGO) clippy --target $(WASM_TARGET) --lib $(WEB_TESTS) --features devtools -- -D warnings
-	$(CARGO) clippy --target $(WASM_TARGET) --lib --no-default-features -- -D warnings
+	$(CARGO) clippy --target $(WASM_TARGET) --lib --no-default-features --features page -- -D warnings
+	$(CARGO) clippy --target $(WASM_TARGET) --lib --no-default-features --features headless -- -D warnings
+	$(CARGO) clippy --target $(WASM_TARGET) --lib --no-default-features --features page,devtools -- -D warnings
 
 test-native:
 	$(CARGO) test
@@ -223,6 +265,7 @@ test-bench:
 	node --test bench/
 
 size: pkg
+	@$(SHIP_BUILD) --features page --quiet
 	@scripts/size-breakdown.sh $(WASM_RAW) $(WASM_OPT) "$(WASM_OPT_FLAGS)" 20
 	@scripts/size.sh $(PKG) $(BUDGET)
 

@@ -21,8 +21,8 @@ const fold = (acc, v) => (Math.imul(acc, 31) + v.length + v.charCodeAt(v.length 
 let out;
 if (args.sdk === "pathwise") {
   const t0 = now();
-  const pw = await import(pathToFileURL(join(input.pkg, "index.js")).href);
-  pw.initSync({ module: readFileSync(join(input.pkg, "pathwise_bg.wasm")) });
+  const pw = await import(pathToFileURL(join(input.pkg, "engine.js")).href);
+  pw.initSync({ module: readFileSync(join(input.pkg, "pathwise_engine_bg.wasm")) });
   const t1 = now();
   const engine = pw.PathwiseEngine.fromEnvelope(input.envelope, input.site, [input.key], input.nowMs, input.caps);
   const t2 = now();

@@ -45,11 +45,15 @@ export async function sharedModules() {
   return { buildWorkload: workload.buildWorkload, fnv1a32: workload.fnv1a32, decide: reference.decide };
 }
 
-/** Imports the package entry and instantiates the wasm synchronously; returns the module's exports. */
+/**
+ * Imports the package's headless entry (`pathwise/engine`: engine.js, the module built without
+ * the page runtime) and instantiates its wasm synchronously; returns the entry and the module's
+ * exports.
+ */
 export async function loadPathwise() {
-  const entry = requireFile(join(PKG, "index.js"), "run `make pkg`");
+  const entry = requireFile(join(PKG, "engine.js"), "run `make pkg`");
   const pw = await import(pathToFileURL(entry).href);
-  const wasm = pw.initSync({ module: readFileSync(requireFile(join(PKG, "pathwise_bg.wasm"), "run `make pkg`")) });
+  const wasm = pw.initSync({ module: readFileSync(requireFile(join(PKG, "pathwise_engine_bg.wasm"), "run `make pkg`")) });
   return { pw, wasm };
 }
 

@@ -1,4 +1,5 @@
-// Type declarations for the `pathwise` package: exactly the API of docs/js-api.md.
+// Type declarations for the `pathwise` package's page entry: exactly the API of docs/js-api.md.
+// The headless engine, `pathwise/engine`, is declared in engine.d.ts.
 
 /** The site's consent state for local storage. */
 export type Consent = "granted" | "pending" | "denied";
@@ -223,51 +224,6 @@ export declare class Pathwise {
   /** The version of the bundle in use. */
   readonly bundleVersion: number | null;
   /** Releases the instance's memory in the module (rarely needed: one instance per page). */
-  free(): void;
-}
-
-/** Options of `PathwiseEngine.fromEnvelope`. */
-export interface EngineOptions {
-  /** Distinct pinned keys that must have signed (default 1). */
-  threshold?: number;
-  /** Raise the bundle size cap (default 262144 bytes) for a deliberately large catalogue. */
-  maxBundleBytes?: number;
-  /** Raise the rule cap (default 2000). */
-  maxRules?: number;
-  /** Raise the slot cap (default 500). */
-  maxSlots?: number;
-}
-
-/**
- * The engine without a page (server-side rendering, edge workers, Node): verify + parse +
- * compile once, then per visitor `setUnit`, `setAttributes`, `decideAll`. Nothing is stored or
- * reported. Needs the module loaded (`load()` or `initSync`).
- */
-export declare class PathwiseEngine {
-  private constructor();
-  /** Verifies the envelope against `keys` for `site` at `nowMs`, then parses and compiles it. */
-  static fromEnvelope(
-    text: string,
-    site: string,
-    keys: string[],
-    nowMs: number,
-    options?: EngineOptions,
-  ): PathwiseEngine;
-  /** The bucketing unit: the visitor's stable id. */
-  setUnit(unit: string): void;
-  /** The clock, Unix milliseconds. */
-  setNow(nowMs: number): void;
-  /** The page path that `trigger.pages` and `page_path` see. */
-  setPage(path: string): void;
-  /** Replaces the attributes with the declared ones in `attributes`; throws `PathwiseError`. */
-  setAttributes(attributes: Record<string, SignalValue | null | undefined>): void;
-  /** Every slot decided at once: entry i indexes `choices()[i]`. */
-  decideAll(): Uint32Array;
-  /** Slot ids in bundle order. */
-  slots(): string[];
-  /** Per slot, what each index means: `[variant, rule | null, control]`; index 0 = no rule. */
-  choices(): Array<Array<[string, string | null, boolean]>>;
-  /** Releases the engine's memory in the module. */
   free(): void;
 }
 

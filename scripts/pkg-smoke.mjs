@@ -1,6 +1,7 @@
-// Smoke test of the built npm package (after wasm-opt), in Node: the shipped module instantiates,
-// its version matches package.json, and errors arrive as JS Error objects; with DEV_DIR, the
-// test-only devtools build (make pkg-dev) explains a scenario; pathwise/sync loads without a fetch.
+// Smoke test of the built npm package (after wasm-opt), in Node: the page module and the headless
+// engine's module (`pathwise/engine`) each instantiate without the other's exports, their version
+// matches package.json, and errors arrive as JS Error objects; pathwise/sync loads without a
+// fetch; with DEV_DIR, the test-only devtools build (make pkg-dev) explains a scenario.
 // Usage: node scripts/pkg-smoke.mjs [PKG_DIR] [DEV_DIR]
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -44,6 +45,27 @@ check(typeof pw.Pathwise === "function" && typeof pw.Pathwise.init === "function
   "the entry exports the Pathwise class with a static init");
 check(pw.explainScenario === undefined,
   "the shipped package has no test-only exports (explainScenario is in the devtools build)");
+check(pw.PathwiseEngine === undefined && exports.pathwiseengine_fromEnvelope === undefined,
+  "the page module has no headless engine (it is the `pathwise/engine` entry's module)");
+
+// The headless entry, `pathwise/engine`: its own module, without the page runtime.
+const engineEntry = manifest.exports["./engine"];
+const eng = await import(pathToFileURL(`${dir}/${typeof engineEntry === "string" ? engineEntry : engineEntry.default}`).href);
+const engineExports = eng.initSync({ module: readFileSync(`${dir}/pathwise_engine_bg.wasm`) });
+check(eng.version() === manifest.version,
+  `the engine module reports version ${eng.version()}, package.json says ${manifest.version}`);
+check(typeof eng.PathwiseEngine === "function" && typeof eng.PathwiseEngine.fromEnvelope === "function",
+  "pathwise/engine exports the PathwiseEngine class with a static fromEnvelope");
+check(eng.Pathwise === undefined && engineExports.pathwise_init === undefined,
+  "the engine module has no page runtime (no Pathwise class)");
+let engineThrown;
+try {
+  eng.PathwiseEngine.fromEnvelope('{"payloadType": ', "example.com", [], Date.UTC(2029, 0, 1));
+} catch (e) {
+  engineThrown = e;
+}
+check(engineThrown instanceof Error && typeof engineThrown.code === "string" && engineThrown.code !== "",
+  `a broken envelope throws an Error with a code from the engine module (got ${engineThrown})`);
 
 // pathwise/sync instantiates the inlined module by itself when imported (in a fresh process, so
 // the initSync above does not count), with no fetch and no wasm file.

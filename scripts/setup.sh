@@ -2,7 +2,9 @@
 # Installs what `make build` and `make test` need, and nothing that is already there.
 # Idempotent: a second run changes nothing and takes a second or two.
 #
-#   - Rust: the wasm32-unknown-unknown target, rustfmt and clippy (via rustup, when present).
+#   - Rust: the wasm32-unknown-unknown target, rustfmt and clippy (via rustup, when present); and
+#     the pinned nightly that compiles the shipped modules (`NIGHTLY` in the Makefile), with
+#     rust-src for `-Zbuild-std`.
 #   - wasm-bindgen CLI (and its test runner) at exactly the version of the `wasm-bindgen` crate in
 #     Cargo.lock: the CLI and the crate must match or the generated glue is refused.
 #   - System tools (Debian/Ubuntu apt): chromium + chromedriver (browser tests), brotli (size
@@ -32,6 +34,16 @@ if have rustup; then
             rustup component add "${component}"
         fi
     done
+    # The pinned nightly for `make pkg` (the Makefile's NIGHTLY, read from there so the pin lives
+    # in one place). `--profile minimal`: rustc, cargo and the host std; plus rust-src, the source
+    # that `-Zbuild-std` compiles core and alloc from (no wasm32 std needed).
+    nightly="$(sed -n 's/^NIGHTLY ?= *//p' Makefile)"
+    [ -n "${nightly}" ] || die "cannot find NIGHTLY in the Makefile"
+    if ! rustup run "${nightly}" rustc --version >/dev/null 2>&1 \
+        || [ ! -d "$(rustup run "${nightly}" rustc --print sysroot)/lib/rustlib/src/rust/library/core" ]; then
+        say "installing Rust ${nightly} (minimal, with rust-src) for the shipped wasm modules"
+        rustup toolchain install "${nightly}" --profile minimal --component rust-src
+    fi
 else
     # A distribution Rust without rustup: we can only check.
     rustc --print target-list | grep -qx wasm32-unknown-unknown \
@@ -96,4 +108,4 @@ install_npm_packages() {
 }
 install_npm_packages
 
-say "ok (wasm-bindgen ${wasm_bindgen_version}, $(tools/node_modules/.bin/wasm-opt --version), $(chromedriver --version | awk '{ print $1, $2 }'))"
+say "ok (${nightly:-no rustup nightly} for make pkg, wasm-bindgen ${wasm_bindgen_version}, $(tools/node_modules/.bin/wasm-opt --version), $(chromedriver --version | awk '{ print $1, $2 }'))"

@@ -5,8 +5,8 @@
 //!
 //! | module | job |
 //! |---|---|
-//! | [`pathwise`] | the exported `Pathwise` class (thin) |
-//! | [`headless`] | the exported `PathwiseEngine` class: decisions without a page (SSR, edge, Node) |
+//! | `pathwise` | the exported `Pathwise` class (thin; feature `page`) |
+//! | `headless` | the exported `PathwiseEngine` class: decisions without a page (SSR, edge, Node; feature `headless`) |
 //! | `runtime` | init, page views, `apply`, the calls, background revalidation |
 //! | `options` | reading `Pathwise.init(options)` |
 //! | `source` | where the bundle comes from (inline, `#id`, URL) and verifying it |
@@ -20,32 +20,54 @@
 //! | `error` | errors as JS `Error`s with a `code` |
 //! | `devtools` | test-only exports (feature `devtools`, never shipped) |
 //!
+//! All but `clock`, `error`, `headless` and `devtools` are the page runtime (feature `page`).
+//!
 //! Errors cross the boundary as JavaScript `Error` objects carrying a stable `code`, never as
 //! panics: a panic in wasm aborts the whole module and would leave the page without its SDK.
 
 use crate::prelude::*;
+// Two modules ship (Cargo.toml, features `page` and `headless`): the page module holds the
+// runtime and `Pathwise`, the engine module `PathwiseEngine`; each is built without the other's
+// code. `clock` and `error` serve both, so what one side alone leaves unused is allowed there.
+#[cfg_attr(not(all(feature = "page", feature = "headless")), allow(dead_code))]
 mod clock;
+#[cfg(feature = "page")]
 mod decision;
 #[cfg(feature = "devtools")]
 mod devtools;
+#[cfg(feature = "page")]
 mod dom;
+#[cfg_attr(not(all(feature = "page", feature = "headless")), allow(dead_code))]
 mod error;
+#[cfg(feature = "page")]
 mod events;
+#[cfg(feature = "headless")]
 pub mod headless;
+#[cfg(feature = "page")]
 mod nav;
+#[cfg(feature = "page")]
 mod options;
+#[cfg(feature = "page")]
 mod page;
+#[cfg(feature = "page")]
 pub mod pathwise;
+#[cfg(feature = "page")]
 mod report;
+#[cfg(feature = "page")]
 mod runtime;
+#[cfg(feature = "page")]
 mod source;
+#[cfg(feature = "page")]
 mod storage;
+#[cfg(feature = "page")]
 mod unit;
 
 use wasm_bindgen::prelude::*;
 
 use self::error::Coded;
+#[cfg(feature = "headless")]
 pub use self::headless::PathwiseEngine;
+#[cfg(feature = "page")]
 pub use self::pathwise::Pathwise;
 use crate::bundle::{parse_bundle, validate::validate, BundleError};
 #[cfg(feature = "devtools")]

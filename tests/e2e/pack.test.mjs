@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { linkTarget, openPage, visibleSteps } from "./lib/browser.mjs";
 import { setup } from "./lib/harness.mjs";
 import { packageEntry } from "./server.mjs";
-import { PKG, tempDir } from "./lib/tools.mjs";
+import { PKG, SITE, tempDir } from "./lib/tools.mjs";
 
 function npm(args, cwd) {
   try {
@@ -86,4 +86,27 @@ test("the installed package's drop-in auto.js applies a page by itself", async (
   } finally {
     await context.close();
   }
+});
+
+test("the installed package's `pathwise/engine` entry decides in Node, in a module of its own", () => {
+  // A server-side script of the site's project, importing the bare specifiers as it would.
+  writeFileSync(join(project.dir, "envelope.json"), h.signed(1));
+  writeFileSync(join(project.dir, "ssr.mjs"), `
+    import { readFileSync } from "node:fs";
+    import * as page from "pathwise";
+    import { initSync, PathwiseEngine } from "pathwise/engine";
+    initSync({ module: readFileSync(new URL(import.meta.resolve("pathwise/pathwise_engine_bg.wasm"))) });
+    const engine = PathwiseEngine.fromEnvelope(readFileSync("envelope.json", "utf8"), ${JSON.stringify(SITE)},
+      ${JSON.stringify([h.key.publicKey])}, Date.now());
+    engine.setUnit("visitor-1");
+    engine.setAttributes({});
+    const picked = engine.decideAll();
+    const choices = engine.choices();
+    const decided = Object.fromEntries(engine.slots().map((slot, i) => [slot, choices[i][picked[i]]]));
+    console.log(JSON.stringify({ decided, pageHasEngine: "PathwiseEngine" in page }));
+  `);
+  const out = JSON.parse(execFileSync(process.execPath, ["ssr.mjs"], { cwd: project.dir, encoding: "utf8" }));
+  assert.deepEqual(out.decided.headline, ["personal", "headline-everyone", false],
+    `the headline slot is decided by its everyone-rule: ${JSON.stringify(out.decided)}`);
+  assert.equal(out.pageHasEngine, false, "the page entry does not carry the headless engine");
 });
