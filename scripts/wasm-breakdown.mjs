@@ -120,7 +120,9 @@ bodies.forEach((size, i) => {
   entry.size += size;
   entry.count += 1;
   groups.set(g, entry);
-  fns.push([size, (fn ?? `(function ${i + importedFunctions})`).replace(/::h[0-9a-f]{16}$/, "")]);
+  // Crate disambiguators (`pathwise[44e9…]`) and legacy hashes (`::h0123…`) only add noise.
+  const shown = (fn ?? `(function ${i + importedFunctions})`).replace(/\[[0-9a-f]+\]/g, "").replace(/::h[0-9a-f]{16}$/, "");
+  fns.push([size, shown]);
 });
 const pct = (n) => ((100 * n) / (code + dataBytes + otherBytes)).toFixed(1).padStart(5);
 const kb = (n) => String(n).padStart(8);
