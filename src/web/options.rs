@@ -96,6 +96,8 @@ fn present(value: &JsValue) -> bool {
 
 impl Options {
     /// Reads `options`; warnings are for keys that were skipped.
+    // Kept out of line: inlined into `init`'s async state machine it made the module larger.
+    #[inline(never)]
     pub fn parse(options: &JsValue) -> Result<(Options, Vec<Warning>), OptionsError> {
         if !options.is_object() {
             return Err(

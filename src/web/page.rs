@@ -37,6 +37,8 @@ const UTM: [&str; 5] = [
 
 impl Landing {
     /// Reads the referrer, the landing URL's `utm_*`, the device class and the language.
+    // Kept out of line: inlined into `init`'s async state machine it made the module larger.
+    #[inline(never)]
     pub fn read(window: &Window) -> Landing {
         let location = window.location();
         let here = location.hostname().unwrap_or_default();

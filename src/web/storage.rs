@@ -109,6 +109,8 @@ pub(crate) struct Store {
 
 impl Store {
     /// Opens the store for `consent`. With `denied`, what was stored is erased.
+    // Kept out of line: inlined into `init`'s async state machine it made the module larger.
+    #[inline(never)]
     pub fn open(window: &Window, consent: Consent) -> (Store, Vec<Warning>) {
         let mut warnings = Vec::new();
         let local = match window.local_storage() {

@@ -90,6 +90,8 @@ fn present(value: &JsValue) -> bool {
 
 impl Collect {
     /// Reads `options.collect` (`None`: absent, no reporting).
+    // Kept out of line: inlined into `init`'s async state machine it made the module larger.
+    #[inline(never)]
     pub fn parse(value: &JsValue) -> Result<Option<Collect>, String> {
         if !present(value) {
             return Ok(None);
@@ -160,6 +162,8 @@ impl Reporting {
     /// Restores what an earlier page stored. A stored part that cannot be read is removed and
     /// reported as `storage_corrupt`. Returns `None`, with a warning, when `site` cannot be
     /// reported (every batch carrying it would be refused).
+    // Kept out of line: inlined into `init`'s async state machine it made the module larger.
+    #[inline(never)]
     pub fn open(
         collect: Collect,
         site: &str,
