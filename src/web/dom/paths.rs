@@ -9,7 +9,7 @@
 use crate::prelude::*;
 use web_sys::{Document, Element, Node};
 
-use super::{is_plain_id, mark, select, NEXT, PATH, STEP};
+use super::{is_plain_id, mark, select, NEXT, PATH_SELECTOR, STEP, STEP_SELECTOR};
 use crate::web::decision::Shown;
 
 /// `data-pw-href`: the link target with `{step}` standing for the next step id.
@@ -19,11 +19,11 @@ const DONE: &str = "data-pw-done";
 
 /// The step elements that belong to `container` (not to a path nested inside it).
 fn steps(container: &Element) -> Vec<Element> {
-    select(container, &format!("[{STEP}]"))
+    select(container, STEP_SELECTOR)
         .into_iter()
         .filter(|step| {
             step.parent_element()
-                .and_then(|p| p.closest(&format!("[{PATH}]")).ok().flatten())
+                .and_then(|p| p.closest(PATH_SELECTOR).ok().flatten())
                 .is_some_and(|owner| owner == *container)
         })
         .collect()

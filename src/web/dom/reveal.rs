@@ -10,12 +10,11 @@
 use crate::prelude::*;
 use web_sys::Node;
 
-use super::{mark, select, BLOCK, PATH, STATE};
+use super::{mark, select, BLOCK, PATH, UNDECIDED_SELECTOR};
 
 /// Marks every undecided block and path under `root` as `default`; returns their slot ids.
 pub(crate) fn reveal_undecided(root: &Node) -> Vec<String> {
-    let selector = format!("[{BLOCK}]:not([{STATE}]), [{PATH}]:not([{STATE}])");
-    select(root, &selector)
+    select(root, UNDECIDED_SELECTOR)
         .into_iter()
         .filter_map(|element| {
             mark(&element, false);

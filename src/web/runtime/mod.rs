@@ -24,7 +24,7 @@ use web_sys::{Document, Node, Window};
 
 use self::state::{Effects, State, View};
 use super::decision::{json_to_js, Shown};
-use super::dom::{self, blocks, paths, reveal, BLOCK, NEXT, PATH};
+use super::dom::{self, blocks, paths, reveal, BLOCK, PATH};
 use super::error::{coded, Coded, Warning};
 use super::events::Emitter;
 use super::options::{Consent, Options};
@@ -271,38 +271,42 @@ impl Runtime {
     /// [`apply`](Self::apply) limited to the slots of `only` (all when `None`).
     fn apply_slots(&self, root: &Node, only: Option<&[Rc<Shown>]>, fx: &mut Effects) {
         // A linear scan: a page has a handful of slots, and this keeps the module small.
-        let wanted = |slot: Option<String>| {
-            slot.filter(|slot| only.is_none_or(|only| only.iter().any(|s| s.slot == *slot)))
-        };
-        let mut blocks = dom::select(root, &format!("[{BLOCK}]"));
-        let mut paths = dom::select(root, &format!("[{PATH}]"));
-        let mut links = dom::select(root, &format!("[{NEXT}]"));
-        if only.is_some() {
-            blocks.retain(|b| wanted(b.get_attribute(BLOCK)).is_some());
-            paths.retain(|p| wanted(p.get_attribute(PATH)).is_some());
-            links.retain(|l| wanted(paths::next_target(l).map(|(slot, _)| slot)).is_some());
-        }
-        // Each slot once, in id order.
+        let wanted = |slot: &str| only.is_none_or(|only| only.iter().any(|s| s.slot == slot));
+        // Each element with its slot, read once; each slot once, in id order. Plain loops, not
+        // iterator chains: they compile smaller.
         let mut slots = StrSet::new();
-        for slot in blocks
-            .iter()
-            .filter_map(|b| b.get_attribute(BLOCK))
-            .chain(paths.iter().filter_map(|p| p.get_attribute(PATH)))
-            .chain(
-                links
-                    .iter()
-                    .filter_map(|l| paths::next_target(l).map(|(slot, _)| slot)),
-            )
-        {
-            slots.insert(&slot);
+        let mut blocks = Vec::new();
+        for block in dom::select(root, dom::BLOCK_SELECTOR) {
+            let slot = block.get_attribute(BLOCK).unwrap_or_default();
+            if wanted(&slot) {
+                slots.insert(&slot);
+                blocks.push((block, slot));
+            }
+        }
+        let mut paths = Vec::new();
+        for container in dom::select(root, dom::PATH_SELECTOR) {
+            let slot = container.get_attribute(PATH).unwrap_or_default();
+            if wanted(&slot) {
+                slots.insert(&slot);
+                paths.push((container, slot));
+            }
+        }
+        let mut links = Vec::new();
+        for link in dom::select(root, dom::NEXT_SELECTOR) {
+            if let Some((slot, step)) = paths::next_target(&link) {
+                if wanted(&slot) {
+                    slots.insert(&slot);
+                    links.push((link, slot, step));
+                }
+            }
         }
 
-        let decided: StrMap<Rc<Shown>> = {
+        let mut decided: StrMap<Rc<Shown>> = StrMap::new();
+        {
             let Ok(mut state) = self.state.try_borrow_mut() else {
                 return;
             };
             let clock = self.clock();
-            let mut decided = StrMap::new();
             for slot in slots {
                 if state.view.revealed.contains(&slot) {
                     continue;
@@ -313,30 +317,31 @@ impl Runtime {
                     decided.insert(slot, shown);
                 }
             }
-            decided
-        };
-        let shown = |slot: Option<String>| slot.and_then(|s| decided.get(&s));
+        }
         // Exposures: a variant actually displayed, or the default kept by a rule (control).
         let mut rendered: Vec<Rc<Shown>> = Vec::new();
-        for block in &blocks {
-            let slot = block.get_attribute(BLOCK).unwrap_or_default();
-            let decision = shown(Some(slot.clone()));
+        for (block, slot) in &blocks {
+            let decision = decided.get(slot);
             let applied = blocks::render(
                 &self.document,
                 block,
-                &slot,
+                slot,
                 decision.map(|s| &**s),
                 &self.stash,
                 &mut fx.warnings,
             );
-            if let Some(d) = decision.filter(|d| applied || d.default) {
-                rendered.push(Rc::clone(d));
+            if let Some(d) = decision {
+                if applied || d.default {
+                    rendered.push(Rc::clone(d));
+                }
             }
         }
-        for container in &paths {
-            let decision = shown(container.get_attribute(PATH));
+        for (container, slot) in &paths {
+            let decision = decided.get(slot);
             if paths::render(&self.document, container, decision.map(|s| &**s)) {
-                rendered.extend(decision.cloned());
+                if let Some(d) = decision {
+                    rendered.push(Rc::clone(d));
+                }
             }
         }
         if !rendered.is_empty() {
@@ -344,10 +349,8 @@ impl Runtime {
                 state.record_shown(&rendered, &self.clock(), fx);
             }
         }
-        for link in &links {
-            if let Some((slot, step)) = paths::next_target(link) {
-                paths::render_next(link, &step, shown(Some(slot)).map(|s| &**s));
-            }
+        for (link, slot, step) in &links {
+            paths::render_next(link, step, decided.get(slot).map(|s| &**s));
         }
     }
 
