@@ -92,11 +92,11 @@ pub(crate) fn select(root: &Node, selector: &str) -> Vec<Element> {
         None
     };
     if let Some(list) = list {
-        found.extend(
-            (0..list.length())
-                .filter_map(|i| list.get(i))
-                .filter_map(|n| n.dyn_into::<Element>().ok()),
-        );
+        for i in 0..list.length() {
+            if let Some(element) = list.get(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                found.push(element);
+            }
+        }
     }
     found
 }

@@ -19,14 +19,13 @@ const DONE: &str = "data-pw-done";
 
 /// The step elements that belong to `container` (not to a path nested inside it).
 fn steps(container: &Element) -> Vec<Element> {
-    select(container, STEP_SELECTOR)
-        .into_iter()
-        .filter(|step| {
-            step.parent_element()
-                .and_then(|p| p.closest(PATH_SELECTOR).ok().flatten())
-                .is_some_and(|owner| owner == *container)
-        })
-        .collect()
+    let mut steps = select(container, STEP_SELECTOR);
+    steps.retain(|step| {
+        step.parent_element()
+            .and_then(|p| p.closest(PATH_SELECTOR).ok().flatten())
+            .is_some_and(|owner| owner == *container)
+    });
+    steps
 }
 
 /// Shows `shown`'s steps in `container` (untouched when `None`: no bundle, unknown slot), marks

@@ -14,13 +14,15 @@ use super::{mark, select, BLOCK, PATH, UNDECIDED_SELECTOR};
 
 /// Marks every undecided block and path under `root` as `default`; returns their slot ids.
 pub(crate) fn reveal_undecided(root: &Node) -> Vec<String> {
-    select(root, UNDECIDED_SELECTOR)
-        .into_iter()
-        .filter_map(|element| {
-            mark(&element, false);
-            element
-                .get_attribute(BLOCK)
-                .or_else(|| element.get_attribute(PATH))
-        })
-        .collect()
+    let mut slots = Vec::new();
+    for element in select(root, UNDECIDED_SELECTOR) {
+        mark(&element, false);
+        if let Some(slot) = element
+            .get_attribute(BLOCK)
+            .or_else(|| element.get_attribute(PATH))
+        {
+            slots.push(slot);
+        }
+    }
+    slots
 }
