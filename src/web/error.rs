@@ -9,7 +9,10 @@
 use crate::prelude::*;
 use core::fmt::Display;
 
-use js_sys::{Object, Reflect};
+use js_sys::Reflect;
+
+use super::decision::json_to_js;
+use crate::json::write::Writer;
 use wasm_bindgen::JsValue;
 
 use crate::bundle::{BundleError, ParseError, ValidationErrors};
@@ -93,10 +96,16 @@ impl Warning {
 
     /// The `{code, message}` object handed to `warning` handlers.
     pub fn to_js(&self) -> JsValue {
-        let object = Object::new();
-        let _ = Reflect::set(&object, &"code".into(), &self.code.into());
-        let _ = Reflect::set(&object, &"message".into(), &self.message.as_str().into());
-        object.into()
+        // One JSON text parsed by JS, like the other plain-data payloads: smaller code than
+        // building the object field by field.
+        let mut w = Writer::new();
+        w.open_object();
+        w.key("code");
+        w.string(self.code);
+        w.key("message");
+        w.string(&self.message);
+        w.close_object();
+        json_to_js(&w.finish())
     }
 }
 
