@@ -86,12 +86,30 @@ pub(crate) struct Options {
 /// Why options were refused (the message of the `invalid_options` error).
 pub(crate) type OptionsError = String;
 
-fn get(options: &JsValue, name: &str) -> JsValue {
+/// `options[name]` (`undefined` when it cannot be read).
+pub(crate) fn get(options: &JsValue, name: &str) -> JsValue {
     Reflect::get(options, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
 }
 
-fn present(value: &JsValue) -> bool {
+/// Whether an option is given (neither `undefined` nor `null`).
+pub(crate) fn present(value: &JsValue) -> bool {
     !value.is_undefined() && !value.is_null()
+}
+
+/// The number option `options[name]`: `default` when absent, `None` when it is not a number
+/// from `min` to `max`. One helper for every numeric option keeps the module smaller.
+pub(crate) fn number(
+    options: &JsValue,
+    name: &str,
+    default: f64,
+    min: f64,
+    max: f64,
+) -> Option<f64> {
+    let value = get(options, name);
+    if !present(&value) {
+        return Some(default);
+    }
+    value.as_f64().filter(|n| *n >= min && *n <= max)
 }
 
 impl Options {
@@ -187,29 +205,27 @@ impl Options {
                 .ok_or("options.consent must be \"granted\", \"pending\" or \"denied\"")?,
         };
 
-        let reveal_timeout_ms = match get(options, "revealTimeoutMs") {
-            v if !present(&v) => DEFAULT_REVEAL_TIMEOUT_MS,
-            v => match v.as_f64() {
-                Some(n) if (0.0..=f64::from(MAX_REVEAL_TIMEOUT_MS)).contains(&n) => n as u32,
-                _ => {
-                    return Err(format!(
-                        "options.revealTimeoutMs must be a number of milliseconds from 0 to {MAX_REVEAL_TIMEOUT_MS}"
-                    ))
-                }
-            },
-        };
+        let reveal_timeout_ms = number(
+            options,
+            "revealTimeoutMs",
+            f64::from(DEFAULT_REVEAL_TIMEOUT_MS),
+            0.0,
+            f64::from(MAX_REVEAL_TIMEOUT_MS),
+        )
+        .ok_or_else(|| {
+            format!("options.revealTimeoutMs must be a number of milliseconds from 0 to {MAX_REVEAL_TIMEOUT_MS}")
+        })? as u32;
 
-        let fetch_timeout_ms = match get(options, "fetchTimeoutMs") {
-            v if !present(&v) => DEFAULT_FETCH_TIMEOUT_MS,
-            v => match v.as_f64() {
-                Some(n) if (1.0..=f64::from(MAX_FETCH_TIMEOUT_MS)).contains(&n) => n as u32,
-                _ => {
-                    return Err(format!(
-                        "options.fetchTimeoutMs must be a number of milliseconds from 1 to {MAX_FETCH_TIMEOUT_MS}"
-                    ))
-                }
-            },
-        };
+        let fetch_timeout_ms = number(
+            options,
+            "fetchTimeoutMs",
+            f64::from(DEFAULT_FETCH_TIMEOUT_MS),
+            1.0,
+            f64::from(MAX_FETCH_TIMEOUT_MS),
+        )
+        .ok_or_else(|| {
+            format!("options.fetchTimeoutMs must be a number of milliseconds from 1 to {MAX_FETCH_TIMEOUT_MS}")
+        })? as u32;
 
         let auto_apply = match get(options, "autoApply") {
             v if !present(&v) => true,

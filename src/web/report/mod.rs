@@ -47,7 +47,6 @@ mod lifecycle;
 mod transport;
 
 use crate::json::write::{quoted, Writer};
-use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 use web_sys::Window;
 
@@ -55,6 +54,7 @@ pub(crate) use self::lifecycle::{listen, Timer, Trigger};
 pub(crate) use self::transport::{beacon, delivered, fetch, KEEPALIVE_BUDGET};
 use super::decision::{json_to_js, Shown};
 use super::error::Warning;
+use super::options::{get, number, present};
 use super::storage::{Key, Store};
 use crate::engine::Engine;
 use crate::report::payload::minute_of;
@@ -80,14 +80,6 @@ pub(crate) struct Collect {
     pub idle_ms: u32,
 }
 
-fn field(value: &JsValue, name: &str) -> JsValue {
-    Reflect::get(value, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn present(value: &JsValue) -> bool {
-    !value.is_undefined() && !value.is_null()
-}
-
 impl Collect {
     /// Reads `options.collect` (`None`: absent, no reporting).
     // Kept out of line: inlined into `init`'s async state machine it made the module larger.
@@ -99,7 +91,7 @@ impl Collect {
         if !value.is_object() {
             return Err("options.collect must be an object such as { url: \"/collect\" }".into());
         }
-        let url = field(value, "url")
+        let url = get(value, "url")
             .as_string()
             .filter(|u| !u.trim().is_empty())
             .ok_or("options.collect.url must be the collector's URL (e.g. \"/collect\")")?;
@@ -113,26 +105,21 @@ impl Collect {
                 ));
             }
         }
-        let rate_bp = match field(value, "sampleRate") {
-            v if !present(&v) => ALL_BP as u32,
-            v => match v.as_f64() {
-                Some(rate) if (0.0..=1.0).contains(&rate) => {
-                    crate::bundle::percent::round(rate * ALL_BP) as u32
-                }
-                _ => return Err("options.collect.sampleRate must be a number from 0 to 1".into()),
-            },
-        };
-        let idle_ms = match field(value, "idleMs") {
-            v if !present(&v) => DEFAULT_IDLE_MS,
-            v => match v.as_f64() {
-                Some(ms) if (0.0..=f64::from(MAX_IDLE_MS)).contains(&ms) => ms as u32,
-                _ => {
-                    return Err(format!(
-                        "options.collect.idleMs must be a number of milliseconds from 0 to {MAX_IDLE_MS}"
-                    ))
-                }
-            },
-        };
+        let rate = number(value, "sampleRate", 1.0, 0.0, 1.0)
+            .ok_or("options.collect.sampleRate must be a number from 0 to 1")?;
+        let rate_bp = crate::bundle::percent::round(rate * ALL_BP) as u32;
+        let idle_ms = number(
+            value,
+            "idleMs",
+            f64::from(DEFAULT_IDLE_MS),
+            0.0,
+            f64::from(MAX_IDLE_MS),
+        )
+        .ok_or_else(|| {
+            format!(
+                "options.collect.idleMs must be a number of milliseconds from 0 to {MAX_IDLE_MS}"
+            )
+        })? as u32;
         Ok(Some(Collect {
             url,
             rate_bp,
