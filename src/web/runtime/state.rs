@@ -288,10 +288,14 @@ impl State {
                 changed.push(Rc::clone(shown));
             }
         }
-        if changed.iter().any(|s| s.rule.is_some()) {
+        let mut any_rule = false;
+        for shown in &changed {
+            any_rule |= shown.rule.is_some();
+            fx.decided.push(Rc::clone(shown));
+        }
+        if any_rule {
             self.save_history(fx);
         }
-        fx.decided.extend(changed.iter().cloned());
         changed
     }
 
