@@ -112,9 +112,13 @@ impl Warning {
 /// The message of a thrown JavaScript value (an `Error`'s or `DOMException`'s message, or its
 /// string form).
 pub(crate) fn describe(value: &JsValue) -> String {
-    Reflect::get(value, &"message".into())
+    if let Some(message) = Reflect::get(value, &"message".into())
         .ok()
         .and_then(|m| m.as_string())
-        .or_else(|| value.as_string())
+    {
+        return message;
+    }
+    value
+        .as_string()
         .unwrap_or_else(|| String::from("unknown error"))
 }
