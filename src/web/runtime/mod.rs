@@ -51,6 +51,16 @@ pub(crate) struct Runtime {
     state: RefCell<State>,
 }
 
+/// What [`Runtime::change`] does before deciding again.
+enum Change<'a> {
+    /// `refresh()`: nothing.
+    Refresh,
+    /// `track(event)`.
+    Track(&'a str),
+    /// `set(name, value)`.
+    Set(&'a str, Value),
+}
+
 fn busy() -> JsValue {
     coded(
         "busy",
@@ -369,10 +379,25 @@ impl Runtime {
     /// ones whose answer changed (see [`State::redecide`]), for apps that change what
     /// conditions see other than through `set` and `track` (the clock, the page's own state).
     pub(crate) fn refresh(&self) -> Result<(), JsValue> {
+        self.change(Change::Refresh)
+    }
+
+    /// A call that changes what conditions see, then decides again every slot already decided
+    /// in this page view and shows those that changed. One body for `refresh`, `track` and
+    /// `set` keeps the module smaller.
+    fn change(&self, change: Change<'_>) -> Result<(), JsValue> {
         let mut fx = Effects::default();
         let changed = {
             let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
-            state.redecide(&self.clock(), &mut fx)
+            let clock = self.clock();
+            match change {
+                Change::Refresh => {}
+                // No bundle in place (it failed to load): nothing is stored, and the page's own
+                // code must not break because of it.
+                Change::Track(event) => state.track(event, &clock, &mut fx)?,
+                Change::Set(name, value) => state.set(name, value, &clock, &mut fx)?,
+            }
+            state.redecide(&clock, &mut fx)
         };
         self.show_changed(&changed, &mut fx);
         self.emit(fx);
@@ -435,18 +460,7 @@ impl Runtime {
 
     /// `track(event)`; decisions of this page view that it changes are replaced and shown.
     pub(crate) fn track(&self, event: &str) -> Result<(), JsValue> {
-        let mut fx = Effects::default();
-        let changed = {
-            let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
-            let clock = self.clock();
-            // No bundle in place (it failed to load): nothing is stored, and the page's own
-            // code must not break because of it.
-            state.track(event, &clock, &mut fx)?;
-            state.redecide(&clock, &mut fx)
-        };
-        self.show_changed(&changed, &mut fx);
-        self.emit(fx);
-        Ok(())
+        self.change(Change::Track(event))
     }
 
     /// `set(name, value)`; decisions of this page view that it changes are replaced and shown.
@@ -457,16 +471,7 @@ impl Runtime {
                 &format!("signal `{name}`: a value must be a string, a finite number, a boolean or an array of strings"),
             )
         })?;
-        let mut fx = Effects::default();
-        let changed = {
-            let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
-            let clock = self.clock();
-            state.set(name, value, &clock, &mut fx)?;
-            state.redecide(&clock, &mut fx)
-        };
-        self.show_changed(&changed, &mut fx);
-        self.emit(fx);
-        Ok(())
+        self.change(Change::Set(name, value))
     }
 
     /// `path(slot)`: the decided steps (empty without a bundle, or for a block slot).
