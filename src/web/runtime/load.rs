@@ -34,13 +34,14 @@ use crate::web::error::{coded, describe, Coded, Warning};
 use crate::web::source::{self, compile, Source, Trust};
 use crate::web::storage::Key;
 
-/// A failure while trying one source, prefixed with where the bundle came from.
-fn from_source(what: &str, error: &JsValue) -> JsValue {
+/// A failure while trying one source, prefixed with where the bundle came from (`what`, then
+/// the URL if any).
+fn from_source(what: &str, url: &str, error: &JsValue) -> JsValue {
     let code = js_sys::Reflect::get(error, &"code".into())
         .ok()
         .and_then(|c| c.as_string())
         .unwrap_or_else(|| "bundle_invalid".to_owned());
-    coded(&code, &format!("{what}: {}", describe(error)))
+    coded(&code, &format!("{what}{url}: {}", describe(error)))
 }
 
 impl Runtime {
@@ -109,7 +110,7 @@ impl Runtime {
         if let Some(Source::Inline(text)) = &source {
             match self.use_text(text, true, None, fx) {
                 Ok(_) => return None,
-                Err(e) => fx.errors.push(from_source("inline bundle", &e)),
+                Err(e) => fx.errors.push(from_source("inline bundle", "", &e)),
             }
         }
         let stored = self
@@ -145,9 +146,7 @@ impl Runtime {
                 source::fetch(&self.window, url, false, self.options.fetch_timeout_ms).await;
             match fetched.and_then(|text| self.use_text(&text, true, None, fx)) {
                 Ok(_) => {}
-                Err(e) => fx
-                    .errors
-                    .push(from_source(&format!("bundle from {url}"), &e)),
+                Err(e) => fx.errors.push(from_source("bundle from ", url, &e)),
             }
         }
         None
@@ -159,8 +158,7 @@ impl Runtime {
         let apply_now = match self.revalidate_inner(&url, &mut fx).await {
             Ok(apply_now) => apply_now,
             Err(e) => {
-                fx.errors
-                    .push(from_source(&format!("bundle from {url}"), &e));
+                fx.errors.push(from_source("bundle from ", &url, &e));
                 false
             }
         };
