@@ -426,12 +426,10 @@ impl Runtime {
         let state = self.state.try_borrow().map_err(|_| busy())?;
         let clock = self.clock();
         match state.with_context(&clock, |loaded, ctx, history| {
-            loaded
-                .engine
-                .peek(slot, ctx, history)
-                .map(|d| Shown::new(&d))
+            // Only the JSON is needed: no owned copy of the decision.
+            loaded.engine.peek(slot, ctx, history).map(|d| d.to_json())
         }) {
-            Some(result) => result.map(|s| s.to_js()).map_err(|e| e.to_js()),
+            Some(result) => result.map(|j| json_to_js(&j)).map_err(|e| e.to_js()),
             None => Ok(Shown::fallback(slot).to_js()),
         }
     }
