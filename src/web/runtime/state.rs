@@ -22,6 +22,7 @@ use wasm_bindgen::JsValue;
 
 use crate::engine::{Context, DecideError, RenderHistory};
 use crate::envelope::EnvelopeError;
+use crate::json::ToJson;
 use crate::map::{StrMap, StrSet};
 use crate::signals::{builtin, PageContext, Signals};
 use crate::time::Clock;
@@ -279,7 +280,8 @@ impl State {
             let same = loaded
                 .engine
                 .peek(slot, &ctx, &self.history)
-                .map(|d| Shown::new(&d) == **shown);
+                // The JSON holds every field: comparing it needs no owned copy.
+                .map(|d| d.to_json() == shown.json);
             if same.unwrap_or(true) {
                 continue;
             }
