@@ -155,7 +155,14 @@ impl Runtime {
     /// Fetches `url` again and puts a newer bundle in place (see the module docs).
     pub(super) async fn revalidate(self: Rc<Self>, url: String) {
         let mut fx = Effects::default();
-        let apply_now = match self.revalidate_inner(&url, &mut fx).await {
+        // One state machine: the fetch is the only wait.
+        let fetched = source::fetch(&self.window, &url, true, self.options.fetch_timeout_ms).await;
+        // `true` when a newer bundle is in place and nothing was decided yet.
+        let result = fetched.and_then(|text| match self.bundle_version() {
+            Some(current) => self.use_text(&text, true, Some(current), &mut fx),
+            None => Ok(false),
+        });
+        let apply_now = match result {
             Ok(apply_now) => apply_now,
             Err(e) => {
                 fx.errors.push(from_source("bundle from ", &url, &e));
@@ -166,14 +173,5 @@ impl Runtime {
         if apply_now && self.options.auto_apply && self.is_active() {
             self.apply(&self.document);
         }
-    }
-
-    /// `Ok(true)` when a newer bundle is in place and nothing was decided yet.
-    async fn revalidate_inner(&self, url: &str, fx: &mut Effects) -> Result<bool, JsValue> {
-        let text = source::fetch(&self.window, url, true, self.options.fetch_timeout_ms).await?;
-        let Some(current) = self.bundle_version() else {
-            return Ok(false);
-        };
-        self.use_text(&text, true, Some(current), fx)
     }
 }
