@@ -7,6 +7,8 @@
 use crate::prelude::*;
 use alloc::rc::Rc;
 
+use wasm_bindgen_futures::JsFuture;
+
 use super::state::{Effects, State};
 use super::Runtime;
 use crate::time::Clock;
@@ -147,7 +149,7 @@ impl Runtime {
             let bytes = if keepalive { batch.body.len() } else { 0 };
             let runtime = Rc::clone(self);
             wasm_bindgen_futures::spawn_local(async move {
-                let ok = report::delivered(request).await;
+                let ok = report::delivered(JsFuture::from(request).await);
                 runtime.settle(&batch.id, bytes, ok, !leaving);
             });
         }
