@@ -236,8 +236,7 @@ impl Runtime {
         }
         let Ok(mut state) = self.state.try_borrow_mut() else {
             // Called back from inside the SDK: handle it once the current call is over.
-            let runtime = Rc::clone(self);
-            wasm_bindgen_futures::spawn_local(async move { runtime.navigated() });
+            wasm_bindgen_futures::spawn_local(Rc::clone(self).later(true));
             return;
         };
         let location = page::location_key(&self.window);
@@ -260,14 +259,19 @@ impl Runtime {
         if self.options.auto_apply {
             // After the app's own code for this navigation has run (it may render the new view
             // synchronously right after pushState).
-            let runtime = Rc::clone(self);
-            wasm_bindgen_futures::spawn_local(async move {
-                if runtime.is_active() {
-                    runtime.apply(&runtime.document);
-                }
-            });
+            wasm_bindgen_futures::spawn_local(Rc::clone(self).later(false));
         }
         self.schedule_reveal(generation);
+    }
+
+    /// Work deferred to a later microtask: handling a navigation (`navigated`), or applying the
+    /// document after one. One future type for both keeps the module smaller.
+    async fn later(self: Rc<Self>, navigated: bool) {
+        if navigated {
+            self.navigated();
+        } else if self.is_active() {
+            self.apply(&self.document);
+        }
     }
 
     /// `apply(root)`: decides every slot named under `root` (once per page view) and shows the
