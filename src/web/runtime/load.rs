@@ -24,7 +24,6 @@
 //! in use stays.
 
 use crate::prelude::*;
-use alloc::rc::Rc;
 
 use wasm_bindgen::JsValue;
 
@@ -153,7 +152,7 @@ impl Runtime {
     }
 
     /// Fetches `url` again and puts a newer bundle in place (see the module docs).
-    pub(super) async fn revalidate(self: Rc<Self>, url: String) {
+    pub(super) async fn revalidate(&self, url: String) {
         let mut fx = Effects::default();
         // One state machine: the fetch is the only wait.
         let fetched = source::fetch(&self.window, &url, true, self.options.fetch_timeout_ms).await;

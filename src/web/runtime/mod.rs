@@ -20,6 +20,7 @@ use core::cell::RefCell;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{Document, Node, Window};
 
 use self::state::{Effects, State, View};
@@ -59,6 +60,27 @@ enum Change<'a> {
     Track(&'a str),
     /// `set(name, value)`.
     Set(&'a str, Value),
+}
+
+/// Work [`Runtime::later`] does.
+pub(super) enum Later {
+    /// Handle a navigation that came while the SDK was busy.
+    Navigated,
+    /// Apply the document after a navigation.
+    Apply,
+    /// Revalidate the bundle from this URL in the background.
+    Revalidate(String),
+    /// Settle a batch once its `fetch` is answered.
+    Settle {
+        /// The `fetch`.
+        request: js_sys::Promise,
+        /// The batch.
+        batch_id: String,
+        /// The `keepalive` bytes it reserved.
+        bytes: usize,
+        /// Whether a failure schedules a retry.
+        retry: bool,
+    },
 }
 
 fn busy() -> JsValue {
@@ -174,7 +196,7 @@ impl Runtime {
         runtime.emitter.emit("ready", ready.into());
         runtime.emitter.release();
         if let Some(url) = revalidate {
-            wasm_bindgen_futures::spawn_local(Rc::clone(&runtime).revalidate(url));
+            wasm_bindgen_futures::spawn_local(Rc::clone(&runtime).later(Later::Revalidate(url)));
         }
         Ok(runtime)
     }
@@ -236,7 +258,7 @@ impl Runtime {
         }
         let Ok(mut state) = self.state.try_borrow_mut() else {
             // Called back from inside the SDK: handle it once the current call is over.
-            wasm_bindgen_futures::spawn_local(Rc::clone(self).later(true));
+            wasm_bindgen_futures::spawn_local(Rc::clone(self).later(Later::Navigated));
             return;
         };
         let location = page::location_key(&self.window);
@@ -259,18 +281,31 @@ impl Runtime {
         if self.options.auto_apply {
             // After the app's own code for this navigation has run (it may render the new view
             // synchronously right after pushState).
-            wasm_bindgen_futures::spawn_local(Rc::clone(self).later(false));
+            wasm_bindgen_futures::spawn_local(Rc::clone(self).later(Later::Apply));
         }
         self.schedule_reveal(generation);
     }
 
-    /// Work deferred to a later microtask: handling a navigation (`navigated`), or applying the
-    /// document after one. One future type for both keeps the module smaller.
-    async fn later(self: Rc<Self>, navigated: bool) {
-        if navigated {
-            self.navigated();
-        } else if self.is_active() {
-            self.apply(&self.document);
+    /// Work deferred to a later task. One future type for every kind keeps the module smaller
+    /// (each spawned future type is compiled separately).
+    async fn later(self: Rc<Self>, job: Later) {
+        match job {
+            Later::Navigated => self.navigated(),
+            Later::Apply => {
+                if self.is_active() {
+                    self.apply(&self.document);
+                }
+            }
+            Later::Revalidate(url) => self.revalidate(url).await,
+            Later::Settle {
+                request,
+                batch_id,
+                bytes,
+                retry,
+            } => {
+                let ok = super::report::delivered(JsFuture::from(request).await);
+                self.settle(&batch_id, bytes, ok, retry);
+            }
         }
     }
 

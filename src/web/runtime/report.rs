@@ -7,10 +7,8 @@
 use crate::prelude::*;
 use alloc::rc::Rc;
 
-use wasm_bindgen_futures::JsFuture;
-
 use super::state::{Effects, State};
-use super::Runtime;
+use super::{Later, Runtime};
 use crate::time::Clock;
 use crate::web::decision::Shown;
 use crate::web::options::Consent;
@@ -147,11 +145,12 @@ impl Runtime {
             };
             let request = report::fetch(&self.window, &url, &batch.body, keepalive);
             let bytes = if keepalive { batch.body.len() } else { 0 };
-            let runtime = Rc::clone(self);
-            wasm_bindgen_futures::spawn_local(async move {
-                let ok = report::delivered(JsFuture::from(request).await);
-                runtime.settle(&batch.id, bytes, ok, !leaving);
-            });
+            wasm_bindgen_futures::spawn_local(Rc::clone(self).later(Later::Settle {
+                request,
+                batch_id: batch.id,
+                bytes,
+                retry: !leaving,
+            }));
         }
         if let Ok(mut state) = self.state.try_borrow_mut() {
             if let Some(reporting) = &mut state.report {
@@ -163,7 +162,7 @@ impl Runtime {
     }
 
     /// A fetch for `batch_id` was answered (`ok`: 2xx).
-    fn settle(&self, batch_id: &str, keepalive_bytes: usize, ok: bool, retry: bool) {
+    pub(super) fn settle(&self, batch_id: &str, keepalive_bytes: usize, ok: bool, retry: bool) {
         // A superseded instance leaves the stored outbox to the new one, which restored these
         // batches as not yet confirmed and will send them again under the same ids.
         if !self.is_active() {
