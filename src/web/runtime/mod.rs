@@ -18,7 +18,6 @@ use alloc::rc::Rc;
 use core::cell::RefCell;
 
 use js_sys::{Object, Reflect};
-use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Document, Node, Window};
@@ -66,6 +65,8 @@ enum Change<'a> {
 pub(super) enum Later {
     /// Handle a navigation that came while the SDK was busy.
     Navigated,
+    /// Reveal what page view `generation` left undecided, after the reveal timeout.
+    Reveal(u32),
     /// Apply the document after a navigation.
     Apply,
     /// Revalidate the bundle from this URL in the background.
@@ -227,28 +228,23 @@ impl Runtime {
 
     /// Reveals whatever is still undecided when the timeout of page view `generation` passes.
     fn schedule_reveal(self: &Rc<Self>, generation: u32) {
-        let weak = Rc::downgrade(self);
-        let fire = Closure::once_into_js(move || {
-            let Some(runtime) = weak.upgrade() else {
-                return;
-            };
-            if !runtime.is_active() {
-                return;
+        wasm_bindgen_futures::spawn_local(Rc::clone(self).later(Later::Reveal(generation)));
+    }
+
+    /// The reveal of [`schedule_reveal`](Self::schedule_reveal), once its timeout passed.
+    fn reveal(&self, generation: u32) {
+        if !self.is_active() {
+            return;
+        }
+        let Ok(mut state) = self.state.try_borrow_mut() else {
+            return;
+        };
+        if state.view.generation == generation {
+            let slots = reveal::reveal_undecided(&self.document);
+            for slot in &slots {
+                state.view.revealed.insert(slot);
             }
-            let Ok(mut state) = runtime.state.try_borrow_mut() else {
-                return;
-            };
-            if state.view.generation == generation {
-                let slots = reveal::reveal_undecided(&runtime.document);
-                for slot in &slots {
-                    state.view.revealed.insert(slot);
-                }
-            }
-        });
-        let timeout = i32::try_from(self.options.reveal_timeout_ms).unwrap_or(i32::MAX);
-        let _ = self
-            .window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(fire.unchecked_ref(), timeout);
+        }
     }
 
     /// A History API navigation or `popstate`: a new page view if the path or query changed.
@@ -291,6 +287,20 @@ impl Runtime {
     async fn later(self: Rc<Self>, job: Later) {
         match job {
             Later::Navigated => self.navigated(),
+            Later::Reveal(generation) => {
+                let timeout = i32::try_from(self.options.reveal_timeout_ms).unwrap_or(i32::MAX);
+                let window = &self.window;
+                // A promise the timer resolves: the wait is part of this one future type rather
+                // than a closure type of its own. Should the timer fail, nothing is revealed
+                // (as before: the reveal had no other way to run).
+                let timer = js_sys::Promise::new(&mut |resolve, _reject| {
+                    let _ = window
+                        .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, timeout);
+                });
+                if JsFuture::from(timer).await.is_ok() {
+                    self.reveal(generation);
+                }
+            }
             Later::Apply => {
                 if self.is_active() {
                     self.apply(&self.document);
