@@ -35,9 +35,19 @@ pub(crate) trait Coded: Display {
     fn code(&self) -> &'static str;
 
     /// This error as a JavaScript `Error` with `code`.
-    fn to_js(&self) -> JsValue {
-        coded(self.code(), &self.to_string())
+    fn to_js(&self) -> JsValue
+    where
+        Self: Sized,
+    {
+        coded_error(self)
     }
+}
+
+/// [`Coded::to_js`], compiled once for every error type (through the vtable) rather than once
+/// per type: a smaller module.
+#[inline(never)]
+fn coded_error(error: &dyn Coded) -> JsValue {
+    coded(error.code(), &error.to_string())
 }
 
 impl Coded for EnvelopeError {
