@@ -33,6 +33,7 @@ use super::report::Reporting;
 use super::storage::{Key, Store};
 use super::{clock, nav, unit};
 use crate::engine::RenderHistory;
+use crate::json::write::Writer;
 use crate::json::ToJson;
 use crate::map::{StrMap, StrSet};
 use crate::signals::Signals;
@@ -605,17 +606,28 @@ impl Runtime {
     /// `signals()`: what this device keeps, for a debug panel.
     pub(crate) fn signals(&self) -> Result<JsValue, JsValue> {
         let state = self.state.try_borrow().map_err(|_| busy())?;
-        let version = state
-            .loaded
-            .as_ref()
-            .map_or("null".to_owned(), |l| l.version.to_string());
-        Ok(json_to_js(&format!(
-            "{{\"consent\":\"{}\",\"storage\":\"{}\",\"bundleVersion\":{version},\"signals\":{},\"renders\":{}}}",
-            state.store.consent().as_str(),
-            if state.store.persistent() { "local" } else { "memory" },
-            state.signals.to_snapshot(),
-            state.history.to_snapshot(),
-        )))
+        // Written like every other JSON payload (no `format!`, no `to_string` of the version).
+        let mut w = Writer::new();
+        w.open_object();
+        w.key("consent");
+        w.string(state.store.consent().as_str());
+        w.key("storage");
+        w.string(if state.store.persistent() {
+            "local"
+        } else {
+            "memory"
+        });
+        w.key("bundleVersion");
+        match &state.loaded {
+            Some(loaded) => w.uint(loaded.version),
+            None => w.null(),
+        }
+        w.key("signals");
+        w.raw(&state.signals.to_snapshot());
+        w.key("renders");
+        w.raw(&state.history.to_snapshot());
+        w.close_object();
+        Ok(json_to_js(&w.finish()))
     }
 
     /// `bundleVersion`.
