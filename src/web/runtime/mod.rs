@@ -515,11 +515,15 @@ impl Runtime {
         match json {
             Some(result) => result.map(|j| json_to_js(&j)).map_err(|e| e.to_js()),
             None => {
-                let fallback = Shown::fallback(slot);
-                Ok(json_to_js(&format!(
-                    "{{\"decision\":{},\"candidates\":[]}}",
-                    fallback.json
-                )))
+                let mut w = Writer::new();
+                w.open_object();
+                w.key("decision");
+                w.raw(&Shown::fallback(slot).json);
+                w.key("candidates");
+                w.open_array();
+                w.close_array();
+                w.close_object();
+                Ok(json_to_js(&w.finish()))
             }
         }
     }
