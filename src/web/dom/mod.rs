@@ -13,7 +13,7 @@ pub(crate) mod paths;
 pub(crate) mod reveal;
 
 use wasm_bindgen::JsCast;
-use web_sys::{Document, DocumentFragment, Element, Node, NodeList};
+use web_sys::{Element, Node, NodeList};
 
 // The attribute names as literal-producing macros, so the selectors below are built with
 // `concat!` at compile time (not with `format!` at each call) and cannot drift from the names.
@@ -79,18 +79,18 @@ pub(crate) const UNDECIDED_SELECTOR: &str = concat!(
 /// element itself included when it matches, in document order.
 pub(crate) fn select(root: &Node, selector: &str) -> Vec<Element> {
     let mut found = Vec::new();
-    let list: Option<NodeList> = if let Some(element) = root.dyn_ref::<Element>() {
+    if let Some(element) = root.dyn_ref::<Element>() {
         if element.matches(selector).unwrap_or(false) {
             found.push(element.clone());
         }
-        element.query_selector_all(selector).ok()
-    } else if let Some(document) = root.dyn_ref::<Document>() {
-        document.query_selector_all(selector).ok()
-    } else if let Some(fragment) = root.dyn_ref::<DocumentFragment>() {
-        fragment.query_selector_all(selector).ok()
-    } else {
-        None
-    };
+    }
+    // Elements, documents and fragments all have `querySelectorAll` (the ParentNode mixin),
+    // and the binding calls it on whatever object it is given: one call for the three kinds
+    // of root. Any other node throws, which reads as no match.
+    let list: Option<NodeList> = root
+        .unchecked_ref::<Element>()
+        .query_selector_all(selector)
+        .ok();
     if let Some(list) = list {
         for i in 0..list.length() {
             if let Some(element) = list.get(i).and_then(|n| n.dyn_into::<Element>().ok()) {
