@@ -172,19 +172,14 @@ impl Options {
             }
         }
 
-        let threshold = match get(options, "threshold") {
-            v if !present(&v) => 1,
-            v => match v.as_f64() {
-                Some(n) if n >= 1.0 && n <= distinct.len() as f64 && n == n as usize as f64 => {
-                    n as usize
-                }
-                _ => {
-                    return Err(format!(
-                        "options.threshold must be a whole number from 1 to {} (the distinct valid pinned keys)",
-                        distinct.len()
-                    ))
-                }
-            },
+        let threshold = match number(options, "threshold", 1.0, 1.0, distinct.len() as f64) {
+            Some(n) if n == n as usize as f64 => n as usize,
+            _ => {
+                return Err(format!(
+                    "options.threshold must be a whole number from 1 to {} (the distinct valid pinned keys)",
+                    distinct.len()
+                ))
+            }
         };
 
         let bundle = match get(options, "bundle") {
