@@ -51,7 +51,7 @@ use wasm_bindgen::JsValue;
 use web_sys::Window;
 
 pub(crate) use self::lifecycle::{listen, Timer, Trigger};
-pub(crate) use self::transport::{beacon, delivered, fetch, KEEPALIVE_BUDGET};
+pub(crate) use self::transport::{beacon, delivered, fetch, random_id, KEEPALIVE_BUDGET};
 use super::decision::{json_to_js, Shown};
 use super::error::Warning;
 use super::options::{get, number, present};
