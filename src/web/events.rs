@@ -109,9 +109,21 @@ impl Emitter {
         }
     }
 
-    /// Stops holding and delivers the queued events now. The runtime calls it in a task of its
-    /// own, after the code awaiting `init` has run.
-    pub fn release(&self) {
+    /// Stops holding: the queued events are delivered in a task (after the code awaiting
+    /// `init` has run).
+    pub fn release(self: &Rc<Self>) {
+        let emitter = Rc::clone(self);
+        let flush = Closure::once_into_js(move || emitter.flush());
+        let scheduled = web_sys::window().is_some_and(|w| {
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(flush.unchecked_ref(), 0)
+                .is_ok()
+        });
+        if !scheduled {
+            self.flush();
+        }
+    }
+
+    fn flush(&self) {
         let queued = match self.inner.try_borrow_mut() {
             Ok(mut inner) => {
                 inner.holding = false;

@@ -68,8 +68,6 @@ pub(super) enum Later {
     Navigated,
     /// Reveal what page view `generation` left undecided, after the reveal timeout.
     Reveal(u32),
-    /// Deliver the events queued during `init`.
-    Release,
     /// Apply the document after a navigation.
     Apply,
     /// Revalidate the bundle from this URL in the background.
@@ -85,20 +83,6 @@ pub(super) enum Later {
         /// Whether a failure schedules a retry.
         retry: bool,
     },
-}
-
-/// A promise that resolves after `ms` milliseconds (rejects if the timer cannot be set). Waits
-/// in [`Runtime::later`] use it rather than a closure type each.
-fn timer(window: &Window, ms: u32) -> JsFuture {
-    let ms = i32::try_from(ms).unwrap_or(i32::MAX);
-    JsFuture::from(js_sys::Promise::new(&mut |resolve, reject| {
-        if window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .is_err()
-        {
-            let _ = reject.call0(&JsValue::UNDEFINED);
-        }
-    }))
 }
 
 fn busy() -> JsValue {
@@ -212,7 +196,7 @@ impl Runtime {
             reveal::reveal_undecided(&runtime.document);
         }
         runtime.emitter.emit("ready", ready.into());
-        wasm_bindgen_futures::spawn_local(Rc::clone(&runtime).later(Later::Release));
+        runtime.emitter.release();
         if let Some(url) = revalidate {
             wasm_bindgen_futures::spawn_local(Rc::clone(&runtime).later(Later::Revalidate(url)));
         }
@@ -305,20 +289,18 @@ impl Runtime {
         match job {
             Later::Navigated => self.navigated(),
             Later::Reveal(generation) => {
-                // Should the timer fail, nothing is revealed (as before: the reveal had no
-                // other way to run).
-                if timer(&self.window, self.options.reveal_timeout_ms)
-                    .await
-                    .is_ok()
-                {
+                let timeout = i32::try_from(self.options.reveal_timeout_ms).unwrap_or(i32::MAX);
+                let window = &self.window;
+                // A promise the timer resolves: the wait is part of this one future type rather
+                // than a closure type of its own. Should the timer fail, nothing is revealed
+                // (as before: the reveal had no other way to run).
+                let timer = js_sys::Promise::new(&mut |resolve, _reject| {
+                    let _ = window
+                        .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, timeout);
+                });
+                if JsFuture::from(timer).await.is_ok() {
                     self.reveal(generation);
                 }
-            }
-            Later::Release => {
-                // In a task of its own, after the code awaiting `init` has run; at once should
-                // the timer fail.
-                let _ = timer(&self.window, 0).await;
-                self.emitter.release();
             }
             Later::Apply => {
                 if self.is_active() {
