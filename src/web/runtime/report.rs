@@ -112,19 +112,17 @@ impl Runtime {
             if batches.is_empty() {
                 return;
             }
-            let plan: Vec<_> = batches
-                .into_iter()
-                .map(|batch| {
-                    let how = if leaving {
-                        Send::Beacon
-                    } else {
-                        Send::Fetch {
-                            keepalive: reporting.reserve_keepalive(batch.body.len()),
-                        }
-                    };
-                    (batch, how)
-                })
-                .collect();
+            let mut plan = Vec::with_capacity(batches.len());
+            for batch in batches {
+                let how = if leaving {
+                    Send::Beacon
+                } else {
+                    Send::Fetch {
+                        keepalive: reporting.reserve_keepalive(batch.body.len()),
+                    }
+                };
+                plan.push((batch, how));
+            }
             // In flight from here: stored, so the next page sends them again if this one dies.
             fx.warnings.extend(reporting.save(&mut state.store));
             (reporting.collect.url.clone(), plan)
