@@ -30,9 +30,12 @@ impl State {
             return;
         };
         let before = fx.exposures.len();
-        for s in shown.iter().filter(|s| s.rule.is_some()) {
-            fx.exposures
-                .extend(report.rendered(&loaded.engine, s, clock.now));
+        for s in shown {
+            if s.rule.is_some() {
+                if let Some(exposure) = report.rendered(&loaded.engine, s, clock.now) {
+                    fx.exposures.push(exposure);
+                }
+            }
         }
         fx.warnings.extend(report.save(&mut self.store));
         if fx.exposures.len() > before {
