@@ -134,7 +134,7 @@ impl Options {
         let key_texts: Vec<JsValue> = if let Some(text) = keys_value.as_string() {
             vec![JsValue::from_str(&text)]
         } else if Array::is_array(&keys_value) {
-            keys_value.unchecked_into::<Array>().iter().collect()
+            keys_value.unchecked_into::<Array>().to_vec()
         } else {
             return Err(
                 "options.keys must be an array of pinned public keys (\"ed25519:<base64>\")".into(),
