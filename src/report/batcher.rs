@@ -106,7 +106,8 @@ fn valid_site(site: &str) -> bool {
             .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
 }
 
-fn hex(bytes: [u8; 16]) -> String {
+/// 16 bytes as 32 lowercase hex digits: batch ids, and the browser adapter's install id.
+pub(crate) fn hex(bytes: [u8; 16]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(32);
     for b in bytes {

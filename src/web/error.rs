@@ -9,7 +9,10 @@
 use crate::prelude::*;
 use core::fmt::Display;
 
-use js_sys::{Object, Reflect};
+use js_sys::Reflect;
+
+use super::decision::json_to_js;
+use crate::json::write::Writer;
 use wasm_bindgen::JsValue;
 
 use crate::bundle::{BundleError, ParseError, ValidationErrors};
@@ -32,9 +35,19 @@ pub(crate) trait Coded: Display {
     fn code(&self) -> &'static str;
 
     /// This error as a JavaScript `Error` with `code`.
-    fn to_js(&self) -> JsValue {
-        coded(self.code(), &self.to_string())
+    fn to_js(&self) -> JsValue
+    where
+        Self: Sized,
+    {
+        coded_error(self)
     }
+}
+
+/// [`Coded::to_js`], compiled once for every error type (through the vtable) rather than once
+/// per type: a smaller module.
+#[inline(never)]
+fn coded_error(error: &dyn Coded) -> JsValue {
+    coded(error.code(), &error.to_string())
 }
 
 impl Coded for EnvelopeError {
@@ -93,19 +106,29 @@ impl Warning {
 
     /// The `{code, message}` object handed to `warning` handlers.
     pub fn to_js(&self) -> JsValue {
-        let object = Object::new();
-        let _ = Reflect::set(&object, &"code".into(), &self.code.into());
-        let _ = Reflect::set(&object, &"message".into(), &self.message.as_str().into());
-        object.into()
+        // One JSON text parsed by JS, like the other plain-data payloads: smaller code than
+        // building the object field by field.
+        let mut w = Writer::new();
+        w.open_object();
+        w.key("code");
+        w.string(self.code);
+        w.key("message");
+        w.string(&self.message);
+        w.close_object();
+        json_to_js(&w.finish())
     }
 }
 
 /// The message of a thrown JavaScript value (an `Error`'s or `DOMException`'s message, or its
 /// string form).
 pub(crate) fn describe(value: &JsValue) -> String {
-    Reflect::get(value, &"message".into())
+    if let Some(message) = Reflect::get(value, &"message".into())
         .ok()
         .and_then(|m| m.as_string())
-        .or_else(|| value.as_string())
+    {
+        return message;
+    }
+    value
+        .as_string()
         .unwrap_or_else(|| String::from("unknown error"))
 }

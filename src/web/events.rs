@@ -95,12 +95,13 @@ impl Emitter {
                 inner.queue.push((event, payload));
                 return;
             }
-            inner
-                .handlers
-                .iter()
-                .filter(|(_, e, _)| *e == event)
-                .map(|(_, _, f)| f.clone())
-                .collect()
+            let mut handlers = Vec::new();
+            for (_, name, handler) in &inner.handlers {
+                if *name == event {
+                    handlers.push(handler.clone());
+                }
+            }
+            handlers
         };
         for handler in handlers {
             // A throwing handler is the page's bug; it must not break the SDK.

@@ -86,16 +86,36 @@ pub(crate) struct Options {
 /// Why options were refused (the message of the `invalid_options` error).
 pub(crate) type OptionsError = String;
 
-fn get(options: &JsValue, name: &str) -> JsValue {
+/// `options[name]` (`undefined` when it cannot be read).
+pub(crate) fn get(options: &JsValue, name: &str) -> JsValue {
     Reflect::get(options, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
 }
 
-fn present(value: &JsValue) -> bool {
+/// Whether an option is given (neither `undefined` nor `null`).
+pub(crate) fn present(value: &JsValue) -> bool {
     !value.is_undefined() && !value.is_null()
+}
+
+/// The number option `options[name]`: `default` when absent, `None` when it is not a number
+/// from `min` to `max`. One helper for every numeric option keeps the module smaller.
+pub(crate) fn number(
+    options: &JsValue,
+    name: &str,
+    default: f64,
+    min: f64,
+    max: f64,
+) -> Option<f64> {
+    let value = get(options, name);
+    if !present(&value) {
+        return Some(default);
+    }
+    value.as_f64().filter(|n| *n >= min && *n <= max)
 }
 
 impl Options {
     /// Reads `options`; warnings are for keys that were skipped.
+    // Kept out of line: inlined into `init`'s async state machine it made the module larger.
+    #[inline(never)]
     pub fn parse(options: &JsValue) -> Result<(Options, Vec<Warning>), OptionsError> {
         if !options.is_object() {
             return Err(
@@ -114,7 +134,7 @@ impl Options {
         let key_texts: Vec<JsValue> = if let Some(text) = keys_value.as_string() {
             vec![JsValue::from_str(&text)]
         } else if Array::is_array(&keys_value) {
-            keys_value.unchecked_into::<Array>().iter().collect()
+            keys_value.unchecked_into::<Array>().to_vec()
         } else {
             return Err(
                 "options.keys must be an array of pinned public keys (\"ed25519:<base64>\")".into(),
@@ -152,19 +172,14 @@ impl Options {
             }
         }
 
-        let threshold = match get(options, "threshold") {
-            v if !present(&v) => 1,
-            v => match v.as_f64() {
-                Some(n) if n >= 1.0 && n <= distinct.len() as f64 && n == n as usize as f64 => {
-                    n as usize
-                }
-                _ => {
-                    return Err(format!(
-                        "options.threshold must be a whole number from 1 to {} (the distinct valid pinned keys)",
-                        distinct.len()
-                    ))
-                }
-            },
+        let threshold = match number(options, "threshold", 1.0, 1.0, distinct.len() as f64) {
+            Some(n) if n == n as usize as f64 => n as usize,
+            _ => {
+                return Err(format!(
+                    "options.threshold must be a whole number from 1 to {} (the distinct valid pinned keys)",
+                    distinct.len()
+                ))
+            }
         };
 
         let bundle = match get(options, "bundle") {
@@ -185,29 +200,27 @@ impl Options {
                 .ok_or("options.consent must be \"granted\", \"pending\" or \"denied\"")?,
         };
 
-        let reveal_timeout_ms = match get(options, "revealTimeoutMs") {
-            v if !present(&v) => DEFAULT_REVEAL_TIMEOUT_MS,
-            v => match v.as_f64() {
-                Some(n) if (0.0..=f64::from(MAX_REVEAL_TIMEOUT_MS)).contains(&n) => n as u32,
-                _ => {
-                    return Err(format!(
-                        "options.revealTimeoutMs must be a number of milliseconds from 0 to {MAX_REVEAL_TIMEOUT_MS}"
-                    ))
-                }
-            },
-        };
+        let reveal_timeout_ms = number(
+            options,
+            "revealTimeoutMs",
+            f64::from(DEFAULT_REVEAL_TIMEOUT_MS),
+            0.0,
+            f64::from(MAX_REVEAL_TIMEOUT_MS),
+        )
+        .ok_or_else(|| {
+            format!("options.revealTimeoutMs must be a number of milliseconds from 0 to {MAX_REVEAL_TIMEOUT_MS}")
+        })? as u32;
 
-        let fetch_timeout_ms = match get(options, "fetchTimeoutMs") {
-            v if !present(&v) => DEFAULT_FETCH_TIMEOUT_MS,
-            v => match v.as_f64() {
-                Some(n) if (1.0..=f64::from(MAX_FETCH_TIMEOUT_MS)).contains(&n) => n as u32,
-                _ => {
-                    return Err(format!(
-                        "options.fetchTimeoutMs must be a number of milliseconds from 1 to {MAX_FETCH_TIMEOUT_MS}"
-                    ))
-                }
-            },
-        };
+        let fetch_timeout_ms = number(
+            options,
+            "fetchTimeoutMs",
+            f64::from(DEFAULT_FETCH_TIMEOUT_MS),
+            1.0,
+            f64::from(MAX_FETCH_TIMEOUT_MS),
+        )
+        .ok_or_else(|| {
+            format!("options.fetchTimeoutMs must be a number of milliseconds from 1 to {MAX_FETCH_TIMEOUT_MS}")
+        })? as u32;
 
         let auto_apply = match get(options, "autoApply") {
             v if !present(&v) => true,

@@ -37,6 +37,8 @@ const UTM: [&str; 5] = [
 
 impl Landing {
     /// Reads the referrer, the landing URL's `utm_*`, the device class and the language.
+    // Kept out of line: inlined into `init`'s async state machine it made the module larger.
+    #[inline(never)]
     pub fn read(window: &Window) -> Landing {
         let location = window.location();
         let here = location.hostname().unwrap_or_default();
@@ -50,8 +52,10 @@ impl Landing {
         let mut utm: [Option<String>; 5] = Default::default();
         if let Ok(url) = location.href().and_then(|h| Url::new(&h)) {
             let params = url.search_params();
-            for (slot, name) in utm.iter_mut().zip(UTM) {
-                *slot = params.get(name).filter(|v| !v.is_empty());
+            for i in 0..UTM.len() {
+                if let (Some(slot), Some(name)) = (utm.get_mut(i), UTM.get(i)) {
+                    *slot = params.get(name).filter(|v| !v.is_empty());
+                }
             }
         }
         let language = window.navigator().language().filter(|l| !l.is_empty());

@@ -109,6 +109,8 @@ pub(crate) struct Store {
 
 impl Store {
     /// Opens the store for `consent`. With `denied`, what was stored is erased.
+    // Kept out of line: inlined into `init`'s async state machine it made the module larger.
+    #[inline(never)]
     pub fn open(window: &Window, consent: Consent) -> (Store, Vec<Warning>) {
         let mut warnings = Vec::new();
         let local = match window.local_storage() {
@@ -263,10 +265,14 @@ impl Store {
         self.held.clear();
         let Some(local) = &self.local else { return };
         let count = local.length().unwrap_or(0);
-        let ours: Vec<String> = (0..count)
-            .filter_map(|i| local.key(i).ok().flatten())
-            .filter(|k| k.starts_with(ERASE_PREFIX))
-            .collect();
+        let mut ours = Vec::new();
+        for i in 0..count {
+            if let Some(key) = local.key(i).ok().flatten() {
+                if key.starts_with(ERASE_PREFIX) {
+                    ours.push(key);
+                }
+            }
+        }
         for key in ours {
             let _ = local.remove_item(&key);
         }

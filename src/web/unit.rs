@@ -7,24 +7,16 @@
 use crate::prelude::*;
 use web_sys::Window;
 
-/// Hex digits in an install id.
+/// Hex digits in an install id (16 random bytes).
 pub(crate) const ID_HEX_LEN: usize = 32;
 
 /// A fresh install id from `crypto.getRandomValues`. Every browser that runs WebAssembly has it;
 /// should it throw anyway, `Math.random` fills in, which is weaker but only decides which bucket
 /// this device falls in.
 pub(crate) fn generate(window: &Window) -> String {
-    let mut bytes = [0u8; ID_HEX_LEN / 2];
-    let filled = window
-        .crypto()
-        .and_then(|c| c.get_random_values_with_u8_array(&mut bytes))
-        .is_ok();
-    if !filled {
-        for b in bytes.iter_mut() {
-            *b = (js_sys::Math::random() * 256.0) as u8;
-        }
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    // The same random bytes as a batch id (`crypto.getRandomValues`, `Math.random` should it
+    // throw), in the same lowercase hex: one copy of each in the module.
+    crate::report::batcher::hex(super::report::random_id(window))
 }
 
 /// Whether stored text is an id this SDK wrote.

@@ -117,8 +117,10 @@ pub(crate) fn render(
     for replacement in &shown.text {
         match block.query_selector_all(&replacement.selector) {
             Ok(list) => {
-                for node in (0..list.length()).filter_map(|i| list.get(i)) {
-                    node.set_text_content(Some(&replacement.text));
+                for i in 0..list.length() {
+                    if let Some(node) = list.get(i) {
+                        node.set_text_content(Some(&replacement.text));
+                    }
                 }
             }
             Err(_) => warnings.push(Warning::new(

@@ -13,41 +13,90 @@ pub(crate) mod paths;
 pub(crate) mod reveal;
 
 use wasm_bindgen::JsCast;
-use web_sys::{Document, DocumentFragment, Element, Node, NodeList};
+use web_sys::{Element, Node, NodeList};
+
+// The attribute names as literal-producing macros, so the selectors below are built with
+// `concat!` at compile time (not with `format!` at each call) and cannot drift from the names.
+macro_rules! block_attr {
+    () => {
+        "data-pw-block"
+    };
+}
+macro_rules! path_attr {
+    () => {
+        "data-pw-path"
+    };
+}
+macro_rules! step_attr {
+    () => {
+        "data-pw-step"
+    };
+}
+macro_rules! next_attr {
+    () => {
+        "data-pw-next"
+    };
+}
+macro_rules! state_attr {
+    () => {
+        "data-pw-state"
+    };
+}
 
 /// `data-pw-block="SLOT"`: a block slot.
-pub(crate) const BLOCK: &str = "data-pw-block";
+pub(crate) const BLOCK: &str = block_attr!();
 /// `data-pw-path="SLOT"`: a path slot's container.
-pub(crate) const PATH: &str = "data-pw-path";
+pub(crate) const PATH: &str = path_attr!();
 /// `data-pw-step="STEP"`: a step inside a path container.
-pub(crate) const STEP: &str = "data-pw-step";
+pub(crate) const STEP: &str = step_attr!();
 /// `data-pw-next="SLOT:STEP"`: a link to the step after STEP.
-pub(crate) const NEXT: &str = "data-pw-next";
+pub(crate) const NEXT: &str = next_attr!();
 /// `data-pw-state`: `applied` or `default`, set once a block or path is decided.
-pub(crate) const STATE: &str = "data-pw-state";
+pub(crate) const STATE: &str = state_attr!();
+
+/// The selector of [`BLOCK`] elements.
+pub(crate) const BLOCK_SELECTOR: &str = concat!("[", block_attr!(), "]");
+/// The selector of [`PATH`] elements.
+pub(crate) const PATH_SELECTOR: &str = concat!("[", path_attr!(), "]");
+/// The selector of [`STEP`] elements.
+pub(crate) const STEP_SELECTOR: &str = concat!("[", step_attr!(), "]");
+/// The selector of [`NEXT`] elements.
+pub(crate) const NEXT_SELECTOR: &str = concat!("[", next_attr!(), "]");
+/// Blocks and paths not decided yet (no [`STATE`]).
+pub(crate) const UNDECIDED_SELECTOR: &str = concat!(
+    "[",
+    block_attr!(),
+    "]:not([",
+    state_attr!(),
+    "]), [",
+    path_attr!(),
+    "]:not([",
+    state_attr!(),
+    "])"
+);
 
 /// The elements matching `selector` in `root` (a document, element or fragment), the root
 /// element itself included when it matches, in document order.
 pub(crate) fn select(root: &Node, selector: &str) -> Vec<Element> {
     let mut found = Vec::new();
-    let list: Option<NodeList> = if let Some(element) = root.dyn_ref::<Element>() {
+    if let Some(element) = root.dyn_ref::<Element>() {
         if element.matches(selector).unwrap_or(false) {
             found.push(element.clone());
         }
-        element.query_selector_all(selector).ok()
-    } else if let Some(document) = root.dyn_ref::<Document>() {
-        document.query_selector_all(selector).ok()
-    } else if let Some(fragment) = root.dyn_ref::<DocumentFragment>() {
-        fragment.query_selector_all(selector).ok()
-    } else {
-        None
-    };
+    }
+    // Elements, documents and fragments all have `querySelectorAll` (the ParentNode mixin),
+    // and the binding calls it on whatever object it is given: one call for the three kinds
+    // of root. Any other node throws, which reads as no match.
+    let list: Option<NodeList> = root
+        .unchecked_ref::<Element>()
+        .query_selector_all(selector)
+        .ok();
     if let Some(list) = list {
-        found.extend(
-            (0..list.length())
-                .filter_map(|i| list.get(i))
-                .filter_map(|n| n.dyn_into::<Element>().ok()),
-        );
+        for i in 0..list.length() {
+            if let Some(element) = list.get(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                found.push(element);
+            }
+        }
     }
     found
 }

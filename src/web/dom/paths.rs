@@ -9,7 +9,7 @@
 use crate::prelude::*;
 use web_sys::{Document, Element, Node};
 
-use super::{is_plain_id, mark, select, NEXT, PATH, STEP};
+use super::{is_plain_id, mark, select, NEXT, PATH_SELECTOR, STEP, STEP_SELECTOR};
 use crate::web::decision::Shown;
 
 /// `data-pw-href`: the link target with `{step}` standing for the next step id.
@@ -19,14 +19,13 @@ const DONE: &str = "data-pw-done";
 
 /// The step elements that belong to `container` (not to a path nested inside it).
 fn steps(container: &Element) -> Vec<Element> {
-    select(container, &format!("[{STEP}]"))
-        .into_iter()
-        .filter(|step| {
-            step.parent_element()
-                .and_then(|p| p.closest(&format!("[{PATH}]")).ok().flatten())
-                .is_some_and(|owner| owner == *container)
-        })
-        .collect()
+    let mut steps = select(container, STEP_SELECTOR);
+    steps.retain(|step| {
+        step.parent_element()
+            .and_then(|p| p.closest(PATH_SELECTOR).ok().flatten())
+            .is_some_and(|owner| owner == *container)
+    });
+    steps
 }
 
 /// Shows `shown`'s steps in `container` (untouched when `None`: no bundle, unknown slot), marks
@@ -37,35 +36,49 @@ pub(crate) fn render(document: &Document, container: &Element, shown: Option<&Sh
         return false;
     };
     let elements = steps(container);
-    let id = |e: &Element| e.get_attribute(STEP).unwrap_or_default();
-    let mut arranged: Vec<&Element> = Vec::with_capacity(elements.len());
+    let ids: Vec<String> = {
+        let mut ids = Vec::with_capacity(elements.len());
+        for element in &elements {
+            ids.push(element.get_attribute(STEP).unwrap_or_default());
+        }
+        ids
+    };
+    // Plain loops over indices (not iterator chains): smaller code.
+    let mut arranged: Vec<usize> = Vec::with_capacity(elements.len());
     for step in order {
-        for element in elements.iter().filter(|e| id(e) == *step) {
-            if !arranged.contains(&element) {
-                arranged.push(element);
+        for (i, id) in ids.iter().enumerate() {
+            if id == step && !arranged.contains(&i) {
+                arranged.push(i);
             }
         }
     }
     let shown_count = arranged.len();
-    arranged.extend(elements.iter().filter(|e| !order.contains(&id(e))));
-    for (i, element) in arranged.iter().enumerate() {
-        let _ = element.toggle_attribute_with_force("hidden", i >= shown_count);
+    for (i, id) in ids.iter().enumerate() {
+        if !order.contains(id) {
+            arranged.push(i);
+        }
     }
-    let in_place = arranged.iter().zip(&elements).all(|(a, b)| *a == b);
+    let mut in_place = true;
+    for (at, &i) in arranged.iter().enumerate() {
+        if let Some(element) = elements.get(i) {
+            let _ = element.toggle_attribute_with_force("hidden", at >= shown_count);
+        }
+        in_place &= at == i;
+    }
     if !in_place {
         // One placeholder per place, then each place gets its element: moving an element
         // leaves its own placeholder behind, so no place is lost.
-        let places: Vec<Node> = elements
-            .iter()
-            .filter_map(|e| {
-                let marker: Node = document.create_comment("").into();
-                let parent = e.parent_node()?;
-                parent.insert_before(&marker, Some(e)).ok()?;
-                Some(marker)
-            })
-            .collect();
-        for (place, element) in places.iter().zip(&arranged) {
-            if let Some(parent) = place.parent_node() {
+        let mut places: Vec<Node> = Vec::with_capacity(elements.len());
+        for element in &elements {
+            let marker: Node = document.create_comment("").into();
+            if let Some(parent) = element.parent_node() {
+                if parent.insert_before(&marker, Some(element)).is_ok() {
+                    places.push(marker);
+                }
+            }
+        }
+        for (place, &i) in places.iter().zip(&arranged) {
+            if let (Some(parent), Some(element)) = (place.parent_node(), elements.get(i)) {
                 let _ = parent.replace_child(element, place);
             }
         }

@@ -10,18 +10,19 @@
 use crate::prelude::*;
 use web_sys::Node;
 
-use super::{mark, select, BLOCK, PATH, STATE};
+use super::{mark, select, BLOCK, PATH, UNDECIDED_SELECTOR};
 
 /// Marks every undecided block and path under `root` as `default`; returns their slot ids.
 pub(crate) fn reveal_undecided(root: &Node) -> Vec<String> {
-    let selector = format!("[{BLOCK}]:not([{STATE}]), [{PATH}]:not([{STATE}])");
-    select(root, &selector)
-        .into_iter()
-        .filter_map(|element| {
-            mark(&element, false);
-            element
-                .get_attribute(BLOCK)
-                .or_else(|| element.get_attribute(PATH))
-        })
-        .collect()
+    let mut slots = Vec::new();
+    for element in select(root, UNDECIDED_SELECTOR) {
+        mark(&element, false);
+        if let Some(slot) = element
+            .get_attribute(BLOCK)
+            .or_else(|| element.get_attribute(PATH))
+        {
+            slots.push(slot);
+        }
+    }
+    slots
 }

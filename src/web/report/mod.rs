@@ -46,15 +46,15 @@ use crate::prelude::*;
 mod lifecycle;
 mod transport;
 
-use crate::json::write::quoted;
-use js_sys::{Object, Reflect};
+use crate::json::write::{quoted, Writer};
 use wasm_bindgen::JsValue;
 use web_sys::Window;
 
 pub(crate) use self::lifecycle::{listen, Timer, Trigger};
-pub(crate) use self::transport::{beacon, delivered, fetch, KEEPALIVE_BUDGET};
-use super::decision::Shown;
+pub(crate) use self::transport::{beacon, delivered, fetch, random_id, KEEPALIVE_BUDGET};
+use super::decision::{json_to_js, Shown};
 use super::error::Warning;
+use super::options::{get, number, present};
 use super::storage::{Key, Store};
 use crate::engine::Engine;
 use crate::report::payload::minute_of;
@@ -80,16 +80,10 @@ pub(crate) struct Collect {
     pub idle_ms: u32,
 }
 
-fn field(value: &JsValue, name: &str) -> JsValue {
-    Reflect::get(value, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn present(value: &JsValue) -> bool {
-    !value.is_undefined() && !value.is_null()
-}
-
 impl Collect {
     /// Reads `options.collect` (`None`: absent, no reporting).
+    // Kept out of line: inlined into `init`'s async state machine it made the module larger.
+    #[inline(never)]
     pub fn parse(value: &JsValue) -> Result<Option<Collect>, String> {
         if !present(value) {
             return Ok(None);
@@ -97,7 +91,7 @@ impl Collect {
         if !value.is_object() {
             return Err("options.collect must be an object such as { url: \"/collect\" }".into());
         }
-        let url = field(value, "url")
+        let url = get(value, "url")
             .as_string()
             .filter(|u| !u.trim().is_empty())
             .ok_or("options.collect.url must be the collector's URL (e.g. \"/collect\")")?;
@@ -111,26 +105,21 @@ impl Collect {
                 ));
             }
         }
-        let rate_bp = match field(value, "sampleRate") {
-            v if !present(&v) => ALL_BP as u32,
-            v => match v.as_f64() {
-                Some(rate) if (0.0..=1.0).contains(&rate) => {
-                    crate::bundle::percent::round(rate * ALL_BP) as u32
-                }
-                _ => return Err("options.collect.sampleRate must be a number from 0 to 1".into()),
-            },
-        };
-        let idle_ms = match field(value, "idleMs") {
-            v if !present(&v) => DEFAULT_IDLE_MS,
-            v => match v.as_f64() {
-                Some(ms) if (0.0..=f64::from(MAX_IDLE_MS)).contains(&ms) => ms as u32,
-                _ => {
-                    return Err(format!(
-                        "options.collect.idleMs must be a number of milliseconds from 0 to {MAX_IDLE_MS}"
-                    ))
-                }
-            },
-        };
+        let rate = number(value, "sampleRate", 1.0, 0.0, 1.0)
+            .ok_or("options.collect.sampleRate must be a number from 0 to 1")?;
+        let rate_bp = crate::bundle::percent::round(rate * ALL_BP) as u32;
+        let idle_ms = number(
+            value,
+            "idleMs",
+            f64::from(DEFAULT_IDLE_MS),
+            0.0,
+            f64::from(MAX_IDLE_MS),
+        )
+        .ok_or_else(|| {
+            format!(
+                "options.collect.idleMs must be a number of milliseconds from 0 to {MAX_IDLE_MS}"
+            )
+        })? as u32;
         Ok(Some(Collect {
             url,
             rate_bp,
@@ -160,6 +149,8 @@ impl Reporting {
     /// Restores what an earlier page stored. A stored part that cannot be read is removed and
     /// reported as `storage_corrupt`. Returns `None`, with a warning, when `site` cannot be
     /// reported (every batch carrying it would be refused).
+    // Kept out of line: inlined into `init`'s async state machine it made the module larger.
+    #[inline(never)]
     pub fn open(
         collect: Collect,
         site: &str,
@@ -257,23 +248,24 @@ impl Reporting {
         if !self.reporter.on_rendered(engine, &shown.as_decision(), now) {
             return None;
         }
-        let event = Object::new();
-        let set = |name: &str, value: JsValue| {
-            let _ = Reflect::set(&event, &JsValue::from_str(name), &value);
-        };
-        set("type", JsValue::from_str("exposure"));
-        set(
-            "rule",
-            shown
-                .rule
-                .as_deref()
-                .map_or(JsValue::NULL, JsValue::from_str),
-        );
-        set("variant", JsValue::from_str(&shown.variant));
-        set("slot", JsValue::from_str(&shown.slot));
-        set("control", JsValue::from_bool(shown.control));
-        set("minute", JsValue::from_f64(minute_of(now).max(0) as f64));
-        Some(event.into())
+        // One JSON text crosses the boundary (JSON.parse builds the object) rather than one
+        // Reflect.set per field: smaller code.
+        let mut w = Writer::new();
+        w.open_object();
+        w.key("type");
+        w.string("exposure");
+        w.key("rule");
+        w.opt_string(shown.rule.as_deref());
+        w.key("variant");
+        w.string(&shown.variant);
+        w.key("slot");
+        w.string(&shown.slot);
+        w.key("control");
+        w.bool(shown.control);
+        w.key("minute");
+        w.int(minute_of(now).max(0));
+        w.close_object();
+        Some(json_to_js(&w.finish()))
     }
 
     /// `event` was tracked at `now`: returns how many conversions were recorded.

@@ -20,7 +20,6 @@
 
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{RequestInit, Window};
 
 /// Bytes of `keepalive` bodies a page may have in flight (Chromium and the Fetch standard: 64 KiB).
@@ -53,9 +52,10 @@ pub(crate) fn fetch(window: &Window, url: &str, body: &str, keepalive: bool) -> 
     window.fetch_with_str_and_init(url, init.unchecked_ref::<RequestInit>())
 }
 
-/// Whether a started `fetch` was answered with a `2xx` status.
-pub(crate) async fn delivered(request: Promise) -> bool {
-    match JsFuture::from(request).await {
+/// Whether a `fetch`, once settled, was answered with a `2xx` status. A plain function over the
+/// settled result (the caller awaits): one async state machine fewer.
+pub(crate) fn delivered(settled: Result<JsValue, JsValue>) -> bool {
+    match settled {
         Ok(response) => Reflect::get(&response, &JsValue::from_str("status"))
             .ok()
             .and_then(|s| s.as_f64())

@@ -24,7 +24,6 @@
 //! in use stays.
 
 use crate::prelude::*;
-use alloc::rc::Rc;
 
 use wasm_bindgen::JsValue;
 
@@ -34,13 +33,14 @@ use crate::web::error::{coded, describe, Coded, Warning};
 use crate::web::source::{self, compile, Source, Trust};
 use crate::web::storage::Key;
 
-/// A failure while trying one source, prefixed with where the bundle came from.
-fn from_source(what: &str, error: &JsValue) -> JsValue {
+/// A failure while trying one source, prefixed with where the bundle came from (`what`, then
+/// the URL if any).
+fn from_source(what: &str, url: &str, error: &JsValue) -> JsValue {
     let code = js_sys::Reflect::get(error, &"code".into())
         .ok()
         .and_then(|c| c.as_string())
         .unwrap_or_else(|| "bundle_invalid".to_owned());
-    coded(&code, &format!("{what}: {}", describe(error)))
+    coded(&code, &format!("{what}{url}: {}", describe(error)))
 }
 
 impl Runtime {
@@ -53,13 +53,27 @@ impl Runtime {
         }
     }
 
-    /// Verifies and compiles `text` for use now, and puts it in place.
-    fn use_text(&self, text: &str, store: bool, fx: &mut Effects) -> Result<(), JsValue> {
+    /// Verifies and compiles `text`, and puts it in place. `store`: keep `text` as the device's
+    /// last verified bundle (false when it was read from there). `current`: the version in use
+    /// when revalidating — then only a newer bundle is used (`Ok(false)` for the same one).
+    /// Returns whether the bundle was put in place with nothing decided yet in the view.
+    /// One body for the first load and the revalidation keeps the module smaller.
+    fn use_text(
+        &self,
+        text: &str,
+        store: bool,
+        current: Option<u64>,
+        fx: &mut Effects,
+    ) -> Result<bool, JsValue> {
         let clock = self.clock();
-        let payload = self
-            .trust()
-            .open_current(text, clock.now)
-            .map_err(|e| e.to_js())?;
+        let trust = self.trust();
+        let opened = match current {
+            None => trust.open_current(text, clock.now).map(Some),
+            Some(current) => trust.open_newer(text, clock.now, current),
+        };
+        let Some(payload) = opened.map_err(|e| e.to_js())? else {
+            return Ok(false);
+        };
         let loaded = compile(&payload)?;
         let mut state = self
             .state
@@ -70,7 +84,10 @@ impl Runtime {
         if !store {
             state.stored_bundle = Some(payload.version);
         }
-        Ok(())
+        if current.is_some() {
+            state.save_signals(fx);
+        }
+        Ok(state.view.decisions.is_empty())
     }
 
     /// Tries the sources in order; returns the URL to revalidate in the background, if the
@@ -90,9 +107,9 @@ impl Runtime {
             }
         };
         if let Some(Source::Inline(text)) = &source {
-            match self.use_text(text, true, fx) {
-                Ok(()) => return None,
-                Err(e) => fx.errors.push(from_source("inline bundle", &e)),
+            match self.use_text(text, true, None, fx) {
+                Ok(_) => return None,
+                Err(e) => fx.errors.push(from_source("inline bundle", "", &e)),
             }
         }
         let stored = self
@@ -101,8 +118,8 @@ impl Runtime {
             .ok()
             .and_then(|mut s| s.store.get(Key::BUNDLE, &mut fx.warnings));
         if let Some(text) = stored {
-            match self.use_text(&text, false, fx) {
-                Ok(()) => {
+            match self.use_text(&text, false, None, fx) {
+                Ok(_) => {
                     return match source {
                         Some(Source::Url(url)) => Some(url),
                         _ => None,
@@ -126,24 +143,28 @@ impl Runtime {
         if let Some(Source::Url(url)) = &source {
             let fetched =
                 source::fetch(&self.window, url, false, self.options.fetch_timeout_ms).await;
-            match fetched.and_then(|text| self.use_text(&text, true, fx)) {
-                Ok(()) => {}
-                Err(e) => fx
-                    .errors
-                    .push(from_source(&format!("bundle from {url}"), &e)),
+            match fetched.and_then(|text| self.use_text(&text, true, None, fx)) {
+                Ok(_) => {}
+                Err(e) => fx.errors.push(from_source("bundle from ", url, &e)),
             }
         }
         None
     }
 
     /// Fetches `url` again and puts a newer bundle in place (see the module docs).
-    pub(super) async fn revalidate(self: Rc<Self>, url: String) {
+    pub(super) async fn revalidate(&self, url: String) {
         let mut fx = Effects::default();
-        let apply_now = match self.revalidate_inner(&url, &mut fx).await {
+        // One state machine: the fetch is the only wait.
+        let fetched = source::fetch(&self.window, &url, true, self.options.fetch_timeout_ms).await;
+        // `true` when a newer bundle is in place and nothing was decided yet.
+        let result = fetched.and_then(|text| match self.bundle_version() {
+            Some(current) => self.use_text(&text, true, Some(current), &mut fx),
+            None => Ok(false),
+        });
+        let apply_now = match result {
             Ok(apply_now) => apply_now,
             Err(e) => {
-                fx.errors
-                    .push(from_source(&format!("bundle from {url}"), &e));
+                fx.errors.push(from_source("bundle from ", &url, &e));
                 false
             }
         };
@@ -151,30 +172,5 @@ impl Runtime {
         if apply_now && self.options.auto_apply && self.is_active() {
             self.apply(&self.document);
         }
-    }
-
-    /// `Ok(true)` when a newer bundle is in place and nothing was decided yet.
-    async fn revalidate_inner(&self, url: &str, fx: &mut Effects) -> Result<bool, JsValue> {
-        let text = source::fetch(&self.window, url, true, self.options.fetch_timeout_ms).await?;
-        let clock = self.clock();
-        let Some(current) = self.bundle_version() else {
-            return Ok(false);
-        };
-        let Some(payload) = self
-            .trust()
-            .open_newer(&text, clock.now, current)
-            .map_err(|e| e.to_js())?
-        else {
-            return Ok(false);
-        };
-        let loaded = compile(&payload)?;
-        let mut state = self
-            .state
-            .try_borrow_mut()
-            .map_err(|_| coded("busy", "the SDK is busy"))?;
-        state.install(loaded, &clock, fx);
-        state.accept(payload.version, Some(&text), fx);
-        state.save_signals(fx);
-        Ok(state.view.decisions.is_empty())
     }
 }

@@ -18,13 +18,13 @@ use alloc::rc::Rc;
 use core::cell::RefCell;
 
 use js_sys::{Object, Reflect};
-use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{Document, Node, Window};
 
 use self::state::{Effects, State, View};
 use super::decision::{json_to_js, Shown};
-use super::dom::{self, blocks, paths, reveal, BLOCK, NEXT, PATH};
+use super::dom::{self, blocks, paths, reveal, BLOCK, PATH};
 use super::error::{coded, Coded, Warning};
 use super::events::Emitter;
 use super::options::{Consent, Options};
@@ -33,6 +33,7 @@ use super::report::Reporting;
 use super::storage::{Key, Store};
 use super::{clock, nav, unit};
 use crate::engine::RenderHistory;
+use crate::json::write::Writer;
 use crate::json::ToJson;
 use crate::map::{StrMap, StrSet};
 use crate::signals::Signals;
@@ -49,6 +50,39 @@ pub(crate) struct Runtime {
     stash: blocks::Stash,
     serial: u32,
     state: RefCell<State>,
+}
+
+/// What [`Runtime::change`] does before deciding again.
+enum Change<'a> {
+    /// `refresh()`: nothing.
+    Refresh,
+    /// `track(event)`.
+    Track(&'a str),
+    /// `set(name, value)`.
+    Set(&'a str, Value),
+}
+
+/// Work [`Runtime::later`] does.
+pub(super) enum Later {
+    /// Handle a navigation that came while the SDK was busy.
+    Navigated,
+    /// Reveal what page view `generation` left undecided, after the reveal timeout.
+    Reveal(u32),
+    /// Apply the document after a navigation.
+    Apply,
+    /// Revalidate the bundle from this URL in the background.
+    Revalidate(String),
+    /// Settle a batch once its `fetch` is answered.
+    Settle {
+        /// The `fetch`.
+        request: js_sys::Promise,
+        /// The batch.
+        batch_id: String,
+        /// The `keepalive` bytes it reserved.
+        bytes: usize,
+        /// Whether a failure schedules a retry.
+        retry: bool,
+    },
 }
 
 fn busy() -> JsValue {
@@ -164,7 +198,7 @@ impl Runtime {
         runtime.emitter.emit("ready", ready.into());
         runtime.emitter.release();
         if let Some(url) = revalidate {
-            wasm_bindgen_futures::spawn_local(Rc::clone(&runtime).revalidate(url));
+            wasm_bindgen_futures::spawn_local(Rc::clone(&runtime).later(Later::Revalidate(url)));
         }
         Ok(runtime)
     }
@@ -195,28 +229,23 @@ impl Runtime {
 
     /// Reveals whatever is still undecided when the timeout of page view `generation` passes.
     fn schedule_reveal(self: &Rc<Self>, generation: u32) {
-        let weak = Rc::downgrade(self);
-        let fire = Closure::once_into_js(move || {
-            let Some(runtime) = weak.upgrade() else {
-                return;
-            };
-            if !runtime.is_active() {
-                return;
+        wasm_bindgen_futures::spawn_local(Rc::clone(self).later(Later::Reveal(generation)));
+    }
+
+    /// The reveal of [`schedule_reveal`](Self::schedule_reveal), once its timeout passed.
+    fn reveal(&self, generation: u32) {
+        if !self.is_active() {
+            return;
+        }
+        let Ok(mut state) = self.state.try_borrow_mut() else {
+            return;
+        };
+        if state.view.generation == generation {
+            let slots = reveal::reveal_undecided(&self.document);
+            for slot in &slots {
+                state.view.revealed.insert(slot);
             }
-            let Ok(mut state) = runtime.state.try_borrow_mut() else {
-                return;
-            };
-            if state.view.generation == generation {
-                let slots = reveal::reveal_undecided(&runtime.document);
-                for slot in &slots {
-                    state.view.revealed.insert(slot);
-                }
-            }
-        });
-        let timeout = i32::try_from(self.options.reveal_timeout_ms).unwrap_or(i32::MAX);
-        let _ = self
-            .window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(fire.unchecked_ref(), timeout);
+        }
     }
 
     /// A History API navigation or `popstate`: a new page view if the path or query changed.
@@ -226,8 +255,7 @@ impl Runtime {
         }
         let Ok(mut state) = self.state.try_borrow_mut() else {
             // Called back from inside the SDK: handle it once the current call is over.
-            let runtime = Rc::clone(self);
-            wasm_bindgen_futures::spawn_local(async move { runtime.navigated() });
+            wasm_bindgen_futures::spawn_local(Rc::clone(self).later(Later::Navigated));
             return;
         };
         let location = page::location_key(&self.window);
@@ -250,14 +278,46 @@ impl Runtime {
         if self.options.auto_apply {
             // After the app's own code for this navigation has run (it may render the new view
             // synchronously right after pushState).
-            let runtime = Rc::clone(self);
-            wasm_bindgen_futures::spawn_local(async move {
-                if runtime.is_active() {
-                    runtime.apply(&runtime.document);
-                }
-            });
+            wasm_bindgen_futures::spawn_local(Rc::clone(self).later(Later::Apply));
         }
         self.schedule_reveal(generation);
+    }
+
+    /// Work deferred to a later task. One future type for every kind keeps the module smaller
+    /// (each spawned future type is compiled separately).
+    async fn later(self: Rc<Self>, job: Later) {
+        match job {
+            Later::Navigated => self.navigated(),
+            Later::Reveal(generation) => {
+                let timeout = i32::try_from(self.options.reveal_timeout_ms).unwrap_or(i32::MAX);
+                let window = &self.window;
+                // A promise the timer resolves: the wait is part of this one future type rather
+                // than a closure type of its own. Should the timer fail, nothing is revealed
+                // (as before: the reveal had no other way to run).
+                let timer = js_sys::Promise::new(&mut |resolve, _reject| {
+                    let _ = window
+                        .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, timeout);
+                });
+                if JsFuture::from(timer).await.is_ok() {
+                    self.reveal(generation);
+                }
+            }
+            Later::Apply => {
+                if self.is_active() {
+                    self.apply(&self.document);
+                }
+            }
+            Later::Revalidate(url) => self.revalidate(url).await,
+            Later::Settle {
+                request,
+                batch_id,
+                bytes,
+                retry,
+            } => {
+                let ok = super::report::delivered(JsFuture::from(request).await);
+                self.settle(&batch_id, bytes, ok, retry);
+            }
+        }
     }
 
     /// `apply(root)`: decides every slot named under `root` (once per page view) and shows the
@@ -271,38 +331,42 @@ impl Runtime {
     /// [`apply`](Self::apply) limited to the slots of `only` (all when `None`).
     fn apply_slots(&self, root: &Node, only: Option<&[Rc<Shown>]>, fx: &mut Effects) {
         // A linear scan: a page has a handful of slots, and this keeps the module small.
-        let wanted = |slot: Option<String>| {
-            slot.filter(|slot| only.is_none_or(|only| only.iter().any(|s| s.slot == *slot)))
-        };
-        let mut blocks = dom::select(root, &format!("[{BLOCK}]"));
-        let mut paths = dom::select(root, &format!("[{PATH}]"));
-        let mut links = dom::select(root, &format!("[{NEXT}]"));
-        if only.is_some() {
-            blocks.retain(|b| wanted(b.get_attribute(BLOCK)).is_some());
-            paths.retain(|p| wanted(p.get_attribute(PATH)).is_some());
-            links.retain(|l| wanted(paths::next_target(l).map(|(slot, _)| slot)).is_some());
-        }
-        // Each slot once, in id order.
+        let wanted = |slot: &str| only.is_none_or(|only| only.iter().any(|s| s.slot == slot));
+        // Each element with its slot, read once; each slot once, in id order. Plain loops, not
+        // iterator chains: they compile smaller.
         let mut slots = StrSet::new();
-        for slot in blocks
-            .iter()
-            .filter_map(|b| b.get_attribute(BLOCK))
-            .chain(paths.iter().filter_map(|p| p.get_attribute(PATH)))
-            .chain(
-                links
-                    .iter()
-                    .filter_map(|l| paths::next_target(l).map(|(slot, _)| slot)),
-            )
-        {
-            slots.insert(&slot);
+        let mut blocks = Vec::new();
+        for block in dom::select(root, dom::BLOCK_SELECTOR) {
+            let slot = block.get_attribute(BLOCK).unwrap_or_default();
+            if wanted(&slot) {
+                slots.insert(&slot);
+                blocks.push((block, slot));
+            }
+        }
+        let mut paths = Vec::new();
+        for container in dom::select(root, dom::PATH_SELECTOR) {
+            let slot = container.get_attribute(PATH).unwrap_or_default();
+            if wanted(&slot) {
+                slots.insert(&slot);
+                paths.push((container, slot));
+            }
+        }
+        let mut links = Vec::new();
+        for link in dom::select(root, dom::NEXT_SELECTOR) {
+            if let Some((slot, step)) = paths::next_target(&link) {
+                if wanted(&slot) {
+                    slots.insert(&slot);
+                    links.push((link, slot, step));
+                }
+            }
         }
 
-        let decided: StrMap<Rc<Shown>> = {
+        let mut decided: StrMap<Rc<Shown>> = StrMap::new();
+        {
             let Ok(mut state) = self.state.try_borrow_mut() else {
                 return;
             };
             let clock = self.clock();
-            let mut decided = StrMap::new();
             for slot in slots {
                 if state.view.revealed.contains(&slot) {
                     continue;
@@ -313,30 +377,31 @@ impl Runtime {
                     decided.insert(slot, shown);
                 }
             }
-            decided
-        };
-        let shown = |slot: Option<String>| slot.and_then(|s| decided.get(&s));
+        }
         // Exposures: a variant actually displayed, or the default kept by a rule (control).
         let mut rendered: Vec<Rc<Shown>> = Vec::new();
-        for block in &blocks {
-            let slot = block.get_attribute(BLOCK).unwrap_or_default();
-            let decision = shown(Some(slot.clone()));
+        for (block, slot) in &blocks {
+            let decision = decided.get(slot);
             let applied = blocks::render(
                 &self.document,
                 block,
-                &slot,
+                slot,
                 decision.map(|s| &**s),
                 &self.stash,
                 &mut fx.warnings,
             );
-            if let Some(d) = decision.filter(|d| applied || d.default) {
-                rendered.push(Rc::clone(d));
+            if let Some(d) = decision {
+                if applied || d.default {
+                    rendered.push(Rc::clone(d));
+                }
             }
         }
-        for container in &paths {
-            let decision = shown(container.get_attribute(PATH));
+        for (container, slot) in &paths {
+            let decision = decided.get(slot);
             if paths::render(&self.document, container, decision.map(|s| &**s)) {
-                rendered.extend(decision.cloned());
+                if let Some(d) = decision {
+                    rendered.push(Rc::clone(d));
+                }
             }
         }
         if !rendered.is_empty() {
@@ -344,10 +409,8 @@ impl Runtime {
                 state.record_shown(&rendered, &self.clock(), fx);
             }
         }
-        for link in &links {
-            if let Some((slot, step)) = paths::next_target(link) {
-                paths::render_next(link, &step, shown(Some(slot)).map(|s| &**s));
-            }
+        for (link, slot, step) in &links {
+            paths::render_next(link, step, decided.get(slot).map(|s| &**s));
         }
     }
 
@@ -366,10 +429,25 @@ impl Runtime {
     /// ones whose answer changed (see [`State::redecide`]), for apps that change what
     /// conditions see other than through `set` and `track` (the clock, the page's own state).
     pub(crate) fn refresh(&self) -> Result<(), JsValue> {
+        self.change(Change::Refresh)
+    }
+
+    /// A call that changes what conditions see, then decides again every slot already decided
+    /// in this page view and shows those that changed. One body for `refresh`, `track` and
+    /// `set` keeps the module smaller.
+    fn change(&self, change: Change<'_>) -> Result<(), JsValue> {
         let mut fx = Effects::default();
         let changed = {
             let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
-            state.redecide(&self.clock(), &mut fx)
+            let clock = self.clock();
+            match change {
+                Change::Refresh => {}
+                // No bundle in place (it failed to load): nothing is stored, and the page's own
+                // code must not break because of it.
+                Change::Track(event) => state.track(event, &clock, &mut fx)?,
+                Change::Set(name, value) => state.set(name, value, &clock, &mut fx)?,
+            }
+            state.redecide(&clock, &mut fx)
         };
         self.show_changed(&changed, &mut fx);
         self.emit(fx);
@@ -398,12 +476,10 @@ impl Runtime {
         let state = self.state.try_borrow().map_err(|_| busy())?;
         let clock = self.clock();
         match state.with_context(&clock, |loaded, ctx, history| {
-            loaded
-                .engine
-                .peek(slot, ctx, history)
-                .map(|d| Shown::new(&d))
+            // Only the JSON is needed: no owned copy of the decision.
+            loaded.engine.peek(slot, ctx, history).map(|d| d.to_json())
         }) {
-            Some(result) => result.map(|s| s.to_js()).map_err(|e| e.to_js()),
+            Some(result) => result.map(|j| json_to_js(&j)).map_err(|e| e.to_js()),
             None => Ok(Shown::fallback(slot).to_js()),
         }
     }
@@ -421,29 +497,22 @@ impl Runtime {
         match json {
             Some(result) => result.map(|j| json_to_js(&j)).map_err(|e| e.to_js()),
             None => {
-                let fallback = Shown::fallback(slot);
-                Ok(json_to_js(&format!(
-                    "{{\"decision\":{},\"candidates\":[]}}",
-                    fallback.json
-                )))
+                let mut w = Writer::new();
+                w.open_object();
+                w.key("decision");
+                w.raw(&Shown::fallback(slot).json);
+                w.key("candidates");
+                w.open_array();
+                w.close_array();
+                w.close_object();
+                Ok(json_to_js(&w.finish()))
             }
         }
     }
 
     /// `track(event)`; decisions of this page view that it changes are replaced and shown.
     pub(crate) fn track(&self, event: &str) -> Result<(), JsValue> {
-        let mut fx = Effects::default();
-        let changed = {
-            let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
-            let clock = self.clock();
-            // No bundle in place (it failed to load): nothing is stored, and the page's own
-            // code must not break because of it.
-            state.track(event, &clock, &mut fx)?;
-            state.redecide(&clock, &mut fx)
-        };
-        self.show_changed(&changed, &mut fx);
-        self.emit(fx);
-        Ok(())
+        self.change(Change::Track(event))
     }
 
     /// `set(name, value)`; decisions of this page view that it changes are replaced and shown.
@@ -454,16 +523,7 @@ impl Runtime {
                 &format!("signal `{name}`: a value must be a string, a finite number, a boolean or an array of strings"),
             )
         })?;
-        let mut fx = Effects::default();
-        let changed = {
-            let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
-            let clock = self.clock();
-            state.set(name, value, &clock, &mut fx)?;
-            state.redecide(&clock, &mut fx)
-        };
-        self.show_changed(&changed, &mut fx);
-        self.emit(fx);
-        Ok(())
+        self.change(Change::Set(name, value))
     }
 
     /// `path(slot)`: the decided steps (empty without a bundle, or for a block slot).
@@ -532,17 +592,28 @@ impl Runtime {
     /// `signals()`: what this device keeps, for a debug panel.
     pub(crate) fn signals(&self) -> Result<JsValue, JsValue> {
         let state = self.state.try_borrow().map_err(|_| busy())?;
-        let version = state
-            .loaded
-            .as_ref()
-            .map_or("null".to_owned(), |l| l.version.to_string());
-        Ok(json_to_js(&format!(
-            "{{\"consent\":\"{}\",\"storage\":\"{}\",\"bundleVersion\":{version},\"signals\":{},\"renders\":{}}}",
-            state.store.consent().as_str(),
-            if state.store.persistent() { "local" } else { "memory" },
-            state.signals.to_snapshot(),
-            state.history.to_snapshot(),
-        )))
+        // Written like every other JSON payload (no `format!`, no `to_string` of the version).
+        let mut w = Writer::new();
+        w.open_object();
+        w.key("consent");
+        w.string(state.store.consent().as_str());
+        w.key("storage");
+        w.string(if state.store.persistent() {
+            "local"
+        } else {
+            "memory"
+        });
+        w.key("bundleVersion");
+        match &state.loaded {
+            Some(loaded) => w.uint(loaded.version),
+            None => w.null(),
+        }
+        w.key("signals");
+        w.raw(&state.signals.to_snapshot());
+        w.key("renders");
+        w.raw(&state.history.to_snapshot());
+        w.close_object();
+        Ok(json_to_js(&w.finish()))
     }
 
     /// `bundleVersion`.

@@ -8,7 +8,7 @@ use crate::prelude::*;
 use alloc::rc::Rc;
 
 use super::state::{Effects, State};
-use super::Runtime;
+use super::{Later, Runtime};
 use crate::time::Clock;
 use crate::web::decision::Shown;
 use crate::web::options::Consent;
@@ -30,9 +30,12 @@ impl State {
             return;
         };
         let before = fx.exposures.len();
-        for s in shown.iter().filter(|s| s.rule.is_some()) {
-            fx.exposures
-                .extend(report.rendered(&loaded.engine, s, clock.now));
+        for s in shown {
+            if s.rule.is_some() {
+                if let Some(exposure) = report.rendered(&loaded.engine, s, clock.now) {
+                    fx.exposures.push(exposure);
+                }
+            }
         }
         fx.warnings.extend(report.save(&mut self.store));
         if fx.exposures.len() > before {
@@ -112,19 +115,17 @@ impl Runtime {
             if batches.is_empty() {
                 return;
             }
-            let plan: Vec<_> = batches
-                .into_iter()
-                .map(|batch| {
-                    let how = if leaving {
-                        Send::Beacon
-                    } else {
-                        Send::Fetch {
-                            keepalive: reporting.reserve_keepalive(batch.body.len()),
-                        }
-                    };
-                    (batch, how)
-                })
-                .collect();
+            let mut plan = Vec::with_capacity(batches.len());
+            for batch in batches {
+                let how = if leaving {
+                    Send::Beacon
+                } else {
+                    Send::Fetch {
+                        keepalive: reporting.reserve_keepalive(batch.body.len()),
+                    }
+                };
+                plan.push((batch, how));
+            }
             // In flight from here: stored, so the next page sends them again if this one dies.
             fx.warnings.extend(reporting.save(&mut state.store));
             (reporting.collect.url.clone(), plan)
@@ -145,11 +146,12 @@ impl Runtime {
             };
             let request = report::fetch(&self.window, &url, &batch.body, keepalive);
             let bytes = if keepalive { batch.body.len() } else { 0 };
-            let runtime = Rc::clone(self);
-            wasm_bindgen_futures::spawn_local(async move {
-                let ok = report::delivered(request).await;
-                runtime.settle(&batch.id, bytes, ok, !leaving);
-            });
+            wasm_bindgen_futures::spawn_local(Rc::clone(self).later(Later::Settle {
+                request,
+                batch_id: batch.id,
+                bytes,
+                retry: !leaving,
+            }));
         }
         if let Ok(mut state) = self.state.try_borrow_mut() {
             if let Some(reporting) = &mut state.report {
@@ -161,7 +163,7 @@ impl Runtime {
     }
 
     /// A fetch for `batch_id` was answered (`ok`: 2xx).
-    fn settle(&self, batch_id: &str, keepalive_bytes: usize, ok: bool, retry: bool) {
+    pub(super) fn settle(&self, batch_id: &str, keepalive_bytes: usize, ok: bool, retry: bool) {
         // A superseded instance leaves the stored outbox to the new one, which restored these
         // batches as not yet confirmed and will send them again under the same ids.
         if !self.is_active() {

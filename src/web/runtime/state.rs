@@ -22,6 +22,7 @@ use wasm_bindgen::JsValue;
 
 use crate::engine::{Context, DecideError, RenderHistory};
 use crate::envelope::EnvelopeError;
+use crate::json::ToJson;
 use crate::map::{StrMap, StrSet};
 use crate::signals::{builtin, PageContext, Signals};
 use crate::time::Clock;
@@ -279,7 +280,8 @@ impl State {
             let same = loaded
                 .engine
                 .peek(slot, &ctx, &self.history)
-                .map(|d| Shown::new(&d) == **shown);
+                // The JSON holds every field: comparing it needs no owned copy.
+                .map(|d| d.to_json() == shown.json);
             if same.unwrap_or(true) {
                 continue;
             }
@@ -288,10 +290,14 @@ impl State {
                 changed.push(Rc::clone(shown));
             }
         }
-        if changed.iter().any(|s| s.rule.is_some()) {
+        let mut any_rule = false;
+        for shown in &changed {
+            any_rule |= shown.rule.is_some();
+            fx.decided.push(Rc::clone(shown));
+        }
+        if any_rule {
             self.save_history(fx);
         }
-        fx.decided.extend(changed.iter().cloned());
         changed
     }
 
