@@ -3,6 +3,7 @@
 use crate::prelude::*;
 use wasm_bindgen::JsValue;
 
+use super::error::json_to_js;
 use crate::bundle::{TextReplacement, DEFAULT_VARIANT};
 use crate::engine::{Decision, Reason};
 use crate::json::ToJson;
@@ -87,10 +88,4 @@ impl Shown {
     pub fn to_js(&self) -> JsValue {
         json_to_js(&self.json)
     }
-}
-
-/// Parses JSON text written by this crate into a JavaScript value (`undefined` if it somehow is
-/// not JSON).
-pub(crate) fn json_to_js(json: &str) -> JsValue {
-    js_sys::JSON::parse(json).unwrap_or(JsValue::UNDEFINED)
 }

@@ -11,7 +11,6 @@ use core::fmt::Display;
 
 use js_sys::Reflect;
 
-use super::decision::json_to_js;
 use crate::json::write::Writer;
 use wasm_bindgen::JsValue;
 
@@ -131,4 +130,10 @@ pub(crate) fn describe(value: &JsValue) -> String {
     value
         .as_string()
         .unwrap_or_else(|| String::from("unknown error"))
+}
+
+/// Parses JSON text written by this crate into a JavaScript value (`undefined` if it somehow is
+/// not JSON). Here rather than in `decision` because both modules (page and engine) use it.
+pub(crate) fn json_to_js(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).unwrap_or(JsValue::UNDEFINED)
 }

@@ -52,7 +52,8 @@ use web_sys::Window;
 
 pub(crate) use self::lifecycle::{listen, Timer, Trigger};
 pub(crate) use self::transport::{beacon, delivered, fetch, random_id, KEEPALIVE_BUDGET};
-use super::decision::{json_to_js, Shown};
+use super::decision::Shown;
+use super::error::json_to_js;
 use super::error::Warning;
 use super::options::{get, number, present};
 use super::storage::{Key, Store};

@@ -23,8 +23,9 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Document, Node, Window};
 
 use self::state::{Effects, State, View};
-use super::decision::{json_to_js, Shown};
+use super::decision::Shown;
 use super::dom::{self, blocks, paths, reveal, BLOCK, PATH};
+use super::error::json_to_js;
 use super::error::{coded, Coded, Warning};
 use super::events::Emitter;
 use super::options::{Consent, Options};
