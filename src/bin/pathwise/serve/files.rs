@@ -131,6 +131,46 @@ impl Placeholders {
     }
 }
 
+/// The folder under `--root` whose files pages include with `{{pathwise:include NAME}}`.
+pub const PARTIALS_DIR: &str = "_partials";
+
+const INCLUDE_OPEN: &str = "{{pathwise:include ";
+
+/// Replaces every `{{pathwise:include NAME}}` in a page with the file
+/// `<root>/_partials/NAME.html`, so the demo's pages share one `<head>`, header and footer
+/// instead of repeating them. `NAME` is lowercase letters, digits and `-` (no path can be
+/// formed). One level only: a partial's own markers are left as they are. A marker naming no
+/// readable partial is an error naming it, answered `500`, so a broken page is never served
+/// half-assembled.
+pub fn include_partials(page: &str, root: &Path) -> Result<String, String> {
+    let mut out = String::with_capacity(page.len());
+    let mut rest = page;
+    while let Some(start) = rest.find(INCLUDE_OPEN) {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + INCLUDE_OPEN.len()..];
+        let end = after
+            .find("}}")
+            .ok_or_else(|| "an unterminated {{pathwise:include …}} marker".to_owned())?;
+        let name = &after[..end];
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(format!(
+                "{{{{pathwise:include {name}}}}}: not a partial name (a-z, 0-9, -)"
+            ));
+        }
+        let file = root.join(PARTIALS_DIR).join(format!("{name}.html"));
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| format!("{{{{pathwise:include {name}}}}}: {}: {e}", file.display()))?;
+        out.push_str(text.strip_suffix('\n').unwrap_or(&text));
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -191,6 +231,34 @@ mod tests {
             vec!["a b".to_owned(), "c.html".to_owned()]
         );
         assert!(relative_path("/").unwrap().is_empty());
+    }
+
+    #[test]
+    fn pages_include_partials_by_name_only() {
+        let dir = std::env::temp_dir().join(format!("pathwise-partials-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join(PARTIALS_DIR)).unwrap();
+        std::fs::write(
+            dir.join(PARTIALS_DIR).join("site-footer.html"),
+            "<footer>{{pathwise:site}}</footer>\n",
+        )
+        .unwrap();
+        let page = "<main>x</main>\n{{pathwise:include site-footer}}\n</body>";
+        assert_eq!(
+            include_partials(page, &dir).unwrap(),
+            "<main>x</main>\n<footer>{{pathwise:site}}</footer>\n</body>"
+        );
+        assert_eq!(include_partials("no markers", &dir).unwrap(), "no markers");
+        for bad in [
+            "{{pathwise:include ../secret}}",
+            "{{pathwise:include Head}}",
+            "{{pathwise:include }}",
+            "{{pathwise:include head",
+        ] {
+            assert!(include_partials(bad, &dir).is_err(), "{bad}");
+        }
+        let missing = include_partials("{{pathwise:include nope}}", &dir).unwrap_err();
+        assert!(missing.contains("nope"), "{missing}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! | `GET` `HEAD` | `/report.json` | the report as JSON |
 //! | `GET` `HEAD` | `/report`, `/report.css` | the report page and its stylesheet |
 //! | `GET` `HEAD` | `/pkg/…` | files from `--pkg` |
-//! | `GET` `HEAD` | anything else | files from `--root`, `index.html` for a directory; `.html` pages get the `{{pathwise:…}}` placeholders ([`Placeholders`]) |
+//! | `GET` `HEAD` | anything else | files from `--root`, `index.html` for a directory; `.html` pages get their `{{pathwise:include NAME}}` partials from `<root>/_partials/` ([`files::include_partials`]), then the `{{pathwise:…}}` placeholders ([`Placeholders`]) |
 //!
 //! The fixed paths take precedence over files of the same name in `--root`. Paths with a `..`
 //! segment (in any encoding) are refused with 400; hidden files (a segment starting with `.`,
@@ -203,7 +203,13 @@ impl App {
         let content_type = files::content_type(&path);
         if files::is_html(&path) {
             let page = String::from_utf8_lossy(&bytes);
-            Response::new(200, content_type, self.placeholders.apply(&page))
+            match files::include_partials(&page, &self.root) {
+                Ok(page) => Response::new(200, content_type, self.placeholders.apply(&page)),
+                Err(why) => {
+                    eprintln!("pathwise serve: {}: {why}", path.display());
+                    Response::text(500, &why)
+                }
+            }
         } else {
             Response::new(200, content_type, bytes)
         }
