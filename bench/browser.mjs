@@ -7,18 +7,16 @@
 // Reuses the end-to-end harness (tests/e2e/lib: key generation and signing with the native CLI,
 // the static server, playwright-core driving Debian's Chromium) and its boot script
 // (tests/e2e/pages/boot.js records `blocksApplied` when every block carries data-pw-state). The
-// page is bench/pages/bench.html: the e2e blocks page with the demo site's preloads (module and
+// page is the e2e blocks page (tests/e2e/pages/blocks.html) with the demo site's preloads (module and
 // wasm fetched while the HTML parses). The local server sends `Cache-Control: no-store`, so the
 // module and wasm are fetched on every visit (over loopback); "cached" is the bundle only.
 
 import { readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { setup } from "../tests/e2e/lib/harness.mjs";
-import { fillTemplate } from "../tests/e2e/server.mjs";
+import { fillTemplate, PAGES } from "../tests/e2e/server.mjs";
 import { median } from "./lib.mjs";
 
-const HERE = dirname(fileURLToPath(import.meta.url));
 const args = {};
 for (let i = 2; i < process.argv.length; i++) {
   if (process.argv[i].startsWith("--")) args[process.argv[i].slice(2)] = process.argv[++i];
@@ -30,13 +28,23 @@ try {
   const envelope = h.signed(1);
   h.server.serve("/bundle.json", envelope);
   h.server.vars.inlineBundle = envelope;
-  const template = readFileSync(join(HERE, "pages", "bench.html"), "utf8");
+  // The e2e blocks page plus what the demo site (www/_partials/head.html) adds: fetch the module
+  // and the wasm while the page parses.
+  const boot = '<script type="module" src="/boot.js"></script>';
+  const blocks = readFileSync(join(PAGES, "blocks.html"), "utf8");
+  if (!blocks.includes(boot)) throw new Error("blocks.html: boot script not found");
+  const template = blocks.replace(boot, [
+    '<link rel="modulepreload" href="/pathwise-entry.js">',
+    '<link rel="modulepreload" href="/pkg/index.js">',
+    '<link rel="modulepreload" href="/pkg/pathwise.js">',
+    '<link rel="preload" href="/pkg/pathwise_bg.wasm" as="fetch" type="application/wasm" crossorigin>',
+    boot,
+  ].join("\n"));
   // The same page on the synchronous entry (pkg/sync.js), started by a render-blocking module
   // script: the wasm arrives inside the module graph, so nothing is painted before the SDK ran.
   const syncTemplate = template
-    .replace('<script type="module" src="/boot.js"></script>', '<script type="module" blocking="render" src="/boot-sync.js"></script>')
+    .replace(boot, '<script type="module" blocking="render" src="/boot-sync.js"></script>')
     .replace(/<link rel="(module)?preload"[^>]*>\n/g, "");
-  if (syncTemplate.includes('src="/boot.js"')) throw new Error("bench.html: boot script not found");
   for (const [path, page] of [["/bench.html", template], ["/bench-sync.html", syncTemplate]]) {
     h.server.route(path, (req, res) => {
       const body = fillTemplate(page, h.server.vars);
