@@ -14,9 +14,10 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, RequestCache, RequestInit, Response, Window};
 
 use super::error::{coded, describe, Coded};
-use crate::bundle::{parse_bundle, BundleError};
+use crate::bundle::limits::Caps;
+use crate::bundle::{parse_tree_within, Bundle, BundleError, ParseError};
 use crate::engine::Engine;
-use crate::envelope::{open, EnvelopeError, Opened, Policy, PublicKey, VerifiedPayload};
+use crate::envelope::{open_then, EnvelopeError, Opened, Policy, PublicKey, VerifiedPayload};
 use crate::time::Timestamp;
 use wasm_bindgen::JsValue;
 
@@ -191,23 +192,44 @@ impl Trust<'_> {
         policy
     }
 
+    /// Verifies envelope text and reads the bundle from the same parse of its payload
+    /// ([`open_then`]): the payload is parsed once, for its header and for the bundle.
+    fn open_reading(
+        &self,
+        text: &str,
+        now: i64,
+        floor: Option<u64>,
+    ) -> Result<Option<Opening>, EnvelopeError> {
+        let caps = Caps::default();
+        let opened = open_then(text.as_bytes(), &self.policy(now, floor), |text, root| {
+            parse_tree_within(text, root, &caps)
+        })?;
+        Ok(match opened {
+            (Opened::Verified(payload), Some(bundle)) => Some(Opening { payload, bundle }),
+            // `open_then` reads every verified payload; `AlreadyCurrent` has none.
+            _ => None,
+        })
+    }
+
     /// Opens envelope text to use it now. The core's version check is asked for an equal version
     /// too (`Opened::AlreadyCurrent` carries no payload), so a version *below* the accepted one
     /// is refused here with the core's own [`EnvelopeError::Rollback`], and an equal one is used:
     /// that is the normal repeat visit, where the stored or inline bundle *is* the current one.
-    pub fn open_current(&self, text: &str, now: i64) -> Result<VerifiedPayload, EnvelopeError> {
-        match open(text.as_bytes(), &self.policy(now, None))? {
-            Opened::Verified(payload) => match self.accepted {
-                Some(accepted) if payload.version < accepted => Err(EnvelopeError::Rollback {
-                    version: payload.version,
-                    accepted,
-                }),
-                _ => Ok(payload),
+    pub fn open_current(&self, text: &str, now: i64) -> Result<Opening, EnvelopeError> {
+        match self.open_reading(text, now, None)? {
+            Some(opening) => match self.accepted {
+                Some(accepted) if opening.payload.version < accepted => {
+                    Err(EnvelopeError::Rollback {
+                        version: opening.payload.version,
+                        accepted,
+                    })
+                }
+                _ => Ok(opening),
             },
             // Unreachable with no accepted version in the policy.
-            Opened::AlreadyCurrent { version } => Err(EnvelopeError::Rollback {
-                version,
-                accepted: version,
+            None => Err(EnvelopeError::Rollback {
+                version: self.accepted.unwrap_or(0),
+                accepted: self.accepted.unwrap_or(0),
             }),
         }
     }
@@ -219,13 +241,18 @@ impl Trust<'_> {
         text: &str,
         now: i64,
         current: u64,
-    ) -> Result<Option<VerifiedPayload>, EnvelopeError> {
+    ) -> Result<Option<Opening>, EnvelopeError> {
         let floor = Some(self.accepted.map_or(current, |a| a.max(current)));
-        match open(text.as_bytes(), &self.policy(now, floor))? {
-            Opened::Verified(payload) => Ok(Some(payload)),
-            Opened::AlreadyCurrent { .. } => Ok(None),
-        }
+        self.open_reading(text, now, floor)
     }
+}
+
+/// A verified payload and the bundle read from it (or why it could not be read).
+pub(crate) struct Opening {
+    /// What the envelope carried: version, expiry, the payload.
+    pub payload: VerifiedPayload,
+    /// The bundle, read from the payload's tree.
+    pub bundle: Result<Bundle, ParseError>,
 }
 
 /// A verified bundle, compiled.
@@ -238,13 +265,13 @@ pub(crate) struct Loaded {
     pub expires_at: i64,
 }
 
-/// Parses and compiles a verified payload (compiling validates: every problem is in the error).
-pub(crate) fn compile(payload: &VerifiedPayload) -> Result<Loaded, JsValue> {
-    let bundle = parse_bundle(&payload.payload).map_err(|e| BundleError::from(e).to_js())?;
+/// Compiles the bundle of a verified payload (compiling validates: every problem is in the error).
+pub(crate) fn compile(opening: Opening) -> Result<Loaded, JsValue> {
+    let bundle = opening.bundle.map_err(|e| BundleError::from(e).to_js())?;
     let engine = Engine::compile(bundle).map_err(|e| BundleError::from(e).to_js())?;
     Ok(Loaded {
         engine,
-        version: payload.version,
-        expires_at: payload.expires_at.0,
+        version: opening.payload.version,
+        expires_at: opening.payload.expires_at.0,
     })
 }

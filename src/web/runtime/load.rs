@@ -71,18 +71,19 @@ impl Runtime {
             None => trust.open_current(text, clock.now).map(Some),
             Some(current) => trust.open_newer(text, clock.now, current),
         };
-        let Some(payload) = opened.map_err(|e| e.to_js())? else {
+        let Some(opening) = opened.map_err(|e| e.to_js())? else {
             return Ok(false);
         };
-        let loaded = compile(&payload)?;
+        let loaded = compile(opening)?;
+        let loaded_version = loaded.version;
         let mut state = self
             .state
             .try_borrow_mut()
             .map_err(|_| coded("busy", "the SDK is busy"))?;
         state.install(loaded, &clock, fx);
-        state.accept(payload.version, store.then_some(text), fx);
+        state.accept(loaded_version, store.then_some(text), fx);
         if !store {
-            state.stored_bundle = Some(payload.version);
+            state.stored_bundle = Some(loaded_version);
         }
         if current.is_some() {
             state.save_signals(fx);
