@@ -9,7 +9,3 @@ requestAnimationFrame(() => {
     heroShown: hero ? hero.checkVisibility({ visibilityProperty: true, opacityProperty: true }) : null,
   };
 });
-window.__violations = window.__violations || [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__violations.push({ directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample });
-});
