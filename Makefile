@@ -45,7 +45,7 @@ WEB_TESTS := --test web --test web_store --test web_dom --test web_report
 # The stages of `make test`, in order; each is also a target of its own.
 TEST_STAGES := fmt clippy clippy-cli clippy-wasm test-native test-cli test-web pkg pkg-dev pkg-smoke test-bench test-e2e
 
-.PHONY: help setup build native pkg pkg-dev wasm schema demo test $(TEST_STAGES) bench size fuzz clean
+.PHONY: help setup build native pkg pkg-dev wasm schema demo test $(TEST_STAGES) bench size size-floor fuzz clean
 
 help:
 	@echo "make setup   install the toolchain pieces (idempotent)"
@@ -56,6 +56,7 @@ help:
 	@echo "make test    setup, then: $(TEST_STAGES)"
 	@echo "make bench   one table: native criterion, Pathwise vs GrowthBook in Node, headless Chromium (bench/README.md)"
 	@echo "make size    shipped wasm + glue sizes; fails above BUDGET=$(BUDGET) bytes gzip"
+	@echo "make size-floor  the smallest module that verifies, validates and decides (a measurement)"
 	@echo "make fuzz    each fuzz target for FUZZ_SECONDS=$(FUZZ_SECONDS)s (nightly + cargo-fuzz; not part of test)"
 	@echo "make clean   remove generated package files and this crate's build artifacts"
 
@@ -170,6 +171,7 @@ clippy-wasm:
 	$(CARGO) clippy --target $(WASM_TARGET) --lib --no-default-features --features page -- -D warnings
 	$(CARGO) clippy --target $(WASM_TARGET) --lib --no-default-features --features headless -- -D warnings
 	$(CARGO) clippy --target $(WASM_TARGET) --lib --no-default-features --features page,devtools -- -D warnings
+	$(CARGO) clippy --target $(WASM_TARGET) --lib --no-default-features --features floor -- -D warnings
 
 test-native:
 	$(CARGO) test
@@ -268,6 +270,18 @@ size: pkg
 	@$(SHIP_BUILD) --features page --quiet
 	@scripts/size-breakdown.sh $(WASM_RAW) $(WASM_OPT) "$(WASM_OPT_FLAGS)" 20
 	@scripts/size.sh $(PKG) $(BUDGET)
+
+# The size floor: a module with only what every page needs before any browser code (verify an
+# envelope with verify_strict, parse and validate the bundle with precise errors, compile it,
+# decide one slot; feature `floor`, src/web/floor.rs), built exactly as the page module. Its
+# gzip size is the part of any size budget that is not left for the browser runtime. Compared
+# with issue 7's 60 KB budget; never fails (a measurement, not a check).
+FLOOR := target/floor
+size-floor:
+	rm -rf $(FLOOR)
+	$(SHIP_BUILD) --features floor
+	$(call BINDGEN,$(FLOOR),pathwise)
+	@scripts/size.sh $(FLOOR) 60000 || true
 
 clean:
 	rm -f $(addprefix $(PKG)/,$(PKG_GENERATED)) $(PKG)/*.tgz

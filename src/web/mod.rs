@@ -30,7 +30,7 @@ use crate::prelude::*;
 // runtime and `Pathwise`, the engine module `PathwiseEngine`; each is built without the other's
 // code. `clock` and `error` serve both, so what one side alone leaves unused is allowed there.
 #[cfg_attr(not(all(feature = "page", feature = "headless")), allow(dead_code))]
-mod clock;
+pub(crate) mod clock;
 #[cfg(feature = "page")]
 mod decision;
 #[cfg(feature = "devtools")]
@@ -41,6 +41,8 @@ mod dom;
 mod error;
 #[cfg(feature = "page")]
 mod events;
+#[cfg(feature = "floor")]
+mod floor;
 #[cfg(feature = "headless")]
 pub mod headless;
 #[cfg(feature = "page")]
