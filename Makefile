@@ -171,7 +171,7 @@ clippy-wasm:
 	$(CARGO) clippy --target $(WASM_TARGET) --lib --no-default-features --features page -- -D warnings
 	$(CARGO) clippy --target $(WASM_TARGET) --lib --no-default-features --features headless -- -D warnings
 	$(CARGO) clippy --target $(WASM_TARGET) --lib --no-default-features --features page,devtools -- -D warnings
-	$(CARGO) clippy --target $(WASM_TARGET) --lib --no-default-features --features floor -- -D warnings
+	$(CARGO) clippy --target $(WASM_TARGET) --lib --no-default-features --features floor-page -- -D warnings
 
 test-native:
 	$(CARGO) test
@@ -281,7 +281,12 @@ size-floor:
 	rm -rf $(FLOOR)
 	$(SHIP_BUILD) --features floor
 	$(call BINDGEN,$(FLOOR),pathwise)
+	@echo "==> verify, validate, decide (feature floor), against issue 7's 60 KB"
 	@scripts/size.sh $(FLOOR) 60000 || true
+	$(SHIP_BUILD) --features floor-page
+	$(call BINDGEN,$(FLOOR),pathwise)
+	@echo "==> the same plus a page view's core work: signals, render history, reporting (feature floor-page), against issue 4's 90 KB"
+	@scripts/size.sh $(FLOOR) 90000 || true
 
 clean:
 	rm -f $(addprefix $(PKG)/,$(PKG_GENERATED)) $(PKG)/*.tgz

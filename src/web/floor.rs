@@ -55,3 +55,96 @@ pub fn floor(
         .map_err(|e| e.to_js())?;
     Ok(decision.to_json())
 }
+
+/// [`floor`] plus the core work a page adds on every view, still without browser code: restore
+/// the device's signals, render history and reporting state from their stored snapshots, record
+/// the view and one `track`/`set`, decide, queue the exposure and conversions, form the batches
+/// to send, and write the snapshots back. Returns the new snapshots and batch bodies, one per line.
+#[cfg(feature = "floor-page")]
+#[wasm_bindgen(js_name = floorPage)]
+#[allow(clippy::too_many_arguments)]
+pub fn floor_page(
+    text: &str,
+    site: &str,
+    key: &str,
+    now_ms: f64,
+    slot: &str,
+    stored: Vec<String>,
+    event: &str,
+    attribute: &str,
+    value: &str,
+) -> Result<String, JsValue> {
+    use crate::report::Reporter;
+    use crate::value::Value;
+    let pinned =
+        [PublicKey::parse(key).map_err(|e| coded("invalid_options", &format!("keys: {e}")))?];
+    let clock = Clock::utc(super::clock::floor(now_ms / 1000.0));
+    let caps = Caps::default();
+    let policy = Policy::new(site, &pinned, Timestamp(clock.now));
+    let opened = open_then(text.as_bytes(), &policy, |text, root| {
+        parse_tree_within(text, root, &caps)
+    });
+    let bundle = match opened.map_err(|e| e.to_js())? {
+        (Opened::Verified(_), Some(bundle)) => bundle,
+        _ => return Err(coded("rollback", "not new")),
+    }
+    .map_err(|e| BundleError::from(e).to_js())?;
+    let engine = Engine::compile_within(bundle, &caps).map_err(|e| BundleError::from(e).to_js())?;
+    let decls = engine.declarations();
+    // An empty string is "nothing stored", as a first visit.
+    let snapshot = |i: usize| stored.get(i).map(String::as_str).filter(|s| !s.is_empty());
+    let mut signals = match snapshot(0) {
+        Some(text) => Signals::from_snapshot(text, decls, &clock)
+            .map_err(|e| coded("storage_corrupt", &e.to_string()))?,
+        None => Signals::new(),
+    };
+    let mut history = match snapshot(1) {
+        Some(text) => RenderHistory::from_snapshot(text, &clock)
+            .map_err(|e| coded("storage_corrupt", &e.to_string()))?,
+        None => RenderHistory::new(),
+    };
+    let (mut reporter, problems) = Reporter::restore(snapshot(2), snapshot(3));
+    if let Some(problem) = problems.first() {
+        return Err(coded("storage_corrupt", &problem.to_string()));
+    }
+    signals.prune(decls, &clock);
+    signals.mark_seen(&clock);
+    signals
+        .track(decls, crate::signals::builtin::PAGE_VIEW, &clock)
+        .map_err(|e| e.to_js())?;
+    signals.track(decls, event, &clock).map_err(|e| e.to_js())?;
+    signals
+        .set(decls, attribute, Value::String(value.to_owned()), &clock)
+        .map_err(|e| e.to_js())?;
+    let page = PageContext::default();
+    let ctx = Context {
+        signals: &signals,
+        page: &page,
+        clock: &clock,
+        unit: "0",
+    };
+    let decision = engine
+        .decide(slot, &ctx, &mut history)
+        .map_err(|e| e.to_js())?;
+    reporter.on_rendered(&engine, &decision, clock.now);
+    reporter.on_tracked(&engine, event, clock.now);
+    let mut out = decision.to_json();
+    let mut ids = || [7u8; 16];
+    for batch in reporter
+        .batches(site, &mut ids)
+        .map_err(|e| coded("report", &e.to_string()))?
+    {
+        out.push('\n');
+        out.push_str(&batch.body);
+    }
+    for part in [
+        signals.to_snapshot(),
+        history.to_snapshot(),
+        reporter.ledger().to_snapshot(),
+        reporter.outbox().to_snapshot(),
+    ] {
+        out.push('\n');
+        out.push_str(&part);
+    }
+    Ok(out)
+}
