@@ -45,7 +45,7 @@ WEB_TESTS := --test web --test web_store --test web_dom --test web_report
 # The stages of `make test`, in order; each is also a target of its own.
 TEST_STAGES := fmt clippy clippy-cli clippy-wasm test-native test-cli test-web pkg pkg-dev pkg-smoke test-bench test-e2e
 
-.PHONY: help setup build native pkg pkg-dev wasm schema demo test $(TEST_STAGES) bench size size-floor fuzz clean
+.PHONY: help setup build native pkg pkg-dev wasm schema demo test $(TEST_STAGES) bench size size-floor parse-choice fuzz clean
 
 help:
 	@echo "make setup   install the toolchain pieces (idempotent)"
@@ -57,6 +57,7 @@ help:
 	@echo "make bench   one table: native criterion, Pathwise vs GrowthBook in Node, headless Chromium (bench/README.md)"
 	@echo "make size    shipped wasm + glue sizes; fails above BUDGET=$(BUDGET) bytes gzip"
 	@echo "make size-floor  the smallest module that verifies, validates and decides (a measurement)"
+	@echo "make parse-choice  the bundle readers compared: size and speed (a measurement)"
 	@echo "make fuzz    each fuzz target for FUZZ_SECONDS=$(FUZZ_SECONDS)s (nightly + cargo-fuzz; not part of test)"
 	@echo "make clean   remove generated package files and this crate's build artifacts"
 
@@ -287,6 +288,22 @@ size-floor:
 	$(call BINDGEN,$(FLOOR),pathwise)
 	@echo "==> the same plus a page view's core work: signals, render history, reporting (feature floor-page), against issue 4's 90 KB"
 	@scripts/size.sh $(FLOOR) 90000 || true
+
+# Issue 4's choice of bundle reader, measured: one module per reader (own JSON reader, serde_json,
+# JSON.parse + serde-wasm-bindgen, MessagePack via rmp-serde; features parse-*, built with std
+# and the serde view, so they differ only in the reader), then their gzip size and read +
+# validate time on the benchmark's bundles (bench/parse-choice.mjs, needs ../shared/bench).
+PARSE_CHOICE := target/parse-choice
+parse-choice:
+	for reader in own serde-json swb msgpack; do \
+	    $(CARGO) build --release --target $(WASM_TARGET) --lib --no-default-features --features parse-$$reader && \
+	    mkdir -p $(PARSE_CHOICE)/$$reader && \
+	    wasm-bindgen --target web --out-dir $(PARSE_CHOICE)/$$reader --out-name pathwise $(WASM_RAW) && \
+	    node scripts/trim-glue.mjs $(PARSE_CHOICE)/$$reader/pathwise.js && \
+	    $(WASM_OPT) $(WASM_OPT_FLAGS) $(PARSE_CHOICE)/$$reader/pathwise_bg.wasm -o $(PARSE_CHOICE)/$$reader/opt.wasm && \
+	    mv $(PARSE_CHOICE)/$$reader/opt.wasm $(PARSE_CHOICE)/$$reader/pathwise_bg.wasm || exit 1; \
+	done
+	node bench/parse-choice.mjs
 
 clean:
 	rm -f $(addprefix $(PKG)/,$(PKG_GENERATED)) $(PKG)/*.tgz

@@ -51,6 +51,13 @@ mod nav;
 mod options;
 #[cfg(feature = "page")]
 mod page;
+#[cfg(any(
+    feature = "parse-own",
+    feature = "parse-serde-json",
+    feature = "parse-swb",
+    feature = "parse-msgpack"
+))]
+mod parse_choice;
 #[cfg(feature = "page")]
 pub mod pathwise;
 #[cfg(feature = "page")]
