@@ -44,10 +44,11 @@ WASM_OPT ?= tools/node_modules/.bin/wasm-opt
 # (`fromEnvelope`, the bundle reader, the validator) that were optimized in the background during
 # every first init: tens of milliseconds of CPU competing with the init on a 2-core machine, for
 # code the init never ran (figures: the header of bench/cold.mjs). Patterns: `*` only, and no
-# spaces or `<>` (the list reaches a shell unquoted). Page module: -523 B gzip.
-NO_INLINE := *envelope::verify::open_with *engine::compile::compile *engine::compile::compile_rule \
+# spaces or `<>` (the list reaches a shell unquoted).
+NO_INLINE := *envelope::verify::open_with *engine::compile::compile \
+    *engine::compile::compile_rule *engine::compile::by_priority \
     *bundle::validate::Validator*::rule *bundle::Rule*::from_json *bundle::Slot*::from_json \
-    *bundle::Variant*::from_json *bundle::Audience*::from_json
+    *bundle::Variant*::from_json *bundle::Audience*::from_json *json::number::parse_exact
 # The `--no-inline` passes run in command-line order, so they come before -Oz.
 WASM_OPT_FLAGS := $(addprefix --no-inline=,$(NO_INLINE)) -Oz --converge --low-memory-unused $(WASM_FEATURES) --strip-debug --strip-producers --strip-target-features
 

@@ -87,21 +87,10 @@ pub(crate) fn compile(bundle: Bundle, caps: &Caps) -> Result<Engine, ValidationE
 
     let mut slots = Vec::with_capacity(bundle.slots.len());
     for (slot, rules) in per_slot.into_iter().enumerate() {
-        // Highest priority first; equal priorities keep bundle order (the position breaks ties).
-        let mut order: Vec<(i64, usize)> = rules
-            .iter()
-            .enumerate()
-            .map(|(at, r)| {
-                let priority = bundle.rules.get(r.rule).map_or(0, |rule| rule.priority);
-                (-i64::from(priority), at)
-            })
-            .collect();
-        crate::map::sort_pairs(&mut order);
-        let rules = order
-            .into_iter()
-            .filter_map(|(_, at)| rules.get(at).cloned())
-            .collect();
-        slots.push(CompiledSlot { slot, rules });
+        slots.push(CompiledSlot {
+            slot,
+            rules: by_priority(&rules, &bundle),
+        });
     }
     let declarations = Declarations::new(&bundle.signals);
     let mut goals: StrMap<Vec<usize>> = StrMap::new();
@@ -168,6 +157,25 @@ fn compile_rule(
             layer,
         },
     ))
+}
+
+/// A slot's rules, highest priority first; equal priorities keep bundle order (the position
+/// breaks ties). Out of line (also in wasm-opt: the Makefile's `NO_INLINE`), as [`compile_rule`].
+#[inline(never)]
+fn by_priority(rules: &[CompiledRule], bundle: &Bundle) -> Vec<CompiledRule> {
+    let mut order: Vec<(i64, usize)> = rules
+        .iter()
+        .enumerate()
+        .map(|(at, r)| {
+            let priority = bundle.rules.get(r.rule).map_or(0, |rule| rule.priority);
+            (-i64::from(priority), at)
+        })
+        .collect();
+    crate::map::sort_pairs(&mut order);
+    order
+        .into_iter()
+        .filter_map(|(_, at)| rules.get(at).cloned())
+        .collect()
 }
 
 /// Each id to its position; the first of repeated ids wins (validation refuses repeats anyway).
