@@ -20,7 +20,10 @@
 //   Makefile's NO_INLINE keeps their per-item bodies out of line (whole-process CPU 124-136 ->
 //   88 ms), and the envelope text is copied by TextEncoder.encodeInto instead of the glue's
 //   per-character loop (3-6 ms in the interpreter).
-// - Init, --liftoff-only, 10 processes each: 10.15 -> 6.74 ms. Of those 6.7 ms about 3.1 ms is
+// - Init, default flags, 20 / 8 processes each alternating, machine nearly idle: N = 100
+//   15.0 [9.9-22.9] -> 12.2 [7.2-19.0] ms, N = 1000 61.8 -> 48.5 ms (the spread is V8's
+//   background compiles and the other jobs on 2 cores). With --liftoff-only, which leaves only
+//   the main thread's own work, N = 100: 10.15 -> 6.7-7.0 ms. Of those ~7 ms about 3.1 ms is
 //   Liftoff compiling the ~106 KB of function bodies the init and first user reach (`node
 //   --liftoff-only --no-wasm-lazy-compilation` moves it into the load: init 4.2 ms), 1.5 ms is
 //   `verify_strict` (SHA-512 of the 64 KB payload as ONE call of sha2's block loop, plus the
