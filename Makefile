@@ -36,7 +36,21 @@ WASM_FEATURES := --enable-bulk-memory --enable-sign-ext --enable-nontrapping-flo
 # grown past them, so the first kilobyte of memory is never an address the module uses; Binaryen
 # may then fold constant offsets into loads and stores.
 WASM_OPT ?= tools/node_modules/.bin/wasm-opt
-WASM_OPT_FLAGS := -Oz --converge --low-memory-unused $(WASM_FEATURES) --strip-debug --strip-producers --strip-target-features
+# Functions wasm-opt must keep out of line although each has one caller (by default it inlines
+# every such function), matched by name in the name section, which wasm-bindgen keeps until
+# wasm-opt strips it. Why: V8 runs a fresh module in its baseline compiler and optimizes a
+# function in the background once it has run enough, for its *next* call (wasm has no on-stack
+# replacement). Inlined, these per-item loop bodies and phases made three functions of 7-25 KB
+# (`fromEnvelope`, the bundle reader, the validator) that were optimized in the background during
+# every first init: tens of milliseconds of CPU competing with the init on a 2-core machine, for
+# code the init never ran (figures: the header of bench/cold.mjs). Patterns: `*` only, and no
+# spaces or `<>` (the list reaches a shell unquoted).
+NO_INLINE := *envelope::verify::open_with *engine::compile::compile \
+    *engine::compile::compile_rule *engine::compile::by_priority \
+    *bundle::validate::Validator*::rule *bundle::Rule*::from_json *bundle::Slot*::from_json \
+    *bundle::Variant*::from_json *bundle::Audience*::from_json *json::number::parse_exact
+# The `--no-inline` passes run in command-line order, so they come before -Oz.
+WASM_OPT_FLAGS := $(addprefix --no-inline=,$(NO_INLINE)) -Oz --converge --low-memory-unused $(WASM_FEATURES) --strip-debug --strip-producers --strip-target-features
 
 # The browser test files (wasm-bindgen-test): export smoke, storage/consent/sources, DOM surfaces,
 # exposure and conversion reporting.

@@ -4,7 +4,7 @@
 //
 //   PATHWISE_BENCH_PKG=<a package whose module keeps its function names> \
 //     node --cpu-prof --cpu-prof-dir=/tmp/prof bench/profile.mjs --n 100 --what decide|init
-//   node bench/profile.mjs --summarize /tmp/prof/<file>.cpuprofile
+//   node bench/profile.mjs --summarize /tmp/prof/<file>.cpuprofile [--under NAME] [--inclusive 1]
 //
 // The package: `wasm-bindgen --target web --keep-debug` of the release build, then the Makefile's
 // wasm-opt flags with `-g` instead of `--strip-debug` (names kept, the shipped inlining; without
@@ -22,19 +22,27 @@ for (let i = 2; i < process.argv.length; i++) {
 }
 
 if (args.summarize) {
+  // Self time per function and, with --inclusive, the time under each function (samples whose
+  // stack contains it: a phase such as `open_with` or `validate_within`); --under NAME keeps
+  // only the samples under NAME (e.g. `pathwiseengine_fromEnvelope`).
   const prof = JSON.parse(readFileSync(args.summarize, "utf8"));
-  const self = new Map();
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
-  const dt = new Map();
-  prof.samples.forEach((id, i) => dt.set(id, (dt.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0)));
+  const parent = new Map();
+  for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const label = (n) => `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.split("/").pop()}`;
+  const self = new Map();
+  const under = new Map();
   let total = 0;
-  for (const [id, t] of dt) {
-    const n = byId.get(id);
-    const name = `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.split("/").pop()}`;
-    self.set(name, (self.get(name) ?? 0) + t);
+  prof.samples.forEach((id, i) => {
+    const t = prof.timeDeltas[i] ?? 0;
+    const stack = [];
+    for (let x = id; x !== undefined; x = parent.get(x)) stack.push(byId.get(x));
+    if (args.under && !stack.some((n) => n.callFrame.functionName === args.under)) return;
     total += t;
-  }
-  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(args.top ?? 30));
+    self.set(label(stack[0]), (self.get(label(stack[0])) ?? 0) + t);
+    for (const name of new Set(stack.map(label))) under.set(name, (under.get(name) ?? 0) + t);
+  });
+  const top = [...(args.inclusive ? under : self)].sort((a, b) => b[1] - a[1]).slice(0, Number(args.top ?? 30));
   for (const [name, t] of top) console.log(`${((100 * t) / total).toFixed(1).padStart(5)} %  ${name}`);
 } else {
   const n = Number(args.n ?? 100);

@@ -169,6 +169,9 @@ impl FromJson for Objective {
 }
 
 impl FromJson for Audience {
+    // Out of line (also in wasm-opt: the Makefile's `NO_INLINE`), so a fresh module's first
+    // init runs it in optimized code once V8 has optimized it (see `engine::compile::compile_rule`).
+    #[inline(never)]
     fn from_json(json: &Json<'_>) -> Result<Self> {
         let o = Object::strict(json, "struct Audience", &["id", "description", "condition"])?;
         Ok(Audience {
@@ -195,6 +198,9 @@ impl ToJson for Audience {
 }
 
 impl FromJson for Slot {
+    // Out of line (also in wasm-opt: the Makefile's `NO_INLINE`), so a fresh module's first
+    // init runs it in optimized code once V8 has optimized it (see `engine::compile::compile_rule`).
+    #[inline(never)]
     fn from_json(json: &Json<'_>) -> Result<Self> {
         let kind = Object::lenient(json, "internally tagged enum Slot", &["kind"])?;
         match variant(kind.need("kind")?, &["block", "path"])? {
@@ -241,6 +247,9 @@ impl ToJson for Slot {
 }
 
 impl FromJson for Rule {
+    // Out of line (also in wasm-opt: the Makefile's `NO_INLINE`), so a fresh module's first
+    // init runs it in optimized code once V8 has optimized it (see `engine::compile::compile_rule`).
+    #[inline(never)]
     fn from_json(json: &Json<'_>) -> Result<Self> {
         let o = Object::strict(
             json,
@@ -413,6 +422,9 @@ impl FromJson for FrequencyCap {
 }
 
 impl FromJson for Variant {
+    // Out of line (also in wasm-opt: the Makefile's `NO_INLINE`), so a fresh module's first
+    // init runs it in optimized code once V8 has optimized it (see `engine::compile::compile_rule`).
+    #[inline(never)]
     fn from_json(json: &Json<'_>) -> Result<Self> {
         let o = Object::strict(json, "struct Variant", &["id", "weight", "text", "steps"])?;
         Ok(Variant {

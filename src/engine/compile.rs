@@ -46,6 +46,8 @@ pub(crate) struct CompiledSlot {
     pub rules: Vec<CompiledRule>,
 }
 
+/// Out of line (also in wasm-opt: the Makefile's `NO_INLINE`), as [`compile_rule`] is.
+#[inline(never)]
 pub(crate) fn compile(bundle: Bundle, caps: &Caps) -> Result<Engine, ValidationErrors> {
     validate_within(&bundle, caps)?;
     let mut errors = Vec::new();
@@ -63,37 +65,12 @@ pub(crate) fn compile(bundle: Bundle, caps: &Caps) -> Result<Engine, ValidationE
     let mut per_slot: Vec<Vec<CompiledRule>> = vec![Vec::new(); bundle.slots.len()];
 
     for (i, rule) in bundle.rules.iter().enumerate() {
-        let Some(&slot) = slot_index.get(rule.slot.as_str()) else {
-            errors.push(err(format!("rules[{i}].slot"), "unknown slot"));
-            continue;
-        };
-        let audience = match &rule.audience {
-            None => AudienceSel::Everyone,
-            Some(AudienceRef::Inline(_)) => AudienceSel::Inline,
-            Some(AudienceRef::Named(name)) => match audience_index.get(name.as_str()) {
-                Some(&a) => AudienceSel::Named(a),
-                None => {
-                    errors.push(err(format!("rules[{i}].audience"), "unknown audience"));
-                    continue;
-                }
-            },
-        };
-        let Some(allocation) = allocate(i, rule, &mut errors) else {
-            continue;
-        };
-        let layer = rule.layer.as_deref().and_then(|l| {
-            let members = layers.get(l)?;
-            let index = members.iter().position(|&m| m == i)?;
-            Some((index, members.len()))
-        });
-        if let Some(list) = per_slot.get_mut(slot) {
-            list.push(CompiledRule {
-                rule: i,
-                audience,
-                allocation: allocation.0,
-                rollout_bp: allocation.1,
-                layer,
-            });
+        if let Some((slot, compiled)) =
+            compile_rule(i, rule, &slot_index, &audience_index, &layers, &mut errors)
+        {
+            if let Some(list) = per_slot.get_mut(slot) {
+                list.push(compiled);
+            }
         }
     }
 
@@ -110,21 +87,10 @@ pub(crate) fn compile(bundle: Bundle, caps: &Caps) -> Result<Engine, ValidationE
 
     let mut slots = Vec::with_capacity(bundle.slots.len());
     for (slot, rules) in per_slot.into_iter().enumerate() {
-        // Highest priority first; equal priorities keep bundle order (the position breaks ties).
-        let mut order: Vec<(i64, usize)> = rules
-            .iter()
-            .enumerate()
-            .map(|(at, r)| {
-                let priority = bundle.rules.get(r.rule).map_or(0, |rule| rule.priority);
-                (-i64::from(priority), at)
-            })
-            .collect();
-        crate::map::sort_pairs(&mut order);
-        let rules = order
-            .into_iter()
-            .filter_map(|(_, at)| rules.get(at).cloned())
-            .collect();
-        slots.push(CompiledSlot { slot, rules });
+        slots.push(CompiledSlot {
+            slot,
+            rules: by_priority(&rules, &bundle),
+        });
     }
     let declarations = Declarations::new(&bundle.signals);
     let mut goals: StrMap<Vec<usize>> = StrMap::new();
@@ -141,6 +107,75 @@ pub(crate) fn compile(bundle: Bundle, caps: &Caps) -> Result<Engine, ValidationE
         declarations,
         goals,
     })
+}
+
+/// Rule `i` compiled, with the index of its slot; `None` (and the problem in `errors`) for a
+/// reference or percentage validation let through.
+///
+/// **Why a function of its own** (kept out of line by the Makefile's `NO_INLINE`): V8 runs a
+/// fresh module's code in its baseline compiler and optimizes a function only for its *next*
+/// call. A loop body that is its own function gets the optimized code while the loop is still
+/// running; inlined into [`compile`], it would stay in baseline code for the whole first init,
+/// and make [`compile`] a larger function to optimize in the background.
+#[inline(never)]
+fn compile_rule(
+    i: usize,
+    rule: &Rule,
+    slot_index: &StrMap<usize>,
+    audience_index: &StrMap<usize>,
+    layers: &StrMap<Vec<usize>>,
+    errors: &mut Vec<ValidationError>,
+) -> Option<(usize, CompiledRule)> {
+    let Some(&slot) = slot_index.get(rule.slot.as_str()) else {
+        errors.push(err(format!("rules[{i}].slot"), "unknown slot"));
+        return None;
+    };
+    let audience = match &rule.audience {
+        None => AudienceSel::Everyone,
+        Some(AudienceRef::Inline(_)) => AudienceSel::Inline,
+        Some(AudienceRef::Named(name)) => match audience_index.get(name.as_str()) {
+            Some(&a) => AudienceSel::Named(a),
+            None => {
+                errors.push(err(format!("rules[{i}].audience"), "unknown audience"));
+                return None;
+            }
+        },
+    };
+    let (allocation, rollout_bp) = allocate(i, rule, errors)?;
+    let layer = rule.layer.as_deref().and_then(|l| {
+        let members = layers.get(l)?;
+        let index = members.iter().position(|&m| m == i)?;
+        Some((index, members.len()))
+    });
+    Some((
+        slot,
+        CompiledRule {
+            rule: i,
+            audience,
+            allocation,
+            rollout_bp,
+            layer,
+        },
+    ))
+}
+
+/// A slot's rules, highest priority first; equal priorities keep bundle order (the position
+/// breaks ties). Out of line (also in wasm-opt: the Makefile's `NO_INLINE`), as [`compile_rule`].
+#[inline(never)]
+fn by_priority(rules: &[CompiledRule], bundle: &Bundle) -> Vec<CompiledRule> {
+    let mut order: Vec<(i64, usize)> = rules
+        .iter()
+        .enumerate()
+        .map(|(at, r)| {
+            let priority = bundle.rules.get(r.rule).map_or(0, |rule| rule.priority);
+            (-i64::from(priority), at)
+        })
+        .collect();
+    crate::map::sort_pairs(&mut order);
+    order
+        .into_iter()
+        .filter_map(|(_, at)| rules.get(at).cloned())
+        .collect()
 }
 
 /// Each id to its position; the first of repeated ids wins (validation refuses repeats anyway).

@@ -146,6 +146,10 @@ type TreeReader<'r> = &'r mut dyn FnMut(&str, &Json<'_>);
 
 /// The body of [`open`] and [`open_then`] (one copy in the module: the reader is called through
 /// a reference); without a reader, the payload is parsed shallow (see [`parse_payload`]).
+///
+/// Out of line (also in wasm-opt: the Makefile's `NO_INLINE`): inlined, it made `fromEnvelope` a
+/// 25 KB function that V8 optimized in the background during every first init, for nothing.
+#[inline(never)]
 fn open_with(
     envelope: &[u8],
     policy: &Policy,

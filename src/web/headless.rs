@@ -20,7 +20,7 @@
 //! empty history) and nothing is reported; decisions are `peek`s.
 
 use crate::prelude::*;
-use js_sys::{Array, Reflect};
+use js_sys::{Array, JsString, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use super::error::{coded, Coded};
@@ -105,6 +105,66 @@ fn option_number(options: &JsValue, name: &str) -> Result<Option<f64>, JsValue> 
     }
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// The platform's `TextEncoder` (browsers, Node, Deno, workers).
+    #[wasm_bindgen(js_name = TextEncoder)]
+    type Utf8Encoder;
+    #[wasm_bindgen(constructor, js_class = "TextEncoder")]
+    fn new() -> Utf8Encoder;
+    /// `encodeInto(text, into)`: as much of `text` as fits, as UTF-8.
+    #[wasm_bindgen(method, js_name = encodeInto)]
+    fn encode_into(this: &Utf8Encoder, text: &JsString, into: &Uint8Array) -> EncodeResult;
+    /// What `encodeInto` did.
+    type EncodeResult;
+    /// UTF-16 code units of the text consumed.
+    #[wasm_bindgen(method, getter)]
+    fn read(this: &EncodeResult) -> f64;
+    /// Bytes written.
+    #[wasm_bindgen(method, getter)]
+    fn written(this: &EncodeResult) -> f64;
+}
+
+/// Appends as much of `text` as fits in `out`'s spare capacity, as UTF-8: `encodeInto` writes
+/// straight into the module's memory. Returns the UTF-16 units of `text` consumed.
+fn encode_into(encoder: &Utf8Encoder, text: &JsString, out: &mut Vec<u8>) -> usize {
+    let spare = out.spare_capacity_mut();
+    let room = spare.len();
+    // SAFETY: the view covers the vector's spare capacity, which nothing else uses, and lives
+    // only for the call below, which allocates nothing in the module's memory (so the memory
+    // cannot grow and the view cannot be detached while it is used).
+    let view = unsafe { Uint8Array::view_mut_raw(spare.as_mut_ptr().cast::<u8>(), room) };
+    let done = encoder.encode_into(text, &view);
+    let written = (done.written() as usize).min(room);
+    // SAFETY: `encodeInto` initialised the first `written` bytes of the spare capacity.
+    unsafe { out.set_len(out.len() + written) };
+    done.read() as usize
+}
+
+/// The envelope text as UTF-8 bytes (a lone surrogate becomes U+FFFD, as with a `&str`
+/// argument), or `None` when `text` is not a string.
+///
+/// **Why not `&str`.** wasm-bindgen's glue copies a `&str` argument into the module one UTF-16
+/// unit at a time, in a JavaScript loop. The envelope is the whole bundle in base64 — 85 KB at
+/// N = 100, a megabyte at N = 1000 — and in a fresh process that loop runs in the interpreter:
+/// it was 3–6 ms of the first `fromEnvelope` at N = 100. `encodeInto` is the platform's native
+/// encoder. ASCII text (base64 and JSON are) takes one call, into a buffer of exactly its
+/// length; text with other characters continues into room for three bytes per remaining unit,
+/// as the glue does.
+fn envelope_bytes(text: &JsValue) -> Option<Vec<u8>> {
+    let text: &JsString = text.dyn_ref()?;
+    let units = text.length() as usize;
+    let encoder = Utf8Encoder::new();
+    let mut out = Vec::with_capacity(units);
+    let read = encode_into(&encoder, text, &mut out);
+    if read < units {
+        let rest = text.slice(read as u32, units as u32);
+        out.reserve((units - read).saturating_mul(3));
+        encode_into(&encoder, &rest, &mut out);
+    }
+    Some(out)
+}
+
 fn clock_at(now_ms: f64) -> Clock {
     // `as` saturates: an absurd clock gives an absurd but harmless time, never a trap.
     Clock::utc(super::clock::floor(now_ms / 1000.0))
@@ -126,12 +186,14 @@ impl PathwiseEngine {
     /// engines.
     #[wasm_bindgen(js_name = fromEnvelope)]
     pub fn from_envelope(
-        text: &str,
+        #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
         site: &str,
         keys: Vec<String>,
         now_ms: f64,
         options: JsValue,
     ) -> Result<PathwiseEngine, JsValue> {
+        let text = envelope_bytes(&text)
+            .ok_or_else(|| coded("invalid_argument", "the envelope text must be a string"))?;
         let mut pinned = Vec::with_capacity(keys.len());
         for key in &keys {
             pinned.push(PublicKey::parse(key).map_err(|e| {
@@ -166,7 +228,7 @@ impl PathwiseEngine {
                 .saturating_add(4 * 1024),
         );
         // The payload is parsed once, for its header and for the bundle.
-        let opened = open_then(text.as_bytes(), &policy, |text, root| {
+        let opened = open_then(&text, &policy, |text, root| {
             parse_tree_within(text, root, &caps)
         });
         let bundle = match opened.map_err(|e| e.to_js())? {

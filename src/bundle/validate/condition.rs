@@ -1,6 +1,6 @@
 //! Checks of a condition tree (named audience or inline), with the JSON path through the tree.
 
-use super::text::{at, either, list, nth, quote};
+use super::text::{either, list, quote, Path};
 use super::Validator;
 use crate::bundle::limits::{
     MAX_CONDITION_DEPTH, MAX_CONDITION_NODES, MAX_LIST_ITEMS, MAX_STRING_BYTES,
@@ -107,11 +107,16 @@ impl Validator<'_> {
                 ),
             );
         }
-        self.node(path, condition, 0);
+        self.node(&Path::Text(path), condition, 0);
+    }
+
+    /// [`Validator::error`] at `path` + `field`, the path written out only now.
+    fn error_at(&mut self, path: &Path<'_>, field: &str, message: impl Into<String>) {
+        self.error(&path.text(), field, message);
     }
 
     /// `nesting` is the number of `all` / `any` / `not` above this node.
-    fn node(&mut self, path: &str, condition: &Condition, nesting: usize) {
+    fn node(&mut self, path: &Path<'_>, condition: &Condition, nesting: usize) {
         match condition {
             Condition::All(children) | Condition::Any(children) => {
                 if !self.nest(path, nesting) {
@@ -123,26 +128,26 @@ impl Validator<'_> {
                     ".any"
                 };
                 for (k, child) in children.iter().enumerate() {
-                    self.node(&nth(path, key, k), child, nesting + 1);
+                    self.node(&Path::Item(path, key, k), child, nesting + 1);
                 }
             }
             Condition::Not(child) => {
                 if self.nest(path, nesting) {
-                    self.node(&at(path, ".not"), child, nesting + 1);
+                    self.node(&Path::Field(path, ".not"), child, nesting + 1);
                 }
             }
-            Condition::Signal(cmp) => self.comparison(&at(path, ".signal"), cmp),
+            Condition::Signal(cmp) => self.comparison(&Path::Field(path, ".signal"), cmp),
             Condition::EventCount(e) => {
-                let p = at(path, ".event_count");
+                let p = Path::Field(path, ".event_count");
                 let window = match self.event(&e.event, "event_count.event") {
                     Ok(window) => window,
                     Err(message) => {
-                        self.error(&p, ".event", message);
+                        self.error_at(&p, ".event", message);
                         None
                     }
                 };
                 if e.days == 0 {
-                    self.error(&p, ".days", "days is 0; give 1 or more (1 = today only)");
+                    self.error_at(&p, ".days", "days is 0; give 1 or more (1 = today only)");
                 } else if let Some(w) = window.filter(|w| e.days > *w) {
                     let (source, raise) = if builtin::is_event(&e.event) {
                         ("the window of built-in events", "")
@@ -152,7 +157,7 @@ impl Validator<'_> {
                             ", or raise its window_days (at most 365)",
                         )
                     };
-                    self.error(
+                    self.error_at(
                         &p,
                         ".days",
                         format!(
@@ -166,25 +171,25 @@ impl Validator<'_> {
                 self.number_test(&p, "event_count", e.op, e.value, true);
             }
             Condition::DaysSinceEvent(d) => {
-                let p = at(path, ".days_since_event");
+                let p = Path::Field(path, ".days_since_event");
                 if let Err(message) = self.event(&d.event, "days_since_event.event") {
-                    self.error(&p, ".event", message);
+                    self.error_at(&p, ".event", message);
                 }
                 self.number_test(&p, "days_since_event", d.op, d.value, true);
             }
             Condition::DaysSinceFirstSeen(t) => {
-                let p = at(path, ".days_since_first_seen");
+                let p = Path::Field(path, ".days_since_first_seen");
                 self.number_test(&p, "days_since_first_seen", t.op, t.value, false);
             }
         }
     }
 
     /// Reports a combinator nested past the limit; returns whether to descend into it.
-    fn nest(&mut self, path: &str, nesting: usize) -> bool {
+    fn nest(&mut self, path: &Path<'_>, nesting: usize) -> bool {
         if nesting < MAX_CONDITION_DEPTH {
             return true;
         }
-        self.error(
+        self.error_at(
             path,
             "",
             format!(
@@ -196,9 +201,9 @@ impl Validator<'_> {
     }
 
     /// The operator and number of a temporal predicate.
-    fn number_test(&mut self, p: &str, what: &str, op: Op, value: f64, non_negative: bool) {
+    fn number_test(&mut self, p: &Path<'_>, what: &str, op: Op, value: f64, non_negative: bool) {
         if !NUMBER_OPS.contains(&op) {
-            self.error(
+            self.error_at(
                 p,
                 ".op",
                 format!(
@@ -209,7 +214,7 @@ impl Validator<'_> {
             );
         }
         if !value.is_finite() {
-            self.error(
+            self.error_at(
                 p,
                 ".value",
                 format!(
@@ -218,7 +223,7 @@ impl Validator<'_> {
                 ),
             );
         } else if non_negative && value < 0.0 {
-            self.error(
+            self.error_at(
                 p,
                 ".value",
                 format!(
@@ -229,18 +234,18 @@ impl Validator<'_> {
         }
     }
 
-    fn comparison(&mut self, p: &str, cmp: &SignalComparison) {
-        self.operand_limits(&at(p, ".value"), &cmp.value);
+    fn comparison(&mut self, p: &Path<'_>, cmp: &SignalComparison) {
+        self.operand_limits(&Path::Field(p, ".value"), &cmp.value);
         let kind = match self.attribute(&cmp.name) {
             Ok(kind) => kind,
             Err(message) => {
-                self.error(p, ".name", message);
+                self.error_at(p, ".name", message);
                 return;
             }
         };
         let ops = ops_for(kind);
         if !ops.contains(&cmp.op) {
-            self.error(
+            self.error_at(
                 p,
                 ".op",
                 format!(
@@ -255,7 +260,7 @@ impl Validator<'_> {
         let want = operand_kind(kind, cmp.op);
         let got = cmp.value.kind();
         if got != want {
-            self.error(
+            self.error_at(
                 p,
                 ".value",
                 format!(
@@ -269,12 +274,12 @@ impl Validator<'_> {
     }
 
     /// Caps and finiteness of an operand, whatever its shape should be.
-    fn operand_limits(&mut self, p: &str, value: &Value) {
+    fn operand_limits(&mut self, p: &Path<'_>, value: &Value) {
         match value {
             Value::Bool(_) => {}
             Value::Number(n) => {
                 if !n.is_finite() {
-                    self.error(
+                    self.error_at(
                         p,
                         "",
                         format!(
@@ -284,12 +289,18 @@ impl Validator<'_> {
                     );
                 }
             }
-            Value::String(s) => self.length(p, "", "value", s),
+            Value::String(s) => {
+                if s.len() > MAX_STRING_BYTES {
+                    self.length(&p.text(), "", "value", s);
+                }
+            }
             Value::List(items) => {
-                self.count(p, "", "list items", items.len(), MAX_LIST_ITEMS);
+                if items.len() > MAX_LIST_ITEMS {
+                    self.count(&p.text(), "", "list items", items.len(), MAX_LIST_ITEMS);
+                }
                 for (k, item) in items.iter().enumerate() {
                     if item.len() > MAX_STRING_BYTES {
-                        self.length(&nth(p, "", k), "", "list item", item);
+                        self.length(&Path::Item(p, "", k).text(), "", "list item", item);
                     }
                 }
             }

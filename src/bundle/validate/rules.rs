@@ -8,6 +8,8 @@ use crate::bundle::{AudienceRef, Rule, Slot, Trigger, Variant};
 use crate::prelude::*;
 
 impl<'b> Validator<'b> {
+    // Out of line (also in wasm-opt: the Makefile's `NO_INLINE`): see `engine::compile::compile_rule`.
+    #[inline(never)]
     pub(super) fn rule(&mut self, i: usize, rule: &'b Rule, ids: &mut Seen<'b>) {
         let p = nth("rules", "", i);
         self.unique_id(ids, at(&p, ".id"), "rule id", &rule.id);
