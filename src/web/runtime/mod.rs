@@ -177,7 +177,7 @@ impl Runtime {
             }),
         });
         let listener = Rc::clone(&runtime);
-        nav::listen(&window, Rc::new(move || listener.navigated()));
+        nav::listen(Rc::new(move || listener.navigated()));
         runtime.start_reporting();
         runtime.schedule_reveal(0);
 
