@@ -24,7 +24,7 @@ use web_sys::{Document, Node, Window};
 
 use self::state::{Effects, State, View};
 use super::decision::Shown;
-use super::dom::{self, blocks, paths, reveal, BLOCK, PATH};
+use super::dom;
 use super::error::json_to_js;
 use super::error::{coded, Coded, Warning};
 use super::events::Emitter;
@@ -48,7 +48,8 @@ pub(crate) struct Runtime {
     options: Options,
     landing: Landing,
     emitter: Rc<Emitter>,
-    stash: blocks::Stash,
+    /// The default children of the blocks this instance replaced (see [`dom::stash`]).
+    stash: JsValue,
     serial: u32,
     state: RefCell<State>,
 }
@@ -108,7 +109,7 @@ impl Runtime {
             Ok(parsed) => parsed,
             Err(message) => {
                 // The page must not stay hidden behind the anti-flicker rule.
-                reveal::reveal_undecided(&document);
+                dom::reveal(&document);
                 return Err(coded("invalid_options", &message));
             }
         };
@@ -158,7 +159,7 @@ impl Runtime {
             options,
             landing,
             emitter: Emitter::holding(),
-            stash: blocks::Stash::new(),
+            stash: dom::stash(),
             serial: nav::activate(),
             state: RefCell::new(State {
                 store,
@@ -194,7 +195,7 @@ impl Runtime {
         if runtime.options.auto_apply {
             runtime.apply(&runtime.document);
         } else if runtime.bundle_version().is_none() {
-            reveal::reveal_undecided(&runtime.document);
+            dom::reveal(&runtime.document);
         }
         runtime.emitter.emit("ready", ready.into());
         runtime.emitter.release();
@@ -242,8 +243,7 @@ impl Runtime {
             return;
         };
         if state.view.generation == generation {
-            let slots = reveal::reveal_undecided(&self.document);
-            for slot in &slots {
+            for slot in &dom::strings(&dom::reveal(&self.document)) {
                 state.view.revealed.insert(slot);
             }
         }
@@ -331,35 +331,20 @@ impl Runtime {
 
     /// [`apply`](Self::apply) limited to the slots of `only` (all when `None`).
     fn apply_slots(&self, root: &Node, only: Option<&[Rc<Shown>]>, fx: &mut Effects) {
-        // A linear scan: a page has a handful of slots, and this keeps the module small.
-        let wanted = |slot: &str| only.is_none_or(|only| only.iter().any(|s| s.slot == slot));
-        // Each element with its slot, read once; each slot once, in id order. Plain loops, not
-        // iterator chains: they compile smaller.
+        // The slots named under `root`, each once, in id order.
+        let only = only.map(|only| {
+            let mut w = Writer::new();
+            w.open_array();
+            for shown in only {
+                w.string(&shown.slot);
+            }
+            w.close_array();
+            w.finish()
+        });
+        let scan = dom::scan(root, only.as_deref());
         let mut slots = StrSet::new();
-        let mut blocks = Vec::new();
-        for block in dom::select(root, dom::BLOCK_SELECTOR) {
-            let slot = block.get_attribute(BLOCK).unwrap_or_default();
-            if wanted(&slot) {
-                slots.insert(&slot);
-                blocks.push((block, slot));
-            }
-        }
-        let mut paths = Vec::new();
-        for container in dom::select(root, dom::PATH_SELECTOR) {
-            let slot = container.get_attribute(PATH).unwrap_or_default();
-            if wanted(&slot) {
-                slots.insert(&slot);
-                paths.push((container, slot));
-            }
-        }
-        let mut links = Vec::new();
-        for link in dom::select(root, dom::NEXT_SELECTOR) {
-            if let Some((slot, step)) = paths::next_target(&link) {
-                if wanted(&slot) {
-                    slots.insert(&slot);
-                    links.push((link, slot, step));
-                }
-            }
+        for slot in dom::strings(&scan) {
+            slots.insert(&slot);
         }
 
         let mut decided: StrMap<Rc<Shown>> = StrMap::new();
@@ -380,38 +365,21 @@ impl Runtime {
             }
         }
         // Exposures: a variant actually displayed, or the default kept by a rule (control).
-        let mut rendered: Vec<Rc<Shown>> = Vec::new();
-        for (block, slot) in &blocks {
-            let decision = decided.get(slot);
-            let applied = blocks::render(
-                &self.document,
-                block,
-                slot,
-                decision.map(|s| &**s),
-                &self.stash,
-                &mut fx.warnings,
-            );
-            if let Some(d) = decision {
-                if applied || d.default {
-                    rendered.push(Rc::clone(d));
-                }
-            }
+        let mut decisions: Vec<&str> = Vec::new();
+        for shown in decided.values() {
+            decisions.push(&shown.json);
         }
-        for (container, slot) in &paths {
-            let decision = decided.get(slot);
-            if paths::render(&self.document, container, decision.map(|s| &**s)) {
-                if let Some(d) = decision {
-                    rendered.push(Rc::clone(d));
-                }
+        let drawn = dom::draw(&scan, &decisions, &self.stash, &mut fx.warnings);
+        let mut rendered: Vec<Rc<Shown>> = Vec::new();
+        for slot in &drawn {
+            if let Some(d) = decided.get(slot) {
+                rendered.push(Rc::clone(d));
             }
         }
         if !rendered.is_empty() {
             if let Ok(mut state) = self.state.try_borrow_mut() {
                 state.record_shown(&rendered, &self.clock(), fx);
             }
-        }
-        for (link, slot, step) in &links {
-            paths::render_next(link, step, decided.get(slot).map(|s| &**s));
         }
     }
 
