@@ -142,8 +142,7 @@ impl Runtime {
             }
         }
         if let Some(Source::Url(url)) = &source {
-            let fetched =
-                source::fetch(&self.window, url, false, self.options.fetch_timeout_ms).await;
+            let fetched = source::fetch(url, false, self.options.fetch_timeout_ms).await;
             match fetched.and_then(|text| self.use_text(&text, true, None, fx)) {
                 Ok(_) => {}
                 Err(e) => fx.errors.push(from_source("bundle from ", url, &e)),
@@ -156,7 +155,7 @@ impl Runtime {
     pub(super) async fn revalidate(&self, url: String) {
         let mut fx = Effects::default();
         // One state machine: the fetch is the only wait.
-        let fetched = source::fetch(&self.window, &url, true, self.options.fetch_timeout_ms).await;
+        let fetched = source::fetch(&url, true, self.options.fetch_timeout_ms).await;
         // `true` when a newer bundle is in place and nothing was decided yet.
         let result = fetched.and_then(|text| match self.bundle_version() {
             Some(current) => self.use_text(&text, true, Some(current), &mut fx),
