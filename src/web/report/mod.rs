@@ -48,9 +48,8 @@ mod transport;
 
 use crate::json::write::{quoted, Writer};
 use wasm_bindgen::JsValue;
-use web_sys::Window;
 
-pub(crate) use self::lifecycle::{listen, Timer, Trigger};
+pub(crate) use self::lifecycle::{listen, sleep, Timer, Trigger};
 pub(crate) use self::transport::{beacon, delivered, fetch, random_id, KEEPALIVE_BUDGET};
 use super::decision::Shown;
 use super::error::json_to_js;
@@ -291,9 +290,9 @@ impl Reporting {
     }
 
     /// The batches to send now, each marked in flight. `site` was checked by [`Reporting::open`].
-    pub fn take(&mut self, site: &str, window: &Window) -> Vec<PendingBatch> {
+    pub fn take(&mut self, site: &str) -> Vec<PendingBatch> {
         self.reporter
-            .batches(site, &mut || transport::random_id(window))
+            .batches(site, &mut transport::random_id)
             .unwrap_or_default()
     }
 

@@ -127,7 +127,7 @@ impl Runtime {
                         "the stored install id is not one this SDK wrote; a new one was made",
                     ));
                 }
-                let id = unit::generate(&window);
+                let id = unit::generate();
                 fx.warn(store.set(Key::ID, &id));
                 id
             }
@@ -291,14 +291,9 @@ impl Runtime {
             Later::Navigated => self.navigated(),
             Later::Reveal(generation) => {
                 let timeout = i32::try_from(self.options.reveal_timeout_ms).unwrap_or(i32::MAX);
-                let window = &self.window;
                 // A promise the timer resolves: the wait is part of this one future type rather
-                // than a closure type of its own. Should the timer fail, nothing is revealed
-                // (as before: the reveal had no other way to run).
-                let timer = js_sys::Promise::new(&mut |resolve, _reject| {
-                    let _ = window
-                        .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, timeout);
-                });
+                // than a closure type of its own.
+                let timer = super::report::sleep(timeout);
                 if JsFuture::from(timer).await.is_ok() {
                     self.reveal(generation);
                 }
@@ -513,7 +508,7 @@ impl Runtime {
         if state.store.consent() == Consent::Granted {
             state.store.set_consent(Consent::Pending);
         }
-        state.unit = unit::generate(&self.window);
+        state.unit = unit::generate();
         let unit = state.unit.clone();
         if let Some(report) = &mut state.report {
             report.reset(&unit);
