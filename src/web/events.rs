@@ -21,10 +21,10 @@ use js_sys::Function;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
-// The emitter is JavaScript (src/web/js/events.js, inlined into the glue): handler lists, the
+// The emitter is JavaScript (src/web/js/adapter.js, inlined into the glue): handler lists, the
 // queue and the delayed flush are a few lines there, where in Rust they took a `RefCell`, two
 // closure types and a `Vec` of JavaScript functions to clone at each event.
-#[wasm_bindgen(module = "/src/web/js/events.js")]
+#[wasm_bindgen(module = "/src/web/js/adapter.js")]
 extern "C" {
     /// A new emitter, holding events until [`release`].
     #[wasm_bindgen(js_name = pwEvents)]
@@ -41,7 +41,7 @@ extern "C" {
     fn release(emitter: &JsValue);
 }
 
-/// Subscribers and the init-time queue (a JavaScript object; see `src/web/js/events.js`).
+/// Subscribers and the init-time queue (a JavaScript object; see `src/web/js/adapter.js`).
 pub(crate) struct Emitter(JsValue);
 
 impl Emitter {

@@ -12,11 +12,11 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use wasm_bindgen::prelude::{wasm_bindgen, Closure};
 use wasm_bindgen::JsValue;
 
-// The hooks themselves are JavaScript (src/web/js/nav.js, inlined into the glue by
+// The hooks themselves are JavaScript (src/web/js/adapter.js, inlined into the glue by
 // scripts/inline-snippets.mjs): a wrapper of a History API function is a few lines there, where
 // in Rust each took a closure type, `Reflect` calls and `Function` casts (-132 B gzip measured
 // with the snippet as a separate file).
-#[wasm_bindgen(module = "/src/web/js/nav.js")]
+#[wasm_bindgen(module = "/src/web/js/adapter.js")]
 extern "C" {
     /// Stores `listener` as the active one and installs the hooks once per page.
     #[wasm_bindgen(js_name = pwNavListen)]

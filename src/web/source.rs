@@ -60,7 +60,7 @@ pub(crate) fn resolve(window: &Window, spec: &str) -> Result<Source, JsValue> {
     Ok(Source::Url(spec.to_owned()))
 }
 
-#[wasm_bindgen(module = "/src/web/js/fetch.js")]
+#[wasm_bindgen(module = "/src/web/js/adapter.js")]
 extern "C" {
     /// `fetch(url)`'s body as text within `ms` milliseconds: a promise of the text, or of an
     /// `Error` coded `fetch_timeout` or `fetch_failed`.
@@ -73,7 +73,7 @@ extern "C" {
 /// with the server (a conditional request, cheap when nothing changed) instead of trusting a
 /// cached copy.
 ///
-/// JavaScript (`src/web/js/fetch.js`, inlined into the glue): the deadline — a timer that aborts
+/// JavaScript (`src/web/js/adapter.js`, inlined into the glue): the deadline — a timer that aborts
 /// the request, raced against both the response and its body so that even a page's `fetch`
 /// wrapper that ignores the signal cannot keep `init` waiting — is a few lines there, where in
 /// Rust it took an `AbortController`, a promise, a timer closure and its clearing on drop.

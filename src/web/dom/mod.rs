@@ -1,7 +1,7 @@
 //! The page surfaces: blocks, paths, `data-pw-next` links, and the anti-flicker reveal.
 //!
 //! The markup is the contract in `docs/js-api.md`. The runtime decides; drawing the decisions is
-//! JavaScript (`src/web/js/dom.js`, inlined into the glue by `scripts/inline-snippets.mjs`):
+//! JavaScript (`src/web/js/adapter.js`, inlined into the glue by `scripts/inline-snippets.mjs`):
 //! finding elements, moving children aside, cloning templates and reordering steps are a few
 //! lines each there, where through web-sys each DOM call was an import with its own glue and
 //! each element a value to convert (-2.7 KB gzip for the whole page module, measured with
@@ -38,7 +38,7 @@ use web_sys::Node;
 
 use crate::web::error::Warning;
 
-#[wasm_bindgen(module = "/src/web/js/dom.js")]
+#[wasm_bindgen(module = "/src/web/js/adapter.js")]
 extern "C" {
     /// A new stash for one instance: the default children of the blocks it replaced.
     #[wasm_bindgen(js_name = pwDomStash)]

@@ -16,10 +16,10 @@
 use wasm_bindgen::prelude::{wasm_bindgen, Closure};
 use wasm_bindgen::JsValue;
 
-// The listeners and the timer are JavaScript (`src/web/js/report.js`, inlined into the glue):
+// The listeners and the timer are JavaScript (`src/web/js/adapter.js`, inlined into the glue):
 // reading an event's `type` and `persisted` and the document's `visibilityState`, and keeping a
 // timer handle, are a line each there, where through web-sys each was an import of its own.
-#[wasm_bindgen(module = "/src/web/js/report.js")]
+#[wasm_bindgen(module = "/src/web/js/adapter.js")]
 extern "C" {
     /// Calls `handler(true)` on leaving moments and `handler(false)` on coming back.
     #[wasm_bindgen(js_name = pwLifecycle)]

@@ -18,7 +18,7 @@
 //!   site whose URLs may carry personal data sets `Referrer-Policy: no-referrer` (or
 //!   `strict-origin`) for its pages.
 //!
-//! The calls themselves are JavaScript (`src/web/js/report.js`, inlined into the glue): a
+//! The calls themselves are JavaScript (`src/web/js/adapter.js`, inlined into the glue): a
 //! `fetch` init object, a status check and a `try` are a line each there, where through web-sys
 //! each property and call was an import of its own.
 
@@ -26,7 +26,7 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
-#[wasm_bindgen(module = "/src/web/js/report.js")]
+#[wasm_bindgen(module = "/src/web/js/adapter.js")]
 extern "C" {
     /// `navigator.sendBeacon(url, body)`: whether the browser queued it. A throwing call (an
     /// unusable URL, no `sendBeacon` at all) counts as refused.

@@ -150,8 +150,8 @@ impl Runtime {
         });
         fx.warnings.splice(0..0, warnings);
 
-        let landing = Landing::read(&window);
-        let location = page::location_key(&window);
+        let landing = Landing::read();
+        let location = page::location_key();
         let page = landing.context(location.0.clone());
         let runtime = Rc::new(Runtime {
             window: window.clone(),
@@ -259,7 +259,7 @@ impl Runtime {
             wasm_bindgen_futures::spawn_local(Rc::clone(self).later(Later::Navigated));
             return;
         };
-        let location = page::location_key(&self.window);
+        let location = page::location_key();
         if state.location == location {
             return;
         }
