@@ -10,6 +10,12 @@
 // call whose failure Rust would ignore is guarded. No eval, no innerHTML, no HTML or URL from the
 // bundle injected anywhere: fine under a strict CSP with Trusted Types.
 
+// The message of a thrown value: an Error's or DOMException's, or a string as it is (as Rust's
+// `describe` in src/web/error.rs).
+function pwMessage(e) {
+  return typeof e?.message == "string" ? e.message : typeof e == "string" ? e : "unknown error";
+}
+
 // ===== Single-page-app navigation (src/web/nav.rs) =====
 // `history.pushState`/`replaceState` are wrapped once per page, and `popstate` listened to; each
 // tells the listener the active instance left in `history.__pathwiseNavigated`.
@@ -309,8 +315,7 @@ export async function pwFetchText(url, revalidate, ms) {
     if (typeof text != "string") throw "the body is not text";
     return text;
   } catch (e) {
-    // The message of what was thrown: an Error's or DOMException's, or a string as it is.
-    const what = typeof e?.message == "string" ? e.message : typeof e == "string" ? e : "unknown error";
+    const what = pwMessage(e);
     const error = new Error(
       "fetching the bundle from " + url +
         (expired ? " took longer than " + ms + " ms; it was aborted" : " failed: " + what),
@@ -502,4 +507,56 @@ export function pwLanding() {
 // single-page app. Fragment-only changes are not page views.
 export function pwLocation() {
   return [location.pathname, location.search];
+}
+
+// ===== Local storage (src/web/storage.rs) =====
+// Every call guarded: storage that throws is never an exception for the page (the store then
+// works in memory and says so).
+
+// `localStorage` itself: throws when it cannot be used (a `SecurityError` when cookies are
+// disabled, sandboxed iframes, some private modes).
+export function pwStorage() {
+  return localStorage;
+}
+
+// The value under `key`, or null (none, or unreadable).
+export function pwStorageGet(storage, key) {
+  try {
+    return storage.getItem(key);
+  } catch (e) {
+    return null;
+  }
+}
+
+// Writes `value` under `key`: null when written, else `[full, message]` (`full`: the browser
+// refused for lack of space, `QuotaExceededError`; `message`: what it said).
+export function pwStorageSet(storage, key, value) {
+  try {
+    storage.setItem(key, value);
+    return null;
+  } catch (e) {
+    return [e instanceof DOMException && (e.name == "QuotaExceededError" || e.code == 22), pwMessage(e)];
+  }
+}
+
+export function pwStorageRemove(storage, key) {
+  try {
+    storage.removeItem(key);
+  } catch (e) {}
+}
+
+// Removes every key starting with `prefix`.
+export function pwStorageErase(storage, prefix) {
+  const ours = [];
+  let count = 0;
+  try {
+    count = storage.length;
+  } catch (e) {}
+  for (let i = 0; i < count; i++) {
+    try {
+      const key = storage.key(i);
+      if (key != null && key.startsWith(prefix)) ours.push(key);
+    } catch (e) {}
+  }
+  for (const key of ours) pwStorageRemove(storage, key);
 }

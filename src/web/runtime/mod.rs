@@ -114,7 +114,7 @@ impl Runtime {
             }
         };
         let clock = clock::now(options.now.as_ref());
-        let (mut store, mut warnings) = Store::open(&window, options.consent);
+        let (mut store, mut warnings) = Store::open(options.consent);
         warnings.extend(option_warnings);
         let mut fx = Effects::default();
 
