@@ -8,7 +8,6 @@ use crate::prelude::*;
 use js_sys::Promise;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::Window;
 
 use super::error::{coded, Coded};
 use crate::bundle::limits::Caps;
@@ -32,36 +31,34 @@ pub(crate) enum Source {
 
 /// Resolves `options.bundle`: inline text stays as is, `#id` is read from its element, anything
 /// else is a URL.
-pub(crate) fn resolve(window: &Window, spec: &str) -> Result<Source, JsValue> {
+pub(crate) fn resolve(spec: &str) -> Result<Source, JsValue> {
     let trimmed = spec.trim_start();
     if trimmed.starts_with('{') {
         return Ok(Source::Inline(spec.to_owned()));
     }
     if let Some(id) = trimmed.strip_prefix('#') {
-        let element = window
-            .document()
-            .and_then(|d| d.get_element_by_id(id))
-            .ok_or_else(|| {
-                coded(
-                    "bundle_not_found",
-                    &format!(
-                        "options.bundle names #{id}, but the page has no element with that id"
-                    ),
-                )
-            })?;
-        if element.get_attribute("type").as_deref() != Some(INLINE_TYPE) {
-            return Err(coded(
-                "bundle_not_found",
-                &format!("#{id} must be a <script type=\"{INLINE_TYPE}\"> element"),
-            ));
+        let found = inline_text(id, INLINE_TYPE);
+        if let Some(text) = found.as_string() {
+            return Ok(Source::Inline(text));
         }
-        return Ok(Source::Inline(element.text_content().unwrap_or_default()));
+        return Err(coded(
+            "bundle_not_found",
+            &if found.is_null() {
+                format!("options.bundle names #{id}, but the page has no element with that id")
+            } else {
+                format!("#{id} must be a <script type=\"{INLINE_TYPE}\"> element")
+            },
+        ));
     }
     Ok(Source::Url(spec.to_owned()))
 }
 
 #[wasm_bindgen(module = "/src/web/js/adapter.js")]
 extern "C" {
+    /// The text of the element `#id` if it is a `<script type="TYPE">`; `null` when the page has
+    /// no element with that id, `false` when it is another element.
+    #[wasm_bindgen(js_name = pwInline)]
+    fn inline_text(id: &str, r#type: &str) -> JsValue;
     /// `fetch(url)`'s body as text within `ms` milliseconds: a promise of the text, or of an
     /// `Error` coded `fetch_timeout` or `fetch_failed`.
     #[wasm_bindgen(js_name = pwFetchText)]

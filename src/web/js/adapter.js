@@ -560,3 +560,27 @@ export function pwStorageErase(storage, prefix) {
   }
   for (const key of ours) pwStorageRemove(storage, key);
 }
+
+// ===== The page itself (src/web/runtime/mod.rs, source.rs, report/mod.rs) =====
+
+// The page's document, or null outside a browser page (a worker, Node): `init` then rejects with
+// `no_browser`.
+export function pwDocument() {
+  return typeof Window == "function" && globalThis instanceof Window ? document : null;
+}
+
+// The text of the element `#id` naming an inline bundle: null when the page has no element with
+// that id, false when it is not a `<script type="TYPE">`.
+export function pwInline(id, type) {
+  const element = document.getElementById(id);
+  return element && (element.getAttribute("type") == type ? element.textContent : false);
+}
+
+// The scheme (`"https:"`) of `url` resolved against the page's URL, or null when it is not a URL.
+export function pwProtocol(url) {
+  try {
+    return new URL(url, location.href).protocol;
+  } catch (e) {
+    return null;
+  }
+}

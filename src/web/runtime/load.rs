@@ -94,12 +94,7 @@ impl Runtime {
     /// Tries the sources in order; returns the URL to revalidate in the background, if the
     /// bundle in use came from storage and the options name a URL.
     pub(super) async fn load(&self, fx: &mut Effects) -> Option<String> {
-        let source = match self
-            .options
-            .bundle
-            .as_deref()
-            .map(|spec| source::resolve(&self.window, spec))
-        {
+        let source = match self.options.bundle.as_deref().map(source::resolve) {
             None => None,
             Some(Ok(source)) => Some(source),
             Some(Err(e)) => {

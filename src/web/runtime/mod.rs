@@ -18,9 +18,10 @@ use alloc::rc::Rc;
 use core::cell::RefCell;
 
 use js_sys::{Object, Reflect};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Document, Node, Window};
+use web_sys::Node;
 
 use self::state::{Effects, State, View};
 use super::decision::Shown;
@@ -41,10 +42,18 @@ use crate::signals::Signals;
 use crate::time::Clock;
 use crate::value::Value;
 
+#[wasm_bindgen(module = "/src/web/js/adapter.js")]
+extern "C" {
+    /// The page's document; `None` outside a browser page (a worker, Node). JavaScript
+    /// (`src/web/js/adapter.js`): web-sys' `window()` took four global accessors and a type test.
+    #[wasm_bindgen(js_name = pwDocument)]
+    fn page_document() -> Option<Node>;
+}
+
 /// One SDK instance.
 pub(crate) struct Runtime {
-    window: Window,
-    document: Document,
+    /// The page's document (`apply()`'s default root).
+    document: Node,
     options: Options,
     landing: Landing,
     emitter: Rc<Emitter>,
@@ -103,8 +112,7 @@ impl Runtime {
                 "Pathwise.init needs a browser page (window and document)",
             )
         };
-        let window = web_sys::window().ok_or_else(no_browser)?;
-        let document = window.document().ok_or_else(no_browser)?;
+        let document = page_document().ok_or_else(no_browser)?;
         let (options, option_warnings) = match Options::parse(&options) {
             Ok(parsed) => parsed,
             Err(message) => {
@@ -154,7 +162,6 @@ impl Runtime {
         let location = page::location_key();
         let page = landing.context(location.0.clone());
         let runtime = Rc::new(Runtime {
-            window: window.clone(),
             document,
             options,
             landing,
@@ -598,7 +605,7 @@ impl Runtime {
     }
 
     /// The document, for `apply()` without a root.
-    pub(crate) fn document(&self) -> &Document {
+    pub(crate) fn document(&self) -> &Node {
         &self.document
     }
 }
