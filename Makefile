@@ -114,11 +114,15 @@ SHIP_BUILD = $(SHIP_CARGO) build --target $(WASM_TARGET) --release --lib --no-de
 wasm:
 	$(SHIP_BUILD) --features page
 
-# wasm-bindgen glue (comments trimmed) and wasm-opt for the module just built:
-# $(call BINDGEN,OUT_DIR,NAME) writes OUT_DIR/NAME.js, NAME.d.ts, NAME_bg.wasm, NAME_bg.wasm.d.ts.
+# wasm-bindgen glue (the JavaScript snippets of src/web/js/ inlined, comments trimmed) and
+# wasm-opt for the module just built: $(call BINDGEN,OUT_DIR,NAME) writes OUT_DIR/NAME.js,
+# NAME.d.ts, NAME_bg.wasm, NAME_bg.wasm.d.ts, and no snippets/ directory (scripts/inline-snippets.mjs;
+# the engine module, pathwise_engine, must have no snippets at all).
 define BINDGEN
 rm -f $(addprefix $(1)/,$(call MODULE_FILES,$(2)))
+rm -rf $(1)/snippets
 wasm-bindgen --target web --out-dir $(1) --out-name $(2) $(WASM_RAW)
+node scripts/inline-snippets.mjs $(1)/$(2).js $(if $(filter pathwise_engine,$(2)),--none)
 node scripts/trim-glue.mjs $(1)/$(2).js
 $(WASM_OPT) $(WASM_OPT_FLAGS) $(1)/$(2)_bg.wasm -o $(1)/$(2)_bg.opt.wasm
 mv $(1)/$(2)_bg.opt.wasm $(1)/$(2)_bg.wasm

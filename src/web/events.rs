@@ -15,124 +15,54 @@
 //!
 //! A handler that throws does not stop the SDK or the other handlers.
 
-use crate::prelude::*;
-use alloc::rc::{Rc, Weak};
-use core::cell::RefCell;
+use alloc::rc::Rc;
 
 use js_sys::Function;
-use wasm_bindgen::prelude::Closure;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
 
-use super::error::coded;
-
-/// The events `on` accepts.
-pub(crate) const EVENTS: &[&str] = &["ready", "error", "warning", "decision", "exposure"];
-
-#[derive(Default)]
-struct Inner {
-    handlers: Vec<(u32, &'static str, Function)>,
-    next_id: u32,
-    queue: Vec<(&'static str, JsValue)>,
-    holding: bool,
+// The emitter is JavaScript (src/web/js/adapter.js, inlined into the glue): handler lists, the
+// queue and the delayed flush are a few lines there, where in Rust they took a `RefCell`, two
+// closure types and a `Vec` of JavaScript functions to clone at each event.
+#[wasm_bindgen(module = "/src/web/js/adapter.js")]
+extern "C" {
+    /// A new emitter, holding events until [`release`].
+    #[wasm_bindgen(js_name = pwEvents)]
+    fn new_emitter() -> JsValue;
+    /// Subscribes `handler` to `event` and returns the unsubscribe function; throws an `Error`
+    /// coded `invalid_argument` for an unknown event.
+    #[wasm_bindgen(js_name = pwEventsOn, catch)]
+    fn subscribe(emitter: &JsValue, event: &str, handler: &Function) -> Result<Function, JsValue>;
+    /// Delivers `payload` to `event`'s handlers now, or queues it while holding.
+    #[wasm_bindgen(js_name = pwEventsEmit)]
+    fn deliver(emitter: &JsValue, event: &str, payload: &JsValue);
+    /// Stops holding: the queued events are delivered in a task.
+    #[wasm_bindgen(js_name = pwEventsRelease)]
+    fn release(emitter: &JsValue);
 }
 
-/// Subscribers and the init-time queue.
-#[derive(Default)]
-pub(crate) struct Emitter {
-    inner: RefCell<Inner>,
-}
+/// Subscribers and the init-time queue (a JavaScript object; see `src/web/js/adapter.js`).
+pub(crate) struct Emitter(JsValue);
 
 impl Emitter {
     /// A new emitter that holds events until [`Emitter::release`].
     pub fn holding() -> Rc<Emitter> {
-        let emitter = Rc::new(Emitter::default());
-        if let Ok(mut inner) = emitter.inner.try_borrow_mut() {
-            inner.holding = true;
-        }
-        emitter
+        Rc::new(Emitter(new_emitter()))
     }
 
     /// Subscribes `handler` to `event`; returns the unsubscribe function.
     pub fn on(self: &Rc<Self>, event: &str, handler: Function) -> Result<Function, JsValue> {
-        let Some(&name) = EVENTS.iter().find(|&&e| e == event) else {
-            return Err(coded(
-                "invalid_argument",
-                &format!(
-                    "unknown event {}; the events are {}",
-                    crate::json::write::quoted(event),
-                    EVENTS.join(", ")
-                ),
-            ));
-        };
-        let mut inner = self.inner.try_borrow_mut().map_err(|_| {
-            coded(
-                "busy",
-                "on() cannot be called while events are being registered",
-            )
-        })?;
-        let id = inner.next_id;
-        inner.next_id = inner.next_id.wrapping_add(1);
-        inner.handlers.push((id, name, handler));
-        drop(inner);
-        let weak: Weak<Emitter> = Rc::downgrade(self);
-        let off = Closure::<dyn FnMut()>::new(move || {
-            if let Some(emitter) = weak.upgrade() {
-                if let Ok(mut inner) = emitter.inner.try_borrow_mut() {
-                    inner.handlers.retain(|(h, _, _)| *h != id);
-                }
-            }
-        });
-        Ok(off.into_js_value().unchecked_into())
+        subscribe(&self.0, event, &handler)
     }
 
     /// Delivers `payload` to `event`'s handlers now, or queues it while holding.
     pub fn emit(&self, event: &'static str, payload: JsValue) {
-        let handlers: Vec<Function> = {
-            let Ok(mut inner) = self.inner.try_borrow_mut() else {
-                return;
-            };
-            if inner.holding || !inner.queue.is_empty() {
-                inner.queue.push((event, payload));
-                return;
-            }
-            let mut handlers = Vec::new();
-            for (_, name, handler) in &inner.handlers {
-                if *name == event {
-                    handlers.push(handler.clone());
-                }
-            }
-            handlers
-        };
-        for handler in handlers {
-            // A throwing handler is the page's bug; it must not break the SDK.
-            let _ = handler.call1(&JsValue::UNDEFINED, &payload);
-        }
+        deliver(&self.0, event, &payload);
     }
 
     /// Stops holding: the queued events are delivered in a task (after the code awaiting
     /// `init` has run).
     pub fn release(self: &Rc<Self>) {
-        let emitter = Rc::clone(self);
-        let flush = Closure::once_into_js(move || emitter.flush());
-        let scheduled = web_sys::window().is_some_and(|w| {
-            w.set_timeout_with_callback_and_timeout_and_arguments_0(flush.unchecked_ref(), 0)
-                .is_ok()
-        });
-        if !scheduled {
-            self.flush();
-        }
-    }
-
-    fn flush(&self) {
-        let queued = match self.inner.try_borrow_mut() {
-            Ok(mut inner) => {
-                inner.holding = false;
-                core::mem::take(&mut inner.queue)
-            }
-            Err(_) => return,
-        };
-        for (event, payload) in queued {
-            self.emit(event, payload);
-        }
+        release(&self.0);
     }
 }

@@ -7,20 +7,24 @@
 //! stack a second layer of wrappers. Plain closures, no `eval`: this works under a strict CSP.
 
 use alloc::rc::Rc;
-use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicU32, Ordering};
 
-use js_sys::{Function, Reflect};
-use wasm_bindgen::prelude::Closure;
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{History, Window};
+use wasm_bindgen::prelude::{wasm_bindgen, Closure};
+use wasm_bindgen::JsValue;
 
-/// Whether the hooks are installed on this page.
-static HOOKED: AtomicBool = AtomicBool::new(false);
+// The hooks themselves are JavaScript (src/web/js/adapter.js, inlined into the glue by
+// scripts/inline-snippets.mjs): a wrapper of a History API function is a few lines there, where
+// in Rust each took a closure type, `Reflect` calls and `Function` casts (-132 B gzip measured
+// with the snippet as a separate file).
+#[wasm_bindgen(module = "/src/web/js/adapter.js")]
+extern "C" {
+    /// Stores `listener` as the active one and installs the hooks once per page.
+    #[wasm_bindgen(js_name = pwNavListen)]
+    fn nav_listen(listener: &JsValue);
+}
+
 /// The serial number of the active instance.
 static ACTIVE: AtomicU32 = AtomicU32::new(0);
-/// The property of `history` holding the active instance's listener, a JavaScript function:
-/// the hooks are installed once per page and call whatever it holds now.
-const LISTENER: &str = "__pathwiseNavigated";
 
 /// Makes a new instance the active one and returns its serial number; earlier instances stop
 /// touching the page on their own (timers, navigations, background updates).
@@ -33,45 +37,8 @@ pub(crate) fn is_active(serial: u32) -> bool {
     ACTIVE.load(Ordering::Relaxed) == serial
 }
 
-/// Calls the active listener, if any.
-fn notify(history: &History) {
-    if let Ok(listener) =
-        Reflect::get(history, &JsValue::from_str(LISTENER)).and_then(|f| f.dyn_into::<Function>())
-    {
-        let _ = listener.call0(&JsValue::UNDEFINED);
-    }
-}
-
-/// Makes `listener` the one told about navigations (replacing any earlier one) and installs the
-/// hooks if this is the first call on this page.
-pub(crate) fn listen(window: &Window, listener: Rc<dyn Fn()>) {
-    let Ok(history) = window.history() else {
-        return;
-    };
-    let active = Closure::<dyn Fn()>::new(move || listener()).into_js_value();
-    let _ = Reflect::set(&history, &JsValue::from_str(LISTENER), &active);
-    if HOOKED.swap(true, Ordering::Relaxed) {
-        return;
-    }
-    for name in ["pushState", "replaceState"] {
-        let key = JsValue::from_str(name);
-        let Ok(original) = Reflect::get(&history, &key).and_then(|f| f.dyn_into::<Function>())
-        else {
-            continue;
-        };
-        let target = history.clone();
-        let wrapper = Closure::<dyn Fn(JsValue, JsValue, JsValue) -> Result<JsValue, JsValue>>::new(
-            move |state: JsValue, title: JsValue, url: JsValue| {
-                let result = original.call3(&target, &state, &title, &url)?;
-                notify(&target);
-                Ok(result)
-            },
-        );
-        let _ = Reflect::set(&history, &key, wrapper.as_ref());
-        // The wrapper lives as long as the page.
-        wrapper.forget();
-    }
-    let on_pop = Closure::<dyn Fn()>::new(move || notify(&history));
-    let _ = window.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
-    on_pop.forget();
+/// Makes `listener` the one told about navigations (replacing any earlier one, kept in
+/// `history.__pathwiseNavigated`) and installs the hooks if this is the first call on this page.
+pub(crate) fn listen(listener: Rc<dyn Fn()>) {
+    nav_listen(&Closure::<dyn Fn()>::new(move || listener()).into_js_value());
 }

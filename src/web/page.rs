@@ -11,12 +11,24 @@
 //! make it a tablet. This matches the breakpoint most sites use between phone and tablet layouts.
 
 use crate::prelude::*;
-use web_sys::{Url, Window};
+use js_sys::Array;
+use wasm_bindgen::prelude::wasm_bindgen;
 
 use crate::signals::PageContext;
 
-/// Below this short screen side (CSS pixels), a touch device is a phone.
-const PHONE_MAX_SHORT_SIDE: i32 = 600;
+// Reading the page is JavaScript (`src/web/js/adapter.js`, inlined into the glue): the referrer's
+// host, the `utm_*` parameters, `matchMedia` and the screen are a line each there, where through
+// web-sys each was an import of its own, and `URL` two more.
+#[wasm_bindgen(module = "/src/web/js/adapter.js")]
+extern "C" {
+    /// `[referrerDomain, utm_source, utm_medium, utm_campaign, utm_term, utm_content, device,
+    /// language]`, each a non-empty string or `null`.
+    #[wasm_bindgen(js_name = pwLanding)]
+    fn landing_facts() -> Array;
+    /// `[pathname, search]`.
+    #[wasm_bindgen(js_name = pwLocation)]
+    fn location() -> Array;
+}
 
 /// What stays the same for the whole page load.
 #[derive(Debug, Clone, Default)]
@@ -27,43 +39,18 @@ pub(crate) struct Landing {
     language: Option<String>,
 }
 
-const UTM: [&str; 5] = [
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_term",
-    "utm_content",
-];
-
 impl Landing {
     /// Reads the referrer, the landing URL's `utm_*`, the device class and the language.
     // Kept out of line: inlined into `init`'s async state machine it made the module larger.
     #[inline(never)]
-    pub fn read(window: &Window) -> Landing {
-        let location = window.location();
-        let here = location.hostname().unwrap_or_default();
-        let referrer_domain = window
-            .document()
-            .map(|d| d.referrer())
-            .filter(|r| !r.is_empty())
-            .and_then(|r| Url::new(&r).ok())
-            .map(|u| u.hostname())
-            .filter(|host| !host.is_empty() && !host.eq_ignore_ascii_case(&here));
-        let mut utm: [Option<String>; 5] = Default::default();
-        if let Ok(url) = location.href().and_then(|h| Url::new(&h)) {
-            let params = url.search_params();
-            for i in 0..UTM.len() {
-                if let (Some(slot), Some(name)) = (utm.get_mut(i), UTM.get(i)) {
-                    *slot = params.get(name).filter(|v| !v.is_empty());
-                }
-            }
-        }
-        let language = window.navigator().language().filter(|l| !l.is_empty());
+    pub fn read() -> Landing {
+        let facts = landing_facts();
+        let fact = |i: u32| facts.get(i).as_string();
         Landing {
-            referrer_domain,
-            utm,
-            device: device_class(window).map(str::to_owned),
-            language,
+            referrer_domain: fact(0),
+            utm: [fact(1), fact(2), fact(3), fact(4), fact(5)],
+            device: fact(6),
+            language: fact(7),
         }
     }
 
@@ -84,30 +71,12 @@ impl Landing {
     }
 }
 
-/// `mobile`, `tablet` or `desktop` (see the module docs), or `None` if the browser says nothing.
-fn device_class(window: &Window) -> Option<&'static str> {
-    let coarse = window
-        .match_media("(pointer: coarse)")
-        .ok()
-        .flatten()?
-        .matches();
-    if !coarse {
-        return Some("desktop");
-    }
-    let screen = window.screen().ok()?;
-    let short = screen.width().ok()?.min(screen.height().ok()?);
-    Some(if short < PHONE_MAX_SHORT_SIDE {
-        "mobile"
-    } else {
-        "tablet"
-    })
-}
-
 /// The current path and query (`/pricing?plan=team`): what counts as "another page" for a
 /// single-page app. Fragment-only changes are not page views.
-pub(crate) fn location_key(window: &Window) -> (String, String) {
-    let location = window.location();
-    let path = location.pathname().unwrap_or_default();
-    let search = location.search().unwrap_or_default();
-    (path, search)
+pub(crate) fn location_key() -> (String, String) {
+    let parts = location();
+    (
+        parts.get(0).as_string().unwrap_or_default(),
+        parts.get(1).as_string().unwrap_or_default(),
+    )
 }

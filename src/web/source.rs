@@ -4,16 +4,12 @@
 //! `<script type="application/vnd.pathwise+json" id="id">` (zero round-trips), or a URL (fetched).
 
 use crate::prelude::*;
-use alloc::rc::Rc;
-use core::cell::Cell;
 
 use js_sys::Promise;
-use wasm_bindgen::prelude::Closure;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, RequestCache, RequestInit, Response, Window};
 
-use super::error::{coded, describe, Coded};
+use super::error::{coded, Coded};
 use crate::bundle::limits::Caps;
 use crate::bundle::{parse_tree_within, Bundle, BundleError, ParseError};
 use crate::engine::Engine;
@@ -35,141 +31,53 @@ pub(crate) enum Source {
 
 /// Resolves `options.bundle`: inline text stays as is, `#id` is read from its element, anything
 /// else is a URL.
-pub(crate) fn resolve(window: &Window, spec: &str) -> Result<Source, JsValue> {
+pub(crate) fn resolve(spec: &str) -> Result<Source, JsValue> {
     let trimmed = spec.trim_start();
     if trimmed.starts_with('{') {
         return Ok(Source::Inline(spec.to_owned()));
     }
     if let Some(id) = trimmed.strip_prefix('#') {
-        let element = window
-            .document()
-            .and_then(|d| d.get_element_by_id(id))
-            .ok_or_else(|| {
-                coded(
-                    "bundle_not_found",
-                    &format!(
-                        "options.bundle names #{id}, but the page has no element with that id"
-                    ),
-                )
-            })?;
-        if element.get_attribute("type").as_deref() != Some(INLINE_TYPE) {
-            return Err(coded(
-                "bundle_not_found",
-                &format!("#{id} must be a <script type=\"{INLINE_TYPE}\"> element"),
-            ));
+        let found = inline_text(id, INLINE_TYPE);
+        if let Some(text) = found.as_string() {
+            return Ok(Source::Inline(text));
         }
-        return Ok(Source::Inline(element.text_content().unwrap_or_default()));
+        return Err(coded(
+            "bundle_not_found",
+            &if found.is_null() {
+                format!("options.bundle names #{id}, but the page has no element with that id")
+            } else {
+                format!("#{id} must be a <script type=\"{INLINE_TYPE}\"> element")
+            },
+        ));
     }
     Ok(Source::Url(spec.to_owned()))
 }
 
-/// A time limit on one fetch: a promise that rejects when `ms` pass, after aborting the request.
-///
-/// The fetch (and then reading its body) is raced against it rather than relying on the abort
-/// alone, so even a `fetch` the page replaced with its own wrapper, which may ignore the signal,
-/// cannot keep `init` waiting. Dropping the deadline clears the timer.
-struct Deadline {
-    promise: Promise,
-    signal: Option<AbortSignal>,
-    expired: Rc<Cell<bool>>,
-    timer: Option<(i32, Closure<dyn FnMut()>)>,
-    window: Window,
-}
-
-impl Deadline {
-    fn start(window: &Window, ms: u32) -> Deadline {
-        let controller = AbortController::new().ok();
-        let signal = controller.as_ref().map(AbortController::signal);
-        let expired = Rc::new(Cell::new(false));
-        let mut timer = None;
-        let promise = Promise::new(&mut |_resolve, reject| {
-            let controller = controller.clone();
-            let expired = Rc::clone(&expired);
-            let fire = Closure::<dyn FnMut()>::new(move || {
-                expired.set(true);
-                if let Some(controller) = &controller {
-                    controller.abort();
-                }
-                let _ = reject.call1(&JsValue::UNDEFINED, &JsValue::from_str("timed out"));
-            });
-            let timeout = i32::try_from(ms).unwrap_or(i32::MAX);
-            if let Ok(handle) = window.set_timeout_with_callback_and_timeout_and_arguments_0(
-                fire.as_ref().unchecked_ref(),
-                timeout,
-            ) {
-                timer = Some((handle, fire));
-            }
-        });
-        Deadline {
-            promise,
-            signal,
-            expired,
-            timer,
-            window: window.clone(),
-        }
-    }
-
-    /// Waits for `promise`, or rejects when the deadline passes first.
-    /// A plain function returning the future (not an `async fn`): one state machine fewer.
-    fn race(&self, promise: Promise) -> JsFuture {
-        let both = js_sys::Array::of2(&promise, &self.promise);
-        JsFuture::from(Promise::race(&both))
-    }
-}
-
-impl Drop for Deadline {
-    fn drop(&mut self) {
-        if let Some((handle, _fire)) = self.timer.take() {
-            self.window.clear_timeout_with_handle(handle);
-        }
-    }
+#[wasm_bindgen(module = "/src/web/js/adapter.js")]
+extern "C" {
+    /// The text of the element `#id` if it is a `<script type="TYPE">`; `null` when the page has
+    /// no element with that id, `false` when it is another element.
+    #[wasm_bindgen(js_name = pwInline)]
+    fn inline_text(id: &str, r#type: &str) -> JsValue;
+    /// `fetch(url)`'s body as text within `ms` milliseconds: a promise of the text, or of an
+    /// `Error` coded `fetch_timeout` or `fetch_failed`.
+    #[wasm_bindgen(js_name = pwFetchText)]
+    fn fetch_text(url: &str, revalidate: bool, ms: u32) -> Promise;
 }
 
 /// Fetches `url` as text, within `timeout_ms` (code `fetch_timeout` when it passes; the request
-/// is aborted). `revalidate` asks the HTTP cache to check with the server (a conditional
-/// request, cheap when nothing changed) instead of trusting a cached copy.
-pub(crate) async fn fetch(
-    window: &Window,
-    url: &str,
-    revalidate: bool,
-    timeout_ms: u32,
-) -> Result<String, JsValue> {
-    let deadline = Deadline::start(window, timeout_ms);
-    let failed = |what: String| {
-        if deadline.expired.get() {
-            coded(
-                "fetch_timeout",
-                &format!("fetching the bundle from {url} took longer than {timeout_ms} ms; it was aborted"),
-            )
-        } else {
-            coded(
-                "fetch_failed",
-                &format!("fetching the bundle from {url} failed: {what}"),
-            )
-        }
-    };
-    let init = RequestInit::new();
-    if revalidate {
-        init.set_cache(RequestCache::NoCache);
-    }
-    init.set_signal(deadline.signal.as_ref());
-    let response = deadline
-        .race(window.fetch_with_str_and_init(url, &init))
-        .await
-        .map_err(|e| failed(describe(&e)))?;
-    let response: Response = response
-        .dyn_into()
-        .map_err(|_| failed("not a Response".into()))?;
-    if !response.ok() {
-        return Err(failed(format!("HTTP {}", response.status())));
-    }
-    let body = response.text().map_err(|e| failed(describe(&e)))?;
-    let text = deadline
-        .race(body)
-        .await
-        .map_err(|e| failed(describe(&e)))?;
-    text.as_string()
-        .ok_or_else(|| failed("the body is not text".into()))
+/// is aborted; `fetch_failed` for any other failure). `revalidate` asks the HTTP cache to check
+/// with the server (a conditional request, cheap when nothing changed) instead of trusting a
+/// cached copy.
+///
+/// JavaScript (`src/web/js/adapter.js`, inlined into the glue): the deadline — a timer that aborts
+/// the request, raced against both the response and its body so that even a page's `fetch`
+/// wrapper that ignores the signal cannot keep `init` waiting — is a few lines there, where in
+/// Rust it took an `AbortController`, a promise, a timer closure and its clearing on drop.
+pub(crate) async fn fetch(url: &str, revalidate: bool, timeout_ms: u32) -> Result<String, JsValue> {
+    let text = JsFuture::from(fetch_text(url, revalidate, timeout_ms)).await?;
+    // The script resolves with a string only.
+    Ok(text.as_string().unwrap_or_default())
 }
 
 /// What the runtime needs to know about the device's trust state.

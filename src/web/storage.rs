@@ -22,8 +22,9 @@
 //! held in memory and written if consent becomes `granted` later in the page.
 
 use crate::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::{DomException, Storage, Window};
+use js_sys::Array;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
 
 use super::error::{describe, Warning};
 use super::options::Consent;
@@ -98,10 +99,32 @@ impl Key {
     }
 }
 
+// The `localStorage` calls are JavaScript (`src/web/js/adapter.js`, inlined into the glue), each
+// guarded there: through web-sys each was an import of its own, and telling a full storage from
+// another failure took the `DOMException` type and two more.
+#[wasm_bindgen(module = "/src/web/js/adapter.js")]
+extern "C" {
+    /// `localStorage`; throws when it cannot be used.
+    #[wasm_bindgen(js_name = pwStorage, catch)]
+    fn local_storage() -> Result<JsValue, JsValue>;
+    /// The value under `key` (`None`: none, or unreadable).
+    #[wasm_bindgen(js_name = pwStorageGet)]
+    fn get_item(storage: &JsValue, key: &str) -> Option<String>;
+    /// Writes `value` under `key`: `None` when written, else `[full, message]`.
+    #[wasm_bindgen(js_name = pwStorageSet)]
+    fn set_item(storage: &JsValue, key: &str, value: &str) -> Option<Array>;
+    /// Removes `key` (a failure is ignored).
+    #[wasm_bindgen(js_name = pwStorageRemove)]
+    fn remove_item(storage: &JsValue, key: &str);
+    /// Removes every key starting with `prefix`.
+    #[wasm_bindgen(js_name = pwStorageErase)]
+    fn erase_prefix(storage: &JsValue, prefix: &str);
+}
+
 /// Where values go.
 pub(crate) struct Store {
     /// `None` when storage is unavailable, or after a failed write (memory from then on).
-    local: Option<Storage>,
+    local: Option<JsValue>,
     consent: Consent,
     /// Values written while consent was not granted, to persist when it is.
     held: StrMap<String, &'static str>,
@@ -111,11 +134,11 @@ impl Store {
     /// Opens the store for `consent`. With `denied`, what was stored is erased.
     // Kept out of line: inlined into `init`'s async state machine it made the module larger.
     #[inline(never)]
-    pub fn open(window: &Window, consent: Consent) -> (Store, Vec<Warning>) {
+    pub fn open(consent: Consent) -> (Store, Vec<Warning>) {
         let mut warnings = Vec::new();
-        let local = match window.local_storage() {
-            Ok(Some(storage)) => Some(storage),
-            Ok(None) => {
+        let local = match local_storage() {
+            Ok(storage) if !storage.is_null() && !storage.is_undefined() => Some(storage),
+            Ok(_) => {
                 warnings.push(Warning::new(
                     "storage_unavailable",
                     "localStorage is not available; signals are kept in memory for this page only",
@@ -166,7 +189,7 @@ impl Store {
             return None;
         }
         let local = self.local.as_ref()?;
-        let value = local.get_item(&key.full()).ok().flatten()?;
+        let value = get_item(local, &key.full())?;
         if value.len() > key.cap {
             warnings.push(Warning::new(
                 "storage_corrupt",
@@ -204,25 +227,21 @@ impl Store {
             }
             Consent::Granted => {
                 let local = self.local.as_ref()?;
-                let error = local.set_item(&key.full(), value).err()?;
+                let failure = set_item(local, &key.full(), value)?;
                 self.local = None;
-                let quota = error
-                    .dyn_ref::<DomException>()
-                    .is_some_and(|e| e.name() == "QuotaExceededError" || e.code() == 22);
-                Some(if quota {
+                let message = failure.get(1).as_string().unwrap_or_default();
+                Some(if failure.get(0).is_truthy() {
                     Warning::new(
                         "storage_quota_exceeded",
                         format!(
-                            "localStorage is full ({}); signals are kept in memory for this page only",
-                            describe(&error)
+                            "localStorage is full ({message}); signals are kept in memory for this page only"
                         ),
                     )
                 } else {
                     Warning::new(
                         "storage_unavailable",
                         format!(
-                            "writing localStorage failed ({}); signals are kept in memory for this page only",
-                            describe(&error)
+                            "writing localStorage failed ({message}); signals are kept in memory for this page only"
                         ),
                     )
                 })
@@ -244,10 +263,10 @@ impl Store {
         let Some(local) = &self.local else {
             return false;
         };
-        if local.set_item(&key.full(), value).is_ok() {
+        if set_item(local, &key.full(), value).is_none() {
             return true;
         }
-        let _ = local.remove_item(&key.full());
+        remove_item(local, &key.full());
         false
     }
 
@@ -255,7 +274,7 @@ impl Store {
     pub fn remove(&mut self, key: Key) {
         self.held.remove(key.name);
         if let Some(local) = &self.local {
-            let _ = local.remove_item(&key.full());
+            remove_item(local, &key.full());
         }
     }
 
@@ -263,18 +282,8 @@ impl Store {
     /// everything held for consent.
     pub fn erase(&mut self) {
         self.held.clear();
-        let Some(local) = &self.local else { return };
-        let count = local.length().unwrap_or(0);
-        let mut ours = Vec::new();
-        for i in 0..count {
-            if let Some(key) = local.key(i).ok().flatten() {
-                if key.starts_with(ERASE_PREFIX) {
-                    ours.push(key);
-                }
-            }
-        }
-        for key in ours {
-            let _ = local.remove_item(&key);
+        if let Some(local) = &self.local {
+            erase_prefix(local, ERASE_PREFIX);
         }
     }
 

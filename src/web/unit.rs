@@ -5,7 +5,6 @@
 //! report, never in an event payload.
 
 use crate::prelude::*;
-use web_sys::Window;
 
 /// Hex digits in an install id (16 random bytes).
 pub(crate) const ID_HEX_LEN: usize = 32;
@@ -13,10 +12,10 @@ pub(crate) const ID_HEX_LEN: usize = 32;
 /// A fresh install id from `crypto.getRandomValues`. Every browser that runs WebAssembly has it;
 /// should it throw anyway, `Math.random` fills in, which is weaker but only decides which bucket
 /// this device falls in.
-pub(crate) fn generate(window: &Window) -> String {
+pub(crate) fn generate() -> String {
     // The same random bytes as a batch id (`crypto.getRandomValues`, `Math.random` should it
     // throw), in the same lowercase hex: one copy of each in the module.
-    crate::report::batcher::hex(super::report::random_id(window))
+    crate::report::batcher::hex(super::report::random_id())
 }
 
 /// Whether stored text is an id this SDK wrote.

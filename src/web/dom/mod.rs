@@ -1,115 +1,101 @@
 //! The page surfaces: blocks, paths, `data-pw-next` links, and the anti-flicker reveal.
 //!
-//! The markup is the contract in `docs/js-api.md`. Nothing from the bundle is ever parsed as
-//! HTML or written into an attribute, with one narrow exception: the *id* of the next step in
-//! a path replaces `{step}` in a page-authored `data-pw-href`, and only after it is checked to
-//! be `[A-Za-z0-9_.-]` (bundle validation already guarantees it). Text replacements go through
-//! `textContent`, variants are clones of `<template>` elements the page itself contains, and
-//! the bundle's CSS selectors are only ever used to *find* elements inside a block.
+//! The markup is the contract in `docs/js-api.md`. The runtime decides; drawing the decisions is
+//! JavaScript (`src/web/js/adapter.js`, inlined into the glue by `scripts/inline-snippets.mjs`):
+//! finding elements, moving children aside, cloning templates and reordering steps are a few
+//! lines each there, where through web-sys each DOM call was an import with its own glue and
+//! each element a value to convert (-2.7 KB gzip for the whole page module, measured with
+//! `make pkg && scripts/size.sh`). Decisions cross as one JSON text (the `decide()` JSON the
+//! runtime already keeps), slots come back as strings.
+//!
+//! What the JavaScript may do is unchanged: nothing from the bundle is ever parsed as HTML or
+//! written into an attribute, with one narrow exception: the *id* of the next step in a path
+//! replaces `{step}` in a page-authored `data-pw-href`, and only after it is checked to be
+//! `[A-Za-z0-9_.-]` (bundle validation already guarantees it). Text replacements go through
+//! `textContent`, variants are clones of `<template>` elements the page itself contains, found
+//! by comparing attribute values, and the bundle's CSS selectors are only ever used to *find*
+//! elements inside a block.
+//!
+//! **Blocks** (`data-pw-block="SLOT"`): a variant's content is a clone of the page's own
+//! `<template data-pw-variant="SLOT:VARIANT">` (or, without a template, of the block's default
+//! content), then its text replacements. The block's original children are moved aside (not
+//! copied) the first time a variant replaces them, and moved back when a later decision — after
+//! a single-page-app navigation — is the default, so the page's own nodes, with their event
+//! listeners, come back intact. **Paths** (`data-pw-path="SLOT"` containers of
+//! `data-pw-step="STEP"` elements): the decided steps are shown in the decided order in the
+//! places the page gave its steps, the others hidden. **Next links**
+//! (`data-pw-next="SLOT:STEP"`): `data-pw-href` with `{step}` replaced, `data-pw-done` after the
+//! last step, else hidden. **Reveal**: `pathwise.css` hides undecided blocks and paths (no
+//! `data-pw-state`) and reveals them after a CSS-only 400 ms animation, so a page whose script
+//! never runs is never blank; the SDK marks each as it decides it, and when `revealTimeoutMs`
+//! passes marks every one still undecided `default`.
 
 use crate::prelude::*;
-pub(crate) mod blocks;
-pub(crate) mod paths;
-pub(crate) mod reveal;
+use js_sys::Array;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::Node;
 
-use wasm_bindgen::JsCast;
-use web_sys::{Element, Node, NodeList};
+use crate::web::error::Warning;
 
-// The attribute names as literal-producing macros, so the selectors below are built with
-// `concat!` at compile time (not with `format!` at each call) and cannot drift from the names.
-macro_rules! block_attr {
-    () => {
-        "data-pw-block"
-    };
-}
-macro_rules! path_attr {
-    () => {
-        "data-pw-path"
-    };
-}
-macro_rules! step_attr {
-    () => {
-        "data-pw-step"
-    };
-}
-macro_rules! next_attr {
-    () => {
-        "data-pw-next"
-    };
-}
-macro_rules! state_attr {
-    () => {
-        "data-pw-state"
-    };
+#[wasm_bindgen(module = "/src/web/js/adapter.js")]
+extern "C" {
+    /// A new stash for one instance: the default children of the blocks it replaced.
+    #[wasm_bindgen(js_name = pwDomStash)]
+    pub(crate) fn stash() -> JsValue;
+    /// The slots of the blocks, paths and next links under `root` (those named in `only`, a
+    /// JSON array, when given), carrying the elements for [`draw`].
+    #[wasm_bindgen(js_name = pwDomScan)]
+    pub(crate) fn scan(root: &Node, only: Option<&str>) -> Array;
+    /// Draws `decisions` (a JSON array of decisions) into what [`scan`] found: returns the
+    /// slots drawn with a rule's answer and the warnings as `[code, message, …]`.
+    #[wasm_bindgen(js_name = pwDomRender)]
+    fn render(scan: &Array, decisions: &str, stash: &JsValue) -> Array;
+    /// Marks every undecided block and path under `root` as `default`; returns their slots.
+    #[wasm_bindgen(js_name = pwDomReveal)]
+    pub(crate) fn reveal(root: &Node) -> Array;
 }
 
-/// `data-pw-block="SLOT"`: a block slot.
-pub(crate) const BLOCK: &str = block_attr!();
-/// `data-pw-path="SLOT"`: a path slot's container.
-pub(crate) const PATH: &str = path_attr!();
-/// `data-pw-step="STEP"`: a step inside a path container.
-pub(crate) const STEP: &str = step_attr!();
-/// `data-pw-next="SLOT:STEP"`: a link to the step after STEP.
-pub(crate) const NEXT: &str = next_attr!();
-/// `data-pw-state`: `applied` or `default`, set once a block or path is decided.
-pub(crate) const STATE: &str = state_attr!();
-
-/// The selector of [`BLOCK`] elements.
-pub(crate) const BLOCK_SELECTOR: &str = concat!("[", block_attr!(), "]");
-/// The selector of [`PATH`] elements.
-pub(crate) const PATH_SELECTOR: &str = concat!("[", path_attr!(), "]");
-/// The selector of [`STEP`] elements.
-pub(crate) const STEP_SELECTOR: &str = concat!("[", step_attr!(), "]");
-/// The selector of [`NEXT`] elements.
-pub(crate) const NEXT_SELECTOR: &str = concat!("[", next_attr!(), "]");
-/// Blocks and paths not decided yet (no [`STATE`]).
-pub(crate) const UNDECIDED_SELECTOR: &str = concat!(
-    "[",
-    block_attr!(),
-    "]:not([",
-    state_attr!(),
-    "]), [",
-    path_attr!(),
-    "]:not([",
-    state_attr!(),
-    "])"
-);
-
-/// The elements matching `selector` in `root` (a document, element or fragment), the root
-/// element itself included when it matches, in document order.
-pub(crate) fn select(root: &Node, selector: &str) -> Vec<Element> {
-    let mut found = Vec::new();
-    if let Some(element) = root.dyn_ref::<Element>() {
-        if element.matches(selector).unwrap_or(false) {
-            found.push(element.clone());
+/// The strings of a JavaScript array (anything else in it is skipped).
+pub(crate) fn strings(array: &Array) -> Vec<String> {
+    let mut out = Vec::new();
+    for i in 0..array.length() {
+        if let Some(s) = array.get(i).as_string() {
+            out.push(s);
         }
     }
-    // Elements, documents and fragments all have `querySelectorAll` (the ParentNode mixin),
-    // and the binding calls it on whatever object it is given: one call for the three kinds
-    // of root. Any other node throws, which reads as no match.
-    let list: Option<NodeList> = root
-        .unchecked_ref::<Element>()
-        .query_selector_all(selector)
-        .ok();
-    if let Some(list) = list {
-        for i in 0..list.length() {
-            if let Some(element) = list.get(i).and_then(|n| n.dyn_into::<Element>().ok()) {
-                found.push(element);
-            }
+    out
+}
+
+/// Draws `decisions` (their JSON texts) into what [`scan`] found, adding the drawing's
+/// warnings (`template_missing`, `invalid_selector`) to `warnings`; returns the slot of each
+/// block and path drawn with a rule's answer (a variant, or a measured default), once per element.
+pub(crate) fn draw(
+    scan: &Array,
+    decisions: &[&str],
+    stash: &JsValue,
+    warnings: &mut Vec<Warning>,
+) -> Vec<String> {
+    let mut json = String::from("[");
+    for (i, decision) in decisions.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str(decision);
+    }
+    json.push(']');
+    let out = render(scan, &json, stash);
+    let drawn: Array = out.get(0).unchecked_into();
+    let raised = strings(&out.get(1).unchecked_into());
+    for pair in raised.chunks_exact(2) {
+        if let [code, message] = pair {
+            let code = if code == "invalid_selector" {
+                "invalid_selector"
+            } else {
+                "template_missing"
+            };
+            warnings.push(Warning::new(code, message.clone()));
         }
     }
-    found
-}
-
-/// Sets `data-pw-state` (a constant, never bundle data).
-pub(crate) fn mark(element: &Element, applied: bool) {
-    let _ = element.set_attribute(STATE, if applied { "applied" } else { "default" });
-}
-
-/// Whether a step id is safe to put in a URL: what bundle validation allows for ids.
-pub(crate) fn is_plain_id(id: &str) -> bool {
-    !id.is_empty()
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+    strings(&drawn)
 }

@@ -13,10 +13,27 @@
 //! the life of the page; both hold the runtime weakly and do nothing once it is gone or
 //! superseded.
 
-use js_sys::{Function, Reflect};
-use wasm_bindgen::prelude::Closure;
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Window};
+use wasm_bindgen::prelude::{wasm_bindgen, Closure};
+use wasm_bindgen::JsValue;
+
+// The listeners and the timer are JavaScript (`src/web/js/adapter.js`, inlined into the glue):
+// reading an event's `type` and `persisted` and the document's `visibilityState`, and keeping a
+// timer handle, are a line each there, where through web-sys each was an import of its own.
+#[wasm_bindgen(module = "/src/web/js/adapter.js")]
+extern "C" {
+    /// Calls `handler(true)` on leaving moments and `handler(false)` on coming back.
+    #[wasm_bindgen(js_name = pwLifecycle)]
+    fn on_lifecycle(handler: &JsValue);
+    /// A timer object calling `callback` (see [`Timer`]).
+    #[wasm_bindgen(js_name = pwTimer)]
+    fn timer(callback: &JsValue) -> JsValue;
+    /// Fires `timer` in `ms` milliseconds, replacing a pending firing; `ms < 0` only cancels.
+    #[wasm_bindgen(js_name = pwTimerSet)]
+    fn timer_set(timer: &JsValue, ms: i32);
+    /// A promise resolved in `ms` milliseconds (the runtime's reveal timeout waits on it).
+    #[wasm_bindgen(js_name = pwSleep)]
+    pub(crate) fn sleep(ms: i32) -> js_sys::Promise;
+}
 
 /// A lifecycle moment that matters for sending.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,80 +44,35 @@ pub(crate) enum Trigger {
     Back,
 }
 
-/// What `event` (a `visibilitychange`, `pagehide` or `pageshow`) means for sending.
-fn classify(document: &Document, event: &JsValue) -> Option<Trigger> {
-    let kind = Reflect::get(event, &JsValue::from_str("type"))
-        .ok()
-        .and_then(|t| t.as_string())?;
-    // Read as a property (not through web-sys' enum) so any string a browser reports is handled.
-    let visibility = Reflect::get(document, &JsValue::from_str("visibilityState"))
-        .ok()
-        .and_then(|v| v.as_string());
-    match kind.as_str() {
-        "pagehide" => Some(Trigger::Leave),
-        "visibilitychange" if visibility.as_deref() == Some("hidden") => Some(Trigger::Leave),
-        "visibilitychange" if visibility.as_deref() == Some("visible") => Some(Trigger::Back),
-        "pageshow"
-            if Reflect::get(event, &JsValue::from_str("persisted"))
-                .ok()
-                .and_then(|p| p.as_bool())
-                == Some(true) =>
-        {
-            Some(Trigger::Back)
-        }
-        _ => None,
-    }
-}
-
 /// Calls `handler` on the lifecycle moments above, for the rest of the page's life.
-pub(crate) fn listen(window: &Window, document: &Document, handler: impl Fn(Trigger) + 'static) {
-    let doc = document.clone();
-    let listener = Closure::<dyn Fn(JsValue)>::new(move |event: JsValue| {
-        if let Some(trigger) = classify(&doc, &event) {
-            handler(trigger);
-        }
-    })
-    .into_js_value();
-    let listener: &Function = listener.unchecked_ref();
-    let _ = document.add_event_listener_with_callback("visibilitychange", listener);
-    let _ = window.add_event_listener_with_callback("pagehide", listener);
-    let _ = window.add_event_listener_with_callback("pageshow", listener);
+pub(crate) fn listen(handler: impl Fn(Trigger) + 'static) {
+    let listener = Closure::<dyn Fn(JsValue)>::new(move |leave: JsValue| {
+        handler(if leave.is_truthy() {
+            Trigger::Leave
+        } else {
+            Trigger::Back
+        });
+    });
+    on_lifecycle(&listener.into_js_value());
 }
 
 /// One debounced timer: scheduling it again replaces the pending firing.
-pub(crate) struct Timer {
-    window: Window,
-    callback: Function,
-    handle: Option<i32>,
-}
+pub(crate) struct Timer(JsValue);
 
 impl Timer {
     /// A timer that calls `on_fire`. The callback lives as long as the page (a timer may fire
     /// after the instance is gone, so it must not be freed with it).
-    pub fn new(window: &Window, on_fire: impl Fn() + 'static) -> Timer {
-        Timer {
-            window: window.clone(),
-            callback: Closure::<dyn Fn()>::new(on_fire)
-                .into_js_value()
-                .unchecked_into(),
-            handle: None,
-        }
+    pub fn new(on_fire: impl Fn() + 'static) -> Timer {
+        Timer(timer(&Closure::<dyn Fn()>::new(on_fire).into_js_value()))
     }
 
     /// Fires in `ms` milliseconds, replacing a pending firing.
     pub fn schedule(&mut self, ms: u32) {
-        self.cancel();
-        let ms = i32::try_from(ms).unwrap_or(i32::MAX);
-        self.handle = self
-            .window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&self.callback, ms)
-            .ok();
+        timer_set(&self.0, i32::try_from(ms).unwrap_or(i32::MAX));
     }
 
     /// Cancels a pending firing (harmless when none is pending).
     pub fn cancel(&mut self) {
-        if let Some(handle) = self.handle.take() {
-            self.window.clear_timeout_with_handle(handle);
-        }
+        timer_set(&self.0, -1);
     }
 }

@@ -48,11 +48,19 @@ mod transport;
 
 use crate::json::write::{quoted, Writer};
 use wasm_bindgen::JsValue;
-use web_sys::Window;
 
-pub(crate) use self::lifecycle::{listen, Timer, Trigger};
+pub(crate) use self::lifecycle::{listen, sleep, Timer, Trigger};
 pub(crate) use self::transport::{beacon, delivered, fetch, random_id, KEEPALIVE_BUDGET};
 use super::decision::Shown;
+use wasm_bindgen::prelude::wasm_bindgen;
+
+#[wasm_bindgen(module = "/src/web/js/adapter.js")]
+extern "C" {
+    /// The scheme (`"https:"`) of `url` resolved against the page's URL; `None` when it is not a
+    /// URL. JavaScript (`src/web/js/adapter.js`): `URL` through web-sys took three imports.
+    #[wasm_bindgen(js_name = pwProtocol)]
+    fn protocol(url: &str) -> Option<String>;
+}
 use super::error::json_to_js;
 use super::error::Warning;
 use super::options::{get, number, present};
@@ -96,15 +104,13 @@ impl Collect {
             .as_string()
             .filter(|u| !u.trim().is_empty())
             .ok_or("options.collect.url must be the collector's URL (e.g. \"/collect\")")?;
-        if let Some(base) = web_sys::window().and_then(|w| w.location().href().ok()) {
-            let resolved = web_sys::Url::new_with_base(&url, &base)
-                .map_err(|_| format!("options.collect.url {} is not a valid URL", quoted(&url)))?;
-            if !matches!(resolved.protocol().as_str(), "http:" | "https:") {
-                return Err(format!(
-                    "options.collect.url {} must be an http: or https: URL",
-                    quoted(&url)
-                ));
-            }
+        let protocol = protocol(&url)
+            .ok_or_else(|| format!("options.collect.url {} is not a valid URL", quoted(&url)))?;
+        if !matches!(protocol.as_str(), "http:" | "https:") {
+            return Err(format!(
+                "options.collect.url {} must be an http: or https: URL",
+                quoted(&url)
+            ));
         }
         let rate = number(value, "sampleRate", 1.0, 0.0, 1.0)
             .ok_or("options.collect.sampleRate must be a number from 0 to 1")?;
@@ -291,9 +297,9 @@ impl Reporting {
     }
 
     /// The batches to send now, each marked in flight. `site` was checked by [`Reporting::open`].
-    pub fn take(&mut self, site: &str, window: &Window) -> Vec<PendingBatch> {
+    pub fn take(&mut self, site: &str) -> Vec<PendingBatch> {
         self.reporter
-            .batches(site, &mut || transport::random_id(window))
+            .batches(site, &mut transport::random_id)
             .unwrap_or_default()
     }
 

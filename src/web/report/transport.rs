@@ -17,66 +17,44 @@
 //!   with the report. `sendBeacon` cannot be told so: it follows the page's referrer policy, so a
 //!   site whose URLs may carry personal data sets `Referrer-Policy: no-referrer` (or
 //!   `strict-origin`) for its pages.
+//!
+//! The calls themselves are JavaScript (`src/web/js/adapter.js`, inlined into the glue): a
+//! `fetch` init object, a status check and a `try` are a line each there, where through web-sys
+//! each property and call was an import of its own.
 
-use js_sys::{Object, Promise, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{RequestInit, Window};
+use js_sys::Promise;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
+
+#[wasm_bindgen(module = "/src/web/js/adapter.js")]
+extern "C" {
+    /// `navigator.sendBeacon(url, body)`: whether the browser queued it. A throwing call (an
+    /// unusable URL, no `sendBeacon` at all) counts as refused.
+    #[wasm_bindgen(js_name = pwBeacon)]
+    pub(crate) fn beacon(url: &str, body: &str) -> bool;
+    /// Starts `fetch(url, {method: "POST", body, keepalive, mode: "cors", credentials: "omit",
+    /// referrerPolicy: "no-referrer"})`: a promise of whether it was answered with a `2xx`
+    /// status (see [`delivered`]).
+    #[wasm_bindgen(js_name = pwPost)]
+    pub(crate) fn fetch(url: &str, body: &str, keepalive: bool) -> Promise;
+    /// Fills `bytes` from `crypto.getRandomValues`, or `Math.random` should it throw.
+    #[wasm_bindgen(js_name = pwRandom)]
+    fn fill_random(bytes: &mut [u8]);
+}
 
 /// Bytes of `keepalive` bodies a page may have in flight (Chromium and the Fetch standard: 64 KiB).
 pub(crate) const KEEPALIVE_BUDGET: usize = 64 * 1024;
 
-/// `navigator.sendBeacon(url, body)`: whether the browser queued it. A throwing call (an
-/// unusable URL, no `sendBeacon` at all) counts as refused.
-pub(crate) fn beacon(window: &Window, url: &str, body: &str) -> bool {
-    let navigator = window.navigator();
-    let has_beacon =
-        Reflect::get(&navigator, &JsValue::from_str("sendBeacon")).is_ok_and(|f| f.is_function());
-    has_beacon && navigator.send_beacon_with_opt_str(url, Some(body)) == Ok(true)
-}
-
-/// Starts `fetch(url, {method: "POST", body, keepalive, mode: "cors", credentials: "omit",
-/// referrerPolicy: "no-referrer"})`.
-pub(crate) fn fetch(window: &Window, url: &str, body: &str, keepalive: bool) -> Promise {
-    let init = Object::new();
-    for (name, value) in [
-        ("method", JsValue::from_str("POST")),
-        ("body", JsValue::from_str(body)),
-        ("keepalive", JsValue::from_bool(keepalive)),
-        ("mode", JsValue::from_str("cors")),
-        ("credentials", JsValue::from_str("omit")),
-        // The page URL (query included) would otherwise travel in `Referer`.
-        ("referrerPolicy", JsValue::from_str("no-referrer")),
-    ] {
-        let _ = Reflect::set(&init, &JsValue::from_str(name), &value);
-    }
-    window.fetch_with_str_and_init(url, init.unchecked_ref::<RequestInit>())
-}
-
-/// Whether a `fetch`, once settled, was answered with a `2xx` status. A plain function over the
+/// Whether a [`fetch`], once settled, was answered with a `2xx` status. A plain function over the
 /// settled result (the caller awaits): one async state machine fewer.
 pub(crate) fn delivered(settled: Result<JsValue, JsValue>) -> bool {
-    match settled {
-        Ok(response) => Reflect::get(&response, &JsValue::from_str("status"))
-            .ok()
-            .and_then(|s| s.as_f64())
-            .is_some_and(|status| (200.0..300.0).contains(&status)),
-        Err(_) => false,
-    }
+    settled.is_ok_and(|answered| answered.is_truthy())
 }
 
-/// 16 random bytes for a batch id, from `crypto.getRandomValues`. Should it throw,
-/// `Math.random` fills in: an id only has to differ from this device's other batch ids for the
-/// collector to tell retries apart, and it reveals nothing either way.
-pub(crate) fn random_id(window: &Window) -> [u8; 16] {
+/// 16 random bytes for a batch id. An id only has to differ from this device's other batch ids
+/// for the collector to tell retries apart, and it reveals nothing either way.
+pub(crate) fn random_id() -> [u8; 16] {
     let mut bytes = [0u8; 16];
-    let filled = window
-        .crypto()
-        .and_then(|c| c.get_random_values_with_u8_array(&mut bytes))
-        .is_ok();
-    if !filled {
-        for b in bytes.iter_mut() {
-            *b = (js_sys::Math::random() * 256.0) as u8;
-        }
-    }
+    fill_random(&mut bytes);
     bytes
 }

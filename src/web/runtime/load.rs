@@ -94,12 +94,7 @@ impl Runtime {
     /// Tries the sources in order; returns the URL to revalidate in the background, if the
     /// bundle in use came from storage and the options name a URL.
     pub(super) async fn load(&self, fx: &mut Effects) -> Option<String> {
-        let source = match self
-            .options
-            .bundle
-            .as_deref()
-            .map(|spec| source::resolve(&self.window, spec))
-        {
+        let source = match self.options.bundle.as_deref().map(source::resolve) {
             None => None,
             Some(Ok(source)) => Some(source),
             Some(Err(e)) => {
@@ -142,8 +137,7 @@ impl Runtime {
             }
         }
         if let Some(Source::Url(url)) = &source {
-            let fetched =
-                source::fetch(&self.window, url, false, self.options.fetch_timeout_ms).await;
+            let fetched = source::fetch(url, false, self.options.fetch_timeout_ms).await;
             match fetched.and_then(|text| self.use_text(&text, true, None, fx)) {
                 Ok(_) => {}
                 Err(e) => fx.errors.push(from_source("bundle from ", url, &e)),
@@ -156,7 +150,7 @@ impl Runtime {
     pub(super) async fn revalidate(&self, url: String) {
         let mut fx = Effects::default();
         // One state machine: the fetch is the only wait.
-        let fetched = source::fetch(&self.window, &url, true, self.options.fetch_timeout_ms).await;
+        let fetched = source::fetch(&url, true, self.options.fetch_timeout_ms).await;
         // `true` when a newer bundle is in place and nothing was decided yet.
         let result = fetched.and_then(|text| match self.bundle_version() {
             Some(current) => self.use_text(&text, true, Some(current), &mut fx),

@@ -18,13 +18,14 @@ use alloc::rc::Rc;
 use core::cell::RefCell;
 
 use js_sys::{Object, Reflect};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Document, Node, Window};
+use web_sys::Node;
 
 use self::state::{Effects, State, View};
 use super::decision::Shown;
-use super::dom::{self, blocks, paths, reveal, BLOCK, PATH};
+use super::dom;
 use super::error::json_to_js;
 use super::error::{coded, Coded, Warning};
 use super::events::Emitter;
@@ -41,14 +42,23 @@ use crate::signals::Signals;
 use crate::time::Clock;
 use crate::value::Value;
 
+#[wasm_bindgen(module = "/src/web/js/adapter.js")]
+extern "C" {
+    /// The page's document; `None` outside a browser page (a worker, Node). JavaScript
+    /// (`src/web/js/adapter.js`): web-sys' `window()` took four global accessors and a type test.
+    #[wasm_bindgen(js_name = pwDocument)]
+    fn page_document() -> Option<Node>;
+}
+
 /// One SDK instance.
 pub(crate) struct Runtime {
-    window: Window,
-    document: Document,
+    /// The page's document (`apply()`'s default root).
+    document: Node,
     options: Options,
     landing: Landing,
     emitter: Rc<Emitter>,
-    stash: blocks::Stash,
+    /// The default children of the blocks this instance replaced (see [`dom::stash`]).
+    stash: JsValue,
     serial: u32,
     state: RefCell<State>,
 }
@@ -102,18 +112,17 @@ impl Runtime {
                 "Pathwise.init needs a browser page (window and document)",
             )
         };
-        let window = web_sys::window().ok_or_else(no_browser)?;
-        let document = window.document().ok_or_else(no_browser)?;
+        let document = page_document().ok_or_else(no_browser)?;
         let (options, option_warnings) = match Options::parse(&options) {
             Ok(parsed) => parsed,
             Err(message) => {
                 // The page must not stay hidden behind the anti-flicker rule.
-                reveal::reveal_undecided(&document);
+                dom::reveal(&document);
                 return Err(coded("invalid_options", &message));
             }
         };
         let clock = clock::now(options.now.as_ref());
-        let (mut store, mut warnings) = Store::open(&window, options.consent);
+        let (mut store, mut warnings) = Store::open(options.consent);
         warnings.extend(option_warnings);
         let mut fx = Effects::default();
 
@@ -126,7 +135,7 @@ impl Runtime {
                         "the stored install id is not one this SDK wrote; a new one was made",
                     ));
                 }
-                let id = unit::generate(&window);
+                let id = unit::generate();
                 fx.warn(store.set(Key::ID, &id));
                 id
             }
@@ -149,16 +158,15 @@ impl Runtime {
         });
         fx.warnings.splice(0..0, warnings);
 
-        let landing = Landing::read(&window);
-        let location = page::location_key(&window);
+        let landing = Landing::read();
+        let location = page::location_key();
         let page = landing.context(location.0.clone());
         let runtime = Rc::new(Runtime {
-            window: window.clone(),
             document,
             options,
             landing,
             emitter: Emitter::holding(),
-            stash: blocks::Stash::new(),
+            stash: dom::stash(),
             serial: nav::activate(),
             state: RefCell::new(State {
                 store,
@@ -177,7 +185,7 @@ impl Runtime {
             }),
         });
         let listener = Rc::clone(&runtime);
-        nav::listen(&window, Rc::new(move || listener.navigated()));
+        nav::listen(Rc::new(move || listener.navigated()));
         runtime.start_reporting();
         runtime.schedule_reveal(0);
 
@@ -194,7 +202,7 @@ impl Runtime {
         if runtime.options.auto_apply {
             runtime.apply(&runtime.document);
         } else if runtime.bundle_version().is_none() {
-            reveal::reveal_undecided(&runtime.document);
+            dom::reveal(&runtime.document);
         }
         runtime.emitter.emit("ready", ready.into());
         runtime.emitter.release();
@@ -242,8 +250,7 @@ impl Runtime {
             return;
         };
         if state.view.generation == generation {
-            let slots = reveal::reveal_undecided(&self.document);
-            for slot in &slots {
+            for slot in &dom::strings(&dom::reveal(&self.document)) {
                 state.view.revealed.insert(slot);
             }
         }
@@ -259,7 +266,7 @@ impl Runtime {
             wasm_bindgen_futures::spawn_local(Rc::clone(self).later(Later::Navigated));
             return;
         };
-        let location = page::location_key(&self.window);
+        let location = page::location_key();
         if state.location == location {
             return;
         }
@@ -291,14 +298,9 @@ impl Runtime {
             Later::Navigated => self.navigated(),
             Later::Reveal(generation) => {
                 let timeout = i32::try_from(self.options.reveal_timeout_ms).unwrap_or(i32::MAX);
-                let window = &self.window;
                 // A promise the timer resolves: the wait is part of this one future type rather
-                // than a closure type of its own. Should the timer fail, nothing is revealed
-                // (as before: the reveal had no other way to run).
-                let timer = js_sys::Promise::new(&mut |resolve, _reject| {
-                    let _ = window
-                        .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, timeout);
-                });
+                // than a closure type of its own.
+                let timer = super::report::sleep(timeout);
                 if JsFuture::from(timer).await.is_ok() {
                     self.reveal(generation);
                 }
@@ -331,35 +333,20 @@ impl Runtime {
 
     /// [`apply`](Self::apply) limited to the slots of `only` (all when `None`).
     fn apply_slots(&self, root: &Node, only: Option<&[Rc<Shown>]>, fx: &mut Effects) {
-        // A linear scan: a page has a handful of slots, and this keeps the module small.
-        let wanted = |slot: &str| only.is_none_or(|only| only.iter().any(|s| s.slot == slot));
-        // Each element with its slot, read once; each slot once, in id order. Plain loops, not
-        // iterator chains: they compile smaller.
+        // The slots named under `root`, each once, in id order.
+        let only = only.map(|only| {
+            let mut w = Writer::new();
+            w.open_array();
+            for shown in only {
+                w.string(&shown.slot);
+            }
+            w.close_array();
+            w.finish()
+        });
+        let scan = dom::scan(root, only.as_deref());
         let mut slots = StrSet::new();
-        let mut blocks = Vec::new();
-        for block in dom::select(root, dom::BLOCK_SELECTOR) {
-            let slot = block.get_attribute(BLOCK).unwrap_or_default();
-            if wanted(&slot) {
-                slots.insert(&slot);
-                blocks.push((block, slot));
-            }
-        }
-        let mut paths = Vec::new();
-        for container in dom::select(root, dom::PATH_SELECTOR) {
-            let slot = container.get_attribute(PATH).unwrap_or_default();
-            if wanted(&slot) {
-                slots.insert(&slot);
-                paths.push((container, slot));
-            }
-        }
-        let mut links = Vec::new();
-        for link in dom::select(root, dom::NEXT_SELECTOR) {
-            if let Some((slot, step)) = paths::next_target(&link) {
-                if wanted(&slot) {
-                    slots.insert(&slot);
-                    links.push((link, slot, step));
-                }
-            }
+        for slot in dom::strings(&scan) {
+            slots.insert(&slot);
         }
 
         let mut decided: StrMap<Rc<Shown>> = StrMap::new();
@@ -380,38 +367,21 @@ impl Runtime {
             }
         }
         // Exposures: a variant actually displayed, or the default kept by a rule (control).
-        let mut rendered: Vec<Rc<Shown>> = Vec::new();
-        for (block, slot) in &blocks {
-            let decision = decided.get(slot);
-            let applied = blocks::render(
-                &self.document,
-                block,
-                slot,
-                decision.map(|s| &**s),
-                &self.stash,
-                &mut fx.warnings,
-            );
-            if let Some(d) = decision {
-                if applied || d.default {
-                    rendered.push(Rc::clone(d));
-                }
-            }
+        let mut decisions: Vec<&str> = Vec::new();
+        for shown in decided.values() {
+            decisions.push(&shown.json);
         }
-        for (container, slot) in &paths {
-            let decision = decided.get(slot);
-            if paths::render(&self.document, container, decision.map(|s| &**s)) {
-                if let Some(d) = decision {
-                    rendered.push(Rc::clone(d));
-                }
+        let drawn = dom::draw(&scan, &decisions, &self.stash, &mut fx.warnings);
+        let mut rendered: Vec<Rc<Shown>> = Vec::new();
+        for slot in &drawn {
+            if let Some(d) = decided.get(slot) {
+                rendered.push(Rc::clone(d));
             }
         }
         if !rendered.is_empty() {
             if let Ok(mut state) = self.state.try_borrow_mut() {
                 state.record_shown(&rendered, &self.clock(), fx);
             }
-        }
-        for (link, slot, step) in &links {
-            paths::render_next(link, step, decided.get(slot).map(|s| &**s));
         }
     }
 
@@ -545,7 +515,7 @@ impl Runtime {
         if state.store.consent() == Consent::Granted {
             state.store.set_consent(Consent::Pending);
         }
-        state.unit = unit::generate(&self.window);
+        state.unit = unit::generate();
         let unit = state.unit.clone();
         if let Some(report) = &mut state.report {
             report.reset(&unit);
@@ -635,7 +605,7 @@ impl Runtime {
     }
 
     /// The document, for `apply()` without a root.
-    pub(crate) fn document(&self) -> &Document {
+    pub(crate) fn document(&self) -> &Node {
         &self.document
     }
 }

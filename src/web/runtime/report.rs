@@ -66,7 +66,7 @@ impl Runtime {
             return;
         };
         let weak = Rc::downgrade(self);
-        reporting.set_timer(Timer::new(&self.window, move || {
+        reporting.set_timer(Timer::new(move || {
             if let Some(runtime) = weak.upgrade() {
                 runtime.send_reports(false);
             }
@@ -75,7 +75,7 @@ impl Runtime {
             reporting.schedule();
         }
         let weak = Rc::downgrade(self);
-        report::listen(&self.window, &self.document, move |trigger| {
+        report::listen(move |trigger| {
             let Some(runtime) = weak.upgrade() else {
                 return;
             };
@@ -111,7 +111,7 @@ impl Runtime {
             if state.store.consent() != Consent::Granted {
                 return;
             }
-            let batches = reporting.take(&self.options.site, &self.window);
+            let batches = reporting.take(&self.options.site);
             if batches.is_empty() {
                 return;
             }
@@ -134,7 +134,7 @@ impl Runtime {
         let mut forced = 0;
         for (batch, how) in plan {
             let keepalive = match how {
-                Send::Beacon if report::beacon(&self.window, &url, &batch.body) => {
+                Send::Beacon if report::beacon(&url, &batch.body) => {
                     beaconed.push(batch.id);
                     continue;
                 }
@@ -144,7 +144,7 @@ impl Runtime {
                 }
                 Send::Fetch { keepalive } => keepalive,
             };
-            let request = report::fetch(&self.window, &url, &batch.body, keepalive);
+            let request = report::fetch(&url, &batch.body, keepalive);
             let bytes = if keepalive { batch.body.len() } else { 0 };
             wasm_bindgen_futures::spawn_local(Rc::clone(self).later(Later::Settle {
                 request,
