@@ -36,6 +36,11 @@ WASM_FEATURES := --enable-bulk-memory --enable-sign-ext --enable-nontrapping-flo
 # grown past them, so the first kilobyte of memory is never an address the module uses; Binaryen
 # may then fold constant offsets into loads and stores.
 WASM_OPT ?= tools/node_modules/.bin/wasm-opt
+# esbuild (npm, pinned in tools/package.json) minifies each module's glue after the snippets are
+# inlined and the comments trimmed: whitespace, syntax and local names only (the module keeps its
+# exports, and `new URL("…_bg.wasm", import.meta.url)` stays as bundlers expect it).
+# −1.8 KB gzip on the page module's glue (9 403 → 7 699); the engine module's 3 591 → 3 016.
+ESBUILD ?= tools/node_modules/.bin/esbuild
 # Functions wasm-opt must keep out of line although each has one caller (by default it inlines
 # every such function), matched by name in the name section, which wasm-bindgen keeps until
 # wasm-opt strips it. Why: V8 runs a fresh module in its baseline compiler and optimizes a
@@ -124,6 +129,7 @@ rm -rf $(1)/snippets
 wasm-bindgen --target web --out-dir $(1) --out-name $(2) $(WASM_RAW)
 node scripts/inline-snippets.mjs $(1)/$(2).js $(if $(filter pathwise_engine,$(2)),--none)
 node scripts/trim-glue.mjs $(1)/$(2).js
+$(ESBUILD) $(1)/$(2).js --minify --format=esm --log-level=warning --allow-overwrite --outfile=$(1)/$(2).js
 $(WASM_OPT) $(WASM_OPT_FLAGS) $(1)/$(2)_bg.wasm -o $(1)/$(2)_bg.opt.wasm
 mv $(1)/$(2)_bg.opt.wasm $(1)/$(2)_bg.wasm
 endef

@@ -94,7 +94,8 @@ fi
 # --- npm packages -----------------------------------------------------------------------------
 # Test and bench dependencies installed with npm go into git-ignored folders here, each pinned
 # to an exact version and installed only when absent (or when the lock file changed).
-#   - tools/: wasm-opt from Binaryen 132 (the `binaryen` package), which `make pkg` uses;
+#   - tools/: wasm-opt from Binaryen 132 (the `binaryen` package) and esbuild (minifies the glue),
+#     which `make pkg` uses;
 #   - tests/e2e/: playwright-core for the end-to-end tests.
 install_npm_packages() {
     local dir
