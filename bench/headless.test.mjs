@@ -54,3 +54,89 @@ test("attributes missing after present ones are missing, not the previous visito
   assert.deepEqual([...e.decideAll()], fresh({ country: p.pwUsers[u].country }, p.users[u].id));
   e.free();
 });
+
+// engine.js sends a visitor as bytes written into the module's memory (`setVisitor`, the unit
+// with it); the text form (`setAttributesEncoded`) and the glue's own `setUnit` remain. Both
+// must give the same decisions and the same errors.
+const wasmProto = Object.getPrototypeOf(pw.PathwiseEngine.prototype);
+const textForm = (names, attributes) => names.map((name) => {
+  const v = attributes[name];
+  if (v === undefined || v === null) return "-";
+  if (typeof v === "string") return `s${v.length}:${v}`;
+  if (typeof v === "number") return `n${v};`;
+  if (typeof v === "boolean") return v ? "t" : "f";
+  if (Array.isArray(v) && v.every((e) => typeof e === "string")) return `l${v.length}:` + v.map((e) => `${e.length}:${e}`).join("");
+  return "x";
+}).join("");
+
+test("the byte form decides and refuses exactly as the text form", () => {
+  const bytes = pathwiseEngine(pw, p);
+  const text = pathwiseEngine(pw, p);
+  const names = text.attributeNames();
+  const odd = [
+    { country: "DÉ", url: "https://app.example.com/ü?ref=партнёр", pagesVisited: ["/docs", "/😀", ""] },
+    { country: "", plan: "team", visit_count: -0, daysSinceSignup: 1e21 },
+    { role: "owner", pagesVisited: [], visit_count: 0.1 + 0.2 },
+    { country: 3 }, { pagesVisited: ["/", 1] }, { visit_count: NaN }, { daysSinceSignup: Infinity },
+    { role: "x".repeat(1025) }, { role: "é".repeat(600) }, { pagesVisited: Array(101).fill("/") },
+    { country: { toString: () => "US" } }, { plan: true },
+  ];
+  const visitors = [...p.pwUsers.slice(0, 100), ...odd];
+  let refused = 0;
+  visitors.forEach((attributes, u) => {
+    const unit = `u_${u}_ü`;
+    bytes.setUnit(unit);
+    wasmProto.setUnit.call(text, unit);
+    let b, t;
+    try { bytes.setAttributes(attributes); } catch (e) { b = e; }
+    try { text.setAttributesEncoded(textForm(names, attributes)); } catch (e) { t = e; }
+    assert.equal(b?.code, t?.code, `visitor ${u}`);
+    assert.equal(b?.message, t?.message, `visitor ${u}`);
+    refused += b ? 1 : 0;
+    assert.deepEqual([...bytes.decideAll()], [...wasmProto.decideAll.call(text)], `visitor ${u}`);
+  });
+  assert.equal(refused, 9);
+  bytes.free();
+  text.free();
+});
+
+test("the unit is sent with the attributes or the decisions, whichever comes first", () => {
+  const [a, b] = [p.users[3].id, p.users[4].id];
+  const e = pathwiseEngine(pw, p);
+  e.setUnit(a);
+  assert.deepEqual([...e.decideAll()], fresh(null, a)); // no attributes set in between
+  e.setUnit(b);
+  assert.throws(() => e.setAttributes({ role: 7 }), (err) => err.code === "wrong_kind");
+  assert.deepEqual([...e.decideAll()], fresh(null, b)); // refused attributes, unit still set
+  e.setUnit(a);
+  e.setUnit(b); // the last one counts
+  e.setAttributes(p.pwUsers[4]);
+  assert.deepEqual([...e.decideAll()], fresh(p.pwUsers[4], b));
+  e.free();
+});
+
+test("views over the module's memory survive its growth", () => {
+  const e = pathwiseEngine(pw, p);
+  const before = e.decideAll();
+  // Another engine's init grows the memory the first engine's buffers live in.
+  const grown = [];
+  const pages = () => pw.PathwiseEngine.wasmMemory().buffer.byteLength;
+  const start = pages();
+  while (pages() === start) grown.push(pathwiseEngine(pw, prepare(buildWorkload, 100)));
+  for (let u = 0; u < 20; u++) {
+    e.setUnit(p.users[u].id);
+    e.setAttributes({ ...p.pwUsers[u], url: p.pwUsers[u].url + "/".repeat(40 * u) });
+    assert.deepEqual([...e.decideAll()], fresh({ ...p.pwUsers[u], url: p.pwUsers[u].url + "/".repeat(40 * u) }, p.users[u].id));
+  }
+  assert.equal(before.length, 10);
+  grown.forEach((g) => g.free());
+  e.free();
+});
+
+test("setVisitor refuses bytes not in its form", () => {
+  const e = pathwiseEngine(pw, p);
+  e.inputAt(16);
+  assert.throws(() => e.setVisitor(1 << 20), (err) => err.code === "invalid_argument");
+  assert.throws(() => e.setVisitor(3), (err) => err.code === "invalid_argument");
+  e.free();
+});

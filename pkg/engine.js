@@ -32,25 +32,169 @@ export function load(moduleOrPath) {
 }
 
 const NAMES = Symbol("attributeNames");
+const IO = Symbol("io");
 
 /**
  * The engine without a page (server-side rendering, edge workers, Node; docs/js-api.md
- * "Headless"). This subclass adds `setAttributes(object)`: it writes the declared attributes into
- * one compact string, so a visitor's attributes cross into the module in one call instead of
- * one call per property and per list element.
+ * "Headless"). This subclass adds `setAttributes(object)` and keeps the boundary cheap: a
+ * visitor's unit and attributes are written as bytes straight into a buffer the engine keeps in
+ * the module's memory and cross in ONE call (`setVisitor`), and `decideAll` copies the indexes
+ * out of another such buffer. So a visitor costs two calls into the module, no string built
+ * or copied by the glue, and no allocation on the module's side.
  */
 export class PathwiseEngine extends WasmPathwiseEngine {
   static fromEnvelope(text, site, keys, nowMs, options) {
     const engine = super.fromEnvelope(text, site, keys, nowMs, options);
     Object.setPrototypeOf(engine, PathwiseEngine.prototype);
     engine[NAMES] = engine.attributeNames();
+    engine[IO] = {
+      memory: WasmPathwiseEngine.wasmMemory(),
+      unit: undefined, // set by setUnit, not yet sent
+      pending: false,
+      at: 0, // the input buffer: address, size, views (null: none yet)
+      size: 0,
+      bytes: null,
+      data: null,
+      outAt: engine.outputAt(),
+      out: null,
+    };
     return engine;
+  }
+
+  /** The bucketing unit: sent with the next `setAttributes` or `decideAll`. */
+  setUnit(unit) {
+    const io = this[IO];
+    if (io && typeof unit === "string") {
+      io.unit = unit;
+      io.pending = true;
+    } else {
+      if (io) io.pending = false;
+      super.setUnit(unit);
+    }
   }
 
   /** Replaces the visitor's attributes with the declared ones in `attributes`. */
   setAttributes(attributes) {
-    this.setAttributesEncoded(encodeAttributes(this[NAMES], attributes ?? {}));
+    const io = this[IO];
+    const len = io ? writeVisitor(this, io, this[NAMES], attributes ?? {}) : -1;
+    if (len < 0) {
+      sendUnit(this);
+      this.setAttributesEncoded(encodeAttributes(this[NAMES], attributes ?? {}));
+      return;
+    }
+    io.pending = false;
+    this.setVisitor(len);
   }
+
+  /** Every slot decided at once: entry i indexes `choices()[i]`. */
+  decideAll() {
+    const io = this[IO];
+    if (!io) return super.decideAll();
+    sendUnit(this);
+    const n = this.decideInto();
+    if (io.out === null || io.out.length !== n) {
+      io.out = new Uint32Array(io.memory.buffer, io.outAt, n); // empty again once memory grows
+    }
+    return io.out.slice();
+  }
+
+  /** Releases the engine's memory in the module (its buffers with it). */
+  free() {
+    this[IO] = null;
+    super.free();
+  }
+}
+if (Symbol.dispose) PathwiseEngine.prototype[Symbol.dispose] = PathwiseEngine.prototype.free;
+
+function sendUnit(engine) {
+  const io = engine[IO];
+  if (io && io.pending) {
+    io.pending = false;
+    WasmPathwiseEngine.prototype.setUnit.call(engine, io.unit);
+  }
+}
+
+const MAX_INPUT = 1 << 20; // beyond: the values are refused anyway; the text form says why
+const encoder = new TextEncoder();
+const FALLBACK = -1;
+
+// Makes room for `need` bytes at `pos` of the input buffer; false when it cannot (then the
+// visitor goes the old way, with the same answer).
+function room(engine, io, pos, need) {
+  if (pos + need <= io.size) return true;
+  const size = Math.max(pos + need, 2 * io.size, 256);
+  if (size > MAX_INPUT) return false;
+  const at = engine.inputAt(size);
+  if (at === 0) return false;
+  io.at = at;
+  io.size = size;
+  io.bytes = new Uint8Array(io.memory.buffer, at, size);
+  io.data = new DataView(io.memory.buffer, at, size);
+  return true;
+}
+
+// `u32` length + UTF-8 at `pos`; returns the end, or FALLBACK.
+function writeText(engine, io, pos, text) {
+  const n = text.length;
+  if (!room(engine, io, pos, 4 + 3 * n)) return FALLBACK; // 3 bytes per UTF-16 unit at most
+  const b = io.bytes;
+  let at = pos + 4;
+  let i = 0;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7f) break;
+    b[at++] = c;
+  }
+  if (i < n) at += encoder.encodeInto(i === 0 ? text : text.slice(i), b.subarray(at)).written;
+  io.data.setUint32(pos, at - pos - 4, true);
+  return at;
+}
+
+// The bytes `setVisitor` reads (src/web/headless.rs): `u` + the unit if one is waiting, then per
+// declared name, in order, a tag and the value. Returns the length, or FALLBACK.
+function writeVisitor(engine, io, names, attributes) {
+  // Growing the module's memory (by any call) empties views over the old one.
+  if (io.bytes !== null && io.bytes.byteLength === 0) {
+    io.bytes = new Uint8Array(io.memory.buffer, io.at, io.size);
+    io.data = new DataView(io.memory.buffer, io.at, io.size);
+    io.out = null;
+  }
+  let pos = 0;
+  if (io.pending) {
+    if (!room(engine, io, 0, 1)) return FALLBACK;
+    io.bytes[0] = 0x75; // u
+    pos = writeText(engine, io, 1, io.unit);
+    if (pos < 0) return FALLBACK;
+  }
+  for (let k = 0; k < names.length; k++) {
+    const v = attributes[names[k]];
+    if (!room(engine, io, pos, 9)) return FALLBACK;
+    const start = pos;
+    if (v === undefined || v === null) io.bytes[pos++] = 0x2d; // -
+    else if (typeof v === "string") {
+      io.bytes[pos] = 0x73; // s
+      pos = writeText(engine, io, pos + 1, v);
+    } else if (typeof v === "number") {
+      io.bytes[pos] = 0x6e; // n
+      io.data.setFloat64(pos + 1, v, true);
+      pos += 9;
+    } else if (typeof v === "boolean") io.bytes[pos++] = v ? 0x74 : 0x66; // t, f
+    else if (Array.isArray(v)) {
+      io.bytes[pos] = 0x6c; // l
+      io.data.setUint32(pos + 1, v.length, true);
+      pos += 5;
+      for (let e = 0; e < v.length && pos >= 0; e++) {
+        if (typeof v[e] !== "string") {
+          pos = start; // not a list of strings: `x`, as for any other type
+          io.bytes[pos++] = 0x78;
+          break;
+        }
+        pos = writeText(engine, io, pos, v[e]);
+      }
+    } else io.bytes[pos++] = 0x78; // x
+    if (pos < 0) return FALLBACK;
+  }
+  return pos;
 }
 
 // The form `setAttributesEncoded` reads (src/web/headless.rs): per declared name, in order,

@@ -33,6 +33,7 @@ const C2: u32 = 0x1b87_3593;
 
 /// Incremental murmur3_x86_32 (seed 0) so `hash` can feed the salt, the `:` and the unit as three
 /// pieces without joining them into a temporary `String`.
+#[derive(Debug, Clone, Copy)]
 struct Murmur3 {
     h: u32,
     /// Bytes of a not yet complete 4-byte block, little-endian (first byte lowest).
@@ -125,11 +126,7 @@ impl Murmur3 {
 /// page for no benefit. The three pieces are streamed block by block, so no joined `String` is
 /// allocated on this hot path.
 pub fn hash(salt: &str, unit: &str) -> u32 {
-    let mut m = Murmur3::new();
-    m.write(salt.as_bytes());
-    m.write(b":");
-    m.write(unit.as_bytes());
-    m.finish()
+    Salted::new(salt).hash(unit)
 }
 
 /// The bucket (0..=9999) of `unit` for `salt`: `(hash as u64 * 10_000) >> 32`.
@@ -137,8 +134,41 @@ pub fn hash(salt: &str, unit: &str) -> u32 {
 /// Multiplying then shifting (rather than `hash % 10_000`) maps the 2^32 hash values onto the
 /// buckets in contiguous, equally sized runs (±1 value), with integer maths only.
 pub fn bucket(salt: &str, unit: &str) -> u32 {
+    to_bucket(hash(salt, unit))
+}
+
+fn to_bucket(hash: u32) -> u32 {
     // hash < 2^32, so the product is < 10_000 * 2^32 and the shifted result is < 10_000.
-    ((u64::from(hash(salt, unit)) * u64::from(BUCKETS)) >> 32) as u32
+    ((u64::from(hash) * u64::from(BUCKETS)) >> 32) as u32
+}
+
+/// [`hash`] and [`bucket`] for one salt and many units: the hash state after `"{salt}:"`,
+/// computed once. A rule's salt is fixed when the bundle is compiled, while every decision
+/// hashes it again with the unit; the salt (a rule id, often 20–30 bytes) is most of the bytes
+/// hashed, so keeping its state leaves only the unit to hash per decision.
+#[derive(Debug, Clone, Copy)]
+pub struct Salted(Murmur3);
+
+impl Salted {
+    /// The state after hashing `"{salt}:"`.
+    pub fn new(salt: &str) -> Salted {
+        let mut m = Murmur3::new();
+        m.write(salt.as_bytes());
+        m.write(b":");
+        Salted(m)
+    }
+
+    /// `hash(salt, unit)`.
+    pub fn hash(self, unit: &str) -> u32 {
+        let mut m = self.0;
+        m.write(unit.as_bytes());
+        m.finish()
+    }
+
+    /// `bucket(salt, unit)`.
+    pub fn bucket(self, unit: &str) -> u32 {
+        to_bucket(self.hash(unit))
+    }
 }
 
 /// Which arm of a rule a bucket falls in, see [`Allocation`].

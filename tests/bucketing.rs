@@ -4,7 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use pathwise::bucketing::{
-    bucket, hash, in_holdout, layer_member, Allocation, AllocationError, Arm, BUCKETS, HOLDOUT_SALT,
+    bucket, hash, in_holdout, layer_member, Allocation, AllocationError, Arm, Salted, BUCKETS,
+    HOLDOUT_SALT,
 };
 use proptest::prelude::*;
 use serde::Deserialize;
@@ -116,6 +117,18 @@ proptest! {
         let h = hash(&salt, &unit);
         prop_assert_eq!(h, hash(&salt, &unit));
         prop_assert_eq!(h, murmur3_joined(format!("{salt}:{unit}").as_bytes()));
+    }
+
+    #[test]
+    fn a_salt_hashed_once_serves_every_unit(
+        salt in "\\PC{0,12}", units in prop::collection::vec("\\PC{0,20}", 1..4)
+    ) {
+        // The engine keeps one `Salted` per rule and hashes many units with it.
+        let salted = Salted::new(&salt);
+        for unit in &units {
+            prop_assert_eq!(salted.hash(unit), murmur3_joined(format!("{salt}:{unit}").as_bytes()));
+            prop_assert_eq!(salted.bucket(unit), bucket(&salt, unit));
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 use crate::prelude::*;
 use alloc::borrow::Cow;
+use core::cell::Cell;
 
 use super::{Condition, Op, SignalComparison};
 use crate::pattern::glob_match;
@@ -43,7 +44,7 @@ pub const MAX_EVAL_DEPTH: usize = 64;
 ///   never seen) is then false.
 /// - A NaN operand (impossible in JSON) matches nothing.
 pub fn evaluate(condition: &Condition, ctx: &EvalContext<'_>) -> bool {
-    eval_at(condition, Attributes::Store, ctx, 0).unwrap_or(false)
+    evaluate_with(condition, Attributes::Store, ctx)
 }
 
 /// Where a condition reads the declared attributes.
@@ -72,20 +73,41 @@ pub fn evaluate_with(
     attributes: Attributes<'_>,
     ctx: &EvalContext<'_>,
 ) -> bool {
-    eval_at(condition, attributes, ctx, 0).unwrap_or(false)
+    let hint = Cell::new(0);
+    eval_at(condition, attributes, &hint, ctx, 0).unwrap_or(false)
+}
+
+/// The position of `name` in `names`. `hint` is where the previous lookup of this evaluation
+/// found its name, tried first: siblings often test the same attribute (an `any` of a URL
+/// against dozens of parts), and a hit then costs one comparison instead of a scan. Lengths
+/// are compared before bytes, so a scan mostly skips names without a call.
+fn position_of(names: &[String], name: &str, hint: &Cell<usize>) -> Option<usize> {
+    let at = hint.get();
+    if names
+        .get(at)
+        .is_some_and(|n| n.len() == name.len() && same(n, name))
+    {
+        return Some(at);
+    }
+    let found = names
+        .iter()
+        .position(|n| n.len() == name.len() && same(n, name))?;
+    hint.set(found);
+    Some(found)
 }
 
 /// `None` when the depth guard was hit: the whole evaluation is then `false`.
 fn eval_at(
     condition: &Condition,
     attributes: Attributes<'_>,
+    hint: &Cell<usize>,
     ctx: &EvalContext<'_>,
     depth: usize,
 ) -> Option<bool> {
     if depth > MAX_EVAL_DEPTH {
         return None;
     }
-    let child = |c: &Condition| eval_at(c, attributes, ctx, depth + 1);
+    let child = |c: &Condition| eval_at(c, attributes, hint, ctx, depth + 1);
     Some(match condition {
         Condition::All(children) | Condition::Any(children) => {
             // `all` stops at the first false child, `any` at the first true one.
@@ -100,9 +122,7 @@ fn eval_at(
         Condition::Not(c) => !child(c)?,
         Condition::Signal(cmp) => {
             let listed = match attributes {
-                Attributes::Listed { names, values } => names
-                    .iter()
-                    .position(|n| same(n, &cmp.name))
+                Attributes::Listed { names, values } => position_of(names, &cmp.name, hint)
                     .map(|i| values.get(i).and_then(Option::as_ref)),
                 Attributes::Store => None,
             };
@@ -314,6 +334,11 @@ mod tests {
             r#"{"signal":{"name":"pages","op":"matches","value":"*/a"}}"#,
             r#"{"signal":{"name":"pages","op":"eq","value":["/pricing","/blog/a"]}}"#,
             r#"{"signal":{"name":"page_path","op":"eq","value":"/pricing"}}"#,
+            // Names looked up in a row, one the same length as the one before (`role`, `plan`):
+            // the previous lookup's position is tried first and must not be taken for this one.
+            r#"{"all":[{"signal":{"name":"role","op":"eq","value":"owner"}},{"signal":{"name":"plan","op":"ne","value":"free"}}]}"#,
+            r#"{"any":[{"signal":{"name":"plan","op":"ne","value":"free"}},{"signal":{"name":"role","op":"eq","value":"owner"}}]}"#,
+            r#"{"any":[{"signal":{"name":"pages","op":"contains","value":"/x"}},{"signal":{"name":"pages","op":"contains","value":"/pricing"}}]}"#,
             r#"{"all":[{"signal":{"name":"role","op":"eq","value":"owner"}},{"any":[{"signal":{"name":"seats","op":"lt","value":2}},{"signal":{"name":"page_path","op":"starts_with","value":"/pri"}}]}]}"#,
         ];
         let mut matched = 0;

@@ -5,7 +5,7 @@
 //! its rules sorted by priority (highest first, ties in bundle order). Deciding then only walks a
 //! short slice and evaluates conditions.
 
-use crate::bucketing::Allocation;
+use crate::bucketing::{Allocation, Salted};
 use crate::bundle::limits::Caps;
 use crate::bundle::percent::basis_points;
 use crate::bundle::validate::{validate_within, ValidationError, ValidationErrors};
@@ -27,6 +27,8 @@ pub(crate) struct CompiledRule {
     pub rollout_bp: u32,
     /// (member index, member count) in the rule's layer.
     pub layer: Option<(usize, usize)>,
+    /// The bucketing hash of the rule's salt, kept so a decision hashes only the unit.
+    pub salt: Salted,
 }
 
 /// Where a rule's audience condition lives.
@@ -155,6 +157,7 @@ fn compile_rule(
             allocation,
             rollout_bp,
             layer,
+            salt: Salted::new(rule.salt.as_deref().unwrap_or(&rule.id)),
         },
     ))
 }

@@ -127,7 +127,7 @@ fn try_rule<'e>(
             return Err(Outcome::OtherLayerRule { layer });
         }
     }
-    let bucket = bucketing::bucket(rule.salt.as_deref().unwrap_or(&rule.id), ctx.unit);
+    let bucket = cr.salt.bucket(ctx.unit);
     match cr.allocation.assign(bucket) {
         Arm::Outside => Err(Outcome::OutsideRollout {
             bucket,

@@ -10,10 +10,13 @@
 //!
 //! The boundary is kept cheap on purpose, since a server decides for many visitors:
 //!
-//! - one call per visitor to set the unit and one to set the attributes (read from a plain
-//!   object, declared attributes only);
+//! - one call per visitor sets the unit and the attributes ([`PathwiseEngine::set_visitor`]):
+//!   `pkg/engine.js` writes them as bytes into a buffer the engine keeps in the module's memory
+//!   (declared attributes only, read from a plain object), so no string is built or copied and
+//!   nothing is allocated per visitor;
 //! - one call, [`PathwiseEngine::decide_all`], returns the decision of **every** slot as a
-//!   `Uint32Array` of choice indexes — no per-slot objects, no JSON — and
+//!   `Uint32Array` of choice indexes — no per-slot objects, no JSON (`engine.js` uses
+//!   [`PathwiseEngine::decide_into`], which writes them into another kept buffer) — and
 //!   [`PathwiseEngine::choices`], fetched once, says what each index means.
 //!
 //! Nothing is stored (no storage, no render history: frequency caps and `trigger.after` see an
@@ -83,6 +86,12 @@ pub struct PathwiseEngine {
     /// The declared shape of each of `attributes`.
     kinds: Vec<ValueKind>,
     slots: Vec<SlotChoices>,
+    /// Where `engine.js` writes a visitor for [`PathwiseEngine::set_visitor`]: kept between
+    /// visitors, so a visitor costs no allocation on either side of the boundary.
+    input: Vec<u8>,
+    /// Where [`PathwiseEngine::decide_into`] writes the slots' choice indexes. Allocated once at
+    /// its final length, so the address `outputAt` gives never changes.
+    output: Vec<u32>,
 }
 
 fn option_number(options: &JsValue, name: &str) -> Result<Option<f64>, JsValue> {
@@ -287,7 +296,7 @@ impl PathwiseEngine {
     pub fn set_attributes_encoded(&mut self, encoded: &str) -> Result<(), JsValue> {
         // Values are overwritten in place and missing ones removed, so the store's keys are not
         // reallocated for every visitor.
-        let result = self.read_attributes(encoded);
+        let result = self.read_attributes(Encoded { rest: encoded });
         if result.is_err() {
             self.values.iter_mut().for_each(|v| *v = None);
         }
@@ -298,26 +307,71 @@ impl PathwiseEngine {
     /// one call: entry `i` is the index, in `choices()[i]`, of slot `i`'s outcome.
     #[wasm_bindgen(js_name = decideAll)]
     pub fn decide_all(&self) -> Vec<u32> {
-        let mut indexes = Vec::with_capacity(self.slots.len());
-        let ctx = Context {
-            signals: &self.signals,
-            page: &self.page,
-            clock: &self.clock,
-            unit: &self.unit,
-        };
-        let attributes = Attributes::Listed {
-            names: &self.attributes,
-            values: &self.values,
-        };
-        for (i, slot) in self.slots.iter().enumerate() {
-            let index = self
-                .engine
-                .peek_at(i, &ctx, &self.history, attributes)
-                .and_then(|d| slot.choices.iter().position(|c| c.is(&d)))
-                .unwrap_or(0);
-            indexes.push(index as u32);
-        }
+        let mut indexes = vec![0; self.slots.len()];
+        self.decide_each(&mut indexes);
         indexes
+    }
+
+    /// `decideAll` without a new array: the indexes are written at `outputAt()` (one `u32` per
+    /// slot) and the slot count is returned. `engine.js` copies them out of the module's memory
+    /// itself, which spares an allocation and a release in the module per visitor.
+    #[wasm_bindgen(js_name = decideInto)]
+    pub fn decide_into(&mut self) -> usize {
+        let mut output = core::mem::take(&mut self.output);
+        self.decide_each(&mut output);
+        self.output = output;
+        self.output.len()
+    }
+
+    /// The address, in the module's memory, where `decideInto` writes; the same for the
+    /// engine's whole life.
+    #[wasm_bindgen(js_name = outputAt)]
+    pub fn output_at(&self) -> *const u32 {
+        self.output.as_ptr()
+    }
+
+    /// The address of a buffer of at least `size` bytes where `engine.js` writes a visitor for
+    /// `setVisitor`; the previous contents are kept (moved if the buffer moves). 0 when the
+    /// memory cannot be had: `engine.js` then sends the visitor the old way
+    /// (`setAttributesEncoded`).
+    #[wasm_bindgen(js_name = inputAt)]
+    pub fn input_at(&mut self, size: usize) -> *mut u8 {
+        let more = size.saturating_sub(self.input.len());
+        if self.input.try_reserve_exact(more).is_err() {
+            return core::ptr::null_mut();
+        }
+        self.input.resize(self.input.len() + more, 0);
+        self.input.as_mut_ptr()
+    }
+
+    /// Sets a visitor from the first `len` bytes written at `inputAt`: what `engine.js`'s
+    /// `setUnit` + `setAttributes` send in one crossing. The form (little-endian integers,
+    /// lengths in UTF-8 bytes): optionally `u` + `u32` length + the unit; then for each name of
+    /// `attributeNames()`, in order, `-` (missing), `s` + `u32` length + the text, `n` + the
+    /// `f64`, `t`, `f`, `l` + `u32` count + per element `u32` length + the text, or `x` (a value
+    /// of another type). Numbers travel as their bits, so nothing is formatted or parsed.
+    ///
+    /// The unit is set first, whatever the attributes; then the attributes as
+    /// `setAttributesEncoded` sets them, with the same errors (and `invalid_argument` for bytes
+    /// not in this form).
+    #[wasm_bindgen(js_name = setVisitor)]
+    pub fn set_visitor(&mut self, len: usize) -> Result<(), JsValue> {
+        let input = core::mem::take(&mut self.input);
+        let result = match input.get(..len) {
+            Some(bytes) => self.read_visitor(bytes),
+            None => Err(malformed_visitor()),
+        };
+        self.input = input;
+        if result.is_err() {
+            self.values.iter_mut().for_each(|v| *v = None);
+        }
+        result
+    }
+
+    /// The module's memory, where `inputAt` and `outputAt` point (for `engine.js`).
+    #[wasm_bindgen(js_name = wasmMemory)]
+    pub fn wasm_memory() -> JsValue {
+        wasm_bindgen::memory()
     }
 
     /// The slot ids, in bundle order (the order of `decideAll()`).
@@ -349,11 +403,44 @@ impl PathwiseEngine {
 }
 
 impl PathwiseEngine {
+    /// Writes slot `i`'s choice index at `indexes[i]`.
+    fn decide_each(&self, indexes: &mut [u32]) {
+        let ctx = Context {
+            signals: &self.signals,
+            page: &self.page,
+            clock: &self.clock,
+            unit: &self.unit,
+        };
+        let attributes = Attributes::Listed {
+            names: &self.attributes,
+            values: &self.values,
+        };
+        for ((i, slot), out) in self.slots.iter().enumerate().zip(indexes) {
+            let index = self
+                .engine
+                .peek_at(i, &ctx, &self.history, attributes)
+                .and_then(|d| slot.choices.iter().position(|c| c.is(&d)))
+                .unwrap_or(0);
+            *out = index as u32;
+        }
+    }
+
+    /// [`PathwiseEngine::set_visitor`]'s reading: the unit if present, then the attributes.
+    fn read_visitor(&mut self, bytes: &[u8]) -> Result<(), JsValue> {
+        let mut reader = Binary { rest: bytes };
+        if reader.rest.first() == Some(&b'u') {
+            reader.rest = reader.rest.get(1..).unwrap_or_default();
+            let unit = reader.text()?;
+            self.unit.clear();
+            self.unit.push_str(unit);
+        }
+        self.read_attributes(reader)
+    }
+
     /// Reads every attribute in place: a string or list reuses the buffers of the previous
     /// visitor's value, so a visitor costs no allocation once the buffers are large enough.
     /// The checks are the store's ([`Signals::set`]): the declared shape, then the limits.
-    fn read_attributes(&mut self, encoded: &str) -> Result<(), JsValue> {
-        let mut reader = Encoded { rest: encoded };
+    fn read_attributes<'a>(&mut self, mut reader: impl Reader<'a>) -> Result<(), JsValue> {
         let names = &self.attributes;
         for ((slot, &kind), name) in self.values.iter_mut().zip(&self.kinds).zip(names) {
             match reader.tag()? {
@@ -372,7 +459,7 @@ impl PathwiseEngine {
                 b't' => *slot = Some(Value::Bool(true)),
                 b'f' => *slot = Some(Value::Bool(false)),
                 b'l' => {
-                    let count = reader.length(b':')?;
+                    let count = reader.count()?;
                     if !matches!(slot, Some(Value::List(_))) {
                         *slot = Some(Value::List(Vec::new()));
                     }
@@ -401,7 +488,7 @@ impl PathwiseEngine {
                         ),
                     ))
                 }
-                _ => return Err(malformed()),
+                _ => return Err(reader.malformed()),
             }
             if let Some(value) = slot {
                 if value.kind() != kind {
@@ -415,10 +502,10 @@ impl PathwiseEngine {
                 check_value(name, value).map_err(|e| e.to_js())?;
             }
         }
-        if reader.rest.is_empty() {
+        if reader.is_done() {
             Ok(())
         } else {
-            Err(malformed())
+            Err(reader.malformed())
         }
     }
 
@@ -437,7 +524,7 @@ impl PathwiseEngine {
         for (i, rule) in bundle.rules.iter().enumerate() {
             by_slot.get_or_insert_with(&rule.slot, Vec::new).push(i);
         }
-        let slots = bundle
+        let slots: Vec<SlotChoices> = bundle
             .slots
             .iter()
             .map(|slot| {
@@ -485,7 +572,9 @@ impl PathwiseEngine {
             attributes,
             values,
             kinds,
+            output: vec![0; slots.len()],
             slots,
+            input: Vec::new(),
         }
     }
 }
@@ -494,6 +583,98 @@ fn malformed() -> JsValue {
     coded(
         "invalid_argument",
         "setAttributesEncoded: the text is not in the encoded attribute form (use setAttributes)",
+    )
+}
+
+/// What [`PathwiseEngine::read_attributes`] reads values with: the text form of
+/// `setAttributesEncoded` ([`Encoded`]) or the bytes of `setVisitor` ([`Binary`]).
+trait Reader<'a> {
+    /// The one-byte tag of the next value.
+    fn tag(&mut self) -> Result<u8, JsValue>;
+    /// A string value.
+    fn text(&mut self) -> Result<&'a str, JsValue>;
+    /// A list's element count.
+    fn count(&mut self) -> Result<usize, JsValue>;
+    /// A number value.
+    fn number(&mut self) -> Result<f64, JsValue>;
+    /// Whether everything was read.
+    fn is_done(&self) -> bool;
+    /// The error for input not in this reader's form.
+    fn malformed(&self) -> JsValue;
+}
+
+impl<'a> Reader<'a> for Encoded<'a> {
+    fn tag(&mut self) -> Result<u8, JsValue> {
+        Encoded::tag(self)
+    }
+    fn text(&mut self) -> Result<&'a str, JsValue> {
+        Encoded::text(self)
+    }
+    fn count(&mut self) -> Result<usize, JsValue> {
+        self.length(b':')
+    }
+    fn number(&mut self) -> Result<f64, JsValue> {
+        Encoded::number(self)
+    }
+    fn is_done(&self) -> bool {
+        self.rest.is_empty()
+    }
+    fn malformed(&self) -> JsValue {
+        malformed()
+    }
+}
+
+/// A reader over the bytes of [`PathwiseEngine::set_visitor`].
+struct Binary<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Binary<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], JsValue> {
+        let (head, rest) = self
+            .rest
+            .split_at_checked(n)
+            .ok_or_else(malformed_visitor)?;
+        self.rest = rest;
+        Ok(head)
+    }
+
+    fn u32(&mut self) -> Result<usize, JsValue> {
+        let bytes = <[u8; 4]>::try_from(self.take(4)?).map_err(|_| malformed_visitor())?;
+        Ok(u32::from_le_bytes(bytes) as usize)
+    }
+}
+
+impl<'a> Reader<'a> for Binary<'a> {
+    fn tag(&mut self) -> Result<u8, JsValue> {
+        let (&b, rest) = self.rest.split_first().ok_or_else(malformed_visitor)?;
+        self.rest = rest;
+        Ok(b)
+    }
+    /// `u32` byte length, then UTF-8 (checked: the bytes come from outside the module).
+    fn text(&mut self) -> Result<&'a str, JsValue> {
+        let len = self.u32()?;
+        core::str::from_utf8(self.take(len)?).map_err(|_| malformed_visitor())
+    }
+    fn count(&mut self) -> Result<usize, JsValue> {
+        self.u32()
+    }
+    fn number(&mut self) -> Result<f64, JsValue> {
+        let bytes = <[u8; 8]>::try_from(self.take(8)?).map_err(|_| malformed_visitor())?;
+        Ok(f64::from_le_bytes(bytes))
+    }
+    fn is_done(&self) -> bool {
+        self.rest.is_empty()
+    }
+    fn malformed(&self) -> JsValue {
+        malformed_visitor()
+    }
+}
+
+fn malformed_visitor() -> JsValue {
+    coded(
+        "invalid_argument",
+        "setVisitor: the bytes are not in the visitor form (use setUnit and setAttributes)",
     )
 }
 
