@@ -11,22 +11,20 @@ use wasm_bindgen::prelude::*;
 use super::error::{coded, Coded};
 use crate::bundle::limits::Caps;
 use crate::bundle::{parse_tree_within, BundleError};
-use crate::engine::{Context, Engine, RenderHistory};
+use crate::engine::{Context, Decision, Engine, RenderHistory};
 use crate::envelope::{open_then, Opened, Policy, PublicKey};
 use crate::json::ToJson;
 use crate::signals::{PageContext, Signals};
 use crate::time::{Clock, Timestamp};
 
-/// Verifies `text` against `key` for `site` at `now_ms`, compiles its bundle and returns the
-/// decision for `slot` (JSON) for a device with no history; errors as the page module's.
-#[wasm_bindgen]
-pub fn floor(
+/// What both floors start with: verify `text` against `key` for `site` at `now_ms`, parse and
+/// validate its bundle, compile it. Errors as the page module's.
+fn open_and_compile(
     text: &str,
     site: &str,
     key: &str,
     now_ms: f64,
-    slot: &str,
-) -> Result<String, JsValue> {
+) -> Result<(Engine, Clock), JsValue> {
     let pinned =
         [PublicKey::parse(key).map_err(|e| coded("invalid_options", &format!("keys: {e}")))?];
     let clock = Clock::utc(super::clock::floor(now_ms / 1000.0));
@@ -41,18 +39,46 @@ pub fn floor(
     }
     .map_err(|e| BundleError::from(e).to_js())?;
     let engine = Engine::compile_within(bundle, &caps).map_err(|e| BundleError::from(e).to_js())?;
-    let signals = Signals::new();
+    Ok((engine, clock))
+}
+
+/// Decides `slot` for a device with `signals` and `history` on a page with no context (no path,
+/// referrer or campaign), as both floors do.
+fn decide<'e>(
+    engine: &'e Engine,
+    signals: &Signals,
+    clock: &Clock,
+    history: &mut RenderHistory,
+    slot: &str,
+) -> Result<Decision<'e>, JsValue> {
     let page = PageContext::default();
     let ctx = Context {
-        signals: &signals,
+        signals,
         page: &page,
-        clock: &clock,
+        clock,
         unit: "0",
     };
-    let mut history = RenderHistory::new();
-    let decision = engine
-        .decide(slot, &ctx, &mut history)
-        .map_err(|e| e.to_js())?;
+    engine.decide(slot, &ctx, history).map_err(|e| e.to_js())
+}
+
+/// Verifies `text` against `key` for `site` at `now_ms`, compiles its bundle and returns the
+/// decision for `slot` (JSON) for a device with no history; errors as the page module's.
+#[wasm_bindgen]
+pub fn floor(
+    text: &str,
+    site: &str,
+    key: &str,
+    now_ms: f64,
+    slot: &str,
+) -> Result<String, JsValue> {
+    let (engine, clock) = open_and_compile(text, site, key, now_ms)?;
+    let decision = decide(
+        &engine,
+        &Signals::new(),
+        &clock,
+        &mut RenderHistory::new(),
+        slot,
+    )?;
     Ok(decision.to_json())
 }
 
@@ -76,20 +102,7 @@ pub fn floor_page(
 ) -> Result<String, JsValue> {
     use crate::report::Reporter;
     use crate::value::Value;
-    let pinned =
-        [PublicKey::parse(key).map_err(|e| coded("invalid_options", &format!("keys: {e}")))?];
-    let clock = Clock::utc(super::clock::floor(now_ms / 1000.0));
-    let caps = Caps::default();
-    let policy = Policy::new(site, &pinned, Timestamp(clock.now));
-    let opened = open_then(text.as_bytes(), &policy, |text, root| {
-        parse_tree_within(text, root, &caps)
-    });
-    let bundle = match opened.map_err(|e| e.to_js())? {
-        (Opened::Verified(_), Some(bundle)) => bundle,
-        _ => return Err(coded("rollback", "not new")),
-    }
-    .map_err(|e| BundleError::from(e).to_js())?;
-    let engine = Engine::compile_within(bundle, &caps).map_err(|e| BundleError::from(e).to_js())?;
+    let (engine, clock) = open_and_compile(text, site, key, now_ms)?;
     let decls = engine.declarations();
     // An empty string is "nothing stored", as a first visit.
     let snapshot = |i: usize| stored.get(i).map(String::as_str).filter(|s| !s.is_empty());
@@ -116,16 +129,7 @@ pub fn floor_page(
     signals
         .set(decls, attribute, Value::String(value.to_owned()), &clock)
         .map_err(|e| e.to_js())?;
-    let page = PageContext::default();
-    let ctx = Context {
-        signals: &signals,
-        page: &page,
-        clock: &clock,
-        unit: "0",
-    };
-    let decision = engine
-        .decide(slot, &ctx, &mut history)
-        .map_err(|e| e.to_js())?;
+    let decision = decide(&engine, &signals, &clock, &mut history, slot)?;
     reporter.on_rendered(&engine, &decision, clock.now);
     reporter.on_tracked(&engine, event, clock.now);
     let mut out = decision.to_json();
