@@ -48,12 +48,21 @@ ESBUILD ?= tools/node_modules/.bin/esbuild
 # replacement). Inlined, these per-item loop bodies and phases made three functions of 7-25 KB
 # (`fromEnvelope`, the bundle reader, the validator) that were optimized in the background during
 # every first init: tens of milliseconds of CPU competing with the init on a 2-core machine, for
-# code the init never ran (figures: the header of bench/cold.mjs). Patterns: `*` only, and no
+# code the init never ran (figures: the header of bench/cold.mjs). The page module's first
+# `Pathwise.init` had the same shape (its future body 21 KB, `Runtime::use_text` 11 KB): the `web::`
+# names below keep its once-run phases out of line (6.0 and 5.5 KB now; -17 B gzip). Headless
+# Chromium, demo bundle, medians of 11 alternating runs of tests/e2e/timing.test.mjs (11 loads
+# each, busy machine): init -> resolved inline 30.8 -> 29.5 ms, first visit 40.0 -> 37.1 ms;
+# wasm self time in the init window (CDP profile) 13-15 -> 10-13 ms. Patterns: `*` only, and no
 # spaces or `<>` (the list reaches a shell unquoted).
 NO_INLINE := *envelope::verify::open_with *engine::compile::compile \
     *engine::compile::compile_rule *engine::compile::by_priority \
     *bundle::validate::Validator*::rule *bundle::Rule*::from_json *bundle::Slot*::from_json \
-    *bundle::Variant*::from_json *bundle::Audience*::from_json *json::number::parse_exact
+    *bundle::Variant*::from_json *bundle::Audience*::from_json *json::number::parse_exact \
+    *web::options::Options*::parse *web::report::Reporting*::open *web::storage::Store*::open \
+    *web::runtime::Runtime*::apply_slots *web::runtime::state::State*::install \
+    *web::runtime::state::State*::page_view *signals::store::Signals*::from_snapshot \
+    *web::source::Trust*::open_reading *web::runtime::Runtime*::load*
 # The `--no-inline` passes run in command-line order, so they come before -Oz.
 WASM_OPT_FLAGS := $(addprefix --no-inline=,$(NO_INLINE)) -Oz --converge --low-memory-unused $(WASM_FEATURES) --strip-debug --strip-producers --strip-target-features
 
