@@ -112,6 +112,30 @@ pub(crate) fn number(
     value.as_f64().filter(|n| *n >= min && *n <= max)
 }
 
+/// The duration option `options[name]` in whole milliseconds: `default` when absent; otherwise
+/// a number from `min` to `max`, or the error naming it as `options.{path}{name}` (`path` is
+/// `""` or `"collect."`). One body for every timeout keeps the module smaller.
+pub(crate) fn milliseconds(
+    options: &JsValue,
+    path: &str,
+    name: &str,
+    default: u32,
+    min: u32,
+    max: u32,
+) -> Result<u32, String> {
+    number(
+        options,
+        name,
+        f64::from(default),
+        f64::from(min),
+        f64::from(max),
+    )
+    .map(|ms| ms as u32)
+    .ok_or_else(|| {
+        format!("options.{path}{name} must be a number of milliseconds from {min} to {max}")
+    })
+}
+
 impl Options {
     /// Reads `options`; warnings are for keys that were skipped.
     // Kept out of line: inlined into `init`'s async state machine it made the module larger.
@@ -200,27 +224,22 @@ impl Options {
                 .ok_or("options.consent must be \"granted\", \"pending\" or \"denied\"")?,
         };
 
-        let reveal_timeout_ms = number(
+        let reveal_timeout_ms = milliseconds(
             options,
+            "",
             "revealTimeoutMs",
-            f64::from(DEFAULT_REVEAL_TIMEOUT_MS),
-            0.0,
-            f64::from(MAX_REVEAL_TIMEOUT_MS),
-        )
-        .ok_or_else(|| {
-            format!("options.revealTimeoutMs must be a number of milliseconds from 0 to {MAX_REVEAL_TIMEOUT_MS}")
-        })? as u32;
-
-        let fetch_timeout_ms = number(
+            DEFAULT_REVEAL_TIMEOUT_MS,
+            0,
+            MAX_REVEAL_TIMEOUT_MS,
+        )?;
+        let fetch_timeout_ms = milliseconds(
             options,
+            "",
             "fetchTimeoutMs",
-            f64::from(DEFAULT_FETCH_TIMEOUT_MS),
-            1.0,
-            f64::from(MAX_FETCH_TIMEOUT_MS),
-        )
-        .ok_or_else(|| {
-            format!("options.fetchTimeoutMs must be a number of milliseconds from 1 to {MAX_FETCH_TIMEOUT_MS}")
-        })? as u32;
+            DEFAULT_FETCH_TIMEOUT_MS,
+            1,
+            MAX_FETCH_TIMEOUT_MS,
+        )?;
 
         let auto_apply = match get(options, "autoApply") {
             v if !present(&v) => true,

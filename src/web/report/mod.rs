@@ -63,7 +63,7 @@ extern "C" {
 }
 use super::error::json_to_js;
 use super::error::Warning;
-use super::options::{get, number, present};
+use super::options::{get, milliseconds, number, present};
 use super::storage::{Key, Store};
 use crate::engine::Engine;
 use crate::report::payload::minute_of;
@@ -115,18 +115,7 @@ impl Collect {
         let rate = number(value, "sampleRate", 1.0, 0.0, 1.0)
             .ok_or("options.collect.sampleRate must be a number from 0 to 1")?;
         let rate_bp = crate::bundle::percent::round(rate * ALL_BP) as u32;
-        let idle_ms = number(
-            value,
-            "idleMs",
-            f64::from(DEFAULT_IDLE_MS),
-            0.0,
-            f64::from(MAX_IDLE_MS),
-        )
-        .ok_or_else(|| {
-            format!(
-                "options.collect.idleMs must be a number of milliseconds from 0 to {MAX_IDLE_MS}"
-            )
-        })? as u32;
+        let idle_ms = milliseconds(value, "collect.", "idleMs", DEFAULT_IDLE_MS, 0, MAX_IDLE_MS)?;
         Ok(Some(Collect {
             url,
             rate_bp,
