@@ -274,8 +274,8 @@ fuzz:
 # --- measurements -----------------------------------------------------------------------------
 
 # `make bench`: one command, one table (bench/README.md). GrowthBook is installed into the
-# git-ignored bench/.deps; the workload and the reference evaluator come from ../shared/bench (or
-# $PATHWISE_SHARED_BENCH). Criterion runs with short warm-up/measurement times to keep the whole
+# git-ignored bench/.deps; the workload (bench/workload.mjs) and the reference evaluator
+# (bench/reference.mjs) are the repository's own. Criterion runs with short warm-up/measurement times to keep the whole
 # target within ~5 minutes on 2 cores.
 BENCH_OUT := $(TARGET_DIR)/pathwise-bench
 GB_VERSION := 1.8.0
@@ -296,7 +296,9 @@ bench: setup pkg
 	node --expose-gc bench/run.mjs --native $(BENCH_OUT)/native.txt --browser $(BENCH_OUT)/browser.json \
 	    --json $(BENCH_OUT)/results.json
 
-# Pathwise against the neutral reference evaluator (N = 10, 100) and the regex translation.
+# The generator pinned by checksums, the reference evaluator = GrowthBook's checksums, Pathwise
+# against the reference (N = 10, 100), the headless engine's visitor handling and the regex
+# translation. Needs pkg/ (`make pkg`).
 test-bench:
 	node --test bench/
 
@@ -325,7 +327,7 @@ size-floor:
 # Issue 4's choice of bundle reader, measured: one module per reader (own JSON reader, serde_json,
 # JSON.parse + serde-wasm-bindgen, MessagePack via rmp-serde; features parse-*, built with std
 # and the serde view, so they differ only in the reader), then their gzip size and read +
-# validate time on the benchmark's bundles (bench/parse-choice.mjs, needs ../shared/bench).
+# validate time on the benchmark's bundles (bench/parse-choice.mjs, workload bench/workload.mjs).
 PARSE_CHOICE := target/parse-choice
 parse-choice:
 	for reader in own serde-json swb msgpack; do \

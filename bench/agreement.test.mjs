@@ -1,19 +1,18 @@
 // Pathwise (the shipped wasm, through PathwiseEngine) agrees with the neutral reference evaluator
-// (../shared/bench/reference-eval.mjs) on the benchmark workload, N = 10 and 100: every user x
+// (bench/reference.mjs) on the benchmark workload (bench/workload.mjs), N = 10 and 100: every user x
 // rule condition, and bucketing that follows coverage and weights (|z| <= 5 per rule and arm).
 // `make test` runs it (stage test-bench, ~2 s); `make bench` prints the same check for N = 1000.
-// Needs pkg/ (`make pkg`) and the shared bench folder ($PATHWISE_SHARED_BENCH or ../shared/bench).
+// Needs pkg/ (`make pkg`).
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { agreement, loadPathwise, prepare, sharedModules } from "./lib.mjs";
+import { agreement, loadPathwise, prepare } from "./lib.mjs";
 
-const { buildWorkload, decide } = await sharedModules();
 const { pw } = await loadPathwise();
 
 for (const n of [10, 100]) {
   test(`N=${n}: conditions and bucketing agree with the reference evaluator`, () => {
-    const a = agreement(pw, decide, prepare(buildWorkload, n));
+    const a = agreement(pw, prepare(n));
     assert.equal(a.pairs, 1000 * (n === 10 ? 18 : 180));
     assert.equal(a.conditionMismatches, 0, a.examples.join("; "));
     assert.equal(a.decidedOutsideWhen, 0);
@@ -23,7 +22,7 @@ for (const n of [10, 100]) {
 }
 
 test("setAttributes refuses a value the declaration does not allow, with a code", () => {
-  const p = prepare(buildWorkload, 10);
+  const p = prepare(10);
   const engine = pw.PathwiseEngine.fromEnvelope(p.envelope, "bench.pathwise.test", [p.publicKey], Date.UTC(2026, 0, 1));
   assert.throws(() => engine.setAttributes({ country: 3 }), (e) => e instanceof Error && e.code === "wrong_kind");
   assert.throws(() => engine.setAttributes({ pagesVisited: ["/", 1] }), (e) => e.code === "wrong_kind");
@@ -35,8 +34,8 @@ test("setAttributes refuses a value the declaration does not allow, with a code"
 });
 
 test("fromEnvelope checks the signature, the site and the caps", () => {
-  const p = prepare(buildWorkload, 10);
-  const other = prepare(buildWorkload, 10); // another key
+  const p = prepare(10);
+  const other = prepare(10); // another key
   const at = Date.UTC(2026, 0, 1);
   assert.throws(() => pw.PathwiseEngine.fromEnvelope(p.envelope, "bench.pathwise.test", [other.publicKey], at),
     (e) => e.code === "signature_threshold_not_met");
@@ -44,7 +43,7 @@ test("fromEnvelope checks the signature, the site and the caps", () => {
     (e) => e.code === "site_mismatch");
   assert.throws(() => pw.PathwiseEngine.fromEnvelope(p.envelope, "bench.pathwise.test", ["nope"], at),
     (e) => e.code === "invalid_options");
-  const big = prepare(buildWorkload, 600); // 600 slots, ~380 KB: over the default caps (500, 256 KiB)
+  const big = prepare(600); // 600 slots, ~380 KB: over the default caps (500, 256 KiB)
   const open = (options) => pw.PathwiseEngine.fromEnvelope(big.envelope, "bench.pathwise.test", [big.publicKey], at, options);
   assert.throws(() => open(), (e) => e.code === "too_large");
   assert.throws(() => open({ maxBundleBytes: 1 << 20 }), (e) => e.code === "bundle_invalid" && /slots/.test(e.message));

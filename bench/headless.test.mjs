@@ -5,11 +5,10 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { loadPathwise, pathwiseEngine, prepare, sharedModules } from "./lib.mjs";
+import { loadPathwise, pathwiseEngine, prepare } from "./lib.mjs";
 
-const { buildWorkload } = await sharedModules();
 const { pw } = await loadPathwise();
-const p = prepare(buildWorkload, 10);
+const p = prepare(10);
 
 const fresh = (attributes, unit) => {
   const e = pathwiseEngine(pw, p);
@@ -122,7 +121,7 @@ test("views over the module's memory survive its growth", () => {
   const grown = [];
   const pages = () => pw.PathwiseEngine.wasmMemory().buffer.byteLength;
   const start = pages();
-  while (pages() === start) grown.push(pathwiseEngine(pw, prepare(buildWorkload, 100)));
+  while (pages() === start) grown.push(pathwiseEngine(pw, prepare(100)));
   for (let u = 0; u < 20; u++) {
     e.setUnit(p.users[u].id);
     e.setAttributes({ ...p.pwUsers[u], url: p.pwUsers[u].url + "/".repeat(40 * u) });

@@ -1,25 +1,17 @@
-// Shared pieces of the benchmark: where things are, loading both SDKs, the workload, and the
-// agreement checks (Pathwise against the neutral reference evaluator).
+// Common pieces of the benchmark: where things are, loading both SDKs, preparing a workload
+// (bench/workload.mjs) for each SDK, and the agreement checks (Pathwise against the neutral
+// reference evaluator, bench/reference.mjs).
 
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { decide, whenHolds } from "./reference.mjs";
 import { audienceBundle, bundle, keyPair, pathwiseAttributes, signEnvelope, SITE } from "./translate.mjs";
+import { buildWorkload } from "./workload.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO = resolve(HERE, "..");
 
-/**
- * The peer material (`workload.mjs`, `reference-eval.mjs`): $PATHWISE_SHARED_BENCH, else
- * `shared/bench` beside the repository (where CI has it), else beside its parent (a worktree in
- * a folder of worktrees). Read-only: nothing here writes to it.
- */
-export const SHARED = resolve(
-  process.env.PATHWISE_SHARED_BENCH ??
-    [join(REPO, "..", "shared", "bench"), join(REPO, "..", "..", "shared", "bench")].find((d) =>
-      existsSync(join(d, "workload.mjs"))) ??
-    join(REPO, "..", "shared", "bench"),
-);
 /** The built npm package: $PATHWISE_BENCH_PKG, else the repo's pkg/ (`make pkg`). */
 export const PKG = resolve(process.env.PATHWISE_BENCH_PKG ?? join(REPO, "pkg"));
 /** Where `make bench` installs GrowthBook (git-ignored): $GB_BENCH_DIR, else bench/.deps. */
@@ -36,13 +28,6 @@ export const BIG_CAPS = { maxBundleBytes: 4 << 20, maxSlots: 4000 };
 function requireFile(path, hint) {
   if (!existsSync(path)) throw new Error(`${path} is missing: ${hint}`);
   return path;
-}
-
-export async function sharedModules() {
-  requireFile(join(SHARED, "workload.mjs"), "set PATHWISE_SHARED_BENCH to the shared/bench folder");
-  const workload = await import(pathToFileURL(join(SHARED, "workload.mjs")).href);
-  const reference = await import(pathToFileURL(join(SHARED, "reference-eval.mjs")).href);
-  return { buildWorkload: workload.buildWorkload, fnv1a32: workload.fnv1a32, decide: reference.decide };
 }
 
 /**
@@ -69,7 +54,7 @@ export async function loadGrowthBook() {
  * envelopes (benchmark bundle and condition-only bundle, signed with a fresh key) and the users
  * as each SDK reads them.
  */
-export function prepare(buildWorkload, n) {
+export function prepare(n) {
   const w = buildWorkload(n);
   const key = keyPair();
   const bundleText = JSON.stringify(bundle(w.neutral));
@@ -100,12 +85,6 @@ export function valueTable(engine) {
 
 // ---------------------------------------------------------------- agreement
 
-/** Whether neutral rule `rule`'s `when` holds for `user`, by the reference evaluator itself. */
-function refWhen(decide, rule, user) {
-  const probe = { key: "probe", default: "\u0000out", rules: [{ ...rule, type: "rollout", coverage: 1, value: "\u0000in" }] };
-  return decide(probe, user).value === "\u0000in";
-}
-
 /**
  * 1. Condition-only: for every user x rule, Pathwise's audience (condition-only bundle) matches
  *    exactly when the reference says the rule's `when` holds.
@@ -115,10 +94,10 @@ function refWhen(decide, rule, user) {
  *    never decides for a user whose `when` does not hold. Also: every decided value is one the
  *    feature can take.
  */
-export function agreement(pw, decide, p) {
+export function agreement(pw, p) {
   const users = p.users;
   const rules = p.neutral.features.flatMap((f) => f.rules);
-  const when = users.map((u) => rules.map((r) => refWhen(decide, r, u)));
+  const when = users.map((u) => rules.map((r) => whenHolds(r, u)));
 
   // 1. condition-only
   const aud = pathwiseEngine(pw, p, p.audienceEnvelope);

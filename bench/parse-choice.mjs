@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
-import { REPO, sharedModules, prepare, median } from "./lib.mjs";
+import { REPO, prepare, median } from "./lib.mjs";
 
 const runs = Number(process.argv[process.argv.indexOf("--runs") + 1] || 15) || 15;
 const dir = join(REPO, "target", "parse-choice");
@@ -73,10 +73,9 @@ for (const [name] of variants) {
   m.initSync({ module: wasm });
   modules[name] = { m, gzip: gzipSync(wasm, { level: 9 }).length + gzipSync(glue, { level: 9 }).length };
 }
-const { buildWorkload } = await sharedModules();
 const rows = [];
 for (const n of [10, 100, 1000]) {
-  const { bundleText } = prepare(buildWorkload, n);
+  const { bundleText } = prepare(n);
   const times = Object.fromEntries(variants.map(([name]) => [name, []]));
   const counts = new Set();
   for (let r = 0; r < runs + 1; r++) {

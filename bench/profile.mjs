@@ -14,7 +14,7 @@
 // stack contains it (see bench/README.md, "Profile").
 
 import { readFileSync } from "node:fs";
-import { loadPathwise, pathwiseEngine, prepare, sharedModules, valueTable } from "./lib.mjs";
+import { loadPathwise, pathwiseEngine, prepare, valueTable } from "./lib.mjs";
 
 const args = {};
 for (let i = 2; i < process.argv.length; i++) {
@@ -46,9 +46,8 @@ if (args.summarize) {
   for (const [name, t] of top) console.log(`${((100 * t) / total).toFixed(1).padStart(5)} %  ${name}`);
 } else {
   const n = Number(args.n ?? 100);
-  const { buildWorkload } = await sharedModules();
   const { pw } = await loadPathwise();
-  const p = prepare(buildWorkload, n);
+  const p = prepare(n);
   const rounds = Number(args.rounds ?? 20);
   const t0 = performance.now();
   if ((args.what ?? "decide") === "init") {

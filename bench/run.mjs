@@ -1,6 +1,6 @@
 // `make bench`: Pathwise (wasm, PathwiseEngine) and GrowthBook 1.8.0 in the same Node process on
-// the same seeded workload, interleaved; cold starts in fresh processes; memory; agreement with
-// the neutral reference evaluator; plus the native criterion figures and the headless Chromium
+// the same seeded workload (bench/workload.mjs), interleaved; cold starts in fresh processes;
+// memory; agreement of both with the neutral reference evaluator (bench/reference.mjs); plus the native criterion figures and the headless Chromium
 // figures measured by the other steps of `make bench`. Prints ONE table and the targets.
 //
 //   node --expose-gc bench/run.mjs [--n 10,100,1000] [--passes 5] [--cold 5]
@@ -13,10 +13,12 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  BIG_CAPS, GB_ENTRY, GB_PKG, NOW_MS, PKG, SHARED, agreement, loadGrowthBook, loadPathwise, median,
-  pathwiseEngine, prepare, sharedModules, valueTable,
+  BIG_CAPS, GB_ENTRY, GB_PKG, NOW_MS, PKG, agreement, loadGrowthBook, loadPathwise, median,
+  pathwiseEngine, prepare, valueTable,
 } from "./lib.mjs";
+import { evaluate } from "./reference.mjs";
 import { SITE } from "./translate.mjs";
+import { DEFAULT_SEED, fnv1a32 } from "./workload.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const args = {};
@@ -38,7 +40,6 @@ const now = () => process.hrtime.bigint();
 const settle = () => new Promise((r) => setImmediate(r));
 const fold = (acc, v) => (Math.imul(acc, 31) + v.length + v.charCodeAt(v.length - 1)) | 0;
 
-const { buildWorkload, decide } = await sharedModules();
 const { pw, wasm } = await loadPathwise();
 const { GrowthBook, version: gbVersion } = await loadGrowthBook();
 const wasmBytes = () => wasm.memory.buffer.byteLength;
@@ -75,6 +76,22 @@ function pwAttributesPass(engine, p) {
   return Number(now() - t0);
 }
 
+/**
+ * GrowthBook's decisions for every user x feature, folded as the reference evaluator folds its own
+ * (`evaluate(...).checksum`): FNV-1a of each value followed by "\n". Untimed.
+ */
+function gbChecksum(p) {
+  const gb = makeGB(JSON.parse(p.gbPayloadText));
+  let h = fnv1a32("");
+  for (const user of p.users) {
+    gb.setAttributes(user);
+    gb.setURL(user.url);
+    for (const key of p.featureKeys) h = fnv1a32(`${gb.getFeatureValue(key, "")}\n`, h);
+  }
+  gb.destroy();
+  return h.toString(16).padStart(8, "0");
+}
+
 function gbPass(gb, p) {
   const { users, featureKeys: keys } = p;
   let acc = 0;
@@ -89,15 +106,19 @@ function gbPass(gb, p) {
 }
 
 async function benchN(n) {
-  const p = prepare(buildWorkload, n);
+  const p = prepare(n);
   const decisions = p.users.length * n;
   const r = { n, rules: p.rules, bundleBytes: p.bundleText.length, envelopeBytes: p.envelope.length, gbPayloadBytes: p.gbPayloadText.length };
   log(`bench: N=${n}: ${p.rules} rules, Pathwise bundle ${p.bundleText.length} B (envelope ${p.envelope.length} B), GrowthBook payload ${p.gbPayloadText.length} B`);
   r.overDefaultCap = p.bundleText.length > 256 * 1024 || n > 500;
 
   // ---- agreement (untimed)
-  r.agreement = agreement(pw, decide, p);
+  r.agreement = agreement(pw, p);
   log(`bench: N=${n}: agreement ${JSON.stringify(r.agreement)}`);
+  // The reference evaluator is GrowthBook's equal on this workload: the same decisions, user by user.
+  r.referenceChecksum = evaluate(p.neutral).checksum;
+  r.gbChecksum = gbChecksum(p);
+  await settle();
 
   // ---- memory: one instance, then K live instances
   const K = n >= 1000 ? 10 : 20;
@@ -294,18 +315,22 @@ if (browser) {
 }
 
 const pwVer = pw.version();
-console.log(`\nPathwise ${pwVer} (wasm, ${PKG}) vs @growthbook/growthbook ${gbVersion} (${GB_ENTRY}), Node ${process.version}, ${results[0] ? results[0].agreement && "1000 users" : ""}; medians; workload from ${SHARED}`);
+console.log(`\nPathwise ${pwVer} (wasm, ${PKG}) vs @growthbook/growthbook ${gbVersion} (${GB_ENTRY}), Node ${process.version}, ${results[0] ? results[0].agreement && "1000 users" : ""}; medians; workload bench/workload.mjs (seed ${DEFAULT_SEED})`);
 console.log(`per decision: ${PASSES} interleaved passes (3 at N=1000) after a warm-up; init: median of 20 (10 at N=1000); cold: median of ${COLD} fresh processes per SDK, alternating\n`);
 console.log("| metric | N | Pathwise | GrowthBook | Pathwise / GrowthBook |");
 console.log("|---|---|---|---|---|");
 for (const line of rows) console.log(line);
 
-console.log("\nAgreement with the neutral reference evaluator (../shared/bench/reference-eval.mjs):");
+console.log("\nAgreement with the neutral reference evaluator (bench/reference.mjs):");
 for (const r of results) {
   const a = r.agreement;
   console.log(`  N=${r.n}: conditions ${a.pairs} user×rule pairs, ${a.conditionMismatches} mismatches; ` +
     `decided outside 'when' ${a.decidedOutsideWhen}; bucketing ${a.bucketTests} coverage/weight checks, max |z| ${a.maxZ} (limit ${a.zLimit}; worst ${a.worst}); ` +
     `sources Pathwise ${JSON.stringify(a.sources)} vs reference ${JSON.stringify(a.refSources)} → ${a.ok ? "OK" : "FAILED"}`);
+}
+for (const r of results) {
+  console.log(`  N=${r.n}: the reference evaluator against GrowthBook, every user × feature: checksum ${r.referenceChecksum} vs ${r.gbChecksum} → ` +
+    (r.referenceChecksum === r.gbChecksum ? "OK" : "FAILED"));
 }
 for (const r of results) {
   if (r.overDefaultCap) {
@@ -348,8 +373,8 @@ console.log("\nTargets (issue 7):");
 for (const t of targets) console.log("  " + t);
 
 if (args.json) writeFileSync(args.json, JSON.stringify({ results, native, browser }, null, 1) + "\n");
-const failed = results.some((r) => !r.agreement.ok || !r.passChecksumsStable);
+const failed = results.some((r) => !r.agreement.ok || !r.passChecksumsStable || r.referenceChecksum !== r.gbChecksum);
 if (failed) {
-  console.error("bench: FAILED: agreement with the reference evaluator or pass checksums");
+  console.error("bench: FAILED: agreement with the reference evaluator (Pathwise's or GrowthBook's) or pass checksums");
   process.exit(1);
 }

@@ -1,5 +1,5 @@
-// Translates the neutral benchmark workload (../shared/bench/workload-N.json, format
-// pz-neutral-workload/1) into Pathwise bundles, and signs them into DSSE envelopes.
+// Translates the neutral benchmark workload (bench/workload.mjs, format pz-neutral-workload/1)
+// into Pathwise bundles, and signs them into DSSE envelopes.
 //
 // Two bundles per workload:
 //   - `bundle(w)`: the benchmark bundle. One block slot per feature (slot id = feature key, default

@@ -8,18 +8,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { expandRegex, globEscape, regexToCondition } from "./translate.mjs";
-
-// The generator's patterns (../shared/bench/workload.mjs URL_PATTERNS and PAGE_PATTERNS).
-const URL_PATTERNS = [
-  "^https://app\\.example\\.com/(pricing|billing)",
-  "^https://www\\.example\\.com/",
-  "/docs(/|$|\\?)",
-  "[?&]utm_source=(google|newsletter)",
-  "[?&]ref=[a-z]+",
-  "/(dashboard|reports|team)",
-  "^https://app\\.example\\.com/settings",
-];
-const PAGE_PATTERNS = ["^/docs", "^/blog", "^/(pricing|billing)$", "^/(team|settings)"];
+// Every pattern the generator draws from.
+import { PAGE_PATTERNS, URL_PATTERNS } from "./workload.mjs";
 
 // A model of the SDK's operators on strings (src/condition/eval.rs, src/pattern.rs).
 function glob(pattern, text) {
