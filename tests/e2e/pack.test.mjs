@@ -9,17 +9,9 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { linkTarget, openPage, visibleSteps } from "./lib/browser.mjs";
 import { setup } from "./lib/harness.mjs";
+import { packAndInstall } from "./lib/pack.mjs";
 import { packageEntry } from "./server.mjs";
-import { PKG, SITE, tempDir } from "./lib/tools.mjs";
-
-function npm(args, cwd) {
-  try {
-    return execFileSync("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"],
-      { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  } catch (e) {
-    throw new Error(`npm ${args.join(" ")} in ${cwd} exited ${e.status}: ${e.stderr || e.message}`);
-  }
-}
+import { SITE } from "./lib/tools.mjs";
 
 let project;
 let installed;
@@ -27,15 +19,9 @@ let packed;
 let h;
 
 before(async () => {
-  project = tempDir("pathwise-pack-");
-  // `npm pack` the package folder exactly as `make pkg` left it.
-  [packed] = JSON.parse(npm(["pack", "--json", "--pack-destination", project.dir], PKG));
-  const tarball = join(project.dir, packed.filename);
-  // A site's own project installs it, offline: the package has no dependencies.
-  writeFileSync(join(project.dir, "package.json"),
-    JSON.stringify({ name: "some-site", version: "1.0.0", private: true }, null, 2));
-  npm(["install", "--offline", "--ignore-scripts", tarball], project.dir);
-  installed = join(project.dir, "node_modules", "pathwise");
+  // `npm pack` of pkg/ as `make pkg` left it, installed offline into a site's own project.
+  project = packAndInstall();
+  ({ packed, installed } = project);
   h = await setup({ pkgDir: installed });
   h.server.vars.entry = packageEntry(installed);
   h.server.vars.bundleUrl = "/bundle.json";
@@ -46,12 +32,13 @@ after(async () => {
   project?.cleanup();
 });
 
-test("npm pack yields an installable tarball holding the entry, the wasm, the CSS, the drop-ins, the synchronous entry and the types", () => {
+test("npm pack yields an installable tarball holding the entry, the wasm, the CSS, the drop-ins, the synchronous entry, the types and the schemas", () => {
   const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8"));
   assert.equal(manifest.name, "pathwise");
   const files = packed.files.map((f) => f.path);
   const entry = packageEntry(installed);
-  for (const file of [entry, "pathwise_bg.wasm", "pathwise.css", "auto.js", "sync.js", "auto-sync.js", "pathwise_bg.inline.js", manifest.types.replace(/^\.\//, "")]) {
+  for (const file of [entry, "pathwise_bg.wasm", "pathwise.css", "auto.js", "sync.js", "auto-sync.js", "pathwise_bg.inline.js",
+    manifest.types.replace(/^\.\//, ""), "engine.d.ts", "pathwise.css.d.ts", "bundle.schema.json", "beacon.schema.json"]) {
     assert.ok(files.includes(file), `the tarball holds ${file} (it holds ${files.join(", ")})`);
     assert.ok(existsSync(join(installed, file)), `${file} is installed`);
   }
@@ -109,4 +96,26 @@ test("the installed package's `pathwise/engine` entry decides in Node, in a modu
   assert.deepEqual(out.decided.headline, ["personal", "headline-everyone", false],
     `the headline slot is decided by its everyone-rule: ${JSON.stringify(out.decided)}`);
   assert.equal(out.pageHasEngine, false, "the page entry does not carry the headless engine");
+});
+
+test("the installed package's subpaths resolve as documented: the stylesheet, and both JSON Schemas (importable)", () => {
+  // A script of the site's project asks Node to resolve them through the package's `exports`, as
+  // a bundler or a collector's validation code would, and imports the beacon schema as JSON.
+  writeFileSync(join(project.dir, "resolve.mjs"), `
+    import { fileURLToPath } from "node:url";
+    import beacon from "pathwise/beacon.schema.json" with { type: "json" };
+    const at = (specifier) => fileURLToPath(import.meta.resolve(specifier));
+    console.log(JSON.stringify({
+      css: at("pathwise/pathwise.css"),
+      bundleSchema: at("pathwise/bundle.schema.json"),
+      beaconSchema: at("pathwise/beacon.schema.json"),
+      beaconRequired: beacon.required,
+    }));
+  `);
+  const out = JSON.parse(execFileSync(process.execPath, ["--no-warnings", "resolve.mjs"], { cwd: project.dir, encoding: "utf8" }));
+  const inPackage = (file) => join(installed, file);
+  assert.equal(out.css, inPackage("pathwise.css"), "a bundler importing the stylesheet gets the CSS, not its declaration");
+  assert.equal(out.bundleSchema, inPackage("bundle.schema.json"));
+  assert.equal(out.beaconSchema, inPackage("beacon.schema.json"));
+  assert.deepEqual(out.beaconRequired, ["schema", "site", "bundle", "batch", "events"]);
 });
