@@ -1,9 +1,23 @@
 // Type declarations for `pathwise/engine` (engine.js): the headless engine of docs/js-api.md
 // ("Headless"), a module of its own without the page runtime.
+//
+// Self-contained, for servers and workers: they need only the ECMAScript library (no DOM, no
+// WebAssembly declarations, nothing of the page entry's index.d.ts), so a project compiled with
+// `lib: ["ES2022"]` and `skipLibCheck: false` accepts them. The web platform's classes that
+// `load` takes (URL, Request, Response, WebAssembly.Module) are the environment's own where it
+// declares them (the DOM library, @types/node), and `never` where it does not.
 
-import type { SignalValue } from "./index.js";
+/** An attribute value for `setAttributes` (the page entry's `SignalValue`). */
+export type SignalValue = string | number | boolean | string[];
 
-export type { SignalValue };
+/** The instance type of the global class `Name` where the environment declares one, else never. */
+type Platform<Name extends string> = typeof globalThis extends Record<Name, { prototype: infer T }> ? T : never;
+
+/** A compiled `WebAssembly.Module` where the environment declares WebAssembly, else never. */
+type CompiledModule = typeof globalThis extends { WebAssembly: { Module: { prototype: infer M } } } ? M : never;
+
+/** The module's bytes: an ArrayBuffer or a view of one (a Node Buffer too; the web's `BufferSource`). */
+export type ModuleBytes = ArrayBuffer | ArrayBufferView;
 
 /** Options of `PathwiseEngine.fromEnvelope`. */
 export interface EngineOptions {
@@ -51,14 +65,20 @@ export declare class PathwiseEngine {
 }
 
 /** Where the module comes from, for `load`. */
-export type ModuleSource = string | URL | Request | Response | BufferSource | WebAssembly.Module;
+export type ModuleSource =
+  | string
+  | Platform<"URL">
+  | Platform<"Request">
+  | Platform<"Response">
+  | ModuleBytes
+  | CompiledModule;
 
 /** Fetches and instantiates the engine module once; later calls return the same promise. */
-export declare function load(moduleOrPath?: ModuleSource | Promise<Response>): Promise<unknown>;
+export declare function load(moduleOrPath?: ModuleSource | Promise<Platform<"Response">>): Promise<unknown>;
 export default load;
 
 /** Instantiates the engine module synchronously from its bytes (Node, workers). */
-export declare function initSync(module: { module: BufferSource | WebAssembly.Module }): unknown;
+export declare function initSync(module: { module: ModuleBytes | CompiledModule }): unknown;
 
 /** The SDK version. Needs the engine module loaded. */
 export declare function version(): string;
