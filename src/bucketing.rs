@@ -408,6 +408,29 @@ impl Allocation {
     }
 }
 
+/// The arm `bucket` falls in, for a rule whose control share is `control_bp` and whose variants
+/// have the given `widths` (before rollout, as [`Allocation`] computes them at signing), at a
+/// rollout of `rollout_bp`: the exact semantics of [`Allocation`], from the widths alone. The
+/// compiled program stores the widths, so a device never divides weights.
+pub fn arm(
+    bucket: u32,
+    control_bp: u32,
+    widths: impl Iterator<Item = u32>,
+    rollout_bp: u32,
+) -> Arm {
+    if Slot::new(0, control_bp, rollout_bp).contains(bucket) {
+        return Arm::Control;
+    }
+    let mut start = control_bp;
+    for (i, width) in widths.enumerate() {
+        if Slot::new(start, width, rollout_bp).contains(bucket) {
+            return Arm::Variant(i);
+        }
+        start = start.saturating_add(width);
+    }
+    Arm::Outside
+}
+
 /// Whether `unit` belongs to member `index` of `members` in `layer` (mutually exclusive rules).
 ///
 /// Rules that share a layer must never apply to the same unit, so their experiments do not

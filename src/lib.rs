@@ -71,6 +71,7 @@ static ALLOCATOR: heap::Allocator = heap::Allocator::new();
 
 pub mod bucketing;
 pub mod bundle;
+pub mod codec;
 pub mod condition;
 pub mod engine;
 pub mod envelope;
@@ -79,6 +80,7 @@ pub mod json;
 pub mod lint;
 pub mod map;
 pub mod pattern;
+pub mod program;
 pub mod report;
 pub mod scenario;
 pub mod signals;

@@ -137,12 +137,7 @@ pub struct Replayed {
 impl Replayed {
     /// The engine context borrowing this state.
     pub fn context(&self) -> Context<'_> {
-        Context {
-            signals: &self.signals,
-            page: &self.page,
-            clock: &self.clock,
-            unit: &self.unit,
-        }
+        Context::new(&self.signals, &self.page, &self.clock, &self.unit)
     }
 }
 

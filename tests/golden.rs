@@ -1,17 +1,18 @@
 //! The golden corpus: every file in `tests/golden/cases/` is a bundle + a scenario (signals,
 //! unit, clock, page, earlier renders) and the decisions and reasons expected for it.
 //!
-//! The cases are data so that the wasm build can be checked against the very same files from
-//! JavaScript. A case's `expect` maps slot ids to a JSON object that must be a *subset* of the
+//! Each bundle is compiled into its program (as `pathwise sign` does) and the program read back,
+//! so the decisions come from the very bytes a device reads. The cases are data so that the wasm
+//! build can be checked against the same files from JavaScript. A case's `expect` maps slot ids to a JSON object that must be a *subset* of the
 //! engine's explanation for that slot (`{"decision": {...}, "candidates": [...]}`): every key
 //! written must match, keys left out are not checked, and arrays must have the same length.
 
 use std::path::{Path, PathBuf};
 
 use pathwise::bundle::{parse_bundle, Bundle};
-use pathwise::engine::Engine;
-use pathwise::json::ToJson;
+use pathwise::program::{self, Program};
 use pathwise::scenario::Scenario;
+use pathwise::signals::Declarations;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -73,25 +74,27 @@ fn run_case(file: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(file).unwrap();
     let case: Case =
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-    let engine = Engine::compile(load_bundle(&case.bundle))
+    let bytes = program::compile(&load_bundle(&case.bundle))
         .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let program: Program =
+        program::read(&bytes).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     let scenario: Scenario = pathwise::json::from_str(&case.scenario.to_string())
         .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     let replayed = scenario
-        .replay(engine.declarations())
+        .replay(&Declarations::of_program(&program))
         .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     let ctx = replayed.context();
     let mut problems = Vec::new();
     for (slot, expected) in &case.expect {
-        let explanation = engine.explain(slot, &ctx, &replayed.history).unwrap();
+        let index = program.slot(slot).unwrap();
+        let explanation = program.explain(index, &ctx, &replayed.history);
         // The JSON the CLI prints and the browser hands to JavaScript.
-        let actual: Value = serde_json::from_str(&explanation.to_json()).unwrap();
+        let actual: Value = serde_json::from_str(&explanation.to_json(&program)).unwrap();
         // peek and decide must agree with explain's decision.
         let peeked: Value = serde_json::from_str(
-            &engine
-                .peek(slot, &ctx, &replayed.history)
-                .unwrap()
-                .to_json(),
+            &program
+                .peek(index, &ctx, &replayed.history)
+                .to_json(&program),
         )
         .unwrap();
         if peeked != actual["decision"] {

@@ -18,7 +18,7 @@
 use crate::prelude::*;
 use crate::value::Value;
 
-pub mod eval;
+
 mod json;
 
 /// A condition over local signals.

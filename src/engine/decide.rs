@@ -1,55 +1,61 @@
 //! The decision walk over a slot's candidate rules.
 
 use crate::bucketing::{self, Arm};
-use crate::bundle::{Rule, Slot, DEFAULT_VARIANT};
-use crate::condition::eval::{evaluate_with, Attributes};
 use crate::pattern::glob_match;
 use crate::prelude::*;
-use crate::signals::EvalContext;
+use crate::program::{Audience, Program, Rule};
 
-use super::compile::{audience_condition, slot_steps, CompiledRule, CompiledSlot};
 use super::decision::{Candidate, Decision, Outcome, Reason};
+use super::eval::holds;
 use super::history::RenderHistory;
-use super::{Context, Engine};
+use super::Context;
 
-/// Walks the slot's rules. With `explain`, records every candidate's outcome (and keeps going
-/// only to label the losers); without, stops at the first rule that decides. Conditions read
-/// declared attributes from `attributes` (see [`Engine::peek_at`]).
-pub(super) fn run<'e>(
-    engine: &'e Engine,
-    compiled: &CompiledSlot,
+/// Walks slot `slot`'s rules. With `explain`, records every candidate's outcome (and keeps going
+/// only to label the losers); without, stops at the first rule that decides.
+pub(super) fn run(
+    p: &Program,
+    slot: usize,
     ctx: &Context<'_>,
     history: &RenderHistory,
-    attributes: Attributes<'_>,
-    mut explain: Option<&mut Vec<Candidate<'e>>>,
-) -> Decision<'e> {
-    let bundle = &engine.bundle;
-    let slot = bundle.slots.get(compiled.slot);
-    let mut decision = default_decision(slot);
-
-    let mut winner: Option<&'e str> = None;
-    for cr in &compiled.rules {
-        let Some(rule) = bundle.rules.get(cr.rule) else {
+    mut explain: Option<&mut Vec<Candidate>>,
+) -> Decision {
+    let mut decision = Decision::default_of(slot as u32);
+    let Some(s) = p.slots.get(slot) else {
+        return decision;
+    };
+    let mut winner: Option<u32> = None;
+    for index in s.rules.range() {
+        let Some(rule) = p.rules.get(index) else {
             continue;
         };
+        let index = index as u32;
         if let Some(w) = winner {
             if let Some(list) = explain.as_deref_mut() {
-                list.push(candidate(rule, Outcome::LostOnPriority { winner: w }));
+                list.push(Candidate {
+                    rule: index,
+                    outcome: Outcome::LostOnPriority { winner: w },
+                });
             }
             continue;
         }
-        match try_rule(engine, cr, rule, ctx, history, attributes) {
+        match try_rule(p, rule, ctx, history) {
             Ok(arm) => {
-                decision = decided(engine, slot, rule, arm, ctx.unit);
-                winner = Some(rule.id.as_str());
+                decision = decided(p, slot as u32, index, rule, arm, ctx.unit);
+                winner = Some(index);
                 match explain.as_deref_mut() {
-                    Some(list) => list.push(candidate(rule, Outcome::Won)),
+                    Some(list) => list.push(Candidate {
+                        rule: index,
+                        outcome: Outcome::Won,
+                    }),
                     None => break,
                 }
             }
             Err(outcome) => {
                 if let Some(list) = explain.as_deref_mut() {
-                    list.push(candidate(rule, outcome));
+                    list.push(Candidate {
+                        rule: index,
+                        outcome,
+                    });
                 }
             }
         }
@@ -57,122 +63,82 @@ pub(super) fn run<'e>(
     decision
 }
 
-fn candidate<'e>(rule: &'e Rule, outcome: Outcome<'e>) -> Candidate<'e> {
-    Candidate {
-        rule: &rule.id,
-        priority: rule.priority,
-        outcome,
-    }
-}
-
 /// The checks, in the documented order. `Ok` carries the arm the device's bucket fell in
 /// (never [`Arm::Outside`]).
-fn try_rule<'e>(
-    engine: &'e Engine,
-    cr: &CompiledRule,
-    rule: &'e Rule,
+fn try_rule(
+    p: &Program,
+    rule: &Rule,
     ctx: &Context<'_>,
     history: &RenderHistory,
-    attributes: Attributes<'_>,
-) -> Result<Arm, Outcome<'e>> {
-    let trigger = &rule.trigger;
+) -> Result<Arm, Outcome> {
     let now = ctx.clock.now;
-    let before_start = trigger.start.is_some_and(|s| now < s.0);
-    let after_end = trigger.end.is_some_and(|e| now >= e.0);
+    let before_start = rule.start.is_some_and(|s| now < s);
+    let after_end = rule.end.is_some_and(|e| now >= e);
     if before_start || after_end {
         return Err(Outcome::OutsideSchedule {
-            start: trigger.start.map(|t| t.0),
-            end: trigger.end.map(|t| t.0),
+            start: rule.start,
+            end: rule.end,
         });
     }
-    if !trigger.pages.is_empty() && !trigger.pages.iter().any(|p| glob_match(p, &ctx.page.path)) {
-        return Err(Outcome::PageNotMatched {
-            pages: &trigger.pages,
-        });
+    let pages = p.refs(rule.pages);
+    if !pages.is_empty() && !pages.iter().any(|&g| glob_match(p.str(g), &ctx.page.path)) {
+        return Err(Outcome::PageNotMatched);
     }
-    if let Some(after) = &trigger.after {
+    if let Some((event, within)) = rule.after {
         let seen = ctx
             .signals
-            .days_since_event(&after.event, ctx.clock)
-            .is_some_and(|days| after.within_days.is_none_or(|w| days < i64::from(w)));
+            .days_since_event(p.event_name(event), ctx.clock)
+            .is_some_and(|days| within.is_none_or(|w| days < i64::from(w)));
         if !seen {
-            return Err(Outcome::EventNotSeen {
-                event: &after.event,
-                within_days: after.within_days,
-            });
+            return Err(Outcome::EventNotSeen);
         }
     }
-    if let Some((condition, audience)) = audience_condition(&engine.bundle, rule, cr.audience) {
-        let eval_ctx = EvalContext {
-            signals: ctx.signals,
-            page: ctx.page,
-            clock: ctx.clock,
-        };
-        if !evaluate_with(condition, attributes, &eval_ctx) {
-            return Err(Outcome::NotInAudience { audience });
+    let node = match rule.audience {
+        Audience::Everyone => None,
+        Audience::Named(a) => p.audiences.get(a as usize).map(|&(_, node)| node),
+        Audience::Inline(node) => Some(node),
+    };
+    if let Some(node) = node {
+        if !holds(p, node, ctx) {
+            return Err(Outcome::NotInAudience);
         }
     }
-    if let Some(cap) = &trigger.cap {
-        let renders = history.count(&rule.id, cap.per_days, ctx.clock);
-        if renders >= cap.max {
-            return Err(Outcome::Capped {
-                renders,
-                max: cap.max,
-                per_days: cap.per_days,
-            });
+    if let Some((max, per_days)) = rule.cap {
+        let renders = history.count(p.str(rule.id), per_days, ctx.clock);
+        if renders >= max {
+            return Err(Outcome::Capped { renders });
         }
     }
-    if let (Some((index, members)), Some(layer)) = (cr.layer, rule.layer.as_deref()) {
-        if !bucketing::layer_member(layer, ctx.unit, index, members) {
-            return Err(Outcome::OtherLayerRule { layer });
+    if let Some((layer, member, members)) = rule.layer {
+        if !bucketing::layer_member(p.str(layer), ctx.unit, member as usize, members as usize) {
+            return Err(Outcome::OtherLayerRule);
         }
     }
-    let bucket = cr.salt.bucket(ctx.unit);
-    match cr.allocation.assign(bucket) {
-        Arm::Outside => Err(Outcome::OutsideRollout {
-            bucket,
-            rollout_bp: cr.rollout_bp,
-        }),
+    let bucket = rule.salt.bucket(ctx.unit);
+    let widths = p
+        .variants
+        .get(rule.variants.range())
+        .unwrap_or_default()
+        .iter()
+        .map(|v| v.width_bp);
+    match bucketing::arm(bucket, rule.control_bp, widths, rule.rollout_bp) {
+        Arm::Outside => Err(Outcome::OutsideRollout { bucket }),
         arm => Ok(arm),
     }
 }
 
-fn default_decision(slot: Option<&Slot>) -> Decision<'_> {
-    Decision {
-        slot: slot.map_or("", |s| s.id()),
-        variant: slot.map_or(DEFAULT_VARIANT, |s| s.default_variant()),
-        rule: None,
-        control: false,
-        reason: Reason::NoRule,
-        steps: slot.and_then(slot_steps),
-        text: &[],
-    }
-}
-
-fn decided<'e>(
-    engine: &'e Engine,
-    slot: Option<&'e Slot>,
-    rule: &'e Rule,
-    arm: Arm,
-    unit: &str,
-) -> Decision<'e> {
-    let mut decision = default_decision(slot);
-    decision.rule = Some(&rule.id);
-    if engine.holdout_bp > 0 && bucketing::in_holdout(unit, engine.holdout_bp) {
+fn decided(p: &Program, slot: u32, index: u32, rule: &Rule, arm: Arm, unit: &str) -> Decision {
+    let mut decision = Decision::default_of(slot);
+    decision.rule = Some(index);
+    if p.holdout_bp > 0 && bucketing::in_holdout(unit, p.holdout_bp) {
         decision.control = true;
         decision.reason = Reason::Holdout;
         return decision;
     }
     match arm {
         Arm::Variant(i) => {
-            if let Some(variant) = rule.variants.get(i) {
-                decision.variant = &variant.id;
-                decision.reason = Reason::Matched;
-                decision.text = &variant.text;
-                if let Some(steps) = &variant.steps {
-                    decision.steps = Some(steps);
-                }
-            }
+            decision.variant = Some(rule.variants.start + i as u32);
+            decision.reason = Reason::Matched;
         }
         Arm::Control | Arm::Outside => {
             decision.control = true;

@@ -1,49 +1,30 @@
 //! What the engine answers: a [`Decision`] per slot, and for `explain` the [`Outcome`] of every
 //! candidate rule.
 //!
-//! Decisions borrow their strings from the [`Engine`](super::Engine), so deciding a slot allocates
-//! nothing. They serialize to JSON (snake_case tags), which is the form the CLI prints, the golden
-//! corpus stores and the browser hands to JavaScript.
+//! Decisions are a few integers (indexes into the [`Program`]), so deciding a slot allocates
+//! nothing. Their JSON form ([`Decision::write_json`], with the program's names) is what the CLI
+//! prints, the golden corpus stores and the browser hands to JavaScript.
 
-use crate::bundle::TextReplacement;
-use crate::json::{ToJson, Writer};
+use crate::json::Writer;
 use crate::prelude::*;
+use crate::program::{Program, Span};
 
 /// The decision for one slot.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Decision<'e> {
-    /// The slot decided.
-    pub slot: &'e str,
-    /// The variant to show. The slot's default variant id (normally `"default"`) means "keep the
-    /// page's default content".
-    pub variant: &'e str,
-    /// The rule that decided, if any. Present for control and holdout decisions too, so their
-    /// exposure is attributed to the rule they are the control of.
-    pub rule: Option<&'e str>,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    /// The slot decided (an index in the program).
+    pub slot: u32,
+    /// The rule that decided, if any (an index in the program). Present for control and holdout
+    /// decisions too, so their exposure is attributed to the rule they are the control of.
+    pub rule: Option<u32>,
+    /// The variant shown (an index in the program's variant table); `None` keeps the page's
+    /// default content.
+    pub variant: Option<u32>,
     /// True when the default is shown *as a measured control* (the rule's control group or the
-    /// global holdout), false when a variant is shown or no rule applied.
+    /// global holdout).
     pub control: bool,
     /// Why.
     pub reason: Reason,
-    /// Path slots: the steps to show, in order (the slot's own steps when the default is kept).
-    pub steps: Option<&'e [String]>,
-    /// Block slots: text replacements the chosen variant makes (empty for the default).
-    pub text: &'e [TextReplacement],
-}
-
-impl Decision<'_> {
-    /// Whether the page's default content is kept (no rule, control, or holdout).
-    pub fn is_default(&self) -> bool {
-        !matches!(self.reason, Reason::Matched)
-    }
-
-    /// For a path slot, the step after `step` in the decided order; `None` at the last step, for
-    /// a step not in the path, or for a block slot.
-    pub fn next_step(&self, step: &str) -> Option<&str> {
-        let steps = self.steps?;
-        let at = steps.iter().position(|s| s == step)?;
-        steps.get(at + 1).map(String::as_str)
-    }
 }
 
 /// Why a slot got its variant.
@@ -58,11 +39,140 @@ pub enum Reason {
     Holdout,
     /// No rule applied: the default is shown and nothing is measured.
     NoRule,
+    /// A preview override chose the variant (never recorded, never reported).
+    Override,
+}
+
+impl Reason {
+    /// The reason as JSON writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::Matched => "matched",
+            Reason::Control => "control",
+            Reason::Holdout => "holdout",
+            Reason::NoRule => "no_rule",
+            Reason::Override => "override",
+        }
+    }
+}
+
+impl Decision {
+    /// The default decision of slot `slot`: no rule applied.
+    pub fn default_of(slot: u32) -> Decision {
+        Decision {
+            slot,
+            rule: None,
+            variant: None,
+            control: false,
+            reason: Reason::NoRule,
+        }
+    }
+
+    /// Whether the page's default content is kept (no rule, control, or holdout).
+    pub fn is_default(&self) -> bool {
+        self.variant.is_none()
+    }
+
+    /// The slot id.
+    pub fn slot_id<'p>(&self, p: &'p Program) -> &'p str {
+        p.slots.get(self.slot as usize).map_or("", |s| p.str(s.id))
+    }
+
+    /// The variant id shown: the variant's, or the slot's default id.
+    pub fn variant_id<'p>(&self, p: &'p Program) -> &'p str {
+        match self.variant.and_then(|v| p.variants.get(v as usize)) {
+            Some(v) => p.str(v.id),
+            None => p.slots.get(self.slot as usize).map_or("", |s| p.str(s.default)),
+        }
+    }
+
+    /// The deciding rule's id.
+    pub fn rule_id<'p>(&self, p: &'p Program) -> Option<&'p str> {
+        self.rule.map(|r| p.rule_id(r as usize))
+    }
+
+    /// Path slots: the steps shown, as string indexes (the variant's, or the slot's own).
+    pub fn steps<'p>(&self, p: &'p Program) -> Option<&'p [u32]> {
+        let slot = p.slots.get(self.slot as usize).filter(|s| s.path)?;
+        let span = self
+            .variant
+            .and_then(|v| p.variants.get(v as usize))
+            .and_then(|v| v.steps)
+            .unwrap_or(slot.steps);
+        Some(p.refs(span))
+    }
+
+    /// Block slots: the chosen variant's text replacements, as (selector, text) string indexes.
+    pub fn text<'p>(&self, p: &'p Program) -> &'p [u32] {
+        let span = self
+            .variant
+            .and_then(|v| p.variants.get(v as usize))
+            .map_or(Span::default(), |v| v.text);
+        p.refs(span)
+    }
+
+    /// For a path slot, the step after `step` in the decided order; `None` at the last step, for
+    /// a step not in the path, or for a block slot.
+    pub fn next_step<'p>(&self, p: &'p Program, step: &str) -> Option<&'p str> {
+        let steps = self.steps(p)?;
+        let at = steps.iter().position(|&s| p.str(s) == step)?;
+        steps.get(at + 1).map(|&s| p.str(s))
+    }
+
+    /// `{"slot","variant","rule","control","reason","steps"?,"text"?}`: `rule` is `null` when
+    /// no rule decided; `steps` only for paths, `text` only when the variant replaces text.
+    pub fn write_json(&self, p: &Program, w: &mut Writer) {
+        w.open_object();
+        w.key("slot");
+        w.string(self.slot_id(p));
+        w.key("variant");
+        w.string(self.variant_id(p));
+        w.key("rule");
+        w.opt_string(self.rule_id(p));
+        w.key("control");
+        w.bool(self.control);
+        w.key("reason");
+        w.string(self.reason.name());
+        if let Some(steps) = self.steps(p) {
+            w.key("steps");
+            strings(w, p, steps);
+        }
+        let text = self.text(p);
+        if !text.is_empty() {
+            w.key("text");
+            w.open_array();
+            for pair in text.chunks_exact(2) {
+                w.open_object();
+                w.key("selector");
+                w.string(p.str(pair[0]));
+                w.key("text");
+                w.string(p.str(pair[1]));
+                w.close_object();
+            }
+            w.close_array();
+        }
+        w.close_object();
+    }
+
+    /// [`Decision::write_json`] as a string.
+    pub fn to_json(&self, p: &Program) -> String {
+        let mut w = Writer::new();
+        self.write_json(p, &mut w);
+        w.finish()
+    }
+}
+
+fn strings(w: &mut Writer, p: &Program, items: &[u32]) {
+    w.open_array();
+    for &s in items {
+        w.string(p.str(s));
+    }
+    w.close_array();
 }
 
 /// Why one candidate rule did or did not decide the slot.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome<'e> {
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Outcome {
     /// This rule decided the slot (see the decision's reason: matched, control or holdout).
     Won,
     /// Now is before the rule's `trigger.start` or at/after its `trigger.end`.
@@ -73,196 +183,163 @@ pub enum Outcome<'e> {
         end: Option<i64>,
     },
     /// The current page path matches none of `trigger.pages`.
-    PageNotMatched {
-        /// The rule's page patterns.
-        pages: &'e [String],
-    },
+    PageNotMatched,
     /// The `trigger.after` event has not happened (within the window).
-    EventNotSeen {
-        /// The event.
-        event: &'e str,
-        /// The window in days, if any.
-        within_days: Option<u32>,
-    },
+    EventNotSeen,
     /// The device is not in the rule's audience.
-    NotInAudience {
-        /// The audience id, or `None` for an inline condition.
-        audience: Option<&'e str>,
-    },
+    NotInAudience,
     /// The frequency cap is reached.
     Capped {
         /// Renders counted in the window.
         renders: u32,
-        /// The cap.
-        max: u32,
-        /// The window in days (`None`: lifetime).
-        per_days: Option<u32>,
     },
     /// Another rule of the same layer owns this device.
-    OtherLayerRule {
-        /// The layer.
-        layer: &'e str,
-    },
+    OtherLayerRule,
     /// The device's bucket is outside the rule's rollout.
     OutsideRollout {
         /// The device's bucket for this rule (0–9999).
         bucket: u32,
-        /// The rollout in basis points (0–10000).
-        rollout_bp: u32,
     },
     /// A higher-priority rule decided the slot first.
     LostOnPriority {
-        /// The rule that won.
-        winner: &'e str,
+        /// The rule that won (an index in the program).
+        winner: u32,
     },
 }
 
+impl Outcome {
+    /// The outcome's name as JSON writes it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Outcome::Won => "won",
+            Outcome::OutsideSchedule { .. } => "outside_schedule",
+            Outcome::PageNotMatched => "page_not_matched",
+            Outcome::EventNotSeen => "event_not_seen",
+            Outcome::NotInAudience => "not_in_audience",
+            Outcome::Capped { .. } => "capped",
+            Outcome::OtherLayerRule => "other_layer_rule",
+            Outcome::OutsideRollout { .. } => "outside_rollout",
+            Outcome::LostOnPriority { .. } => "lost_on_priority",
+        }
+    }
+}
+
 /// A candidate rule and its outcome, in the order the engine tried them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Candidate<'e> {
-    /// The rule id.
-    pub rule: &'e str,
-    /// Its priority.
-    pub priority: i32,
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Candidate {
+    /// The rule (an index in the program).
+    pub rule: u32,
     /// What happened.
-    pub outcome: Outcome<'e>,
+    pub outcome: Outcome,
 }
 
 /// The decision for a slot plus the outcome of every candidate rule.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Explanation<'e> {
+pub struct Explanation {
     /// The decision, identical to what `decide`/`peek` return.
-    pub decision: Decision<'e>,
-    /// Every rule targeting the slot, in the order tried (priority, then bundle order).
-    pub candidates: Vec<Candidate<'e>>,
+    pub decision: Decision,
+    /// Every rule targeting the slot, in the order tried.
+    pub candidates: Vec<Candidate>,
 }
 
-impl Reason {
-    /// The reason as JSON writes it (`matched`, `control`, `holdout`, `no_rule`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Reason::Matched => "matched",
-            Reason::Control => "control",
-            Reason::Holdout => "holdout",
-            Reason::NoRule => "no_rule",
-        }
-    }
-}
-
-/// `{"slot","variant","rule","control","reason","steps"?,"text"?}`: `rule` is `null` when no rule
-/// decided; `steps` only for paths, `text` only when the variant replaces text.
-impl ToJson for Decision<'_> {
-    fn write_json(&self, w: &mut Writer) {
-        w.open_object();
-        w.key("slot");
-        w.string(self.slot);
-        w.key("variant");
-        w.string(self.variant);
-        w.key("rule");
-        w.opt_string(self.rule);
-        w.key("control");
-        w.bool(self.control);
-        w.key("reason");
-        w.string(self.reason.name());
-        if let Some(steps) = self.steps {
-            w.key("steps");
-            w.strings(steps);
-        }
-        if !self.text.is_empty() {
-            w.key("text");
-            w.open_array();
-            for t in self.text {
-                t.write_json(w);
-            }
-            w.close_array();
-        }
-        w.close_object();
-    }
-}
-
-/// `{"rule","priority","outcome", …the outcome's fields}`: the outcome's tag and fields are
-/// flattened into the candidate (`{"rule":"r","priority":0,"outcome":"capped","renders":3,"max":3}`).
-impl ToJson for Candidate<'_> {
-    fn write_json(&self, w: &mut Writer) {
+impl Candidate {
+    /// `{"rule","priority","outcome", …the outcome's fields}`: the outcome's fields are
+    /// flattened into the candidate (`{"rule":"r","priority":0,"outcome":"capped","renders":3,"max":3}`).
+    pub fn write_json(&self, p: &Program, w: &mut Writer) {
+        let rule = p.rules.get(self.rule as usize);
         w.open_object();
         w.key("rule");
-        w.string(self.rule);
+        w.string(p.rule_id(self.rule as usize));
         w.key("priority");
-        w.int(self.priority.into());
+        w.int(rule.map_or(0, |r| r.priority).into());
         w.key("outcome");
-        let opt = |w: &mut Writer, key: &str, n: Option<i64>| {
+        w.string(self.outcome.name());
+        let int = |w: &mut Writer, key: &str, n: Option<i64>| {
             if let Some(n) = n {
                 w.key(key);
                 w.int(n);
             }
         };
-        match &self.outcome {
-            Outcome::Won => w.string("won"),
+        let Some(rule) = rule else {
+            w.close_object();
+            return;
+        };
+        match self.outcome {
+            Outcome::Won => {}
             Outcome::OutsideSchedule { start, end } => {
-                w.string("outside_schedule");
-                opt(w, "start", *start);
-                opt(w, "end", *end);
+                int(w, "start", start);
+                int(w, "end", end);
             }
-            Outcome::PageNotMatched { pages } => {
-                w.string("page_not_matched");
+            Outcome::PageNotMatched => {
                 w.key("pages");
-                w.strings(pages);
+                strings(w, p, p.refs(rule.pages));
             }
-            Outcome::EventNotSeen { event, within_days } => {
-                w.string("event_not_seen");
-                w.key("event");
-                w.string(event);
-                opt(w, "within_days", within_days.map(i64::from));
+            Outcome::EventNotSeen => {
+                if let Some((event, within)) = rule.after {
+                    w.key("event");
+                    w.string(p.event_name(event));
+                    int(w, "within_days", within.map(i64::from));
+                }
             }
-            Outcome::NotInAudience { audience } => {
-                w.string("not_in_audience");
-                if let Some(audience) = audience {
+            Outcome::NotInAudience => {
+                if let Some(audience) = rule_audience(p, rule) {
                     w.key("audience");
                     w.string(audience);
                 }
             }
-            Outcome::Capped {
-                renders,
-                max,
-                per_days,
-            } => {
-                w.string("capped");
-                opt(w, "renders", Some(i64::from(*renders)));
-                opt(w, "max", Some(i64::from(*max)));
-                opt(w, "per_days", per_days.map(i64::from));
+            Outcome::Capped { renders } => {
+                int(w, "renders", Some(i64::from(renders)));
+                if let Some((max, per)) = rule.cap {
+                    int(w, "max", Some(i64::from(max)));
+                    int(w, "per_days", per.map(i64::from));
+                }
             }
-            Outcome::OtherLayerRule { layer } => {
-                w.string("other_layer_rule");
-                w.key("layer");
-                w.string(layer);
+            Outcome::OtherLayerRule => {
+                if let Some((layer, _, _)) = rule.layer {
+                    w.key("layer");
+                    w.string(p.str(layer));
+                }
             }
-            Outcome::OutsideRollout { bucket, rollout_bp } => {
-                w.string("outside_rollout");
-                opt(w, "bucket", Some(i64::from(*bucket)));
-                opt(w, "rollout_bp", Some(i64::from(*rollout_bp)));
+            Outcome::OutsideRollout { bucket } => {
+                int(w, "bucket", Some(i64::from(bucket)));
+                int(w, "rollout_bp", Some(i64::from(rule.rollout_bp)));
             }
             Outcome::LostOnPriority { winner } => {
-                w.string("lost_on_priority");
                 w.key("winner");
-                w.string(winner);
+                w.string(p.rule_id(winner as usize));
             }
         }
         w.close_object();
     }
 }
 
-/// `{"decision":…,"candidates":[…]}`.
-impl ToJson for Explanation<'_> {
-    fn write_json(&self, w: &mut Writer) {
+/// The id of a rule's named audience (`None` for an inline condition or everyone).
+fn rule_audience<'p>(p: &'p Program, rule: &crate::program::Rule) -> Option<&'p str> {
+    match rule.audience {
+        crate::program::Audience::Named(a) => p.audiences.get(a as usize).map(|&(id, _)| p.str(id)),
+        _ => None,
+    }
+}
+
+impl Explanation {
+    /// `{"decision":…,"candidates":[…]}`.
+    pub fn write_json(&self, p: &Program, w: &mut Writer) {
         w.open_object();
         w.key("decision");
-        self.decision.write_json(w);
+        self.decision.write_json(p, w);
         w.key("candidates");
         w.open_array();
         for c in &self.candidates {
-            c.write_json(w);
+            c.write_json(p, w);
         }
         w.close_array();
         w.close_object();
+    }
+
+    /// [`Explanation::write_json`] as a string.
+    pub fn to_json(&self, p: &Program) -> String {
+        let mut w = Writer::new();
+        self.write_json(p, &mut w);
+        w.finish()
     }
 }

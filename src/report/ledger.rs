@@ -22,7 +22,7 @@
 //! followed by the same goal does convert. The order is the order of the calls, not of the clock,
 //! so a device clock set backwards between the two cannot lose a conversion.
 //!
-//! **Bounds.** The ledger lives in `localStorage` and is parsed on every page load, so it is
+//! **Bounds.** The ledger lives in `localStorage` and is read on every page load, so it is
 //! capped: at most [`MAX_LEDGER_RULES`] rules and [`MAX_LEDGER_FACTS`] remembered facts (reported
 //! variants plus converted goals) in all, at most [`MAX_VARIANTS_PER_RULE`] variants and
 //! [`MAX_GOALS_PER_RULE`] goals per rule. Past a cap the least recently used rule is forgotten
@@ -37,13 +37,13 @@ use crate::prelude::*;
 use thiserror::Error;
 
 use super::payload::{is_id, minute_of, EventType, ReportEvent};
-use crate::engine::{Decision, Engine, Reason};
-use crate::json::write::quoted;
-use crate::json::{self, read, FromJson, Json, Object, ShapeError, Writer};
+use crate::codec::{Reader, Writer};
+use crate::engine::{Decision, Reason};
 use crate::map::{StrMap, StrSet};
+use crate::program::Program;
 
-/// The snapshot format version (the `"v"` field).
-pub const LEDGER_FORMAT: u32 = 1;
+/// The snapshot's first bytes: a tag and the format version.
+const SNAPSHOT_HEAD: [u8; 2] = [b'L', 1];
 /// Most rules remembered.
 pub const MAX_LEDGER_RULES: usize = 200;
 /// Most facts (reported variants plus converted goals, over all rules) remembered.
@@ -52,13 +52,13 @@ pub const MAX_LEDGER_FACTS: usize = 1_000;
 pub const MAX_VARIANTS_PER_RULE: usize = 32;
 /// Most converted goals remembered per rule (a bundle allows 100 goals per rule).
 pub const MAX_GOALS_PER_RULE: usize = 128;
-/// Largest snapshot read, in bytes. A ledger within its caps always serializes to less.
-pub const MAX_LEDGER_BYTES: usize = 160 * 1024;
+/// Largest snapshot read, in bytes. A ledger within its caps always writes less.
+pub const MAX_LEDGER_BYTES: usize = 96 * 1024;
 
 /// Why a stored ledger was refused. The caller starts with an empty ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum LedgerError {
-    /// Larger than [`MAX_LEDGER_BYTES`]; not parsed.
+    /// Larger than [`MAX_LEDGER_BYTES`]; not read.
     #[error("exposure ledger is {size} bytes; the limit is {limit}")]
     TooLarge {
         /// The size seen.
@@ -66,15 +66,44 @@ pub enum LedgerError {
         /// The cap.
         limit: usize,
     },
-    /// Written by another format version.
-    #[error("exposure ledger format {found} is not supported (this SDK reads {LEDGER_FORMAT})")]
-    UnsupportedVersion {
-        /// The version found.
-        found: u64,
+    /// Not a ledger of the format this SDK writes.
+    #[error("exposure ledger is of another format or version")]
+    UnsupportedVersion,
+    /// Not what this SDK writes, or a value it would never write.
+    #[error("exposure ledger is corrupt at byte {at}")]
+    Corrupt {
+        /// Where the problem was found.
+        at: usize,
     },
-    /// Not the JSON this SDK writes, or a value this SDK would never write.
-    #[error("exposure ledger is corrupt: {0}")]
-    Corrupt(String),
+}
+
+/// An exposure to record: what was shown, by which rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exposure<'a> {
+    /// The rule.
+    pub rule: &'a str,
+    /// The variant shown (the slot's default id for a control).
+    pub variant: &'a str,
+    /// The slot.
+    pub slot: &'a str,
+    /// Whether it was a control or holdout exposure.
+    pub control: bool,
+}
+
+impl<'a> Exposure<'a> {
+    /// The exposure a shown `decision` of `program` makes: `None` when no rule decided it
+    /// ([`Reason::NoRule`]) or a preview override chose it ([`Reason::Override`]).
+    pub fn of(decision: &Decision, program: &'a Program) -> Option<Exposure<'a>> {
+        if matches!(decision.reason, Reason::NoRule | Reason::Override) {
+            return None;
+        }
+        Some(Exposure {
+            rule: decision.rule_id(program)?,
+            variant: decision.variant_id(program),
+            slot: decision.slot_id(program),
+            control: decision.control,
+        })
+    }
 }
 
 /// The exposure a conversion of a rule is attributed to.
@@ -91,38 +120,18 @@ pub struct LastExposure<'a> {
 /// What one rule has reported on this device.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct RuleRecord {
-    /// The last exposure: variant, slot, control (`"l"` in the snapshot).
+    /// The last exposure: variant, slot, control.
     last: (String, String, bool),
-    /// Unix minute of the last exposure or conversion, for least-recently-used eviction (`"t"`).
+    /// Unix minute of the last exposure or conversion, for least-recently-used eviction.
     touched: i64,
-    /// Variants whose exposure was reported (`"x"`).
+    /// Variants whose exposure was reported.
     variants: StrSet,
-    /// Goals whose conversion was reported (`"g"`, left out when empty).
+    /// Goals whose conversion was reported.
     goals: StrSet,
-}
-
-impl FromJson for RuleRecord {
-    fn from_json(json: &Json<'_>) -> Result<Self, ShapeError> {
-        let o = Object::strict(json, "struct RuleRecord", &["l", "t", "x", "g"])?;
-        let [variant, slot, control] = read::tuple::<3>(o.need("l")?)?;
-        let set = |j: &Json<'_>| {
-            let mut set = StrSet::new();
-            for item in read::list(j, String::from_json)? {
-                set.insert(&item);
-            }
-            Ok(set)
-        };
-        Ok(RuleRecord {
-            last: (
-                String::from_json(variant)?,
-                String::from_json(slot)?,
-                bool::from_json(control)?,
-            ),
-            touched: o.req("t")?,
-            variants: set(o.need("x")?)?,
-            goals: o.get("g").map_or(Ok(StrSet::new()), set)?,
-        })
-    }
+    /// Whether this rule's events go to the collector: the device was reporting (collecting,
+    /// in the sample) when the rule was recorded. Conversions of a rule whose exposures were
+    /// never sent are not sent either.
+    beacon: bool,
 }
 
 impl RuleRecord {
@@ -136,11 +145,6 @@ impl RuleRecord {
 pub struct ExposureLedger {
     rules: StrMap<RuleRecord>,
     facts: usize,
-}
-
-/// A stored ledger, read.
-struct SnapshotIn {
-    r: StrMap<RuleRecord>,
 }
 
 impl ExposureLedger {
@@ -180,38 +184,47 @@ impl ExposureLedger {
         self.rules.get(rule).is_some_and(|r| r.goals.contains(goal))
     }
 
-    /// Records that `decision` was rendered at `now_unix_seconds` and returns the exposure to
-    /// report, or `None` when there is nothing to report: no deciding rule ([`Reason::NoRule`]),
-    /// or this (rule, variant) was already reported by this device.
+    /// Records that `exposure` was shown at `now_unix_seconds` and returns the exposure event,
+    /// or `None` when this (rule, variant) was already recorded on this device.
+    ///
+    /// `reporting`: whether the device sends events to a collector now (`collect` is set and it
+    /// is in the sample). A rule first recorded while not reporting keeps its events on the
+    /// device; when the device reports later, the rule starts afresh at its next exposure (which
+    /// is then returned again, and sent), so the collector never sees a conversion without its
+    /// exposure. [`ExposureLedger::beacon`] says whether a rule's events are sent.
     ///
     /// Call it only for decisions actually shown (never for `peek`). The rule's last exposure is
-    /// updated even when nothing is reported, so a later conversion is attributed to what the
-    /// device saw last. A decision whose ids are not bundle ids (impossible with a validated
-    /// bundle) records nothing, so the ledger never remembers an event the collector would refuse.
+    /// updated even when nothing is returned, so a later conversion is attributed to what the
+    /// device saw last. An exposure whose ids are not bundle ids (impossible with a signed
+    /// program) records nothing, so the ledger never remembers an event the collector would
+    /// refuse.
     pub fn record_exposure(
         &mut self,
-        decision: &Decision<'_>,
+        exposure: Exposure<'_>,
         now_unix_seconds: i64,
+        reporting: bool,
     ) -> Option<ReportEvent> {
-        let rule = decision.rule?;
-        if decision.reason == Reason::NoRule
-            || !is_id(rule)
-            || !is_id(decision.variant)
-            || !is_id(decision.slot)
-        {
+        let Exposure {
+            rule,
+            variant,
+            slot,
+            control,
+        } = exposure;
+        if !is_id(rule) || !is_id(variant) || !is_id(slot) {
             return None;
         }
         let minute = minute_of(now_unix_seconds).max(0);
-        let last = (
-            decision.variant.to_owned(),
-            decision.slot.to_owned(),
-            decision.control,
-        );
+        let last = (variant.to_owned(), slot.to_owned(), control);
+        if reporting && self.rules.get(rule).is_some_and(|r| !r.beacon) {
+            if let Some(old) = self.rules.remove(rule) {
+                self.facts = self.facts.saturating_sub(old.facts());
+            }
+        }
         match self.rules.get_mut(rule) {
             Some(record) => {
                 record.last = last;
                 record.touched = minute;
-                if record.variants.contains(decision.variant) {
+                if record.variants.contains(variant) {
                     return None;
                 }
                 if record.variants.len() >= MAX_VARIANTS_PER_RULE
@@ -219,17 +232,18 @@ impl ExposureLedger {
                 {
                     self.facts = self.facts.saturating_sub(1);
                 }
-                record.variants.insert(decision.variant);
+                record.variants.insert(variant);
                 self.facts += 1;
             }
             None => {
                 let mut variants = StrSet::new();
-                variants.insert(decision.variant);
+                variants.insert(variant);
                 let record = RuleRecord {
                     last,
                     touched: minute,
                     variants,
                     goals: StrSet::new(),
+                    beacon: reporting,
                 };
                 self.rules.insert(rule.to_owned(), record);
                 self.facts += 1;
@@ -239,23 +253,29 @@ impl ExposureLedger {
         Some(ReportEvent {
             kind: EventType::Exposure,
             rule: rule.to_owned(),
-            variant: decision.variant.to_owned(),
-            slot: decision.slot.to_owned(),
-            control: decision.control,
+            variant: variant.to_owned(),
+            slot: slot.to_owned(),
+            control,
             goal: None,
             minute,
         })
     }
 
+    /// Whether `rule`'s events go to the collector (see [`ExposureLedger::record_exposure`]).
+    pub fn beacon(&self, rule: &str) -> bool {
+        self.rules.get(rule).is_some_and(|r| r.beacon)
+    }
+
     /// Records that `event` was tracked at `now_unix_seconds` and returns a conversion for every
-    /// rule of `engine` that counts `event` as a goal, has an exposure in the ledger, and has not
-    /// yet reported a conversion on this goal. Each conversion carries the rule's last exposure.
+    /// rule of `program` that counts `event` as a goal, has an exposure in the ledger, and has
+    /// not yet reported a conversion on this goal. Each conversion carries the rule's last
+    /// exposure.
     ///
     /// Rules never exposed on this device convert nothing, and nothing is remembered for them: a
     /// later exposure followed by the same goal converts.
     pub fn record_goal(
         &mut self,
-        engine: &Engine,
+        program: &Program,
         event: &str,
         now_unix_seconds: i64,
     ) -> Vec<ReportEvent> {
@@ -264,7 +284,8 @@ impl ExposureLedger {
             return out;
         }
         let minute = minute_of(now_unix_seconds).max(0);
-        for rule in engine.rules_with_goal(event) {
+        for i in program.rules_with_goal(event) {
+            let rule = program.rule_id(i);
             let Some(record) = self.rules.get_mut(rule) else {
                 continue;
             };
@@ -306,7 +327,6 @@ impl ExposureLedger {
     fn evict_beyond_caps(&mut self, now_minute: i64) {
         while self.rules.len() > MAX_LEDGER_RULES || self.facts > MAX_LEDGER_FACTS {
             // Oldest touch first; among equals, anything not touched now before what was.
-            // The first of the least, as `min_by_key` would pick, in a plain loop (less code).
             let mut least: Option<((bool, i64), &str)> = None;
             for (rule, r) in self.rules.iter() {
                 let key = (r.touched >= now_minute, r.touched);
@@ -325,136 +345,117 @@ impl ExposureLedger {
         }
     }
 
-    /// The compact JSON form the browser stores, e.g.
-    /// `{"v":1,"r":{"hero-returning":{"l":["welcome-back","hero",false],"t":29454720,"x":["welcome-back"],"g":["signup"]}}}`
-    /// (`l`: last exposure as variant, slot, control; `t`: Unix minute of last use; `x`: reported
-    /// variants; `g`: converted goals). Always smaller than [`MAX_LEDGER_BYTES`].
-    pub fn to_snapshot(&self) -> String {
+    /// The compact form the browser stores ([`crate::codec`]): `L`, format `1`, then the rules,
+    /// each as its id, the last exposure (variant, slot, control), the Unix minute of its last
+    /// use, the reported variants and the converted goals. Always smaller than
+    /// [`MAX_LEDGER_BYTES`].
+    pub fn to_snapshot(&self) -> Vec<u8> {
         let mut w = Writer::new();
-        w.open_object();
-        w.key("v");
-        w.uint(LEDGER_FORMAT.into());
-        w.key("r");
-        w.open_object();
-        for (rule, record) in &self.rules {
-            w.key(rule);
-            w.open_object();
-            w.key("l");
-            w.open_array();
-            w.string(&record.last.0);
-            w.string(&record.last.1);
-            w.bool(record.last.2);
-            w.close_array();
-            w.key("t");
+        w.raw(&SNAPSHOT_HEAD);
+        w.uint(self.rules.len() as u64);
+        for (rule, record) in self.rules.iter() {
+            w.text(rule);
+            w.text(&record.last.0);
+            w.text(&record.last.1);
+            w.u8(u8::from(record.last.2) | u8::from(record.beacon) << 1);
             w.int(record.touched);
-            w.key("x");
-            w.open_array();
-            for v in record.variants.iter() {
-                w.string(v);
-            }
-            w.close_array();
-            if !record.goals.is_empty() {
-                w.key("g");
-                w.open_array();
-                for g in record.goals.iter() {
-                    w.string(g);
+            for set in [&record.variants, &record.goals] {
+                w.uint(set.len() as u64);
+                for item in set.iter() {
+                    w.text(item);
                 }
-                w.close_array();
             }
-            w.close_object();
         }
-        w.close_object();
-        w.close_object();
         w.finish()
     }
 
     /// Reads a stored ledger. Anything this SDK would not have written — oversized, another
-    /// version, another shape, an invalid id, a cap exceeded — is an error, and the caller starts
-    /// with an empty ledger (which can at worst report an exposure a second time).
-    pub fn from_snapshot(text: &str) -> Result<Self, LedgerError> {
-        if text.len() > MAX_LEDGER_BYTES {
+    /// format, an invalid id, a cap exceeded — is an error, and the caller starts with an empty
+    /// ledger (which can at worst report an exposure a second time).
+    pub fn from_snapshot(bytes: &[u8]) -> Result<Self, LedgerError> {
+        if bytes.len() > MAX_LEDGER_BYTES {
             return Err(LedgerError::TooLarge {
-                size: text.len(),
+                size: bytes.len(),
                 limit: MAX_LEDGER_BYTES,
             });
         }
-        let corrupt_json = |e: json::Error| LedgerError::Corrupt(e.to_string());
-        let root = json::parse(text).map_err(|e| corrupt_json(json::Error::syntax(text, &e)))?;
-        let shape = |e: ShapeError| corrupt_json(json::Error::shape(text, &root, e));
-        let version: u64 = Object::lenient(&root, "an exposure ledger", &["v"])
-            .and_then(|o| o.req("v"))
-            .map_err(shape)?;
-        if version != u64::from(LEDGER_FORMAT) {
-            return Err(LedgerError::UnsupportedVersion { found: version });
+        let mut r = Reader::new(bytes);
+        if r.bytes(2).ok() != Some(&SNAPSHOT_HEAD[..]) {
+            return Err(LedgerError::UnsupportedVersion);
         }
-        let snapshot = Object::strict(&root, "an exposure ledger", &["v", "r"])
-            .and_then(|o| read::map(o.need("r")?, RuleRecord::from_json))
-            .map(|r| SnapshotIn { r })
-            .map_err(shape)?;
-        let corrupt = |msg: String| Err(LedgerError::Corrupt(msg));
-        if snapshot.r.len() > MAX_LEDGER_RULES {
-            return corrupt(format!(
-                "{} rules (at most {MAX_LEDGER_RULES})",
-                snapshot.r.len()
-            ));
-        }
-        let mut facts = 0usize;
-        for (rule, record) in &snapshot.r {
-            let (variant, slot, _) = &record.last;
-            let mut bad = [rule, variant.as_str(), slot.as_str()]
-                .into_iter()
-                .find(|id| !is_id(id));
-            for list in [&record.variants, &record.goals] {
-                if bad.is_none() {
-                    bad = list.iter().find(|id| !is_id(id));
-                }
-            }
-            if let Some(bad) = bad {
-                return corrupt(format!(
-                    "rule {} holds an invalid id {}",
-                    quoted(rule),
-                    quoted(bad)
-                ));
-            }
-            if record.variants.is_empty() {
-                return corrupt(format!("rule {} has no reported variant", quoted(rule)));
-            }
-            if record.variants.len() > MAX_VARIANTS_PER_RULE
-                || record.goals.len() > MAX_GOALS_PER_RULE
-            {
-                return corrupt(format!(
-                    "rule {} holds too many variants or goals",
-                    quoted(rule)
-                ));
-            }
-            if record.touched < 0 {
-                return corrupt(format!("rule {} has a negative time", quoted(rule)));
-            }
-            facts += record.facts();
-        }
-        if facts > MAX_LEDGER_FACTS {
-            return corrupt(format!("{facts} facts (at most {MAX_LEDGER_FACTS})"));
-        }
-        Ok(ExposureLedger {
-            rules: snapshot.r,
-            facts,
-        })
+        read_rules(&mut r).map_err(|at| LedgerError::Corrupt { at })
     }
+}
+
+/// The body of [`ExposureLedger::from_snapshot`]; an error is the offset of the problem.
+fn read_rules(r: &mut Reader<'_>) -> Result<ExposureLedger, usize> {
+    let corrupt = |e: crate::codec::CodecError| e.at();
+    let n = r.count(7).map_err(corrupt)?;
+    if n > MAX_LEDGER_RULES {
+        return Err(2);
+    }
+    let mut ledger = ExposureLedger::new();
+    let id = |r: &mut Reader<'_>| -> Result<String, usize> {
+        let at = r.at();
+        let text = r.text().map_err(corrupt)?;
+        if is_id(text) {
+            Ok(text.to_owned())
+        } else {
+            Err(at)
+        }
+    };
+    for _ in 0..n {
+        let at = r.at();
+        let rule = id(r)?;
+        let variant = id(r)?;
+        let slot = id(r)?;
+        let flags = r.u8().map_err(corrupt)?;
+        if flags > 3 {
+            return Err(at);
+        }
+        let touched = r.int().map_err(corrupt)?;
+        let mut sets = [StrSet::new(), StrSet::new()];
+        for (set, cap) in sets.iter_mut().zip([MAX_VARIANTS_PER_RULE, MAX_GOALS_PER_RULE]) {
+            let count = r.count(2).map_err(corrupt)?;
+            if count > cap {
+                return Err(at);
+            }
+            for _ in 0..count {
+                let item = id(r)?;
+                set.insert(&item);
+            }
+        }
+        let [variants, goals] = sets;
+        if touched < 0 || variants.is_empty() || ledger.rules.contains_key(&rule) {
+            return Err(at);
+        }
+        let record = RuleRecord {
+            last: (variant, slot, flags & 1 != 0),
+            touched,
+            variants,
+            goals,
+            beacon: flags & 2 != 0,
+        };
+        ledger.facts += record.facts();
+        ledger.rules.insert(rule, record);
+    }
+    r.end().map_err(corrupt)?;
+    if ledger.facts > MAX_LEDGER_FACTS {
+        return Err(2);
+    }
+    Ok(ledger)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn decision<'a>(rule: &'a str, variant: &'a str) -> Decision<'a> {
-        Decision {
-            slot: "hero",
+    fn decision<'a>(rule: &'a str, variant: &'a str) -> Exposure<'a> {
+        Exposure {
+            rule,
             variant,
-            rule: Some(rule),
+            slot: "hero",
             control: false,
-            reason: Reason::Matched,
-            steps: None,
-            text: &[],
         }
     }
 
@@ -464,7 +465,7 @@ mod tests {
         let mut ledger = ExposureLedger::new();
         for (i, name) in names.iter().enumerate() {
             let at = 60 * i64::try_from(i).unwrap();
-            assert!(ledger.record_exposure(&decision(name, "v"), at).is_some());
+            assert!(ledger.record_exposure(decision(name, "v"), at, true).is_some());
         }
         assert_eq!(ledger.len(), MAX_LEDGER_RULES);
         assert!(!ledger.exposure_reported("r0", "v"), "oldest kept");
@@ -479,7 +480,7 @@ mod tests {
             .map(|i| format!("v{i:03}"))
             .collect();
         for name in &names {
-            ledger.record_exposure(&decision("r", name), 0);
+            ledger.record_exposure(decision("r", name), 0, true);
         }
         assert!(!ledger.exposure_reported("r", "v000"));
         assert!(ledger.exposure_reported("r", &names[MAX_VARIANTS_PER_RULE]));

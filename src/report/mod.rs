@@ -10,8 +10,9 @@
 //! - [`payload`]: the beacon body, the contract with the collector.
 //! - [`ledger`]: what this device has already reported, so each exposure and conversion is sent
 //!   at most once per device, across reloads.
-//! - [`queue`]: the bounded outbox of events waiting to be sent, persisted for the next page.
-//! - [`batcher`]: the outbox cut into beacon bodies under the size limit, then confirmed or failed.
+//! - [`outbox`]: the bounded outbox of events waiting to be sent, persisted for the next page,
+//!   cut into batches, then confirmed or failed.
+//! - [`batch`]: a batch's body, its exact size under the limit, and batch ids.
 //! - [`sampling`]: optional deterministic sampling per device.
 //! - [`reporter`]: the façade the browser layer drives.
 //!
@@ -19,23 +20,23 @@
 //!
 //! ```text
 //! page load     Reporter::restore(stored ledger, stored outbox)
-//! rendered      reporter.on_rendered(&engine, &decision, now)
-//! track(event)  reporter.on_tracked(&engine, event, now)
+//! rendered      reporter.on_rendered(&program, &decision, now)
+//! track(event)  reporter.on_tracked(&program, event, now)
 //! hide/flush    for b in reporter.batches(site, random16)?:
 //!                   sendBeacon(b.body) ? confirm(b.id) : fetch(keepalive) → confirm / fail
 //! after each    store reporter.snapshot()
 //! ```
 
-pub mod batcher;
+pub mod batch;
 pub mod ledger;
+pub mod outbox;
 pub mod payload;
-pub mod queue;
 pub mod reporter;
 pub mod sampling;
 
-pub use batcher::PendingBatch;
-pub use ledger::{ExposureLedger, LedgerError};
-pub use queue::{Outbox, OutboxError};
+pub use batch::PendingBatch;
+pub use ledger::{Exposure, ExposureLedger, LedgerError};
+pub use outbox::{Outbox, OutboxError};
 pub use reporter::{Reporter, ReporterSnapshot, RestoreProblem};
 pub use sampling::sampled;
 

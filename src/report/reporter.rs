@@ -1,14 +1,14 @@
 //! The façade the browser layer drives: events in, batches out, outcomes back, state persisted.
 //!
-//! [`Reporter`] holds an [`ExposureLedger`] (what was already reported) and an [`Outbox`] (what
+//! [`Reporter`] holds an [`ExposureLedger`] (what was already recorded) and an [`Outbox`] (what
 //! is waiting to be sent), and nothing from the browser: the caller passes the clock, random
-//! bytes for batch ids and the stored texts, and does the sending. The browser layer is then:
+//! bytes for batch ids and the stored bytes, and does the sending. The browser layer is then:
 //!
 //! ```text
 //! load:      let (mut r, problems) = Reporter::restore(ls.get(LEDGER), ls.get(OUTBOX));
-//!            r.set_in_sample(sampled(unit, rate_bp)); r.retain_rules(&engine);
-//! render:    r.on_rendered(&engine, &decision, now)     // shown decisions only, never peek
-//! track:     r.on_tracked(&engine, event, now)
+//!            r.set_reporting(collect && sampled(unit, rate_bp)); r.retain_rules(&program);
+//! render:    r.on_rendered(&program, &decision, now)    // shown decisions only, never peek
+//! track:     r.on_tracked(&program, event, now)
 //! hide/flush/idle/pagehide:
 //!            for b in r.batches(site, &mut random16)? {
 //!                if sendBeacon(b.body) { r.confirm(&b.id) }          // the browser owns it now
@@ -18,27 +18,29 @@
 //! forget():  delete both keys, start from Reporter::new()
 //! ```
 //!
-//! The snapshot is two texts, stored under two keys, so that a damaged outbox does not also cost
+//! The snapshot is two byte strings, stored under two keys, so that a damaged outbox does not also cost
 //! the ledger (which would re-report every exposure) and vice versa.
 
 use crate::prelude::*;
 use thiserror::Error;
 
-use super::batcher::PendingBatch;
-use super::ledger::{ExposureLedger, LedgerError};
-use super::queue::{Outbox, OutboxError, OutboxSnapshotError};
-use crate::engine::{Decision, Engine};
+use super::batch::PendingBatch;
+use super::ledger::{Exposure, ExposureLedger, LedgerError};
+use super::outbox::{Outbox, OutboxError, OutboxSnapshotError};
+use super::payload::ReportEvent;
+use crate::engine::Decision;
+use crate::program::Program;
 
-/// The reporter's persisted state: two compact JSON texts for two storage keys.
+/// The reporter's persisted state: two compact byte strings for two storage keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReporterSnapshot {
     /// [`ExposureLedger::to_snapshot`].
-    pub ledger: String,
+    pub ledger: Vec<u8>,
     /// [`Outbox::to_snapshot`].
-    pub outbox: String,
+    pub outbox: Vec<u8>,
 }
 
-/// A stored text that [`Reporter::restore`] discarded (the part started afresh).
+/// A stored part that [`Reporter::restore`] discarded (the part started afresh).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum RestoreProblem {
     /// The ledger was refused; exposures may be reported a second time.
@@ -49,12 +51,13 @@ pub enum RestoreProblem {
     Outbox(#[from] OutboxSnapshotError),
 }
 
-/// Exposure and conversion reporting for one device. See the [module documentation](self).
+/// Exposure and conversion recording, and reporting, for one device. See the
+/// [module documentation](self).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reporter {
     ledger: ExposureLedger,
     outbox: Outbox,
-    in_sample: bool,
+    reporting: bool,
 }
 
 impl Default for Reporter {
@@ -64,29 +67,29 @@ impl Default for Reporter {
 }
 
 impl Reporter {
-    /// A fresh reporter (new device, or after `forget()`), in the sample.
+    /// A fresh reporter (new device, or after `forget()`) that reports.
     pub fn new() -> Self {
         Reporter {
             ledger: ExposureLedger::new(),
             outbox: Outbox::new(),
-            in_sample: true,
+            reporting: true,
         }
     }
 
-    /// Restores the state a previous page stored (`None`: nothing stored). A part that cannot be
+    /// Restores what a previous page stored (`None`: nothing stored). A part that cannot be
     /// read starts afresh and is listed in the problems, for diagnostics; the reporter is usable
-    /// either way. The restored reporter is in the sample until told otherwise.
-    pub fn restore(ledger: Option<&str>, outbox: Option<&str>) -> (Self, Vec<RestoreProblem>) {
+    /// either way. The restored reporter reports until told otherwise.
+    pub fn restore(ledger: Option<&[u8]>, outbox: Option<&[u8]>) -> (Self, Vec<RestoreProblem>) {
         let mut problems = Vec::new();
         let mut reporter = Reporter::new();
-        if let Some(text) = ledger {
-            match ExposureLedger::from_snapshot(text) {
+        if let Some(bytes) = ledger {
+            match ExposureLedger::from_snapshot(bytes) {
                 Ok(l) => reporter.ledger = l,
                 Err(e) => problems.push(e.into()),
             }
         }
-        if let Some(text) = outbox {
-            match Outbox::from_snapshot(text) {
+        if let Some(bytes) = outbox {
+            match Outbox::from_snapshot(bytes) {
                 Ok(o) => reporter.outbox = o,
                 Err(e) => problems.push(e.into()),
             }
@@ -94,18 +97,21 @@ impl Reporter {
         (reporter, problems)
     }
 
-    /// Sets whether this device reports (see [`sampled`](super::sampled)). Out of the sample,
-    /// nothing new is recorded or queued; what is already queued is still delivered.
-    pub fn set_in_sample(&mut self, in_sample: bool) {
-        self.in_sample = in_sample;
+    /// Sets whether this device sends events to a collector (`collect` is configured and the
+    /// device is in the sample, see [`sampled`](super::sampled)). Either way exposures and
+    /// conversions are recorded once per device (and returned, for the page's own analytics);
+    /// only a reporting device queues them for the collector. What is already queued is still
+    /// delivered.
+    pub fn set_reporting(&mut self, reporting: bool) {
+        self.reporting = reporting;
     }
 
-    /// Whether this device reports.
-    pub fn in_sample(&self) -> bool {
-        self.in_sample
+    /// Whether this device sends events to a collector.
+    pub fn reporting(&self) -> bool {
+        self.reporting
     }
 
-    /// What was already reported.
+    /// What was already recorded.
     pub fn ledger(&self) -> &ExposureLedger {
         &self.ledger
     }
@@ -115,47 +121,49 @@ impl Reporter {
         &self.outbox
     }
 
-    /// Forgets ledger entries of rules that `engine`'s bundle no longer has. Call it when a
-    /// bundle is loaded, so the ledger does not grow with every rule that ever existed.
-    pub fn retain_rules(&mut self, engine: &Engine) {
-        let rules = &engine.bundle().rules;
-        self.ledger
-            .retain_rules(|rule| rules.iter().any(|r| r.id == rule));
+    /// Forgets ledger entries of rules that `program` no longer has. Call it when a program is
+    /// loaded, so the ledger does not grow with every rule that ever existed.
+    pub fn retain_rules(&mut self, program: &Program) {
+        self.ledger.retain_rules(|rule| program.has_rule(rule));
     }
 
-    /// `decision`, decided by `engine`, was rendered at `now_unix_seconds`: queues its exposure
-    /// unless it was already reported (see [`ExposureLedger::record_exposure`]). Returns whether
-    /// an event was queued.
+    /// `decision` of `program` was shown at `now_unix_seconds`: records its exposure unless it
+    /// was already recorded on this device (see [`ExposureLedger::record_exposure`]), queues it
+    /// for the collector when reporting, and returns it.
     pub fn on_rendered(
         &mut self,
-        engine: &Engine,
-        decision: &Decision<'_>,
+        program: &Program,
+        decision: &Decision,
         now_unix_seconds: i64,
-    ) -> bool {
-        if !self.in_sample {
-            return false;
+    ) -> Option<ReportEvent> {
+        let exposure = Exposure::of(decision, program)?;
+        let event = self
+            .ledger
+            .record_exposure(exposure, now_unix_seconds, self.reporting)?;
+        if self.reporting {
+            // The ledger only returns events the collector accepts.
+            let _ = self.outbox.push(program.version(), event.clone());
         }
-        match self.ledger.record_exposure(decision, now_unix_seconds) {
-            Some(event) => self.outbox.push(engine.bundle().version, event).is_ok(),
-            None => false,
-        }
+        Some(event)
     }
 
-    /// `event` was tracked at `now_unix_seconds`: queues a conversion for every exposed rule
+    /// `event` was tracked at `now_unix_seconds`: records a conversion for every exposed rule
     /// that counts it as a goal and has not converted on it yet (see
-    /// [`ExposureLedger::record_goal`]). Returns how many events were queued.
-    pub fn on_tracked(&mut self, engine: &Engine, event: &str, now_unix_seconds: i64) -> usize {
-        if !self.in_sample {
-            return 0;
-        }
-        let version = engine.bundle().version;
-        let mut queued = 0;
-        for e in self.ledger.record_goal(engine, event, now_unix_seconds) {
-            if self.outbox.push(version, e).is_ok() {
-                queued += 1;
+    /// [`ExposureLedger::record_goal`]), queues those whose exposures were sent, and returns
+    /// them all.
+    pub fn on_tracked(
+        &mut self,
+        program: &Program,
+        event: &str,
+        now_unix_seconds: i64,
+    ) -> Vec<ReportEvent> {
+        let conversions = self.ledger.record_goal(program, event, now_unix_seconds);
+        for e in &conversions {
+            if self.reporting && self.ledger.beacon(&e.rule) {
+                let _ = self.outbox.push(program.version(), e.clone());
             }
         }
-        queued
+        conversions
     }
 
     /// The batches to send now (see [`Outbox::take_batches`]).
@@ -177,7 +185,7 @@ impl Reporter {
         self.outbox.fail(batch_id)
     }
 
-    /// The texts to store, for the next page.
+    /// The bytes to store, for the next page.
     pub fn snapshot(&self) -> ReporterSnapshot {
         ReporterSnapshot {
             ledger: self.ledger.to_snapshot(),

@@ -54,6 +54,30 @@ impl Declarations {
                 },
             );
         }
+        Self::with_builtins(map)
+    }
+
+    /// The declarations of a compiled program (its declared signals, plus the built-in events).
+    pub fn of_program(program: &crate::program::Program) -> Self {
+        let mut map = StrMap::new();
+        for s in &program.signals {
+            let name = program.str(s.name);
+            if builtin::is_reserved(name) || map.contains_key(name) {
+                continue;
+            }
+            map.insert(
+                name.to_owned(),
+                Declared {
+                    kind: s.kind,
+                    ttl_days: s.ttl_days,
+                    window_days: s.window_days,
+                },
+            );
+        }
+        Self::with_builtins(map)
+    }
+
+    fn with_builtins(mut map: StrMap<Declared>) -> Self {
         for event in builtin::EVENTS {
             map.insert(
                 (*event).to_owned(),

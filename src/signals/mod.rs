@@ -15,7 +15,7 @@
 
 pub mod builtin;
 mod context;
-mod days;
+pub(crate) mod days;
 mod declarations;
 mod event;
 mod snapshot;

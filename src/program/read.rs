@@ -1,0 +1,582 @@
+//! Reading a program: bounds checks, integer references, a coded error with a byte offset.
+
+use super::{
+    Audience, Builtin, Event, Node, Operand, Program, Rule, Signal, Slot, Source, Span, Variant,
+    BUILTINS, FORMAT, MAGIC, MAX_DEPTH, MAX_NODES, OPS,
+};
+use crate::bucketing::{Salted, BUCKETS};
+use crate::bundle::SignalKind;
+use crate::codec::{CodecError, Reader};
+use crate::condition::Op;
+use crate::prelude::*;
+
+/// Why bytes are not a program this SDK can use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    /// The bytes end inside a value, or a count promises more than is left.
+    Truncated,
+    /// Not a program at all (the first bytes are not `PWP`).
+    NotAProgram,
+    /// A program in a format this SDK does not read (signed by a newer `pathwise`).
+    UnsupportedFormat,
+    /// A value out of its range: an unknown tag, an index past its table, a share over 100 %,
+    /// widths that do not add up, a string that is not UTF-8, bytes after the end.
+    Malformed,
+    /// A condition nests deeper, or stands for more nodes, than any valid bundle can.
+    TooComplex,
+}
+
+impl Problem {
+    /// A stable snake_case name (the `reason` of the `program_malformed` error in JavaScript).
+    pub fn code(self) -> &'static str {
+        match self {
+            Problem::Truncated => "truncated",
+            Problem::NotAProgram => "not_a_program",
+            Problem::UnsupportedFormat => "unsupported_format",
+            Problem::Malformed => "malformed",
+            Problem::TooComplex => "too_complex",
+        }
+    }
+}
+
+/// Why [`read`] refused a program: what, and at which byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProgramError {
+    /// What is wrong.
+    pub problem: Problem,
+    /// The byte offset in the program where it was found.
+    pub at: usize,
+}
+
+impl ProgramError {
+    /// The error code: `program_unsupported` for a format this SDK does not read, otherwise
+    /// `program_malformed`.
+    pub fn code(&self) -> &'static str {
+        match self.problem {
+            Problem::UnsupportedFormat => "program_unsupported",
+            _ => "program_malformed",
+        }
+    }
+}
+
+impl core::fmt::Display for ProgramError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "the signed program is unusable ({} at byte {})",
+            self.problem.code(),
+            self.at
+        )
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for ProgramError {}
+
+impl From<CodecError> for ProgramError {
+    fn from(e: CodecError) -> Self {
+        let problem = match e {
+            CodecError::Truncated { .. } => Problem::Truncated,
+            CodecError::Malformed { .. } => Problem::Malformed,
+        };
+        ProgramError { problem, at: e.at() }
+    }
+}
+
+fn fail<T>(problem: Problem, at: usize) -> Result<T, ProgramError> {
+    Err(ProgramError { problem, at })
+}
+
+type Result<T, E = ProgramError> = core::result::Result<T, E>;
+
+/// The header of a program: enough to check site, expiry and version before reading the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header<'a> {
+    /// The bundle version.
+    pub version: u64,
+    /// When the bundle stops being usable (Unix seconds).
+    pub expires_at: i64,
+    /// The site's bytes.
+    pub site: &'a [u8],
+}
+
+/// Reads only the header (magic, format, version, expiry, site).
+pub fn read_header(bytes: &[u8]) -> Result<Header<'_>> {
+    header(&mut Reader::new(bytes))
+}
+
+fn header<'a>(r: &mut Reader<'a>) -> Result<Header<'a>> {
+    let magic = r.bytes(3).map_err(|_| ProgramError {
+        problem: Problem::NotAProgram,
+        at: 0,
+    })?;
+    if magic != MAGIC {
+        return fail(Problem::NotAProgram, 0);
+    }
+    if r.u8()? != FORMAT {
+        return fail(Problem::UnsupportedFormat, 3);
+    }
+    Ok(Header {
+        version: r.uint()?,
+        expires_at: r.int()?,
+        site: r.blob()?,
+    })
+}
+
+/// An event code (see the layout in [`super`]) as an [`Event`]; a code past the signal table
+/// reads as a declared index that the program does not have.
+pub(crate) fn event_of(code: u32) -> Event {
+    match code {
+        0 => Event::Visit,
+        1 => Event::PageView,
+        n => Event::Signal(n - 2),
+    }
+}
+
+/// Reads a whole program. See the [module documentation](super) for the layout and what is
+/// checked.
+pub fn read(bytes: &[u8]) -> Result<Program> {
+    let mut r = Reader::new(bytes);
+    let head = header(&mut r)?;
+    let Ok(site) = String::from_utf8(head.site.to_vec()) else {
+        return fail(Problem::Malformed, 0);
+    };
+    let mut p = Program {
+        version: head.version,
+        expires_at: head.expires_at,
+        site,
+        text: String::new(),
+        strings: Vec::new(),
+        signals: Vec::new(),
+        nodes: Vec::new(),
+        refs: Vec::new(),
+        audiences: Vec::new(),
+        slots: Vec::new(),
+        rules: Vec::new(),
+        variants: Vec::new(),
+        holdout_bp: 0,
+    };
+    strings(&mut r, &mut p)?;
+    signals(&mut r, &mut p)?;
+    nodes(&mut r, &mut p)?;
+    let n = r.count(2)?;
+    p.audiences.reserve(n);
+    for _ in 0..n {
+        let id = r.index(p.strings.len())?;
+        let node = r.index(p.nodes.len())?;
+        p.audiences.push((id, node));
+    }
+    slots(&mut r, &mut p)?;
+    p.holdout_bp = r.up_to(BUCKETS)?;
+    r.end()?;
+    Ok(p)
+}
+
+/// The string table: front-coded, decoded end to end into `text`.
+fn strings(r: &mut Reader<'_>, p: &mut Program) -> Result<()> {
+    let table = r.at();
+    let n = r.count(2)?;
+    // Front coding lets a string repeat its predecessor's bytes; the decoded text is capped at
+    // a multiple of the input, so memory stays proportional to the bytes given.
+    let cap = r.remaining().saturating_mul(8).saturating_add(1024);
+    let mut text = Vec::new();
+    let mut prev = Span::default();
+    p.strings.reserve(n);
+    for _ in 0..n {
+        let at = r.at();
+        let shared = r.up_to(prev.end - prev.start)?;
+        let tail = r.blob()?;
+        let start = text.len();
+        text.extend_from_within(prev.start as usize..(prev.start + shared) as usize);
+        text.extend_from_slice(tail);
+        if text.len() > cap {
+            return fail(Problem::TooComplex, at);
+        }
+        let span = Span {
+            start: u32::try_from(start).map_err(|_| ProgramError {
+                problem: Problem::TooComplex,
+                at,
+            })?,
+            end: u32::try_from(text.len()).map_err(|_| ProgramError {
+                problem: Problem::TooComplex,
+                at,
+            })?,
+        };
+        p.strings.push(span);
+        prev = span;
+    }
+    let Ok(text) = String::from_utf8(text) else {
+        return fail(Problem::Malformed, table);
+    };
+    // Each string must be whole characters, so `Program::str` always finds it.
+    if p
+        .strings
+        .iter()
+        .any(|s| !text.is_char_boundary(s.start as usize) || !text.is_char_boundary(s.end as usize))
+    {
+        return fail(Problem::Malformed, table);
+    }
+    p.text = text;
+    Ok(())
+}
+
+fn signals(r: &mut Reader<'_>, p: &mut Program) -> Result<()> {
+    let n = r.count(3)?;
+    p.signals.reserve(n);
+    for _ in 0..n {
+        let name = r.index(p.strings.len())?;
+        let at = r.at();
+        let kind = match r.u8()? {
+            0 => SignalKind::String,
+            1 => SignalKind::Number,
+            2 => SignalKind::Bool,
+            3 => SignalKind::List,
+            4 => SignalKind::Event,
+            _ => return fail(Problem::Malformed, at),
+        };
+        let ttl_days = r.up_to(u32::MAX)?;
+        let window_days = if kind == SignalKind::Event {
+            r.up_to(u32::MAX)?
+        } else {
+            0
+        };
+        p.signals.push(Signal {
+            name,
+            kind,
+            ttl_days,
+            window_days,
+        });
+    }
+    Ok(())
+}
+
+/// `count` indexes below `below` appended to `refs`.
+fn list(r: &mut Reader<'_>, refs: &mut Vec<u32>, below: usize) -> Result<Span> {
+    let n = r.count(1)?;
+    let start = refs.len();
+    refs.reserve(n);
+    for _ in 0..n {
+        refs.push(r.index(below)?);
+    }
+    Ok(span(start, refs.len()))
+}
+
+fn span(start: usize, end: usize) -> Span {
+    // Tables are bounded by the input, far below 2^32 entries.
+    Span {
+        start: start as u32,
+        end: end as u32,
+    }
+}
+
+/// A declared signal index of `kind` (`Event`) or of an attribute kind (any other).
+fn signal_of(p: &Program, i: u32, event: bool, at: usize) -> Result<u32> {
+    match p.signals.get(i as usize) {
+        Some(s) if (s.kind == SignalKind::Event) == event => Ok(i),
+        _ => fail(Problem::Malformed, at),
+    }
+}
+
+fn event(r: &mut Reader<'_>, p: &Program) -> Result<(Event, u32)> {
+    let at = r.at();
+    let code = r.up_to(u32::MAX)?;
+    let event = event_of(code);
+    if let Event::Signal(i) = event {
+        signal_of(p, i, true, at)?;
+    }
+    Ok((event, code))
+}
+
+fn op_and_kind(r: &mut Reader<'_>) -> Result<(Op, u8)> {
+    let at = r.at();
+    let byte = r.u8()?;
+    let op = *OPS
+        .get(usize::from(byte & 0x0f))
+        .ok_or(ProgramError {
+            problem: Problem::Malformed,
+            at,
+        })?;
+    Ok((op, byte >> 4))
+}
+
+/// A number of kind `kind` (1: integer, 2: double).
+fn number(r: &mut Reader<'_>, kind: u8, at: usize) -> Result<f64> {
+    match kind {
+        // Integers in conditions are small (days, counts, thresholds); exact up to 2^53.
+        1 => Ok(r.int()? as f64),
+        2 => Ok(r.f64()?),
+        _ => fail(Problem::Malformed, at),
+    }
+}
+
+fn nodes(r: &mut Reader<'_>, p: &mut Program) -> Result<()> {
+    let n = r.count(2)?;
+    p.nodes.reserve(n);
+    // Per node: nesting depth (a leaf is 1) and the size of the tree it stands for.
+    let mut shape: Vec<(u32, u32)> = Vec::with_capacity(n);
+    for i in 0..n {
+        let at = r.at();
+        let tag = r.u8()?;
+        let (node, depth, size) = match tag {
+            0 | 1 => {
+                let children = list(r, &mut p.refs, i)?;
+                let (mut depth, mut size) = (0u32, 1u32);
+                for &c in p.refs(children) {
+                    let (d, s) = shape.get(c as usize).copied().unwrap_or_default();
+                    depth = depth.max(d);
+                    size = size.saturating_add(s);
+                }
+                let node = if tag == 0 {
+                    Node::All(children)
+                } else {
+                    Node::Any(children)
+                };
+                (node, depth + 1, size)
+            }
+            2 => {
+                let child = r.index(i)?;
+                let (d, s) = shape.get(child as usize).copied().unwrap_or_default();
+                (Node::Not(child), d + 1, s.saturating_add(1))
+            }
+            3 => {
+                let source_at = r.at();
+                let code = r.up_to(u32::MAX)?;
+                let source = match BUILTINS.get(code as usize) {
+                    Some(&b) => Source::Builtin(b),
+                    None => Source::Signal(signal_of(p, code - 12, false, source_at)?),
+                };
+                let (op, kind) = op_and_kind(r)?;
+                let operand = match kind {
+                    0 => Operand::Str(r.index(p.strings.len())?),
+                    1 | 2 => Operand::Num(number(r, kind, at)?),
+                    3 => Operand::Bool(false),
+                    4 => Operand::Bool(true),
+                    5 => Operand::List(list(r, &mut p.refs, p.strings.len())?),
+                    _ => return fail(Problem::Malformed, at),
+                };
+                (
+                    Node::Cmp {
+                        source,
+                        op,
+                        operand,
+                    },
+                    1,
+                    1,
+                )
+            }
+            4 => {
+                let (event, _) = event(r, p)?;
+                let days = r.up_to(u32::MAX)?;
+                let (op, kind) = op_and_kind(r)?;
+                let value = number(r, kind, at)?;
+                (
+                    Node::EventCount {
+                        event,
+                        days,
+                        op,
+                        value,
+                    },
+                    1,
+                    1,
+                )
+            }
+            5 => {
+                let (event, _) = event(r, p)?;
+                let (op, kind) = op_and_kind(r)?;
+                let value = number(r, kind, at)?;
+                (Node::DaysSinceEvent { event, op, value }, 1, 1)
+            }
+            6 => {
+                let (op, kind) = op_and_kind(r)?;
+                let value = number(r, kind, at)?;
+                (Node::DaysSinceFirstSeen { op, value }, 1, 1)
+            }
+            _ => return fail(Problem::Malformed, at),
+        };
+        if depth > MAX_DEPTH + 1 || size > MAX_NODES {
+            return fail(Problem::TooComplex, at);
+        }
+        shape.push((depth, size));
+        p.nodes.push(node);
+    }
+    Ok(())
+}
+
+/// `0` for none, else the value + 1.
+fn optional(r: &mut Reader<'_>) -> Result<Option<u32>> {
+    let v = r.up_to(u32::MAX)?;
+    Ok(v.checked_sub(1))
+}
+
+fn slots(r: &mut Reader<'_>, p: &mut Program) -> Result<()> {
+    let n = r.count(4)?;
+    p.slots.reserve(n);
+    for _ in 0..n {
+        let id = r.index(p.strings.len())?;
+        let at = r.at();
+        let path = match r.u8()? {
+            0 => false,
+            1 => true,
+            _ => return fail(Problem::Malformed, at),
+        };
+        let default = r.index(p.strings.len())?;
+        let steps = if path {
+            list(r, &mut p.refs, p.strings.len())?
+        } else {
+            Span::default()
+        };
+        let count = r.count(5)?;
+        let first = p.rules.len();
+        p.rules.reserve(count);
+        for _ in 0..count {
+            let rule = rule(r, p, path)?;
+            p.rules.push(rule);
+        }
+        p.slots.push(Slot {
+            id,
+            path,
+            default,
+            steps,
+            rules: span(first, p.rules.len()),
+        });
+    }
+    Ok(())
+}
+
+// Flag bits of a rule (see the layout in the module documentation).
+pub(crate) const AUDIENCE: u32 = 1;
+pub(crate) const INLINE: u32 = 2;
+pub(crate) const PAGES: u32 = 4;
+pub(crate) const AFTER: u32 = 8;
+pub(crate) const START: u32 = 16;
+pub(crate) const END: u32 = 32;
+pub(crate) const CAP: u32 = 64;
+pub(crate) const LAYER: u32 = 128;
+pub(crate) const SALT: u32 = 256;
+pub(crate) const PRIORITY: u32 = 512;
+pub(crate) const GOALS: u32 = 1024;
+
+fn rule(r: &mut Reader<'_>, p: &mut Program, path: bool) -> Result<Rule> {
+    let strings = p.strings.len();
+    let id = r.index(strings)?;
+    let flags_at = r.at();
+    let flags = r.up_to(2 * GOALS - 1)?;
+    if flags & AUDIENCE != 0 && flags & INLINE != 0 {
+        return fail(Problem::Malformed, flags_at);
+    }
+    let has = |bit: u32| flags & bit != 0;
+    let audience = if has(AUDIENCE) {
+        Audience::Named(r.index(p.audiences.len())?)
+    } else if has(INLINE) {
+        Audience::Inline(r.index(p.nodes.len())?)
+    } else {
+        Audience::Everyone
+    };
+    let pages = if has(PAGES) {
+        list(r, &mut p.refs, strings)?
+    } else {
+        Span::default()
+    };
+    let after = if has(AFTER) {
+        let (event, _) = event(r, p)?;
+        Some((event, optional(r)?))
+    } else {
+        None
+    };
+    let start = if has(START) { Some(r.int()?) } else { None };
+    let end = if has(END) { Some(r.int()?) } else { None };
+    let cap = if has(CAP) {
+        Some((r.up_to(u32::MAX)?, optional(r)?))
+    } else {
+        None
+    };
+    let layer = if has(LAYER) {
+        let name = r.index(strings)?;
+        let at = r.at();
+        let member = r.up_to(u32::MAX)?;
+        let members = r.up_to(u32::MAX)?;
+        if member >= members {
+            return fail(Problem::Malformed, at);
+        }
+        Some((name, member, members))
+    } else {
+        None
+    };
+    let salt = if has(SALT) { r.index(strings)? } else { id };
+    let priority = if has(PRIORITY) {
+        let at = r.at();
+        i32::try_from(r.int()?).map_err(|_| ProgramError {
+            problem: Problem::Malformed,
+            at,
+        })?
+    } else {
+        0
+    };
+    let goals = if has(GOALS) {
+        let n = r.count(1)?;
+        let first = p.refs.len();
+        for _ in 0..n {
+            let (_, code) = event(r, p)?;
+            p.refs.push(code);
+        }
+        span(first, p.refs.len())
+    } else {
+        Span::default()
+    };
+    let rollout_bp = r.up_to(BUCKETS)?;
+    let control_at = r.at();
+    let control_bp = r.up_to(BUCKETS)?;
+    let n = r.count(3)?;
+    let first = p.variants.len();
+    let mut total = control_bp;
+    for _ in 0..n {
+        let id = r.index(strings)?;
+        let width_bp = r.up_to(BUCKETS)?;
+        total = total.saturating_add(width_bp);
+        let pairs = r.count(2)?;
+        let text_start = p.refs.len();
+        for _ in 0..pairs.saturating_mul(2) {
+            p.refs.push(r.index(strings)?);
+        }
+        let text = span(text_start, p.refs.len());
+        let steps = if path {
+            Some(list(r, &mut p.refs, strings)?)
+        } else {
+            None
+        };
+        p.variants.push(Variant {
+            id,
+            width_bp,
+            text,
+            steps,
+        });
+    }
+    // Control and variants share the whole bucket space, exactly.
+    if total != BUCKETS {
+        return fail(Problem::Malformed, control_at);
+    }
+    let salt = Salted::new(p.str(salt));
+    Ok(Rule {
+        id,
+        audience,
+        pages,
+        after,
+        start,
+        end,
+        cap,
+        layer,
+        salt,
+        priority,
+        goals,
+        rollout_bp,
+        control_bp,
+        variants: span(first, p.variants.len()),
+    })
+}
+
+impl Builtin {
+    /// The source code of this built-in.
+    pub(crate) fn code(self) -> u32 {
+        BUILTINS.iter().position(|&b| b == self).unwrap_or(0) as u32
+    }
+}
