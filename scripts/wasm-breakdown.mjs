@@ -96,11 +96,30 @@ while (pos < bytes.length) {
   pos = end;
 }
 
-/** The module a function comes from: `pathwise::web::runtime`, `core::fmt`, `curve25519_dalek::backend`… */
+/** A legacy-mangled Rust name (`_ZN8pathwise6engine4eval4eval17h…E`) as a path. */
+function demangle(fn) {
+  const m = /^_ZN(.*)E$/.exec(fn ?? "");
+  if (!m) return fn;
+  const parts = [];
+  let rest = m[1];
+  while (rest.length) {
+    const len = /^(\d+)/.exec(rest);
+    if (!len) break;
+    const n = Number(len[1]);
+    parts.push(rest.slice(len[1].length, len[1].length + n));
+    rest = rest.slice(len[1].length + n);
+  }
+  return parts
+    .join("::")
+    .replace(/\$LT\$/g, "<").replace(/\$GT\$/g, ">").replace(/\$u20\$/g, " ").replace(/\$RF\$/g, "&")
+    .replace(/\$C\$/g, ",").replace(/\.\./g, "::").replace(/\$u7b\$/g, "{").replace(/\$u7d\$/g, "}");
+}
+
+/** The module a function comes from: `pathwise::engine::eval`, `core::fmt`, `curve25519_dalek::backend`… */
 function group(fn) {
   if (!fn) return "(unnamed)";
   if (!fn.includes("::")) {
-    if (/^pathwise(engine)?_/.test(fn)) return "JS API exports (argument conversion, inlined bodies)";
+    if (/^pw_/.test(fn)) return "exports (src/web, with what was inlined into them)";
     return "(no path: memcpy, allocator, shims)";
   }
   let s = fn.replace(/^<+/, "").replace(/\[[0-9a-f]+\]/g, "");
@@ -114,7 +133,7 @@ const code = bodies.reduce((a, b) => a + b, 0);
 const groups = new Map();
 const fns = [];
 bodies.forEach((size, i) => {
-  const fn = names.get(i + importedFunctions);
+  const fn = demangle(names.get(i + importedFunctions));
   const g = group(fn);
   const entry = groups.get(g) ?? { size: 0, count: 0 };
   entry.size += size;

@@ -75,6 +75,7 @@ pub mod codec;
 pub mod condition;
 pub mod engine;
 pub mod envelope;
+pub mod inflate;
 pub mod json;
 #[cfg(feature = "std")]
 pub mod lint;
@@ -82,6 +83,7 @@ pub mod map;
 pub mod pattern;
 pub mod program;
 pub mod report;
+pub mod runtime;
 pub mod scenario;
 pub mod signals;
 pub mod time;

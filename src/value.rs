@@ -123,13 +123,20 @@ pub enum ValueKind {
     List,
 }
 
-impl core::fmt::Display for ValueKind {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(match self {
+impl ValueKind {
+    /// The kind as a bundle writes it (`string`, `number`, `bool`, `list`).
+    pub fn name(self) -> &'static str {
+        match self {
             ValueKind::String => "string",
             ValueKind::Number => "number",
             ValueKind::Bool => "bool",
             ValueKind::List => "list",
-        })
+        }
+    }
+}
+
+impl core::fmt::Display for ValueKind {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
     }
 }

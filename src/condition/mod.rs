@@ -18,7 +18,6 @@
 use crate::prelude::*;
 use crate::value::Value;
 
-
 mod json;
 
 /// A condition over local signals.

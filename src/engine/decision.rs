@@ -82,7 +82,10 @@ impl Decision {
     pub fn variant_id<'p>(&self, p: &'p Program) -> &'p str {
         match self.variant.and_then(|v| p.variants.get(v as usize)) {
             Some(v) => p.str(v.id),
-            None => p.slots.get(self.slot as usize).map_or("", |s| p.str(s.default)),
+            None => p
+                .slots
+                .get(self.slot as usize)
+                .map_or("", |s| p.str(s.default)),
         }
     }
 

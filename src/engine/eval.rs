@@ -31,6 +31,7 @@
 use super::{Attributes, Context};
 use crate::condition::Op;
 use crate::pattern::glob_match;
+use crate::prelude::*;
 use crate::program::{Builtin, Node, Operand, Program, Source, MAX_DEPTH};
 use crate::signals::days;
 use crate::value::Value;
@@ -109,9 +110,7 @@ fn lookup<'a>(p: &'a Program, source: Source, ctx: &Context<'a>) -> Option<Seen<
             Builtin::UtmContent => optional(&page.utm_content),
             Builtin::Device => optional(&page.device),
             Builtin::Language => optional(&page.language),
-            Builtin::Hour => Some(Seen::Number(f64::from(
-                days::sane(ctx.clock).local_hour(),
-            ))),
+            Builtin::Hour => Some(Seen::Number(f64::from(days::sane(ctx.clock).local_hour()))),
             Builtin::Weekday => Some(Seen::Number(f64::from(
                 days::sane(ctx.clock).local_weekday(),
             ))),
@@ -182,7 +181,9 @@ fn compare_list(p: &Program, op: Op, items: &[String], against: Against<'_>) -> 
         (Op::Eq | Op::Ne, Against::List(other)) => {
             // As sets: order and repetitions do not matter.
             let equal = items.iter().all(|x| has(p, other, x))
-                && other.iter().all(|&o| items.iter().any(|x| same(x, p.str(o))));
+                && other
+                    .iter()
+                    .all(|&o| items.iter().any(|x| same(x, p.str(o))));
             equal == (op == Op::Eq)
         }
         (Op::In, Against::List(options)) => items.iter().any(|x| has(p, options, x)),

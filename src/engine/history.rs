@@ -11,7 +11,7 @@
 use crate::prelude::*;
 use thiserror::Error;
 
-use crate::json::{self, read, FromJson, Object, Writer};
+use crate::codec::{CodecError, Reader, Writer};
 use crate::map::StrMap;
 use crate::signals::MAX_CLOCK_SKEW_SECONDS;
 use crate::time::Clock;
@@ -20,8 +20,8 @@ use crate::time::Clock;
 pub const MAX_RENDERS_PER_RULE: usize = 64;
 /// Largest accepted serialized history, in bytes.
 pub const MAX_HISTORY_BYTES: usize = 64 * 1024;
-/// The snapshot format version.
-pub const HISTORY_FORMAT: u32 = 1;
+/// The snapshot's first bytes: a tag and the format version.
+const HEAD: [u8; 2] = [b'H', 1];
 
 /// When each rule's content was rendered on this device (Unix seconds, oldest first).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -40,9 +40,12 @@ pub enum HistoryError {
         /// The cap.
         limit: usize,
     },
-    /// Not the JSON this SDK writes, or another format version.
-    #[error("render history is corrupt or from another format version: {0}")]
-    Corrupt(String),
+    /// Not what this SDK writes, or another format version.
+    #[error("render history is corrupt or from another format version (at byte {at})")]
+    Corrupt {
+        /// Where the problem was found.
+        at: usize,
+    },
     /// A render dated more than [`MAX_CLOCK_SKEW_SECONDS`] after the device's clock: it cannot
     /// have happened on this device, and kept it would count toward windowed caps until real
     /// time reached it. The whole history is refused, as the signal store refuses a snapshot
@@ -102,15 +105,31 @@ impl RenderHistory {
         self.renders.retain(|rule, _| keep(rule));
     }
 
-    /// The compact JSON form stored by the browser.
-    ///
-    /// `{"v":1,"renders":{"RULE":[UNIX_SECONDS, …], …}}`, oldest render first.
-    pub fn to_snapshot(&self) -> String {
+    /// The compact form stored by the browser ([`crate::codec`]): `H`, format `1`, then per
+    /// rule its id and its renders, oldest first, as the first time (`i`) and the step from the
+    /// time before (`u`) for each later one.
+    pub fn to_snapshot(&self) -> Vec<u8> {
         let mut w = Writer::new();
-        w.open_object();
-        w.key("v");
-        w.uint(HISTORY_FORMAT.into());
-        w.key("renders");
+        w.raw(&HEAD);
+        w.uint(self.renders.len() as u64);
+        for (rule, times) in &self.renders {
+            w.text(rule);
+            w.uint(times.len() as u64);
+            let mut previous = None;
+            for &t in times {
+                match previous {
+                    None => w.int(t),
+                    Some(p) => w.uint(u64::try_from(t.saturating_sub(p)).unwrap_or(0)),
+                }
+                previous = Some(t);
+            }
+        }
+        w.finish()
+    }
+
+    /// The history as JSON for a debug panel: `{"RULE":[UNIX_SECONDS, …], …}`.
+    pub fn to_json(&self) -> String {
+        let mut w = crate::json::Writer::new();
         w.open_object();
         for (rule, times) in &self.renders {
             w.key(rule);
@@ -121,7 +140,6 @@ impl RenderHistory {
             w.close_array();
         }
         w.close_object();
-        w.close_object();
         w.finish()
     }
 
@@ -130,53 +148,51 @@ impl RenderHistory {
     /// `clock` is the device's clock now: a render dated more than
     /// [`MAX_CLOCK_SKEW_SECONDS`] after it is refused ([`HistoryError::Future`]), the same
     /// tolerance the signal store applies to its snapshot.
-    pub fn from_snapshot(text: &str, clock: &Clock) -> Result<Self, HistoryError> {
-        if text.len() > MAX_HISTORY_BYTES {
+    pub fn from_snapshot(bytes: &[u8], clock: &Clock) -> Result<Self, HistoryError> {
+        if bytes.len() > MAX_HISTORY_BYTES {
             return Err(HistoryError::TooLarge {
-                size: text.len(),
+                size: bytes.len(),
                 limit: MAX_HISTORY_BYTES,
             });
         }
-        let (v, renders) = json::read_with(text, |root| {
-            let o = Object::lenient(root, "a render history", &["v", "renders"])?;
-            let v: u32 = o.req("v")?;
-            let renders = read::map(o.need("renders")?, Vec::<i64>::from_json)?;
-            Ok((v, renders))
-        })
-        .map_err(|e| HistoryError::Corrupt(e.to_string()))?;
-        if v != HISTORY_FORMAT {
-            return Err(HistoryError::Corrupt(format!(
-                "format {v} (expected {HISTORY_FORMAT})"
-            )));
+        let mut r = Reader::new(bytes);
+        if r.bytes(2).ok() != Some(&HEAD[..]) {
+            return Err(HistoryError::Corrupt { at: 0 });
         }
-        let mut history = RenderHistory::new();
+        let corrupt = |e: CodecError| HistoryError::Corrupt { at: e.at() };
         let latest = clock.now.saturating_add(MAX_CLOCK_SKEW_SECONDS);
-        for (rule, times) in renders {
-            if let Some(&at) = times.iter().find(|&&at| at > latest) {
-                return Err(HistoryError::Future {
-                    rule,
-                    at,
-                    now: clock.now,
-                });
+        let mut history = RenderHistory::new();
+        let n = r.count(3).map_err(corrupt)?;
+        for _ in 0..n {
+            let at = r.at();
+            let rule = r.text().map_err(corrupt)?;
+            let count = r.count(1).map_err(corrupt)?;
+            if count == 0 || count > MAX_RENDERS_PER_RULE || history.renders.contains_key(rule) {
+                return Err(HistoryError::Corrupt { at });
             }
-            let mut times = times;
-            // Stored oldest first, so this is linear in practice.
-            insertion_sort(&mut times);
-            let skip = times.len().saturating_sub(MAX_RENDERS_PER_RULE);
-            history.renders.insert(rule, times.split_off(skip));
+            let mut times = Vec::with_capacity(count);
+            let mut t = 0i64;
+            for i in 0..count {
+                t = if i == 0 {
+                    r.int().map_err(corrupt)?
+                } else {
+                    let step = i64::try_from(r.uint().map_err(corrupt)?)
+                        .map_err(|_| HistoryError::Corrupt { at })?;
+                    t.checked_add(step).ok_or(HistoryError::Corrupt { at })?
+                };
+                if t > latest {
+                    return Err(HistoryError::Future {
+                        rule: rule.to_owned(),
+                        at: t,
+                        now: clock.now,
+                    });
+                }
+                times.push(t);
+            }
+            history.renders.insert(rule.to_owned(), times);
         }
+        r.end().map_err(corrupt)?;
         Ok(history)
-    }
-}
-
-/// Sorts `v` in place; linear for input that is already sorted.
-fn insertion_sort(v: &mut [i64]) {
-    for i in 1..v.len() {
-        let mut j = i;
-        while j > 0 && v.get(j - 1) > v.get(j) {
-            v.swap(j - 1, j);
-            j -= 1;
-        }
     }
 }
 

@@ -24,6 +24,7 @@ use crate::prelude::*;
 mod decide;
 pub mod decision;
 mod eval;
+pub mod headless;
 pub mod history;
 
 use crate::program::Program;

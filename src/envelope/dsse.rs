@@ -21,8 +21,7 @@ use super::error::EnvelopeError;
 use super::keys::SecretKey;
 use crate::bundle::parse::{parse_capped, CapError};
 
-/// The only payload type this SDK accepts.
-pub const PAYLOAD_TYPE: &str = "application/vnd.pathwise.bundle.v1+json";
+use crate::program::PAYLOAD_TYPE;
 
 /// Most signatures an envelope may carry. Each one may cost a verification per pinned key, so the
 /// count is capped to bound the work a hostile envelope can cause; rotation needs two.

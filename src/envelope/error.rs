@@ -120,24 +120,9 @@ pub enum EnvelopeError {
         /// Key ids of the distinct pinned keys.
         pinned: Vec<String>,
     },
-    /// The (verified) payload JSON nests deeper than the cap.
-    #[error("signed payload JSON nests deeper than {limit} levels (at byte {offset})")]
-    PayloadTooDeep {
-        /// The cap.
-        limit: usize,
-        /// Byte offset where the cap was exceeded.
-        offset: usize,
-    },
-    /// The (verified) payload lacks a valid `site`, `version` or `expires_at`, or is not JSON.
-    #[error("signed payload is not a bundle with `site`, `version` and `expires_at`: {message} (line {line}, column {column})")]
-    MalformedPayload {
-        /// What the JSON reader found wrong, naming the field or value.
-        message: String,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-    },
+    /// The (verified) payload is not a program this SDK can read.
+    #[error("{0}")]
+    Program(crate::program::ProgramError),
     /// The bundle is for another site (a replay from elsewhere).
     #[error("bundle is for site {} but this SDK was initialised for {}", quoted(.found), quoted(.expected))]
     SiteMismatch {
@@ -151,6 +136,17 @@ pub enum EnvelopeError {
     Expired {
         /// The bundle's `expires_at`.
         expires_at: Timestamp,
+        /// The caller's clock.
+        now: Timestamp,
+    },
+    /// The bundle's version lies further past the device's clock than
+    /// [`MAX_VERSION_SKEW_SECONDS`](super::verify::MAX_VERSION_SKEW_SECONDS): no honest signer
+    /// made it before now (versions are signing times), and accepting it would make every later
+    /// bundle a rollback.
+    #[error("bundle version {version} lies more than a day after the device clock ({}); re-sign with a version at or below the signing time", .now.0)]
+    VersionInFuture {
+        /// The bundle's version.
+        version: u64,
         /// The caller's clock.
         now: Timestamp,
     },
@@ -187,10 +183,10 @@ impl EnvelopeError {
             EnvelopeError::BadSignatureLength { .. } => "bad_signature_length",
             EnvelopeError::WrongPayloadType { .. } => "wrong_payload_type",
             EnvelopeError::SignatureThresholdNotMet { .. } => "signature_threshold_not_met",
-            EnvelopeError::PayloadTooDeep { .. } => "payload_too_deep",
-            EnvelopeError::MalformedPayload { .. } => "malformed_payload",
+            EnvelopeError::Program(e) => e.code(),
             EnvelopeError::SiteMismatch { .. } => "site_mismatch",
             EnvelopeError::Expired { .. } => "expired",
+            EnvelopeError::VersionInFuture { .. } => "version_in_future",
             EnvelopeError::Rollback { .. } => "rollback",
         }
     }
@@ -208,12 +204,11 @@ impl EnvelopeError {
             | EnvelopeError::KeyIdTooLong { .. }
             | EnvelopeError::BadSignatureLength { .. }
             | EnvelopeError::WrongPayloadType { .. }
-            | EnvelopeError::PayloadTooDeep { .. }
-            | EnvelopeError::MalformedPayload { .. } => ErrorFamily::Malformed,
+            | EnvelopeError::Program(_) => ErrorFamily::Malformed,
             EnvelopeError::SignatureThresholdNotMet { .. } => ErrorFamily::Signature,
-            EnvelopeError::SiteMismatch { .. } | EnvelopeError::Expired { .. } => {
-                ErrorFamily::Policy
-            }
+            EnvelopeError::SiteMismatch { .. }
+            | EnvelopeError::Expired { .. }
+            | EnvelopeError::VersionInFuture { .. } => ErrorFamily::Policy,
             EnvelopeError::Rollback { .. } => ErrorFamily::Rollback,
         }
     }

@@ -96,7 +96,6 @@ fn decode_32(text: &str, prefix: &'static str, kind: &'static str) -> Result<[u8
 pub struct PublicKey {
     bytes: [u8; 32],
     key: VerifyingKey,
-    id: String,
 }
 
 impl PublicKey {
@@ -124,18 +123,19 @@ impl PublicKey {
     }
 
     fn from_verifying_key(key: VerifyingKey) -> PublicKey {
-        let bytes = key.to_bytes();
         PublicKey {
-            id: key_id_of(&bytes),
-            bytes,
+            bytes: key.to_bytes(),
             key,
         }
     }
 
     /// The key id: lowercase hex of the first 8 bytes of SHA-256 of the 32 raw bytes. Used as the
     /// DSSE `keyid` hint and in error messages; never as a source of trust.
-    pub fn key_id(&self) -> &str {
-        &self.id
+    ///
+    /// Computed when asked (SHA-256 of the key): the page module never asks, so it carries no
+    /// SHA-256.
+    pub fn key_id(&self) -> String {
+        key_id_of(&self.bytes)
     }
 
     /// The 32 raw bytes.
@@ -158,7 +158,7 @@ impl fmt::Display for PublicKey {
 
 impl fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PublicKey({self}, keyid {})", self.id)
+        write!(f, "PublicKey({self}, keyid {})", self.key_id())
     }
 }
 

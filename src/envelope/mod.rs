@@ -55,9 +55,11 @@ mod error;
 mod keys;
 mod verify;
 
-pub use dsse::{
-    pae, sign, Envelope, EnvelopeSignature, MAX_KEYID_BYTES, MAX_SIGNATURES, PAYLOAD_TYPE,
-};
+pub use crate::program::PAYLOAD_TYPE;
+pub use dsse::{pae, sign, Envelope, EnvelopeSignature, MAX_KEYID_BYTES, MAX_SIGNATURES};
 pub use error::{EnvelopeError, ErrorFamily};
 pub use keys::{KeyError, PublicKey, SecretKey, PUBLIC_KEY_PREFIX, SECRET_KEY_PREFIX};
-pub use verify::{open, open_then, Opened, Policy, VerifiedPayload, MAX_ENVELOPE_BYTES};
+pub use verify::{
+    check_policy, check_program, check_signatures, open, Opened, Policy, VerifiedPayload,
+    MAX_ENVELOPE_BYTES, MAX_VERSION_SKEW_SECONDS,
+};

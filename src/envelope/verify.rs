@@ -1,20 +1,34 @@
 //! Opening an envelope: every check, in order, against the caller's [`Policy`].
+//!
+//! The checks are split so the browser can run the same code on the parts its JavaScript shell
+//! took out of the envelope JSON: [`check_signatures`] (the signature threshold over the exact
+//! payload bytes) and [`check_program`] (site, expiry, version) are what the page module runs;
+//! [`open`] wraps them with the JSON decoding for native callers (`pathwise verify`, the tests).
 
 use crate::prelude::*;
 use ed25519_dalek::Signature;
 
-use super::dsse::{at_path, pae, Envelope, PAYLOAD_TYPE};
+use super::dsse::{pae, Envelope};
 use super::error::EnvelopeError;
 use super::keys::PublicKey;
 use crate::bundle::limits::MAX_BUNDLE_BYTES;
-use crate::bundle::parse::{parse_capped, CapError};
-use crate::json::{FromJson, Json, Object, ShapeError};
-use crate::time::Timestamp;
+use crate::program::{self, Program, PAYLOAD_TYPE};
+use crate::time::{Timestamp, DAY_SECONDS};
 
 /// Default cap on the raw envelope: the base64 of a [`MAX_BUNDLE_BYTES`] payload (4/3 of it,
 /// rounded up to whole base64 quads) plus 4 KiB for the JSON, the payload type and a few
 /// signatures. Applied before any decoding.
 pub const MAX_ENVELOPE_BYTES: usize = MAX_BUNDLE_BYTES.div_ceil(3) * 4 + 4 * 1024;
+
+/// How far past the device's clock a bundle version may lie, in seconds (one day).
+///
+/// **Why.** Versions only go up on a device: a bundle older than one it accepted is a rollback.
+/// Without a ceiling, one bundle signed with version 2^64 − 1 — by a leaked key, or a typo in
+/// `--version` — would make every later bundle a rollback, on every device that saw it, for
+/// good. Versions are signing times by default, so a version more than this past the device's
+/// clock cannot be an honest bundle signed before now; a leaked key can block later bundles for
+/// at most this long. The margin is for clocks a little slow.
+pub const MAX_VERSION_SKEW_SECONDS: i64 = DAY_SECONDS;
 
 /// What the caller trusts and knows: the pinned keys, the site, the clock and the highest version
 /// this device accepted. Nothing in the envelope can change any of it.
@@ -51,25 +65,38 @@ impl<'a> Policy<'a> {
 }
 
 /// A payload that passed every check.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct VerifiedPayload {
-    /// The exact signed payload bytes (the bundle JSON), ready for [`crate::bundle::parse_bundle`].
+    /// The exact signed payload bytes (the deflated program).
     pub payload: Vec<u8>,
-    /// The bundle's `site` (equal to the policy's).
-    pub site: String,
-    /// The bundle's `version` (greater than the accepted version, if any).
-    pub version: u64,
-    /// The bundle's `expires_at` (after the policy's `now`).
-    pub expires_at: Timestamp,
+    /// The program read from it.
+    pub program: Program,
     /// Key ids of the pinned keys whose signature verified, in pinning order.
     pub verified_keys: Vec<String>,
 }
 
+impl VerifiedPayload {
+    /// The bundle's `site` (equal to the policy's).
+    pub fn site(&self) -> &str {
+        self.program.site()
+    }
+
+    /// The bundle's `version`.
+    pub fn version(&self) -> u64 {
+        self.program.version()
+    }
+
+    /// The bundle's `expires_at`.
+    pub fn expires_at(&self) -> Timestamp {
+        Timestamp(self.program.expires_at())
+    }
+}
+
 /// The outcome of [`open`] when no check failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Opened {
     /// A new bundle: use it and remember its version.
-    Verified(VerifiedPayload),
+    Verified(Box<VerifiedPayload>),
     /// Authentic and valid, with exactly the version this device already accepted: nothing to
     /// do (not an error, so a re-fetch of the same bundle is quiet).
     AlreadyCurrent {
@@ -78,93 +105,22 @@ pub enum Opened {
     },
 }
 
-/// The only payload fields checked here; the rest is the bundle parser's business. A repeated
-/// field is refused, so a payload cannot show one `site` here and another to the bundle parser.
-struct Header {
-    site: String,
-    version: u64,
-    expires_at: Timestamp,
-}
-
-impl FromJson for Header {
-    fn from_json(json: &Json<'_>) -> Result<Self, ShapeError> {
-        let o = Object::lenient(json, "a bundle", &["site", "version", "expires_at"])?;
-        Ok(Header {
-            site: o.req("site")?,
-            version: o.req("version")?,
-            expires_at: o.req("expires_at")?,
-        })
-    }
-}
-
-/// Verifies an envelope against `policy` and returns the payload if every check passes.
+/// Verifies an envelope against `policy` and returns the payload and its program if every check
+/// passes.
 ///
 /// Checks, in order (the first failure is returned):
 /// 1. the policy itself: at least one pinned key, `1 <= threshold <= distinct pinned keys`;
 /// 2. raw size `<= policy.max_bytes` — before any decoding;
 /// 3. envelope JSON nesting, then DSSE shape, signature count, `keyid` and `sig` lengths;
 /// 4. `payloadType == PAYLOAD_TYPE`;
-/// 5. signatures: each distinct pinned key counts once, if any signature verifies under it with
-///    `verify_strict` over `PAE(payloadType, payload)`; the `keyid` only decides which key is tried
-///    first. At least `threshold` keys must be satisfied;
-/// 6. only now is the payload read: nesting cap, then `site`, `version`, `expires_at`;
-/// 7. `site == policy.site`; `expires_at > now`; `version` against `accepted_version`.
+/// 5. signatures ([`check_signatures`]): each distinct pinned key counts once, if any signature
+///    verifies under it with `verify_strict` over `PAE(payloadType, payload)`; the `keyid` only
+///    decides which key is tried first. At least `threshold` keys must be satisfied;
+/// 6. only now is the payload read, as a program ([`program::open`]);
+/// 7. [`check_program`]: site, expiry, a version not beyond the clock, the version against
+///    `accepted_version`.
 pub fn open(envelope: &[u8], policy: &Policy) -> Result<Opened, EnvelopeError> {
-    open_with(envelope, policy, None)
-}
-
-/// [`open`], then `read` on the payload's JSON tree when the payload is
-/// [`Opened::Verified`] (`None` for [`Opened::AlreadyCurrent`]); `text` is the payload as text.
-///
-/// Every check and error is [`open`]'s, in its order; `read` runs only after all of them passed.
-///
-/// **Why.** A caller that goes on to parse the bundle (the page's `fromEnvelope`) would
-/// otherwise parse the payload twice: once here for the header fields, once for the bundle. Here
-/// the tree is built once and serves both — at N = 1000 that second pass over 0.8 MB was about a
-/// tenth of init.
-pub fn open_then<T>(
-    envelope: &[u8],
-    policy: &Policy,
-    read: impl FnOnce(&str, &Json<'_>) -> T,
-) -> Result<(Opened, Option<T>), EnvelopeError> {
-    let mut read = Some(read);
-    let mut out = None;
-    let opened = open_with(
-        envelope,
-        policy,
-        Some(&mut |text: &str, root: &Json<'_>| {
-            if let Some(read) = read.take() {
-                out = Some(read(text, root));
-            }
-        }),
-    )?;
-    Ok((opened, out))
-}
-
-/// What [`open_then`] hands the payload's text and tree to.
-type TreeReader<'r> = &'r mut dyn FnMut(&str, &Json<'_>);
-
-/// The body of [`open`] and [`open_then`] (one copy in the module: the reader is called through
-/// a reference); without a reader, the payload is parsed shallow (see [`parse_payload`]).
-///
-/// Out of line (also in wasm-opt: the Makefile's `NO_INLINE`): inlined, it made `fromEnvelope` a
-/// 25 KB function that V8 optimized in the background during every first init, for nothing.
-#[inline(never)]
-fn open_with(
-    envelope: &[u8],
-    policy: &Policy,
-    read: Option<TreeReader<'_>>,
-) -> Result<Opened, EnvelopeError> {
-    let pinned = distinct_keys(policy.keys);
-    if pinned.is_empty() {
-        return Err(EnvelopeError::NoPinnedKeys);
-    }
-    if policy.threshold == 0 || policy.threshold > pinned.len() {
-        return Err(EnvelopeError::InvalidThreshold {
-            threshold: policy.threshold,
-            pinned: pinned.len(),
-        });
-    }
+    let pinned = check_policy(policy)?;
     if envelope.len() > policy.max_bytes {
         return Err(EnvelopeError::TooLarge {
             size: envelope.len(),
@@ -182,28 +138,87 @@ fn open_with(
             expected: PAYLOAD_TYPE,
         });
     }
+    let sigs: Vec<[u8; 64]> = signatures
+        .iter()
+        .map(|s| <[u8; 64]>::try_from(s.sig.as_slice()).unwrap_or([0; 64]))
+        .collect();
+    let ids: Vec<String> = pinned.iter().map(|k| k.key_id()).collect();
+    let hinted = |sig: usize, key: usize| {
+        signatures
+            .get(sig)
+            .zip(ids.get(key))
+            .is_some_and(|(s, id)| s.keyid == *id)
+    };
+    let satisfied = check_signatures(&payload, &sigs, &pinned, &hinted);
+    let verified_keys: Vec<String> = ids
+        .iter()
+        .zip(&satisfied)
+        .filter(|(_, ok)| **ok)
+        .map(|(id, _)| id.clone())
+        .collect();
+    if verified_keys.len() < policy.threshold {
+        return Err(EnvelopeError::SignatureThresholdNotMet {
+            verified: verified_keys.len(),
+            required: policy.threshold,
+            signatures: signatures.len(),
+            keyids_seen: signatures.iter().map(|s| s.keyid.clone()).collect(),
+            pinned: ids,
+        });
+    }
+    let program = program::open(&payload).map_err(EnvelopeError::Program)?;
+    if check_program(&program, policy)? {
+        return Ok(Opened::AlreadyCurrent {
+            version: program.version(),
+        });
+    }
+    Ok(Opened::Verified(Box::new(VerifiedPayload {
+        payload,
+        program,
+        verified_keys,
+    })))
+}
 
-    let message = pae(&payload_type, &payload);
+/// Step 1 of [`open`]: the distinct pinned keys, refused when there are none or the threshold
+/// cannot be met by them.
+pub fn check_policy<'k>(policy: &Policy<'k>) -> Result<Vec<&'k PublicKey>, EnvelopeError> {
+    let pinned = distinct_keys(policy.keys);
+    if pinned.is_empty() {
+        return Err(EnvelopeError::NoPinnedKeys);
+    }
+    if policy.threshold == 0 || policy.threshold > pinned.len() {
+        return Err(EnvelopeError::InvalidThreshold {
+            threshold: policy.threshold,
+            pinned: pinned.len(),
+        });
+    }
+    Ok(pinned)
+}
+
+/// Step 5 of [`open`]: which of the `pinned` keys (distinct, in pinning order) signed `payload`
+/// as a Pathwise program: one flag per key. Each signature satisfies at most one key, tried
+/// first where `hinted(signature, key)` says its `keyid` names it (a hint costs time when wrong,
+/// never correctness); verification is ed25519-dalek's `verify_strict`.
+pub fn check_signatures(
+    payload: &[u8],
+    signatures: &[[u8; 64]],
+    pinned: &[&PublicKey],
+    hinted: &dyn Fn(usize, usize) -> bool,
+) -> Vec<bool> {
+    let message = pae(PAYLOAD_TYPE, payload);
     let mut satisfied = vec![false; pinned.len()];
-    for signature in &signatures {
-        let Ok(bytes) = <[u8; 64]>::try_from(signature.sig.as_slice()) else {
-            continue; // unreachable: from_json checked the length
-        };
-        let signature_value = Signature::from_bytes(&bytes);
-        // The hinted key first, then every other pinned key: a wrong or absent hint costs time,
-        // never correctness. A signature satisfies at most one key.
-        let hinted = pinned
-            .iter()
-            .enumerate()
-            .filter(|(_, key)| key.key_id() == signature.keyid);
-        let others = pinned
-            .iter()
-            .enumerate()
-            .filter(|(_, key)| key.key_id() != signature.keyid);
-        for (index, key) in hinted.chain(others) {
-            let already = satisfied.get(index).copied().unwrap_or(true);
-            if !already && key.verify_strict(&message, &signature_value) {
-                if let Some(slot) = satisfied.get_mut(index) {
+    for (s, bytes) in signatures.iter().enumerate() {
+        let signature = Signature::from_bytes(bytes);
+        let hint_first = (0..pinned.len())
+            .filter(|&k| hinted(s, k))
+            .chain((0..pinned.len()).filter(|&k| !hinted(s, k)));
+        for k in hint_first {
+            let already = satisfied.get(k).copied().unwrap_or(true);
+            if !already
+                && pinned
+                    .get(k)
+                    .is_some_and(|key| key.verify_strict(&message, &signature))
+            {
+                if let Some(slot) = satisfied.get_mut(k) {
                     *slot = true;
                 }
                 break;
@@ -213,95 +228,39 @@ fn open_with(
             break;
         }
     }
-    let verified_keys: Vec<String> = pinned
-        .iter()
-        .zip(&satisfied)
-        .filter(|(_, ok)| **ok)
-        .map(|(key, _)| key.key_id().to_owned())
-        .collect();
-    if verified_keys.len() < policy.threshold {
-        return Err(EnvelopeError::SignatureThresholdNotMet {
-            verified: verified_keys.len(),
-            required: policy.threshold,
-            signatures: signatures.len(),
-            keyids_seen: signatures.iter().map(|s| s.keyid.clone()).collect(),
-            pinned: pinned.iter().map(|k| k.key_id().to_owned()).collect(),
-        });
-    }
-
-    // The payload is shorter than the envelope that carried it, so this cannot trigger; it is
-    // the envelope's own size error rather than a panic.
-    if payload.len() > policy.max_bytes {
-        return Err(EnvelopeError::TooLarge {
-            size: payload.len(),
-            limit: policy.max_bytes,
-        });
-    }
-    let header = {
-        let (text, root) = parse_payload(&payload, read.is_none())?;
-        let header = Header::from_json(&root)
-            .map_err(|e| payload_error(crate::json::Error::shape(text, &root, e)))?;
-        check_header(&header, policy)?;
-        if policy.accepted_version == Some(header.version) {
-            return Ok(Opened::AlreadyCurrent {
-                version: header.version,
-            });
-        }
-        if let Some(read) = read {
-            read(text, &root);
-        }
-        header
-    };
-    Ok(Opened::Verified(VerifiedPayload {
-        payload,
-        site: header.site,
-        version: header.version,
-        expires_at: header.expires_at,
-        verified_keys,
-    }))
+    satisfied
 }
 
-/// Step 7 of [`open`]: the header against the policy (an equal version is not an error here).
-fn check_header(header: &Header, policy: &Policy) -> Result<(), EnvelopeError> {
-    if header.site != policy.site {
+/// Step 7 of [`open`]: the program's header against the policy. `Ok(true)` when its version is
+/// the one this device already accepted (not an error: nothing to do).
+pub fn check_program(program: &Program, policy: &Policy) -> Result<bool, EnvelopeError> {
+    if program.site() != policy.site {
         return Err(EnvelopeError::SiteMismatch {
             expected: policy.site.to_owned(),
-            found: header.site.clone(),
+            found: program.site().to_owned(),
         });
     }
-    if header.expires_at <= policy.now {
+    let now = policy.now.0;
+    if program.expires_at() <= now {
         return Err(EnvelopeError::Expired {
-            expires_at: header.expires_at,
+            expires_at: Timestamp(program.expires_at()),
+            now: policy.now,
+        });
+    }
+    let latest = now.saturating_add(MAX_VERSION_SKEW_SECONDS).max(0) as u64;
+    if program.version() > latest {
+        return Err(EnvelopeError::VersionInFuture {
+            version: program.version(),
             now: policy.now,
         });
     }
     match policy.accepted_version {
-        Some(accepted) if header.version < accepted => Err(EnvelopeError::Rollback {
-            version: header.version,
+        Some(accepted) if program.version() < accepted => Err(EnvelopeError::Rollback {
+            version: program.version(),
             accepted,
         }),
-        _ => Ok(()),
-    }
-}
-
-/// The payload as a JSON tree: nesting cap, UTF-8, JSON syntax of the whole payload.
-///
-/// **Why shallow.** When only the header fields are read ([`open`]), the reader keeps only the
-/// top-level members and leaves nested arrays and objects empty (every byte is still checked,
-/// with the same errors): building and dropping a tree of the whole bundle, which the bundle
-/// parser then builds again, was about a seventh of init at N = 1000.
-fn parse_payload(payload: &[u8], shallow: bool) -> Result<(&str, Json<'_>), EnvelopeError> {
-    parse_capped(payload, shallow).map_err(|e| match e {
-        CapError::TooDeep { limit, offset } => EnvelopeError::PayloadTooDeep { limit, offset },
-        other => payload_error(other.into_json_error(payload)),
-    })
-}
-
-fn payload_error(e: crate::json::Error) -> EnvelopeError {
-    EnvelopeError::MalformedPayload {
-        message: format!("{}{}", at_path(&e.path), e.message),
-        line: e.line,
-        column: e.column,
+        Some(accepted) => Ok(program.version() == accepted),
+        None => Ok(false),
     }
 }
 
@@ -315,62 +274,4 @@ fn distinct_keys(keys: &[PublicKey]) -> Vec<&PublicKey> {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::{sign, SecretKey};
-    use super::*;
-    use crate::bundle::limits::Caps;
-    use crate::bundle::{parse_bundle_within, parse_tree_within, Bundle, ParseError};
-
-    const BUNDLE: &str = include_str!("../../tests/golden/bundles/holdout.json");
-
-    /// `open` then `parse_bundle_within`, as callers did before `open_then`.
-    fn in_two_steps(
-        envelope: &[u8],
-        policy: &Policy,
-        caps: &Caps,
-    ) -> Result<(Opened, Option<Result<Bundle, ParseError>>), EnvelopeError> {
-        let opened = open(envelope, policy)?;
-        let bundle = match &opened {
-            Opened::Verified(p) => Some(parse_bundle_within(&p.payload, caps)),
-            Opened::AlreadyCurrent { .. } => None,
-        };
-        Ok((opened, bundle))
-    }
-
-    #[test]
-    fn open_then_says_what_open_and_the_bundle_parser_said() {
-        let key = SecretKey::from_seed([9; 32]);
-        let keys = [key.public_key()];
-        let site = "acme.example".to_owned();
-        let broken = BUNDLE.replacen("\"rules\"", "\"rulez\"", 1);
-        let mut calls = 0;
-        for payload in [BUNDLE, broken.as_str(), "{\"site\":1}", "[1,", "{}"] {
-            let envelope = sign(payload.as_bytes(), &[&key]).to_json();
-            for (site, accepted, bundle_bytes) in [
-                (site.as_str(), None, 1 << 20),
-                (site.as_str(), Some(0), 16),
-                ("elsewhere.test", None, 1 << 20),
-                (site.as_str(), Some(u64::MAX), 1 << 20),
-                (site.as_str(), Some(7), 1 << 20),
-            ] {
-                let mut policy = Policy::new(site, &keys, Timestamp(0));
-                policy.accepted_version = accepted;
-                let caps = Caps {
-                    bundle_bytes,
-                    ..Caps::default()
-                };
-                let ours = open_then(envelope.as_bytes(), &policy, |text, root| {
-                    calls += 1;
-                    parse_tree_within(text, root, &caps)
-                });
-                assert_eq!(ours, in_two_steps(envelope.as_bytes(), &policy, &caps));
-            }
-        }
-        // The reader ran only for verified payloads: the valid and the misspelt bundle, with the
-        // bundle's own site and a version that is new (twice each; not when already current).
-        assert_eq!(calls, 4);
-    }
 }

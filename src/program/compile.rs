@@ -97,9 +97,7 @@ impl<'b> Compiler<'b> {
             w.u8(kind_code(s.kind));
             w.uint(u64::from(s.ttl_days));
             if s.kind == SignalKind::Event {
-                let window = s
-                    .window_days
-                    .unwrap_or(crate::signals::DEFAULT_WINDOW_DAYS);
+                let window = s.window_days.unwrap_or(crate::signals::DEFAULT_WINDOW_DAYS);
                 w.uint(u64::from(window));
             }
         }
@@ -163,11 +161,7 @@ impl<'b> Compiler<'b> {
         let mut prev: &[u8] = &[];
         for s in &self.order {
             let bytes = s.as_bytes();
-            let shared = prev
-                .iter()
-                .zip(bytes)
-                .take_while(|(a, b)| a == b)
-                .count();
+            let shared = prev.iter().zip(bytes).take_while(|(a, b)| a == b).count();
             // Keep whole characters in the tail, so each string decodes on its own boundary.
             let shared = (0..=shared)
                 .rev()
@@ -219,7 +213,6 @@ impl<'b> Compiler<'b> {
                 w.uint(u64::from(i));
             }
             Condition::Signal(cmp) => {
-                w.u8(3);
                 let source = match BUILTIN_NAMES.iter().position(|&n| n == cmp.name) {
                     Some(code) => code as u64,
                     None => match self.signals.get(cmp.name.as_str()) {
@@ -227,34 +220,44 @@ impl<'b> Compiler<'b> {
                         _ => return Err(format!("internal: {:?} is not an attribute", cmp.name)),
                     },
                 };
-                w.uint(source);
-                let op = op_code(cmp.op);
+                // The tag holds the operand's kind and the operator.
+                let tag = |kind: u8| 0x80 | kind << 4 | op_code(cmp.op);
                 match &cmp.value {
                     Value::String(s) => {
-                        w.u8(op);
+                        w.u8(tag(0));
+                        w.uint(source);
                         w.uint(self.s(s)?);
                     }
-                    Value::Number(n) => number(&mut w, op, *n),
-                    Value::Bool(b) => w.u8(op | if *b { 4 << 4 } else { 3 << 4 }),
+                    Value::Number(n) => {
+                        let (kind, exact) = number_kind(*n);
+                        w.u8(tag(kind));
+                        w.uint(source);
+                        number_value(&mut w, exact, *n);
+                    }
+                    Value::Bool(b) => {
+                        w.u8(tag(if *b { 4 } else { 3 }));
+                        w.uint(source);
+                    }
                     Value::List(items) => {
-                        w.u8(op | 5 << 4);
+                        w.u8(tag(5));
+                        w.uint(source);
                         self.strings_list(&mut w, items)?;
                     }
                 }
             }
             Condition::EventCount(e) => {
-                w.u8(4);
+                w.u8(3);
                 w.uint(self.event_code(&e.event)?);
                 w.uint(u64::from(e.days));
                 number(&mut w, op_code(e.op), e.value);
             }
             Condition::DaysSinceEvent(d) => {
-                w.u8(5);
+                w.u8(4);
                 w.uint(self.event_code(&d.event)?);
                 number(&mut w, op_code(d.op), d.value);
             }
             Condition::DaysSinceFirstSeen(t) => {
-                w.u8(6);
+                w.u8(5);
                 number(&mut w, op_code(t.op), t.value);
             }
         }
@@ -312,18 +315,17 @@ impl<'b> Compiler<'b> {
             }
             None => {}
         }
+        if rule.priority != 0 {
+            w.int(i64::from(rule.priority));
+        }
+        if !rule.goals.is_empty() {
+            w.uint(rule.goals.len() as u64);
+            for goal in &rule.goals {
+                w.uint(self.event_code(goal)?);
+            }
+        }
         if !t.pages.is_empty() {
             self.strings_list(w, &t.pages)?;
-        }
-        if let Some(after) = &t.after {
-            w.uint(self.event_code(&after.event)?);
-            w.uint(after.within_days.map_or(0, |d| u64::from(d) + 1));
-        }
-        if let Some(start) = t.start {
-            w.int(start.0);
-        }
-        if let Some(end) = t.end {
-            w.int(end.0);
         }
         if let Some(cap) = &t.cap {
             w.uint(u64::from(cap.max));
@@ -336,17 +338,18 @@ impl<'b> Compiler<'b> {
             w.uint(member as u64);
             w.uint(members.len() as u64);
         }
+        if let Some(after) = &t.after {
+            w.uint(self.event_code(&after.event)?);
+            w.uint(after.within_days.map_or(0, |d| u64::from(d) + 1));
+        }
+        if let Some(start) = t.start {
+            w.int(start.0);
+        }
+        if let Some(end) = t.end {
+            w.int(end.0);
+        }
         if let Some(salt) = rule.salt.as_ref().filter(|s| **s != rule.id) {
             w.uint(self.s(salt)?);
-        }
-        if rule.priority != 0 {
-            w.int(i64::from(rule.priority));
-        }
-        if !rule.goals.is_empty() {
-            w.uint(rule.goals.len() as u64);
-            for goal in &rule.goals {
-                w.uint(self.event_code(goal)?);
-            }
         }
         let rollout_bp = basis_points(rule.rollout).ok_or("rollout is not a percentage")?;
         let control_bp = basis_points(rule.control).ok_or("control is not a percentage")?;
@@ -358,7 +361,10 @@ impl<'b> Compiler<'b> {
         w.uint(rule.variants.len() as u64);
         for (i, v) in rule.variants.iter().enumerate() {
             w.uint(self.s(&v.id)?);
-            w.uint(u64::from(allocation.width(Arm::Variant(i)).unwrap_or(0)));
+            // The last width is what the others leave (see the layout).
+            if i + 1 < rule.variants.len() {
+                w.uint(u64::from(allocation.width(Arm::Variant(i)).unwrap_or(0)));
+            }
             w.uint(v.text.len() as u64);
             for t in &v.text {
                 w.uint(self.s(&t.selector)?);
@@ -399,16 +405,27 @@ fn op_code(op: Op) -> u8 {
     OPS.iter().position(|&o| o == op).unwrap_or(0) as u8
 }
 
-/// `op` with a number: an integer when exact (most thresholds), else the double.
-fn number(w: &mut Writer, op: u8, n: f64) {
+/// A number's kind (1: integer, 2: double) and whether it is an exact integer: most thresholds
+/// are, and take a byte or two instead of eight.
+fn number_kind(n: f64) -> (u8, bool) {
     const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
-    if n.fract() == 0.0 && n.abs() <= EXACT {
-        w.u8(op | 1 << 4);
+    let exact = n.fract() == 0.0 && n.abs() <= EXACT;
+    (if exact { 1 } else { 2 }, exact)
+}
+
+fn number_value(w: &mut Writer, exact: bool, n: f64) {
+    if exact {
         w.int(n as i64);
     } else {
-        w.u8(op | 2 << 4);
         w.f64(n);
     }
+}
+
+/// `op` and a number, for the temporal nodes: the operator and the number's kind in one byte.
+fn number(w: &mut Writer, op: u8, n: f64) {
+    let (kind, exact) = number_kind(n);
+    w.u8(op | kind << 4);
+    number_value(w, exact, n);
 }
 
 /// Every string the program's table must hold.

@@ -225,7 +225,11 @@ fn number(w: &mut Writer, n: f64) {
 
 /// Node `i` as the condition tree it stands for (depth is bounded by the reader).
 fn condition(w: &mut Writer, p: &Program, i: u32, depth: u32) {
-    let Some(node) = p.nodes.get(i as usize).filter(|_| depth <= super::MAX_DEPTH + 1) else {
+    let Some(node) = p
+        .nodes
+        .get(i as usize)
+        .filter(|_| depth <= super::MAX_DEPTH + 1)
+    else {
         w.null();
         return;
     };

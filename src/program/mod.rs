@@ -25,22 +25,26 @@
 //! node      = 0 n:u {child:u}            all
 //!           | 1 n:u {child:u}            any
 //!           | 2 child:u                  not
-//!           | 3 source:u opkind:u8 operand              signal comparison
-//!           | 4 event:u days:u opkind:u8 number          event_count
-//!           | 5 event:u opkind:u8 number                 days_since_event
-//!           | 6 opkind:u8 number                         days_since_first_seen
-//! opkind    = op (low 4 bits, 0..=9: eq ne in lt lte gt gte contains starts_with matches)
-//!             | kind << 4 (0 string:s, 1 integer:i, 2 double:f64, 3 false, 4 true, 5 list: n:u {s})
+//!           | 3 event:u days:u opnum number              event_count
+//!           | 4 event:u opnum number                     days_since_event
+//!           | 5 opnum number                             days_since_first_seen
+//!           | 0x80|kind<<4|op source:u operand           signal comparison
+//! op        = 0..=9: eq ne in lt lte gt gte contains starts_with matches
+//! kind      = 0 string (operand s) | 1 integer (i) | 2 double (f64) | 3 false | 4 true
+//!           | 5 list (n:u {s})
+//! opnum     = op | kind<<4 (kind 1 or 2), followed by the number
 //! audiences = n:u { id:s node:u }
 //! slots     = n:u { id:s path:u8 default:s [steps: n:u {s} if path] rules }
 //! rules     = n:u { rule }                                 in the order they are tried
 //! rule      = id:s flags:u
-//!             [audience:u if flags&1] [node:u if flags&2] [pages: n:u {s} if flags&4]
-//!             [event:u within:u if flags&8] [start:i if flags&16] [end:i if flags&32]
-//!             [max:u per:u if flags&64] [layer:s member:u members:u if flags&128]
-//!             [salt:s if flags&256] [priority:i if flags&512] [goals: n:u {event:u} if flags&1024]
+//!             [audience:u if flags&1] [node:u if flags&2] [priority:i if flags&4]
+//!             [goals: n:u {event:u} if flags&8] [pages: n:u {s} if flags&16]
+//!             [max:u per:u if flags&32] [layer:s member:u members:u if flags&64]
+//!             [event:u within:u if flags&128] [start:i if flags&256] [end:i if flags&512]
+//!             [salt:s if flags&1024]
 //!             rollout_bp:u control_bp:u variants: n:u { variant }
-//! variant   = id:s width_bp:u text: n:u {selector:s text:s} [steps: n:u {s} if the slot is a path]
+//! variant   = id:s [width_bp:u unless last] text: n:u {selector:s text:s}
+//!             [steps: n:u {s} if the slot is a path]
 //! ```
 //!
 //! - **Sources** (`source`): `0..12` are the built-in attributes in [`Builtin`] order, `12 + i`
@@ -48,7 +52,8 @@
 //!   `page_view`, `2 + i` is declared signal `i` (an event).
 //! - `within` and `per` are `0` for "none", else days + 1.
 //! - `width_bp`: a variant's share of the bucket space before rollout, computed at signing from
-//!   the weights ([`crate::bucketing::Allocation`]); with `control_bp` they add up to 10 000.
+//!   the weights ([`crate::bucketing::Allocation`]). With `control_bp` the widths add up to
+//!   exactly 10 000, so the last one is not stored: it is what the others leave.
 //! - Strings are sorted and front-coded (each shares a prefix with the one before), which keeps
 //!   the base64 payload small: ids like `pb_hero_0000_r0`, `pb_hero_0000_r1` cost a few bytes.
 //!   Equal conditions are one node, however many rules use them.
@@ -89,6 +94,37 @@ pub const PAYLOAD_TYPE: &str = "application/vnd.pathwise.program.v1";
 pub const MAX_DEPTH: u32 = crate::bundle::limits::MAX_CONDITION_DEPTH as u32;
 /// Most nodes one condition may stand for, counted as a tree (the authoring limit).
 pub const MAX_NODES: u32 = crate::bundle::limits::MAX_CONDITION_NODES as u32;
+
+/// Most bytes a payload may inflate to, per byte of payload (real programs deflate about 2:1).
+pub const MAX_INFLATE_RATIO: usize = 16;
+
+/// The signed payload of a program: its bytes deflated ([`crate::inflate`] says why).
+#[cfg(feature = "std")]
+pub fn pack(program: &[u8]) -> Vec<u8> {
+    miniz_oxide::deflate::compress_to_vec(program, 10)
+}
+
+/// The program bytes of a signed payload, inflated with the output capped at
+/// [`MAX_INFLATE_RATIO`] times the payload's size.
+pub fn unpack(payload: &[u8]) -> Result<Vec<u8>, ProgramError> {
+    let cap = payload
+        .len()
+        .saturating_mul(MAX_INFLATE_RATIO)
+        .saturating_add(1024);
+    crate::inflate::inflate(payload, cap).map_err(|e| ProgramError {
+        problem: match e {
+            crate::inflate::InflateError::Truncated => Problem::Truncated,
+            crate::inflate::InflateError::Corrupt => Problem::Malformed,
+            crate::inflate::InflateError::TooLarge => Problem::TooComplex,
+        },
+        at: 0,
+    })
+}
+
+/// A signed payload read as a program: [`unpack`], then [`read`].
+pub fn open(payload: &[u8]) -> Result<Program, ProgramError> {
+    read(&unpack(payload)?)
+}
 
 /// A range of entries in one of the program's tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -402,7 +438,9 @@ impl Program {
 
     /// The name of declared signal `i`.
     pub(crate) fn signal_name(&self, i: u32) -> &str {
-        self.signals.get(i as usize).map_or("", |s| self.str(s.name))
+        self.signals
+            .get(i as usize)
+            .map_or("", |s| self.str(s.name))
     }
 
     /// The indexes of the rules that count `event` as a goal, slot by slot.

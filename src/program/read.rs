@@ -79,7 +79,10 @@ impl From<CodecError> for ProgramError {
             CodecError::Truncated { .. } => Problem::Truncated,
             CodecError::Malformed { .. } => Problem::Malformed,
         };
-        ProgramError { problem, at: e.at() }
+        ProgramError {
+            problem,
+            at: e.at(),
+        }
     }
 }
 
@@ -209,8 +212,7 @@ fn strings(r: &mut Reader<'_>, p: &mut Program) -> Result<()> {
         return fail(Problem::Malformed, table);
     };
     // Each string must be whole characters, so `Program::str` always finds it.
-    if p
-        .strings
+    if p.strings
         .iter()
         .any(|s| !text.is_char_boundary(s.start as usize) || !text.is_char_boundary(s.end as usize))
     {
@@ -290,12 +292,10 @@ fn event(r: &mut Reader<'_>, p: &Program) -> Result<(Event, u32)> {
 fn op_and_kind(r: &mut Reader<'_>) -> Result<(Op, u8)> {
     let at = r.at();
     let byte = r.u8()?;
-    let op = *OPS
-        .get(usize::from(byte & 0x0f))
-        .ok_or(ProgramError {
-            problem: Problem::Malformed,
-            at,
-        })?;
+    let op = *OPS.get(usize::from(byte & 0x0f)).ok_or(ProgramError {
+        problem: Problem::Malformed,
+        at,
+    })?;
     Ok((op, byte >> 4))
 }
 
@@ -339,32 +339,6 @@ fn nodes(r: &mut Reader<'_>, p: &mut Program) -> Result<()> {
                 (Node::Not(child), d + 1, s.saturating_add(1))
             }
             3 => {
-                let source_at = r.at();
-                let code = r.up_to(u32::MAX)?;
-                let source = match BUILTINS.get(code as usize) {
-                    Some(&b) => Source::Builtin(b),
-                    None => Source::Signal(signal_of(p, code - 12, false, source_at)?),
-                };
-                let (op, kind) = op_and_kind(r)?;
-                let operand = match kind {
-                    0 => Operand::Str(r.index(p.strings.len())?),
-                    1 | 2 => Operand::Num(number(r, kind, at)?),
-                    3 => Operand::Bool(false),
-                    4 => Operand::Bool(true),
-                    5 => Operand::List(list(r, &mut p.refs, p.strings.len())?),
-                    _ => return fail(Problem::Malformed, at),
-                };
-                (
-                    Node::Cmp {
-                        source,
-                        op,
-                        operand,
-                    },
-                    1,
-                    1,
-                )
-            }
-            4 => {
                 let (event, _) = event(r, p)?;
                 let days = r.up_to(u32::MAX)?;
                 let (op, kind) = op_and_kind(r)?;
@@ -380,16 +354,46 @@ fn nodes(r: &mut Reader<'_>, p: &mut Program) -> Result<()> {
                     1,
                 )
             }
-            5 => {
+            4 => {
                 let (event, _) = event(r, p)?;
                 let (op, kind) = op_and_kind(r)?;
                 let value = number(r, kind, at)?;
                 (Node::DaysSinceEvent { event, op, value }, 1, 1)
             }
-            6 => {
+            5 => {
                 let (op, kind) = op_and_kind(r)?;
                 let value = number(r, kind, at)?;
                 (Node::DaysSinceFirstSeen { op, value }, 1, 1)
+            }
+            0x80.. => {
+                // A comparison: the operand's kind and the operator are in the tag.
+                let op = *OPS.get(usize::from(tag & 0x0f)).ok_or(ProgramError {
+                    problem: Problem::Malformed,
+                    at,
+                })?;
+                let source_at = r.at();
+                let code = r.up_to(u32::MAX)?;
+                let source = match BUILTINS.get(code as usize) {
+                    Some(&b) => Source::Builtin(b),
+                    None => Source::Signal(signal_of(p, code - 12, false, source_at)?),
+                };
+                let operand = match (tag >> 4) & 7 {
+                    0 => Operand::Str(r.index(p.strings.len())?),
+                    kind @ (1 | 2) => Operand::Num(number(r, kind, at)?),
+                    3 => Operand::Bool(false),
+                    4 => Operand::Bool(true),
+                    5 => Operand::List(list(r, &mut p.refs, p.strings.len())?),
+                    _ => return fail(Problem::Malformed, at),
+                };
+                (
+                    Node::Cmp {
+                        source,
+                        op,
+                        operand,
+                    },
+                    1,
+                    1,
+                )
             }
             _ => return fail(Problem::Malformed, at),
         };
@@ -443,24 +447,25 @@ fn slots(r: &mut Reader<'_>, p: &mut Program) -> Result<()> {
     Ok(())
 }
 
-// Flag bits of a rule (see the layout in the module documentation).
+// Flag bits of a rule (see the layout in the module documentation): the common ones first, so
+// that a typical rule's flags fit one byte.
 pub(crate) const AUDIENCE: u32 = 1;
 pub(crate) const INLINE: u32 = 2;
-pub(crate) const PAGES: u32 = 4;
-pub(crate) const AFTER: u32 = 8;
-pub(crate) const START: u32 = 16;
-pub(crate) const END: u32 = 32;
-pub(crate) const CAP: u32 = 64;
-pub(crate) const LAYER: u32 = 128;
-pub(crate) const SALT: u32 = 256;
-pub(crate) const PRIORITY: u32 = 512;
-pub(crate) const GOALS: u32 = 1024;
+pub(crate) const PRIORITY: u32 = 4;
+pub(crate) const GOALS: u32 = 8;
+pub(crate) const PAGES: u32 = 16;
+pub(crate) const CAP: u32 = 32;
+pub(crate) const LAYER: u32 = 64;
+pub(crate) const AFTER: u32 = 128;
+pub(crate) const START: u32 = 256;
+pub(crate) const END: u32 = 512;
+pub(crate) const SALT: u32 = 1024;
 
 fn rule(r: &mut Reader<'_>, p: &mut Program, path: bool) -> Result<Rule> {
     let strings = p.strings.len();
     let id = r.index(strings)?;
     let flags_at = r.at();
-    let flags = r.up_to(2 * GOALS - 1)?;
+    let flags = r.up_to(2 * SALT - 1)?;
     if flags & AUDIENCE != 0 && flags & INLINE != 0 {
         return fail(Problem::Malformed, flags_at);
     }
@@ -472,37 +477,6 @@ fn rule(r: &mut Reader<'_>, p: &mut Program, path: bool) -> Result<Rule> {
     } else {
         Audience::Everyone
     };
-    let pages = if has(PAGES) {
-        list(r, &mut p.refs, strings)?
-    } else {
-        Span::default()
-    };
-    let after = if has(AFTER) {
-        let (event, _) = event(r, p)?;
-        Some((event, optional(r)?))
-    } else {
-        None
-    };
-    let start = if has(START) { Some(r.int()?) } else { None };
-    let end = if has(END) { Some(r.int()?) } else { None };
-    let cap = if has(CAP) {
-        Some((r.up_to(u32::MAX)?, optional(r)?))
-    } else {
-        None
-    };
-    let layer = if has(LAYER) {
-        let name = r.index(strings)?;
-        let at = r.at();
-        let member = r.up_to(u32::MAX)?;
-        let members = r.up_to(u32::MAX)?;
-        if member >= members {
-            return fail(Problem::Malformed, at);
-        }
-        Some((name, member, members))
-    } else {
-        None
-    };
-    let salt = if has(SALT) { r.index(strings)? } else { id };
     let priority = if has(PRIORITY) {
         let at = r.at();
         i32::try_from(r.int()?).map_err(|_| ProgramError {
@@ -523,15 +497,55 @@ fn rule(r: &mut Reader<'_>, p: &mut Program, path: bool) -> Result<Rule> {
     } else {
         Span::default()
     };
+    let pages = if has(PAGES) {
+        list(r, &mut p.refs, strings)?
+    } else {
+        Span::default()
+    };
+    let cap = if has(CAP) {
+        Some((r.up_to(u32::MAX)?, optional(r)?))
+    } else {
+        None
+    };
+    let layer = if has(LAYER) {
+        let name = r.index(strings)?;
+        let at = r.at();
+        let member = r.up_to(u32::MAX)?;
+        let members = r.up_to(u32::MAX)?;
+        if member >= members {
+            return fail(Problem::Malformed, at);
+        }
+        Some((name, member, members))
+    } else {
+        None
+    };
+    let after = if has(AFTER) {
+        let (event, _) = event(r, p)?;
+        Some((event, optional(r)?))
+    } else {
+        None
+    };
+    let start = if has(START) { Some(r.int()?) } else { None };
+    let end = if has(END) { Some(r.int()?) } else { None };
+    let salt = if has(SALT) { r.index(strings)? } else { id };
     let rollout_bp = r.up_to(BUCKETS)?;
     let control_at = r.at();
     let control_bp = r.up_to(BUCKETS)?;
-    let n = r.count(3)?;
+    let n = r.count(2)?;
     let first = p.variants.len();
+    // Control and variants share the whole bucket space exactly, so the last variant's width
+    // is what the others leave.
     let mut total = control_bp;
-    for _ in 0..n {
+    for i in 0..n {
         let id = r.index(strings)?;
-        let width_bp = r.up_to(BUCKETS)?;
+        let width_bp = if i + 1 < n {
+            r.up_to(BUCKETS)?
+        } else {
+            BUCKETS.checked_sub(total).ok_or(ProgramError {
+                problem: Problem::Malformed,
+                at: control_at,
+            })?
+        };
         total = total.saturating_add(width_bp);
         let pairs = r.count(2)?;
         let text_start = p.refs.len();
@@ -551,7 +565,6 @@ fn rule(r: &mut Reader<'_>, p: &mut Program, path: bool) -> Result<Rule> {
             steps,
         });
     }
-    // Control and variants share the whole bucket space, exactly.
     if total != BUCKETS {
         return fail(Problem::Malformed, control_at);
     }

@@ -415,7 +415,10 @@ fn read_rules(r: &mut Reader<'_>) -> Result<ExposureLedger, usize> {
         }
         let touched = r.int().map_err(corrupt)?;
         let mut sets = [StrSet::new(), StrSet::new()];
-        for (set, cap) in sets.iter_mut().zip([MAX_VARIANTS_PER_RULE, MAX_GOALS_PER_RULE]) {
+        for (set, cap) in sets
+            .iter_mut()
+            .zip([MAX_VARIANTS_PER_RULE, MAX_GOALS_PER_RULE])
+        {
             let count = r.count(2).map_err(corrupt)?;
             if count > cap {
                 return Err(at);
@@ -465,7 +468,9 @@ mod tests {
         let mut ledger = ExposureLedger::new();
         for (i, name) in names.iter().enumerate() {
             let at = 60 * i64::try_from(i).unwrap();
-            assert!(ledger.record_exposure(decision(name, "v"), at, true).is_some());
+            assert!(ledger
+                .record_exposure(decision(name, "v"), at, true)
+                .is_some());
         }
         assert_eq!(ledger.len(), MAX_LEDGER_RULES);
         assert!(!ledger.exposure_reported("r0", "v"), "oldest kept");

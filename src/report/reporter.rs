@@ -97,6 +97,18 @@ impl Reporter {
         (reporter, problems)
     }
 
+    /// Replaces the ledger with a stored one; on error the ledger is left as it was.
+    pub fn restore_ledger(&mut self, bytes: &[u8]) -> Result<(), LedgerError> {
+        self.ledger = ExposureLedger::from_snapshot(bytes)?;
+        Ok(())
+    }
+
+    /// Replaces the outbox with a stored one; on error the outbox is left as it was.
+    pub fn restore_outbox(&mut self, bytes: &[u8]) -> Result<(), OutboxSnapshotError> {
+        self.outbox = Outbox::from_snapshot(bytes)?;
+        Ok(())
+    }
+
     /// Sets whether this device sends events to a collector (`collect` is configured and the
     /// device is in the sample, see [`sampled`](super::sampled)). Either way exposures and
     /// conversions are recorded once per device (and returned, for the page's own analytics);
@@ -137,14 +149,30 @@ impl Reporter {
         now_unix_seconds: i64,
     ) -> Option<ReportEvent> {
         let exposure = Exposure::of(decision, program)?;
+        self.on_exposure(program.version(), exposure, now_unix_seconds)
+    }
+
+    /// [`Reporter::on_rendered`] for an exposure already taken out of its decision, decided
+    /// under bundle version `version`.
+    pub fn on_exposure(
+        &mut self,
+        version: u64,
+        exposure: Exposure<'_>,
+        now_unix_seconds: i64,
+    ) -> Option<ReportEvent> {
         let event = self
             .ledger
             .record_exposure(exposure, now_unix_seconds, self.reporting)?;
         if self.reporting {
             // The ledger only returns events the collector accepts.
-            let _ = self.outbox.push(program.version(), event.clone());
+            let _ = self.outbox.push(version, event.clone());
         }
         Some(event)
+    }
+
+    /// Whether anything waits to be sent or confirmed.
+    pub fn pending(&self) -> bool {
+        !self.outbox.is_empty()
     }
 
     /// `event` was tracked at `now_unix_seconds`: records a conversion for every exposed rule

@@ -26,9 +26,6 @@ pub use days::MAX_TIMESTAMP;
 pub use declarations::{Declarations, Declared, DEFAULT_WINDOW_DAYS};
 pub use event::{EventRecord, MAX_DAY_COUNT, MAX_TOTAL_COUNT};
 pub use snapshot::{SnapshotError, MAX_CLOCK_SKEW_SECONDS, MAX_SNAPSHOT_BYTES, SNAPSHOT_VERSION};
-// The headless engine (wasm only) checks values it keeps outside the store with the store's rules.
-#[cfg(target_arch = "wasm32")]
-// Used by the headless engine (src/web/headless.rs), which not every build includes.
-#[allow(unused_imports)]
+// The headless engine checks values it keeps outside the store with the store's rules.
 pub(crate) use store::check_value;
 pub use store::{AttributeRecord, SignalError, Signals};

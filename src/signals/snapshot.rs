@@ -1,12 +1,12 @@
-//! The store as the browser keeps it: one compact, versioned, size-capped JSON text.
+//! The store as the browser keeps it: one compact, versioned, size-capped byte string.
 //!
 //! The format is documented on [`Signals::to_snapshot`].
 //!
 //! Reading trusts nothing: whatever is in `localStorage` may be stale, from another SDK version,
 //! from another script, or truncated by a full disk. [`Signals::from_snapshot`] therefore checks
-//! the size before parsing, then the version, the shapes, every limit and every time, and refuses
-//! the whole text on the first problem — the caller discards it and starts empty, which is always
-//! safe. Writing ([`Signals::to_snapshot`]) always produces a text that fits
+//! the size before reading, then the format, every limit and every time, and refuses the whole
+//! snapshot on the first problem — the caller discards it and starts empty, which is always
+//! safe. Writing ([`Signals::to_snapshot`]) always produces a snapshot that fits
 //! [`MAX_SNAPSHOT_BYTES`], so the SDK never writes what it would refuse to read.
 
 use crate::prelude::*;
@@ -15,17 +15,20 @@ use thiserror::Error;
 use super::event::{EventRecord, MAX_DAY_COUNT, MAX_TOTAL_COUNT};
 use super::store::{check_value, AttributeRecord, SignalError};
 use super::{days, Declarations, Signals};
-use crate::json::{self, read, FromJson, Json, Object, ShapeError, ToJson};
-use crate::map::StrMap;
+use crate::codec::{CodecError, Reader, Writer};
+use crate::json;
 use crate::time::{Clock, DAY_SECONDS};
 use crate::value::Value;
 
 /// Largest snapshot read or written, in bytes: 64 KiB, well inside every browser's
-/// `localStorage` quota and cheap to parse on every page load.
+/// `localStorage` quota and cheap to read on every page load.
 pub const MAX_SNAPSHOT_BYTES: usize = 64 * 1024;
 
-/// The snapshot format version written and read by this SDK (the `"v"` field).
-pub const SNAPSHOT_VERSION: u64 = 1;
+/// The snapshot format version written and read by this SDK.
+pub const SNAPSHOT_VERSION: u8 = 2;
+
+/// The snapshot's first bytes: a tag and the format version.
+const HEAD: [u8; 2] = [b'S', SNAPSHOT_VERSION];
 
 /// How far in the future a stored time may lie (one day), to tolerate a device clock corrected
 /// backwards or a change of time zone between two page loads.
@@ -34,26 +37,23 @@ pub const MAX_CLOCK_SKEW_SECONDS: i64 = DAY_SECONDS;
 /// Why a snapshot was refused. The caller discards the snapshot and starts with an empty store.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum SnapshotError {
-    /// The text is larger than [`MAX_SNAPSHOT_BYTES`]; it was not parsed.
+    /// The snapshot is larger than [`MAX_SNAPSHOT_BYTES`]; it was not read.
     #[error("snapshot is {len} bytes, more than the {max}-byte limit")]
     TooLarge {
-        /// The text's length in bytes.
+        /// Its length in bytes.
         len: usize,
         /// The limit.
         max: usize,
     },
-    /// The text is not JSON, or not an object of the expected shape.
-    #[error("snapshot is malformed: {reason}")]
+    /// The bytes are not a snapshot of the expected shape.
+    #[error("snapshot is malformed at byte {at}")]
     Malformed {
-        /// What the parser found wrong, with line and column.
-        reason: String,
+        /// Where the problem was found.
+        at: usize,
     },
-    /// The snapshot was written in another format version.
-    #[error("snapshot format version {found} is not supported (this SDK reads version {SNAPSHOT_VERSION})")]
-    UnsupportedVersion {
-        /// The version found.
-        found: u64,
-    },
+    /// The snapshot was written in another format version (or is not a signal snapshot).
+    #[error("snapshot is not of format version {SNAPSHOT_VERSION}")]
+    UnsupportedVersion,
     /// A stored attribute value breaks the limits a write would enforce.
     #[error("snapshot holds an invalid value: {0}")]
     InvalidValue(#[from] SignalError),
@@ -87,55 +87,13 @@ pub enum SnapshotError {
     },
 }
 
-struct SnapshotDto {
-    seen: Option<i64>,
-    attrs: StrMap<AttrDto>,
-    events: StrMap<EventDto>,
-}
-
-impl FromJson for SnapshotDto {
-    fn from_json(json: &Json<'_>) -> Result<Self, ShapeError> {
-        let o = Object::strict(json, "a signal snapshot", &["v", "seen", "attrs", "events"])?;
-        let _: u64 = o.req("v")?;
-        let attrs = o.get("attrs").map_or(Ok(StrMap::new()), |j| {
-            read::map(j, |a| {
-                let o = Object::strict(a, "an attribute", &["v", "t"])?;
-                Ok(AttrDto {
-                    v: o.req("v")?,
-                    t: o.req("t")?,
-                })
-            })
-        })?;
-        let events = o.get("events").map_or(Ok(StrMap::new()), |j| {
-            read::map(j, |e| {
-                let o = Object::strict(e, "an event", &["first", "last", "total", "days"])?;
-                let days = o.get("days").map_or(Ok(Vec::new()), |d| {
-                    read::list(d, |pair| {
-                        let [day, count] = read::tuple::<2>(pair)?;
-                        Ok((i64::from_json(day)?, u64::from_json(count)?))
-                    })
-                })?;
-                Ok(EventDto {
-                    first: o.req("first")?,
-                    last: o.req("last")?,
-                    total: o.req("total")?,
-                    days,
-                })
-            })
-        })?;
-        Ok(SnapshotDto {
-            seen: o.opt("seen")?,
-            attrs,
-            events,
-        })
+impl From<CodecError> for SnapshotError {
+    fn from(e: CodecError) -> Self {
+        SnapshotError::Malformed { at: e.at() }
     }
 }
 
-struct AttrDto {
-    v: Value,
-    t: i64,
-}
-
+/// An event as stored, before its checks.
 struct EventDto {
     first: i64,
     last: i64,
@@ -144,97 +102,215 @@ struct EventDto {
 }
 
 impl Signals {
-    /// Parses a snapshot written by [`to_snapshot`](Self::to_snapshot), then
+    /// Reads a snapshot written by [`to_snapshot`](Self::to_snapshot), then
     /// [`prune`](Self::prune)s it against `decls` and `clock` (so undeclared, re-kinded and
     /// expired signals are gone, and day counts outside the windows too).
     ///
     /// # Errors
     ///
     /// The whole snapshot is refused — never partly trusted — when it is larger than
-    /// [`MAX_SNAPSHOT_BYTES`] (checked before parsing), is not JSON or has another shape
-    /// (unknown fields included), has another version than [`SNAPSHOT_VERSION`], holds a value a
-    /// write would refuse (non-finite number, over-long string or list), a time outside
-    /// ±[`MAX_TIMESTAMP`](super::MAX_TIMESTAMP) or more than [`MAX_CLOCK_SKEW_SECONDS`] in the
-    /// future, a day count after tomorrow, or impossible counts (zero, above
-    /// [`MAX_DAY_COUNT`](super::MAX_DAY_COUNT) / [`MAX_TOTAL_COUNT`](super::MAX_TOTAL_COUNT), a
-    /// day above the total, days not strictly ascending, first seen after last seen).
+    /// [`MAX_SNAPSHOT_BYTES`] (checked before reading), is of another format, is cut short or
+    /// has bytes left over, holds a name twice, a value a write would refuse (non-finite number,
+    /// over-long string or list), a time outside ±[`MAX_TIMESTAMP`](super::MAX_TIMESTAMP) or
+    /// more than [`MAX_CLOCK_SKEW_SECONDS`] in the future, a day count after tomorrow, or
+    /// impossible counts (zero, above [`MAX_DAY_COUNT`] / [`MAX_TOTAL_COUNT`], a day above the
+    /// total, first seen after last seen).
     pub fn from_snapshot(
-        text: &str,
+        bytes: &[u8],
         decls: &Declarations,
         clock: &Clock,
     ) -> Result<Signals, SnapshotError> {
-        if text.len() > MAX_SNAPSHOT_BYTES {
+        if bytes.len() > MAX_SNAPSHOT_BYTES {
             return Err(SnapshotError::TooLarge {
-                len: text.len(),
+                len: bytes.len(),
                 max: MAX_SNAPSHOT_BYTES,
             });
         }
-        let malformed = |e: json::Error| SnapshotError::Malformed {
-            reason: e.to_string(),
-        };
-        let root = json::parse(text).map_err(|e| malformed(json::Error::syntax(text, &e)))?;
-        let version = read::Object::lenient(&root, "a signal snapshot", &["v"])
-            .and_then(|o| o.req::<u64>("v"))
-            .map_err(|e| malformed(json::Error::shape(text, &root, e)))?;
-        if version != SNAPSHOT_VERSION {
-            return Err(SnapshotError::UnsupportedVersion { found: version });
+        let mut r = Reader::new(bytes);
+        if r.bytes(2).ok() != Some(&HEAD[..]) {
+            return Err(SnapshotError::UnsupportedVersion);
         }
-        let dto = SnapshotDto::from_json(&root)
-            .map_err(|e| malformed(json::Error::shape(text, &root, e)))?;
         let checker = Checker::new(clock);
         let mut signals = Signals::new();
-        if let Some(seen) = dto.seen {
+        if r.u8()? == 1 {
+            let seen = r.int()?;
             checker.time("first-seen time of the device", None, seen)?;
             signals.first_seen = Some(seen);
         }
-        for (name, attr) in dto.attrs {
-            check_value(&name, &attr.v)?;
-            checker.time("write time of attribute", Some(&name), attr.t)?;
-            signals.attributes.insert(
+        let n = r.count(3)?;
+        for _ in 0..n {
+            let at = r.at();
+            let name = r.text()?;
+            let written_at = r.int()?;
+            let value = read_value(&mut r)?;
+            check_value(name, &value)?;
+            checker.time("write time of attribute", Some(name), written_at)?;
+            if signals.attributes.contains_key(name) {
+                return Err(SnapshotError::Malformed { at });
+            }
+            signals
+                .attributes
+                .insert(name.to_owned(), AttributeRecord { value, written_at });
+        }
+        let n = r.count(5)?;
+        for _ in 0..n {
+            let at = r.at();
+            let name = r.text()?;
+            let first = r.int()?;
+            let last = r.int()?;
+            let total = r.uint()?;
+            let count = r.count(2)?;
+            let mut days = Vec::with_capacity(count);
+            let mut day = 0i64;
+            for i in 0..count {
+                // The first day is written whole, the others as the (positive) step from the
+                // day before, so days are strictly ascending by construction.
+                day = if i == 0 {
+                    r.int()?
+                } else {
+                    let step = i64::try_from(r.uint()?).unwrap_or(0);
+                    if step == 0 {
+                        return Err(SnapshotError::Malformed { at });
+                    }
+                    day.checked_add(step)
+                        .ok_or(SnapshotError::Malformed { at })?
+                };
+                days.push((day, r.uint()?));
+            }
+            let record = checker.event(
                 name,
-                AttributeRecord {
-                    value: attr.v,
-                    written_at: attr.t,
+                EventDto {
+                    first,
+                    last,
+                    total,
+                    days,
                 },
-            );
+            )?;
+            if signals.events.contains_key(name) {
+                return Err(SnapshotError::Malformed { at });
+            }
+            signals.events.insert(name.to_owned(), record);
         }
-        for (name, event) in dto.events {
-            let record = checker.event(&name, event)?;
-            signals.events.insert(name, record);
-        }
+        r.end()?;
         signals.prune(decls, clock);
         Ok(signals)
     }
 
-    /// The store as compact JSON, at most [`MAX_SNAPSHOT_BYTES`] long:
+    /// The store in its compact form ([`crate::codec`]), at most [`MAX_SNAPSHOT_BYTES`] long:
     ///
-    /// ```json
-    /// {"v":1,"seen":1767225600,
-    ///  "attrs":{"role":{"v":"admin","t":1767225600}},
-    ///  "events":{"visit":{"first":1767225600,"last":1767312000,"total":2,"days":[[20454,1],[20455,1]]}}}
+    /// ```text
+    /// "S" 2                                        tag, format version
+    /// seen: 0 | 1 i                                the device's first-seen time, if known
+    /// attrs: n:u { name written_at:i value }       value: 0 text | 1 f64 | 2 false | 3 true
+    ///                                                     | 4 n:u {text}
+    /// events: n:u { name first:i last:i total:u days: n:u { day count:u } }
     /// ```
     ///
-    /// `seen` is the device's first-seen time (absent if never recorded); `t` an attribute's last write
-    /// time; `first`/`last` an event's first and last occurrence; `days` its per-local-day counts as
-    /// `[day, count]` pairs, oldest first. Times are Unix seconds, days local day numbers.
+    /// Times are Unix seconds, days local day numbers; an event's first day is written whole
+    /// (`i`) and each later one as the step from the one before (`u`, at least 1).
     ///
-    /// When everything does not fit, data is left out of the text (the store in memory is not
-    /// changed) in this order until it does: the oldest per-day event counts first (across all
-    /// events, ties broken by event name) — they are the least useful, since conditions mostly
-    /// look at recent days, and the lifetime totals and first/last times stay; then any attribute
-    /// too large to fit even alone; then the least recently written attributes; then whole
-    /// events, least recently seen first. The header and
-    /// the device's first-seen time always fit. In practice the cap is only reached by a bundle
-    /// that declares many events with long windows, or long list attributes.
-    pub fn to_snapshot(&self) -> String {
+    /// When everything does not fit, data is left out (the store in memory is not changed) in
+    /// this order until it does: the oldest per-day event counts first (across all events, ties
+    /// broken by event name) — they are the least useful, since conditions mostly look at recent
+    /// days, and the lifetime totals and first/last times stay; then any attribute too large to
+    /// fit even alone; then the least recently written attributes; then whole events, least
+    /// recently seen first. The header and the device's first-seen time always fit.
+    pub fn to_snapshot(&self) -> Vec<u8> {
         let mut plan = WritePlan::new(self);
         plan.fit(MAX_SNAPSHOT_BYTES);
-        let text = plan.render();
-        if text.len() <= MAX_SNAPSHOT_BYTES {
-            text
-        } else {
-            // Unreachable if the accounting above is right; never write what cannot be read.
-            header(self.first_seen) + FRAME
+        plan.render()
+    }
+
+    /// The store as JSON for a debug panel (JavaScript's `signals()`):
+    /// `{"seen":T,"attrs":{"role":{"v":"admin","t":T}},"events":{"visit":{"first":T,"last":T,"total":N,"days":[[DAY,N],…]}}}`.
+    pub fn to_json(&self) -> String {
+        let mut w = json::Writer::new();
+        w.open_object();
+        if let Some(seen) = self.first_seen {
+            w.key("seen");
+            w.int(seen);
+        }
+        w.key("attrs");
+        w.open_object();
+        for (name, record) in self.attributes.iter() {
+            w.key(name);
+            w.open_object();
+            w.key("v");
+            match &record.value {
+                Value::String(s) => w.string(s),
+                Value::Number(n) => w.float(*n),
+                Value::Bool(b) => w.bool(*b),
+                Value::List(items) => w.strings(items),
+            }
+            w.key("t");
+            w.int(record.written_at);
+            w.close_object();
+        }
+        w.close_object();
+        w.key("events");
+        w.open_object();
+        for (name, record) in self.events.iter() {
+            w.key(name);
+            w.open_object();
+            w.key("first");
+            w.int(record.first_seen);
+            w.key("last");
+            w.int(record.last_seen);
+            w.key("total");
+            w.uint(record.total);
+            w.key("days");
+            w.open_array();
+            for (day, count) in record.day_counts() {
+                w.open_array();
+                w.int(day);
+                w.uint(count);
+                w.close_array();
+            }
+            w.close_array();
+            w.close_object();
+        }
+        w.close_object();
+        w.close_object();
+        w.finish()
+    }
+}
+
+fn read_value(r: &mut Reader<'_>) -> Result<Value, SnapshotError> {
+    let at = r.at();
+    Ok(match r.u8()? {
+        0 => Value::String(r.text()?.to_owned()),
+        1 => Value::Number(r.f64()?),
+        2 => Value::Bool(false),
+        3 => Value::Bool(true),
+        4 => {
+            let n = r.count(1)?;
+            let mut items = Vec::with_capacity(n);
+            for _ in 0..n {
+                items.push(r.text()?.to_owned());
+            }
+            Value::List(items)
+        }
+        _ => return Err(SnapshotError::Malformed { at }),
+    })
+}
+
+fn write_value(w: &mut Writer, value: &Value) {
+    match value {
+        Value::String(s) => {
+            w.u8(0);
+            w.text(s);
+        }
+        Value::Number(n) => {
+            w.u8(1);
+            w.f64(*n);
+        }
+        Value::Bool(b) => w.u8(2 + u8::from(*b)),
+        Value::List(items) => {
+            w.u8(4);
+            w.uint(items.len() as u64);
+            for item in items {
+                w.text(item);
+            }
         }
     }
 }
@@ -332,54 +408,58 @@ impl Checker {
     }
 }
 
-/// `{"v":1,` plus `"seen":N,` when known: the part of every snapshot that always fits.
-fn header(first_seen: Option<i64>) -> String {
-    match first_seen {
-        Some(seen) => format!("{{\"v\":{SNAPSHOT_VERSION},\"seen\":{seen},"),
-        None => format!("{{\"v\":{SNAPSHOT_VERSION},"),
-    }
-}
-
-/// The length of `n` pieces of total length `sum` joined by commas.
-fn joined(sum: usize, n: usize) -> usize {
-    sum + n.saturating_sub(1)
+/// The bytes of a varint.
+fn uint_len(value: u64) -> usize {
+    let mut w = Writer::new();
+    w.uint(value);
+    w.len()
 }
 
 /// One event as it will be written.
 struct EventPiece {
-    /// `"name":{"first":F,"last":L,"total":T,"days":[`
-    prefix: String,
+    /// Name, first, last, total.
+    prefix: Vec<u8>,
     last_seen: i64,
-    /// `[day,count]`, oldest first.
-    days: Vec<(i64, String)>,
+    /// (day, count), oldest first.
+    days: Vec<(i64, u64)>,
     /// Index of the first day still written (older ones are left out).
     first_kept: usize,
-    /// Total length of the written day pieces.
-    days_len: usize,
     kept: bool,
 }
 
 impl EventPiece {
-    fn kept_days(&self) -> usize {
-        self.days.len().saturating_sub(self.first_kept)
+    /// The day list as written from `first_kept`: its count, the first day whole, the steps.
+    fn days_bytes(&self) -> Vec<u8> {
+        let kept = self.days.get(self.first_kept..).unwrap_or_default();
+        let mut w = Writer::new();
+        w.uint(kept.len() as u64);
+        let mut previous = None;
+        for &(day, count) in kept {
+            match previous {
+                None => w.int(day),
+                Some(p) => w.uint(u64::try_from(day - p).unwrap_or(0)),
+            }
+            w.uint(count);
+            previous = Some(day);
+        }
+        w.finish()
     }
 
     fn len(&self) -> usize {
-        // prefix + days + "]}"
-        self.prefix.len() + joined(self.days_len, self.kept_days()) + 2
+        self.prefix.len() + self.days_bytes().len()
     }
 }
 
-/// One attribute as it will be written: `"name":{"v":VALUE,"t":T}`.
+/// One attribute as it will be written.
 struct AttrPiece {
-    text: String,
+    bytes: Vec<u8>,
     written_at: i64,
     kept: bool,
 }
 
-/// The snapshot as pieces, so leaving one out adjusts the length without re-serializing.
+/// The snapshot as pieces, so leaving one out adjusts the length without re-encoding the rest.
 struct WritePlan {
-    header: String,
+    header: Vec<u8>,
     attrs: Vec<AttrPiece>,
     events: Vec<EventPiece>,
     attrs_len: usize,
@@ -388,21 +468,28 @@ struct WritePlan {
     events_n: usize,
 }
 
-/// The fixed text around the two maps: `"attrs":{` … `},"events":{` … `}}`.
-const FRAME: &str = "\"attrs\":{},\"events\":{}}";
-
 impl WritePlan {
     fn new(signals: &Signals) -> Self {
-        // Plain loops rather than iterator chains: the same work in less module code.
+        let mut header = Writer::new();
+        header.raw(&HEAD);
+        match signals.first_seen {
+            Some(seen) => {
+                header.u8(1);
+                header.int(seen);
+            }
+            None => header.u8(0),
+        }
         let mut attrs: Vec<AttrPiece> = Vec::with_capacity(signals.attributes.len());
         let mut attrs_len = 0;
         for (name, record) in signals.attributes.iter() {
-            let key = json::write::quoted(name);
-            let value = record.value.to_json();
-            let text = format!("{key}:{{\"v\":{value},\"t\":{}}}", record.written_at);
-            attrs_len += text.len();
+            let mut w = Writer::new();
+            w.text(name);
+            w.int(record.written_at);
+            write_value(&mut w, &record.value);
+            let bytes = w.finish();
+            attrs_len += bytes.len();
             attrs.push(AttrPiece {
-                text,
+                bytes,
                 written_at: record.written_at,
                 kept: true,
             });
@@ -410,22 +497,15 @@ impl WritePlan {
         let mut events: Vec<EventPiece> = Vec::with_capacity(signals.events.len());
         let mut events_len = 0;
         for (name, record) in signals.events.iter() {
-            let key = json::write::quoted(name);
-            let mut days: Vec<(i64, String)> = Vec::new();
-            let mut days_len = 0;
-            for (day, count) in record.day_counts() {
-                let text = format!("[{day},{count}]");
-                days_len += text.len();
-                days.push((day, text));
-            }
+            let mut w = Writer::new();
+            w.text(name);
+            w.int(record.first_seen);
+            w.int(record.last_seen);
+            w.uint(record.total);
             let event = EventPiece {
-                prefix: format!(
-                    "{key}:{{\"first\":{},\"last\":{},\"total\":{},\"days\":[",
-                    record.first_seen, record.last_seen, record.total
-                ),
+                prefix: w.finish(),
                 last_seen: record.last_seen,
-                days_len,
-                days,
+                days: record.day_counts().collect(),
                 first_kept: 0,
                 kept: true,
             };
@@ -433,7 +513,7 @@ impl WritePlan {
             events.push(event);
         }
         WritePlan {
-            header: header(signals.first_seen),
+            header: header.finish(),
             attrs_len,
             attrs_n: attrs.len(),
             events_len,
@@ -445,12 +525,13 @@ impl WritePlan {
 
     fn len(&self) -> usize {
         self.header.len()
-            + FRAME.len()
-            + joined(self.attrs_len, self.attrs_n)
-            + joined(self.events_len, self.events_n)
+            + uint_len(self.attrs_n as u64)
+            + self.attrs_len
+            + uint_len(self.events_n as u64)
+            + self.events_len
     }
 
-    /// Leaves data out, least useful first, until the text fits in `cap` bytes.
+    /// Leaves data out, least useful first, until the snapshot fits in `cap` bytes.
     fn fit(&mut self, cap: usize) {
         if self.len() <= cap {
             return;
@@ -471,23 +552,19 @@ impl WritePlan {
             }
             if let Some(event) = self.events.get_mut(i) {
                 let before = event.len();
-                if let Some((_, text)) = event.days.get(event.first_kept) {
-                    event.days_len -= text.len();
-                    event.first_kept += 1;
-                }
+                event.first_kept += 1;
                 self.events_len = self.events_len - before + event.len();
             }
         }
         // 2. Attributes that could not be written even alone: leaving one out first spares
         //    smaller, older ones it would otherwise push out for nothing.
-        let room = cap.saturating_sub(self.header.len() + FRAME.len());
-        for attr in self.attrs.iter_mut().filter(|a| a.text.len() > room) {
+        let room = cap.saturating_sub(self.header.len() + 2 * uint_len(0));
+        for attr in self.attrs.iter_mut().filter(|a| a.bytes.len() > room) {
             attr.kept = false;
-            self.attrs_len -= attr.text.len();
+            self.attrs_len -= attr.bytes.len();
             self.attrs_n -= 1;
         }
-        // 3. Least recently written attributes.
-        // Attributes are in name order, so the index breaks ties by name.
+        // 3. Least recently written attributes (ties by name: the index follows name order).
         let mut order: Vec<(i64, usize)> = Vec::with_capacity(self.attrs.len());
         for (i, a) in self.attrs.iter().enumerate() {
             order.push((a.written_at, i));
@@ -499,12 +576,11 @@ impl WritePlan {
             }
             if let Some(attr) = self.attrs.get_mut(i).filter(|a| a.kept) {
                 attr.kept = false;
-                self.attrs_len -= attr.text.len();
+                self.attrs_len -= attr.bytes.len();
                 self.attrs_n -= 1;
             }
         }
-        // 4. Least recently seen events.
-        // Events are in name order, so the index breaks ties by name.
+        // 4. Least recently seen events (ties by name).
         let mut order: Vec<(i64, usize)> = Vec::with_capacity(self.events.len());
         for (i, e) in self.events.iter().enumerate() {
             order.push((e.last_seen, i));
@@ -522,42 +598,19 @@ impl WritePlan {
         }
     }
 
-    fn render(&self) -> String {
-        let mut out = String::with_capacity(self.len());
-        out.push_str(&self.header);
-        out.push_str("\"attrs\":{");
-        let mut first = true;
+    fn render(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.raw(&self.header);
+        w.uint(self.attrs_n as u64);
         for a in self.attrs.iter().filter(|a| a.kept) {
-            if !first {
-                out.push(',');
-            }
-            first = false;
-            out.push_str(&a.text);
+            w.raw(&a.bytes);
         }
-        out.push_str("},\"events\":{");
-        first = true;
-        for event in self.events.iter().filter(|e| e.kept) {
-            if !first {
-                out.push(',');
-            }
-            first = false;
-            out.push_str(&event.prefix);
-            for (n, (_, text)) in event
-                .days
-                .get(event.first_kept..)
-                .unwrap_or(&[])
-                .iter()
-                .enumerate()
-            {
-                if n > 0 {
-                    out.push(',');
-                }
-                out.push_str(text);
-            }
-            out.push_str("]}");
+        w.uint(self.events_n as u64);
+        for e in self.events.iter().filter(|e| e.kept) {
+            w.raw(&e.prefix);
+            w.raw(&e.days_bytes());
         }
-        out.push_str("}}");
-        out
+        w.finish()
     }
 }
 
@@ -567,8 +620,12 @@ mod tests {
 
     const NOW: i64 = 1_000_000;
 
-    fn future_what(text: &str) -> String {
-        match Signals::from_snapshot(text, &Declarations::default(), &Clock::utc(NOW)) {
+    fn future_what(signals: &Signals) -> String {
+        match Signals::from_snapshot(
+            &signals.to_snapshot(),
+            &Declarations::default(),
+            &Clock::utc(NOW),
+        ) {
             Err(SnapshotError::FutureTime { what, .. }) => what,
             Err(other) => format!("another error: {other}"),
             Ok(_) => "accepted".to_owned(),
@@ -578,27 +635,29 @@ mod tests {
     #[test]
     fn a_time_in_the_future_is_named_with_its_attribute_or_event() {
         let f = NOW + 2 * DAY_SECONDS;
-        assert_eq!(
-            future_what(&format!(r#"{{"v":1,"seen":{f}}}"#)),
-            "first-seen time of the device"
+        let mut s = Signals::new();
+        s.first_seen = Some(f);
+        assert_eq!(future_what(&s), "first-seen time of the device");
+        let mut s = Signals::new();
+        s.attributes.insert(
+            "role".into(),
+            AttributeRecord {
+                value: "a".into(),
+                written_at: f,
+            },
         );
-        assert_eq!(
-            future_what(&format!(
-                r#"{{"v":1,"attrs":{{"role":{{"v":"a","t":{f}}}}}}}"#
-            )),
-            "write time of attribute `role`"
-        );
-        assert_eq!(
-            future_what(&format!(
-                r#"{{"v":1,"events":{{"signup":{{"first":{f},"last":{f},"total":1}}}}}}"#
-            )),
-            "first time of event `signup`"
-        );
-        assert_eq!(
-            future_what(&format!(
-                r#"{{"v":1,"events":{{"signup":{{"first":{NOW},"last":{f},"total":1}}}}}}"#
-            )),
-            "last time of event `signup`"
-        );
+        assert_eq!(future_what(&s), "write time of attribute `role`");
+        let event = |first, last| EventRecord {
+            first_seen: first,
+            last_seen: last,
+            total: 1,
+            days: Vec::new(),
+        };
+        let mut s = Signals::new();
+        s.events.insert("signup".into(), event(f, f));
+        assert_eq!(future_what(&s), "first time of event `signup`");
+        let mut s = Signals::new();
+        s.events.insert("signup".into(), event(NOW, f));
+        assert_eq!(future_what(&s), "last time of event `signup`");
     }
 }

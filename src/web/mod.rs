@@ -1,113 +1,219 @@
-//! The browser adapter (wasm32 only).
+//! The WebAssembly boundary: a few exported functions that pass bytes (wasm32 only).
 //!
-//! Everything that touches JavaScript lives here, so the core stays plain Rust that is tested
-//! natively and shared with the CLI. The contract this module implements is `docs/js-api.md`.
+//! The module exports plain functions and its memory, and imports nothing; the hand-written
+//! JavaScript shell (`js/`) instantiates it and owns everything a browser or a server process
+//! does — DOM, storage, network, timers, the public API. The Rust side is thin: every export
+//! reads its arguments from one input buffer, calls the core ([`crate::program`],
+//! [`crate::envelope`], [`crate::runtime`], [`crate::engine::headless`]) and writes its answer
+//! into one output buffer.
 //!
-//! | module | job |
+//! | export | does |
 //! |---|---|
-//! | `pathwise` | the exported `Pathwise` class (thin; feature `page`) |
-//! | `headless` | the exported `PathwiseEngine` class: decisions without a page (SSR, edge, Node; feature `headless`) |
-//! | `runtime` | init, page views, `apply`, the calls, background revalidation |
-//! | `options` | reading `Pathwise.init(options)` |
-//! | `source` | where the bundle comes from (inline, `#id`, URL) and verifying it |
-//! | `storage` | `localStorage` under `pathwise:v1:` with consent, caps and memory fallback |
-//! | `unit` | the anonymous install id |
-//! | `clock`, `page` | the core's [`Clock`](crate::time::Clock) and [`PageContext`](crate::signals::PageContext) from the browser |
-//! | `dom` | blocks, paths, next links, anti-flicker |
-//! | `nav` | History API navigation |
-//! | `events` | `on()` and the init-time event queue |
-//! | `report` | exposure and conversion reporting: what is recorded, when and how it is sent |
-//! | `error` | errors as JS `Error`s with a `code` |
-//! | `devtools` | test-only exports (feature `devtools`, never shipped) |
-//! | `js/adapter.js` | the browser side of `dom`, `nav`, `events`, `source`, `report`, `page` and `storage`, in JavaScript (below) |
+//! | `pw_input(len) → ptr` | makes room for `len` input bytes and returns where the shell writes them |
+//! | `pw_output() → ptr` | where the last answer was written |
+//! | `pw_key`, `pw_open` | a pinned key checked; an envelope's parts verified and its program read ([`envelope`]) |
+//! | `pw_runtime`, `pw_*` | the page runtime ([`page`]) |
+//! | `pw_engine*` | the headless engine ([`engine`]) |
+//! | `pw_free(handle)` | releases a program, runtime or engine |
 //!
-//! All but `clock`, `error`, `headless` and `devtools` are the page runtime (feature `page`).
+//! **Conventions.** Objects live in a table inside the module and cross as handles (small
+//! integers, never pointers). Strings cross as UTF-8, each preceded by its length as a
+//! little-endian `u32`. An export that answers returns the answer's length `n ≥ 0` (the bytes
+//! at `pw_output()`), or `-(n + 1)` when the answer is an error: `{"code": …, …}` as JSON, which
+//! the shell turns into an `Error` with that `code` and a message of its own — the module holds
+//! codes and facts, no message text. Times cross as Unix seconds (`f64`) plus the UTC offset in
+//! minutes.
 //!
-//! **Rust decides, JavaScript touches the page.** Work that is a few lines of JavaScript but, in
-//! Rust, one web-sys import per property and call plus a closure type per callback (drawing
-//! decisions into the DOM, History API hooks, the bundle fetch and its deadline, the events
-//! emitter, beacons and lifecycle listeners, reading the page context, `localStorage` calls, the
-//! page's document) lives in `src/web/js/adapter.js`, imported with
-//! `#[wasm_bindgen(module = ...)]`. `make pkg` inlines it into the glue
-//! (`scripts/inline-snippets.mjs`), so the package stays one glue file: 125 011 -> 117 515 B gzip
-//! for the page module. The engine module has none of it. Reading `init`'s options stays in Rust:
-//! moved, it cost 248 B more (its messages weigh more in the glue than their code in the module).
-//!
-//! Errors cross the boundary as JavaScript `Error` objects carrying a stable `code`, never as
-//! panics: a panic in wasm aborts the whole module and would leave the page without its SDK.
+//! **One thread, no reentrancy.** The module never calls out, so no export runs while another
+//! is running; the table and the buffers are reached through [`with`], the one `unsafe` of this
+//! layer (besides the allocator).
 
-use crate::prelude::*;
-// Two modules ship (Cargo.toml, features `page` and `headless`): the page module holds the
-// runtime and `Pathwise`, the engine module `PathwiseEngine`; each is built without the other's
-// code. `clock` and `error` serve both, so what one side alone leaves unused is allowed there.
-#[cfg_attr(not(all(feature = "page", feature = "headless")), allow(dead_code))]
-pub(crate) mod clock;
-#[cfg(feature = "page")]
-mod decision;
-#[cfg(feature = "devtools")]
-mod devtools;
-#[cfg(feature = "page")]
-mod dom;
-#[cfg_attr(not(all(feature = "page", feature = "headless")), allow(dead_code))]
-mod error;
-#[cfg(feature = "page")]
-mod events;
-#[cfg(feature = "floor")]
-mod floor;
-#[cfg(feature = "headless")]
-pub mod headless;
-#[cfg(feature = "page")]
-mod nav;
-#[cfg(feature = "page")]
-mod options;
-#[cfg(feature = "page")]
+mod engine;
+mod envelope;
 mod page;
-#[cfg(any(
-    feature = "parse-own",
-    feature = "parse-serde-json",
-    feature = "parse-swb",
-    feature = "parse-msgpack"
-))]
-mod parse_choice;
-#[cfg(feature = "page")]
-pub mod pathwise;
-#[cfg(feature = "page")]
-mod report;
-#[cfg(feature = "page")]
-mod runtime;
-#[cfg(feature = "page")]
-mod source;
-#[cfg(feature = "page")]
-mod storage;
-#[cfg(feature = "page")]
-mod unit;
 
-use wasm_bindgen::prelude::*;
+use core::cell::UnsafeCell;
 
-use self::error::Coded;
-#[cfg(feature = "headless")]
-pub use self::headless::PathwiseEngine;
-#[cfg(feature = "page")]
-pub use self::pathwise::Pathwise;
-use crate::bundle::{parse_bundle, validate::validate, BundleError};
-#[cfg(feature = "devtools")]
-pub use devtools::explain_scenario;
+use crate::engine::headless::Headless;
+use crate::json::Writer;
+use crate::prelude::*;
+use crate::program::Program;
+use crate::runtime::Runtime;
+use crate::time::Clock;
 
-/// The version of this SDK (the crate version), e.g. `"0.1.0"`.
-#[wasm_bindgen]
-pub fn version() -> String {
-    env!("CARGO_PKG_VERSION").to_owned()
+/// What a handle names.
+enum Object {
+    Free,
+    Program(Box<Program>),
+    Runtime(Box<Runtime>),
+    Engine(Box<Headless>),
 }
 
-/// Parses and validates bundle JSON text, as a site owner's tooling or a page would before using
-/// it.
-///
-/// Returns nothing when the bundle is usable; otherwise throws an `Error` whose message says what
-/// is wrong (size or nesting cap, malformed JSON with line and column, unsupported schema, or every
-/// validation problem with its JSON path) and whose `code` is the core's
-/// [`BundleError::code`].
-#[wasm_bindgen(js_name = validateBundle)]
-pub fn validate_bundle(text: &str) -> Result<(), JsValue> {
-    let bundle = parse_bundle(text.as_bytes()).map_err(|e| BundleError::from(e).to_js())?;
-    validate(&bundle).map_err(|e| BundleError::from(e).to_js())
+/// The module's state: the input and output buffers and the object table.
+struct Globals {
+    input: Vec<u8>,
+    output: Vec<u8>,
+    objects: Vec<Object>,
+}
+
+struct Global(UnsafeCell<Option<Globals>>);
+
+// SAFETY: the module is single-threaded (no `atomics`), and no export runs inside another (the
+// module imports nothing, so it never calls out while an export runs).
+unsafe impl Sync for Global {}
+
+static GLOBALS: Global = Global(UnsafeCell::new(None));
+
+/// Runs `f` with the module's state.
+fn with<R>(f: impl FnOnce(&mut Globals) -> R) -> R {
+    // SAFETY: see `Global`: one export at a time, and `with` is never nested (no export calls
+    // another), so this is the only reference.
+    let globals = unsafe { &mut *GLOBALS.0.get() };
+    f(globals.get_or_insert_with(|| Globals {
+        input: Vec::new(),
+        output: Vec::new(),
+        objects: Vec::new(),
+    }))
+}
+
+/// Runs `f` with the module's state and the input the shell wrote (taken out of the state for
+/// the call, so both can be used).
+fn call(f: impl FnOnce(&mut Globals, &[u8]) -> i32) -> i32 {
+    with(|g| {
+        let input = core::mem::take(&mut g.input);
+        let answer = f(g, &input);
+        g.input = input;
+        answer
+    })
+}
+
+impl Globals {
+    /// A new handle for `object` (a freed entry is reused).
+    fn add(&mut self, object: Object) -> i32 {
+        let at = match self.objects.iter().position(|o| matches!(o, Object::Free)) {
+            Some(at) => {
+                self.objects[at] = object;
+                at
+            }
+            None => {
+                self.objects.push(object);
+                self.objects.len() - 1
+            }
+        };
+        at as i32 + 1
+    }
+
+    fn object(&mut self, handle: i32) -> Option<&mut Object> {
+        let at = usize::try_from(handle).ok()?.checked_sub(1)?;
+        self.objects.get_mut(at)
+    }
+
+    fn take(&mut self, handle: i32) -> Object {
+        match self.object(handle) {
+            Some(o) => core::mem::replace(o, Object::Free),
+            None => Object::Free,
+        }
+    }
+
+    /// Answers `bytes`: their length.
+    fn answer(&mut self, bytes: &[u8]) -> i32 {
+        self.output.clear();
+        self.output.extend_from_slice(bytes);
+        bytes.len() as i32
+    }
+
+    /// Answers with an error (JSON `{"code":…}`): `-(length + 1)`.
+    fn fail(&mut self, json: &str) -> i32 {
+        -(self.answer(json.as_bytes()) + 1)
+    }
+}
+
+/// `{"code":"CODE"}`.
+fn code(code: &str) -> String {
+    let mut w = Writer::new();
+    w.open_object();
+    w.key("code");
+    w.string(code);
+    w.close_object();
+    w.finish()
+}
+
+/// The strings of the input, each a little-endian `u32` length and UTF-8 bytes.
+struct Args<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Args<'a> {
+    fn new(bytes: &'a [u8]) -> Args<'a> {
+        Args { bytes }
+    }
+
+    fn raw(&mut self, len: usize) -> Option<&'a [u8]> {
+        let (head, rest) = (self.bytes.get(..len)?, self.bytes.get(len..)?);
+        self.bytes = rest;
+        Some(head)
+    }
+
+    fn len(&mut self) -> Option<usize> {
+        let b = self.raw(4)?;
+        Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    }
+
+    fn blob(&mut self) -> Option<&'a [u8]> {
+        let len = self.len()?;
+        self.raw(len)
+    }
+
+    /// The next string (empty when the input ends or is not UTF-8).
+    fn str(&mut self) -> &'a str {
+        self.blob()
+            .and_then(|b| core::str::from_utf8(b).ok())
+            .unwrap_or_default()
+    }
+
+    /// Every remaining string.
+    fn rest(mut self) -> Vec<&'a str> {
+        let mut out = Vec::new();
+        while !self.bytes.is_empty() {
+            out.push(self.str());
+        }
+        out
+    }
+}
+
+/// The clock of an export's `(now_s, offset_min)` arguments.
+fn clock(now: f64, offset: i32) -> Clock {
+    Clock {
+        // `as` saturates: an absurd clock gives an absurd but harmless time, never a trap.
+        now: now as i64,
+        utc_offset_minutes: offset,
+    }
+}
+
+/// Makes room for `len` input bytes; returns where the shell writes them (0 when the memory
+/// cannot be had).
+#[no_mangle]
+pub extern "C" fn pw_input(len: usize) -> *mut u8 {
+    with(|g| {
+        g.input.clear();
+        if g.input.try_reserve_exact(len).is_err() {
+            return core::ptr::null_mut();
+        }
+        g.input.resize(len, 0);
+        g.input.as_mut_ptr()
+    })
+}
+
+/// Where the last answer was written.
+#[no_mangle]
+pub extern "C" fn pw_output() -> *const u8 {
+    with(|g| g.output.as_ptr())
+}
+
+/// Releases the program, runtime or engine `handle`.
+#[no_mangle]
+pub extern "C" fn pw_free(handle: i32) {
+    with(|g| {
+        g.take(handle);
+    });
 }

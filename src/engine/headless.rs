@@ -1,0 +1,297 @@
+//! Deciding without a page, for server-side rendering, edge workers, Node and benchmarks: the
+//! core of `PathwiseEngine` (`pathwise/engine`).
+//!
+//! A server has the signed program, the visitor's attributes and an id to bucket on, and wants
+//! the variant of every slot, for many visitors in a row. So the boundary is kept cheap:
+//!
+//! - one call per visitor sets the unit and the attributes ([`Headless::set_visitor`]), from
+//!   bytes the JavaScript wrapper writes straight into the module's memory (declared attributes
+//!   only, by position), reusing the previous visitor's buffers;
+//! - one call decides **every** slot ([`Headless::decide_all`]) into a list of choice indexes,
+//!   and [`Headless::tables_json`], fetched once, says what each index means.
+//!
+//! Nothing is stored (no render history: frequency caps and `trigger.after` see an empty
+//! history) and nothing is reported; decisions are `peek`s.
+
+use crate::prelude::*;
+
+use super::{Attributes, Context, Decision, RenderHistory};
+use crate::codec::Reader;
+use crate::program::Program;
+use crate::signals::{check_value, PageContext, SignalError, Signals};
+use crate::time::Clock;
+use crate::value::{Value, ValueKind};
+
+/// Why a visitor was refused. The attributes are then all missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VisitorError {
+    /// A value the store would refuse (another kind than declared, too long, not finite).
+    Signal(SignalError),
+    /// Bytes not in the visitor form.
+    Malformed,
+}
+
+/// The engine without a page. See the [module documentation](self).
+#[derive(Debug)]
+pub struct Headless {
+    program: Program,
+    signals: Signals,
+    history: RenderHistory,
+    page: PageContext,
+    clock: Clock,
+    unit: String,
+    /// The visitor's value of each declared signal, by index (`None`: missing, and always for
+    /// events).
+    values: Vec<Option<Value>>,
+    /// Per rule, the index of its first choice (its control) in its slot's choices.
+    base: Vec<u32>,
+}
+
+impl Headless {
+    /// An engine deciding from `program` at `clock` (until [`Headless::set_now`]).
+    pub fn new(program: Program, clock: Clock) -> Headless {
+        let mut base = vec![0u32; program.rules.len()];
+        for slot in &program.slots {
+            let mut next = 1u32;
+            for r in slot.rules.range() {
+                if let (Some(b), Some(rule)) = (base.get_mut(r), program.rules.get(r)) {
+                    *b = next;
+                    next += 1 + rule.variants.len() as u32;
+                }
+            }
+        }
+        Headless {
+            values: vec![None; program.signals.len()],
+            program,
+            signals: Signals::new(),
+            history: RenderHistory::new(),
+            page: PageContext::default(),
+            clock,
+            unit: String::new(),
+            base,
+        }
+    }
+
+    /// The program.
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// Sets the bucketing unit: the visitor's stable id.
+    pub fn set_unit(&mut self, unit: &str) {
+        self.unit.clear();
+        self.unit.push_str(unit);
+    }
+
+    /// Sets the clock (Unix seconds and UTC offset) schedules see.
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
+    }
+
+    /// Sets the page path `trigger.pages` and `page_path` see.
+    pub fn set_page(&mut self, path: &str) {
+        self.page.path.clear();
+        self.page.path.push_str(path);
+    }
+
+    /// The declared attribute signals, in the order [`Headless::set_visitor`] reads them, with
+    /// their kinds.
+    fn attributes(&self) -> impl Iterator<Item = (usize, &str, ValueKind)> {
+        self.program
+            .signals
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| Some((i, self.program.str(s.name), s.kind.value_kind()?)))
+    }
+
+    /// Sets a visitor: optionally `u` + `u32` length + the unit, then for each declared
+    /// attribute (the order of [`Headless::tables_json`]'s `attributes`) `-` (missing), `s` +
+    /// `u32` length + the text, `n` + the `f64`, `t`, `f`, `l` + `u32` count + per element `u32`
+    /// length + the text, or `x` (a value of another type). Integers are little-endian, lengths
+    /// in UTF-8 bytes; numbers travel as their bits, so nothing is formatted or parsed.
+    ///
+    /// The unit is set first; the attributes are checked as the store checks a write (the
+    /// declared kind, then the limits). On error every attribute is missing.
+    pub fn set_visitor(&mut self, bytes: &[u8]) -> Result<(), VisitorError> {
+        let result = self.read_visitor(bytes);
+        if result.is_err() {
+            self.values.iter_mut().for_each(|v| *v = None);
+        }
+        result
+    }
+
+    fn read_visitor(&mut self, bytes: &[u8]) -> Result<(), VisitorError> {
+        let mut r = Fixed(Reader::new(bytes));
+        if bytes.first() == Some(&b'u') {
+            r.tag()?;
+            let unit = r.text()?;
+            self.unit.clear();
+            self.unit.push_str(unit);
+        }
+        let attributes: Vec<(usize, ValueKind)> =
+            self.attributes().map(|(i, _, k)| (i, k)).collect();
+        for (i, kind) in attributes {
+            let Some(slot) = self.values.get_mut(i) else {
+                continue;
+            };
+            match r.tag()? {
+                b'-' => *slot = None,
+                b's' => {
+                    let text = r.text()?;
+                    match slot {
+                        Some(Value::String(s)) => {
+                            s.clear();
+                            s.push_str(text);
+                        }
+                        _ => *slot = Some(Value::String(text.to_owned())),
+                    }
+                }
+                b'n' => {
+                    *slot = Some(Value::Number(
+                        r.0.f64().map_err(|_| VisitorError::Malformed)?,
+                    ))
+                }
+                b't' => *slot = Some(Value::Bool(true)),
+                b'f' => *slot = Some(Value::Bool(false)),
+                b'l' => {
+                    let count = r.u32()? as usize;
+                    if !matches!(slot, Some(Value::List(_))) {
+                        *slot = Some(Value::List(Vec::new()));
+                    }
+                    if let Some(Value::List(list)) = slot {
+                        for n in 0..count {
+                            let text = r.text()?;
+                            match list.get_mut(n) {
+                                Some(s) => {
+                                    s.clear();
+                                    s.push_str(text);
+                                }
+                                None => list.push(text.to_owned()),
+                            }
+                        }
+                        list.truncate(count);
+                    }
+                }
+                b'x' => {
+                    let name = self.program.signal_name(i as u32).to_owned();
+                    return Err(VisitorError::Signal(SignalError::WrongKind {
+                        name,
+                        declared: kind,
+                        given: ValueKind::String,
+                    }));
+                }
+                _ => return Err(VisitorError::Malformed),
+            }
+            if let Some(value) = self.values.get(i).and_then(Option::as_ref) {
+                let name = self.program.signal_name(i as u32);
+                if value.kind() != kind {
+                    return Err(VisitorError::Signal(SignalError::WrongKind {
+                        name: name.to_owned(),
+                        declared: kind,
+                        given: value.kind(),
+                    }));
+                }
+                check_value(name, value).map_err(VisitorError::Signal)?;
+            }
+        }
+        r.0.end().map_err(|_| VisitorError::Malformed)
+    }
+
+    /// Decides every slot (program order) into `out`: entry `i` is the index, in slot `i`'s
+    /// choices, of its outcome.
+    pub fn decide_all(&self, out: &mut Vec<u32>) {
+        out.clear();
+        let ctx = Context {
+            signals: &self.signals,
+            page: &self.page,
+            clock: &self.clock,
+            unit: &self.unit,
+            attributes: Attributes::Listed(&self.values),
+        };
+        for i in 0..self.program.slots.len() {
+            let decision = self.program.peek(i, &ctx, &self.history);
+            out.push(self.choice(&decision));
+        }
+    }
+
+    /// The choice index of `decision` in its slot.
+    fn choice(&self, d: &Decision) -> u32 {
+        let Some(r) = d.rule else { return 0 };
+        let base = self.base.get(r as usize).copied().unwrap_or(0);
+        match (d.variant, self.program.rules.get(r as usize)) {
+            (Some(v), Some(rule)) => base + 1 + v.saturating_sub(rule.variants.start),
+            _ => base,
+        }
+    }
+
+    /// `{"slots":[ids],"choices":[[[variant, rule|null, control], …] per slot],
+    /// "attributes":[[name, kind], …]}`: what the indexes of [`Headless::decide_all`] mean, and
+    /// the attributes [`Headless::set_visitor`] reads, in order. Choice 0 of every slot is "no
+    /// rule applied"; then, per rule in the order tried, its control (the default content,
+    /// `control: true`; also what the global holdout shows) and its variants.
+    pub fn tables_json(&self) -> String {
+        let p = &self.program;
+        let mut w = crate::json::Writer::new();
+        w.open_object();
+        w.key("slots");
+        w.open_array();
+        for id in p.slot_ids() {
+            w.string(id);
+        }
+        w.close_array();
+        w.key("choices");
+        w.open_array();
+        for slot in &p.slots {
+            let default = p.str(slot.default);
+            let choice = |w: &mut crate::json::Writer, v: &str, rule: Option<&str>, c: bool| {
+                w.open_array();
+                w.string(v);
+                w.opt_string(rule);
+                w.bool(c);
+                w.close_array();
+            };
+            w.open_array();
+            choice(&mut w, default, None, false);
+            for rule in p.rules.get(slot.rules.range()).unwrap_or_default() {
+                let id = p.str(rule.id);
+                choice(&mut w, default, Some(id), true);
+                for v in p.variants.get(rule.variants.range()).unwrap_or_default() {
+                    choice(&mut w, p.str(v.id), Some(id), false);
+                }
+            }
+            w.close_array();
+        }
+        w.close_array();
+        w.key("attributes");
+        w.open_array();
+        for (_, name, kind) in self.attributes() {
+            w.open_array();
+            w.string(name);
+            w.string(kind.name());
+            w.close_array();
+        }
+        w.close_array();
+        w.close_object();
+        w.finish()
+    }
+}
+
+/// The visitor form's fixed-width fields.
+struct Fixed<'a>(Reader<'a>);
+
+impl<'a> Fixed<'a> {
+    fn tag(&mut self) -> Result<u8, VisitorError> {
+        self.0.u8().map_err(|_| VisitorError::Malformed)
+    }
+
+    fn u32(&mut self) -> Result<u32, VisitorError> {
+        let b = self.0.bytes(4).map_err(|_| VisitorError::Malformed)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    fn text(&mut self) -> Result<&'a str, VisitorError> {
+        let len = self.u32()? as usize;
+        let bytes = self.0.bytes(len).map_err(|_| VisitorError::Malformed)?;
+        core::str::from_utf8(bytes).map_err(|_| VisitorError::Malformed)
+    }
+}
