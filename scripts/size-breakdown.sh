@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
-# The "what takes the bytes" table of `make size`: the same module as `make pkg` ships, rebuilt
-# with names kept (wasm-bindgen --keep-debug, wasm-opt -g, otherwise the same flags), then read by
-# scripts/wasm-breakdown.mjs. Usage: scripts/size-breakdown.sh RAW_WASM WASM_OPT "WASM_OPT_FLAGS" [TOP]
+# The "what takes the bytes" table of `make size`: the page module rebuilt exactly as `make pkg`
+# builds it, but with its function names kept (legacy mangling, debug info for the name section,
+# wasm-opt -g), read by scripts/wasm-breakdown.mjs.
+# Usage: scripts/size-breakdown.sh "BUILD_COMMAND" RAW_WASM "WASM_OPT WITH_FLAGS" [TOP]
 set -euo pipefail
-raw="${1:?usage: size-breakdown.sh RAW_WASM WASM_OPT FLAGS [TOP]}"
-wasm_opt="${2:?}"
-flags="${3:?}"
+build="${1:?usage: size-breakdown.sh BUILD_COMMAND RAW_WASM WASM_OPT_COMMAND [TOP]}"
+raw="${2:?}"
+opt="${3:?}"
 top="${4:-20}"
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
-wasm-bindgen --target web --keep-debug --out-dir "$dir" --out-name pathwise "$raw"
+# Its own target directory, so the shipped build's artifacts are not replaced.
+names_target="${raw%/wasm32-unknown-unknown/*}/names"
+# shellcheck disable=SC2086
+CARGO_TARGET_DIR="$names_target" RUSTFLAGS= $build --quiet \
+    --config 'target.wasm32-unknown-unknown.rustflags = ["-Csymbol-mangling-version=legacy"]' \
+    --config profile.release.debug=1
 # Same optimisation as the shipped module, names kept: -g, and without --strip-debug (which
 # would drop the name section too).
-flags="${flags//--strip-debug/}"
+opt="${opt//--strip-debug/}"
 # shellcheck disable=SC2086
-"$wasm_opt" $flags -g "$dir/pathwise_bg.wasm" -o "$dir/named.wasm"
+$opt -g "$names_target/wasm32-unknown-unknown/release/pathwise.wasm" -o "$dir/named.wasm"
 node "$(dirname "$0")/wasm-breakdown.mjs" "$dir/named.wasm" "$top"

@@ -189,6 +189,7 @@ pub(crate) const BUILTINS: [Builtin; 12] = [
 ];
 
 /// Names of [`BUILTINS`], in the same order.
+#[cfg(feature = "std")]
 pub(crate) const BUILTIN_NAMES: [&str; 12] = [
     "page_path",
     "referrer_domain",

@@ -587,6 +587,7 @@ fn rule(r: &mut Reader<'_>, p: &mut Program, path: bool) -> Result<Rule> {
     })
 }
 
+#[cfg(feature = "std")]
 impl Builtin {
     /// The source code of this built-in.
     pub(crate) fn code(self) -> u32 {

@@ -217,9 +217,9 @@ impl Runtime {
         self.fx.save(Key::Ledger);
     }
 
-    /// Whether nothing was decided yet in this view (a newer bundle then applies at once).
-    pub fn nothing_decided(&self) -> bool {
-        self.view.decisions.is_empty()
+    /// How many slots this page view decided (none: a newer bundle then applies at once).
+    pub fn decided(&self) -> usize {
+        self.view.decisions.len()
     }
 
     /// Drops the program if it expired while the page was open (an `expired` error).

@@ -1,21 +1,18 @@
 //! The headless engine's exports (`pathwise/engine`): [`Headless`] behind a handle.
 
-use super::{call, clock, code, with, Args, Globals, Object};
+use super::{call, clock, code, signal_error, with, Args, Globals, Object};
 use crate::engine::headless::{Headless, VisitorError};
 use crate::prelude::*;
 
 /// An engine deciding from program `program` (a handle from `pw_open`, consumed) at the clock
-/// given; answers its handle.
+/// given; returns its handle.
 #[no_mangle]
 pub extern "C" fn pw_engine(program: i32, now: f64, offset: i32) -> i32 {
     call(|g, _| match g.take(program) {
-        Object::Program(p) => {
-            let handle = g.add(Object::Engine(Box::new(Headless::new(
-                *p,
-                clock(now, offset),
-            ))));
-            g.answer(handle.to_string().as_bytes())
-        }
+        Object::Program(p) => g.add(Object::Engine(Box::new(Headless::new(
+            *p,
+            clock(now, offset),
+        )))),
         _ => g.fail(&code("invalid_argument")),
     })
 }
@@ -79,7 +76,7 @@ pub extern "C" fn pw_engine_visitor(handle: i32, len: usize) -> i32 {
     engine(handle, |e, input, _| {
         let bytes = input.get(..len).unwrap_or(input);
         e.set_visitor(bytes).map_err(|err| match err {
-            VisitorError::Signal(s) => super::page::signal_error(&s),
+            VisitorError::Signal(s) => signal_error(&s),
             VisitorError::Malformed => code("invalid_argument"),
         })
     })

@@ -26,8 +26,8 @@ fn key(bytes: &[u8]) -> Option<Result<PublicKey, crate::envelope::KeyError>> {
     Some(PublicKey::from_bytes(&array))
 }
 
-/// Verifies an envelope's parts and reads its program; answers a program handle (as text) or
-/// the refusal. Input: the payload (length-prefixed), the site (length-prefixed), then `keys`
+/// Verifies an envelope's parts and reads its program; returns a program handle (≥ 1), or the
+/// refusal (`-(length + 1)`, the error at `pw_output()`). Input: the payload (length-prefixed), the site (length-prefixed), then `keys`
 /// keys of 32 bytes and `sigs` signatures of 64 bytes. `accepted`: the highest version this
 /// device accepted (negative: none); a lower version is a rollback, an equal one is accepted
 /// (the shell tells a repeat visit from an update).
@@ -35,10 +35,7 @@ fn key(bytes: &[u8]) -> Option<Result<PublicKey, crate::envelope::KeyError>> {
 pub extern "C" fn pw_open(keys: u32, sigs: u32, threshold: u32, now: f64, accepted: f64) -> i32 {
     call(
         |g, input| match open(input, keys, sigs, threshold, now, accepted) {
-            Ok(program) => {
-                let handle = g.add(Object::Program(Box::new(program)));
-                g.answer(handle.to_string().as_bytes())
-            }
+            Ok(program) => g.add(Object::Program(Box::new(program))),
             Err(e) => g.fail(&error_json(&e)),
         },
     )
@@ -132,12 +129,20 @@ fn error_json(e: &EnvelopeError) -> String {
     w.finish()
 }
 
-/// The version (`f64`; negative for no program) and expiry of program `handle`, for the shell.
+/// A number about `handle`, for the shell (negative: none): `what` 0 the version of the program
+/// (a program handle, or the runtime's program in use), 1 the highest version the runtime
+/// accepted, 2 its last activity (Unix seconds), 3 whether reports wait to be sent (1/0), 4 how
+/// many slots this page view decided.
 #[no_mangle]
-pub extern "C" fn pw_program_version(handle: i32) -> f64 {
-    super::with(|g: &mut Globals| match g.object(handle) {
-        Some(Object::Program(p)) => p.version() as f64,
-        Some(Object::Runtime(r)) => r.version().map_or(-1.0, |v| v as f64),
+pub extern "C" fn pw_query(handle: i32, what: u32) -> f64 {
+    let num = |v: Option<u64>| v.map_or(-1.0, |v| v as f64);
+    super::with(|g: &mut Globals| match (g.object(handle), what) {
+        (Some(Object::Program(p)), 0) => p.version() as f64,
+        (Some(Object::Runtime(r)), 0) => num(r.version()),
+        (Some(Object::Runtime(r)), 1) => num(r.accepted()),
+        (Some(Object::Runtime(r)), 2) => r.last_activity().map_or(-1.0, |t| t as f64),
+        (Some(Object::Runtime(r)), 3) => f64::from(u8::from(r.pending())),
+        (Some(Object::Runtime(r)), 4) => r.decided() as f64,
         _ => -1.0,
     })
 }

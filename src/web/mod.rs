@@ -28,8 +28,10 @@
 //! is running; the table and the buffers are reached through [`with`], the one `unsafe` of this
 //! layer (besides the allocator).
 
+#[cfg(feature = "engine")]
 mod engine;
 mod envelope;
+#[cfg(feature = "page")]
 mod page;
 
 use core::cell::UnsafeCell;
@@ -39,13 +41,16 @@ use crate::json::Writer;
 use crate::prelude::*;
 use crate::program::Program;
 use crate::runtime::Runtime;
+use crate::signals::SignalError;
 use crate::time::Clock;
 
 /// What a handle names.
 enum Object {
     Free,
     Program(Box<Program>),
+    #[cfg_attr(not(feature = "page"), allow(dead_code))]
     Runtime(Box<Runtime>),
+    #[cfg_attr(not(feature = "engine"), allow(dead_code))]
     Engine(Box<Headless>),
 }
 
@@ -138,6 +143,33 @@ fn code(code: &str) -> String {
     w.finish()
 }
 
+/// A signal store's refusal as `{"code", "name", "kind"?}` (the shell words the message).
+fn signal_error(e: &SignalError) -> String {
+    let mut w = Writer::new();
+    w.open_object();
+    w.key("code");
+    w.string(e.code());
+    let (name, detail) = match e {
+        SignalError::Undeclared { name }
+        | SignalError::BuiltIn { name }
+        | SignalError::IsEvent { name }
+        | SignalError::NonFinite { name } => (name, None),
+        SignalError::WrongKind { name, declared, .. }
+        | SignalError::NotEvent { name, declared } => (name, Some(declared.name())),
+        SignalError::StringTooLong { name, .. } | SignalError::ListTooLong { name, .. } => {
+            (name, None)
+        }
+    };
+    w.key("name");
+    w.string(name);
+    if let Some(kind) = detail {
+        w.key("kind");
+        w.string(kind);
+    }
+    w.close_object();
+    w.finish()
+}
+
 /// The strings of the input, each a little-endian `u32` length and UTF-8 bytes.
 struct Args<'a> {
     bytes: &'a [u8],
@@ -172,6 +204,7 @@ impl<'a> Args<'a> {
     }
 
     /// Every remaining string.
+    #[cfg_attr(not(feature = "page"), allow(dead_code))]
     fn rest(mut self) -> Vec<&'a str> {
         let mut out = Vec::new();
         while !self.bytes.is_empty() {

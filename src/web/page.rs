@@ -2,11 +2,11 @@
 //! `Pathwise` class. Each takes the runtime's handle; those that depend on time take the clock
 //! as `(now_s, offset_min)`. After a call the shell takes its [`effects`](pw_effects).
 
-use super::{call, clock, code, with, Args, Globals, Object};
+use super::{call, clock, code, signal_error, with, Args, Globals, Object};
 use crate::json::Writer;
 use crate::prelude::*;
 use crate::runtime::{Key, Runtime};
-use crate::signals::{PageContext, SignalError};
+use crate::signals::PageContext;
 use crate::value::Value;
 
 /// Runs `f` with runtime `handle` and the input; `-1` (an `invalid_argument` error) for a
@@ -28,13 +28,12 @@ fn runtime(
     })
 }
 
-/// A runtime for the install id in the input; answers its handle.
+/// A runtime for the install id in the input; returns its handle.
 #[no_mangle]
 pub extern "C" fn pw_runtime() -> i32 {
     call(|g, input| {
         let unit = Args::new(input).str();
-        let handle = g.add(Object::Runtime(Box::new(Runtime::new(unit))));
-        g.answer(handle.to_string().as_bytes())
+        g.add(Object::Runtime(Box::new(Runtime::new(unit))))
     })
 }
 
@@ -216,32 +215,6 @@ pub extern "C" fn pw_peek(handle: i32, explain: i32, now: f64, offset: i32) -> i
     })
 }
 
-pub(super) fn signal_error(e: &SignalError) -> String {
-    let mut w = Writer::new();
-    w.open_object();
-    w.key("code");
-    w.string(e.code());
-    let (name, detail) = match e {
-        SignalError::Undeclared { name }
-        | SignalError::BuiltIn { name }
-        | SignalError::IsEvent { name }
-        | SignalError::NonFinite { name } => (name, None),
-        SignalError::WrongKind { name, declared, .. }
-        | SignalError::NotEvent { name, declared } => (name, Some(declared.name())),
-        SignalError::StringTooLong { name, .. } | SignalError::ListTooLong { name, .. } => {
-            (name, None)
-        }
-    };
-    w.key("name");
-    w.string(name);
-    if let Some(kind) = detail {
-        w.key("kind");
-        w.string(kind);
-    }
-    w.close_object();
-    w.finish()
-}
-
 /// `track(event)` (the event in the input).
 #[no_mangle]
 pub extern "C" fn pw_track(handle: i32, now: f64, offset: i32) -> i32 {
@@ -386,14 +359,5 @@ pub extern "C" fn pw_settle(handle: i32, ok: i32) -> i32 {
     runtime(handle, |r, input, out| {
         out.bool(r.settle(Args::new(input).str(), ok == 1));
         Ok(())
-    })
-}
-
-/// Whether anything waits to be sent or confirmed (1) or not (0).
-#[no_mangle]
-pub extern "C" fn pw_pending(handle: i32) -> i32 {
-    with(|g| match g.object(handle) {
-        Some(Object::Runtime(r)) => i32::from(r.pending()),
-        _ => 0,
     })
 }

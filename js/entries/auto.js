@@ -1,24 +1,19 @@
-// pathwise/auto.js — the no-build drop-in. Add to a page:
+// pathwise/auto.js — the no-build drop-in:
 //
 //   <link rel="stylesheet" href="…/pathwise/pathwise.css">
 //   <script type="module" src="…/pathwise/auto.js"
-//           data-site="acme.example" data-keys="ed25519:… ed25519:…"
-//           data-bundle="/bundle.dsse.json"></script>
+//           data-site="acme.example" data-keys="ed25519:… ed25519:…" data-bundle="/bundle.dsse.json"></script>
 //
-// Optional: data-threshold, data-consent ("granted" | "pending" | "denied"),
-// data-reveal-timeout-ms, data-fetch-timeout-ms, data-collect (the collector URL).
-//
-// It starts the SDK and applies the page. When ready, the instance is `window.pathwise` and a
-// `pathwise:ready` event (detail: the instance) is dispatched on `document`; errors from the
-// bundle are logged with console.warn. Module scripts have no document.currentScript, so the
-// script element is found by its URL (import.meta.url), or else as the script with data-site
-// whose src ends in auto.js.
+// Optional: data-threshold, data-consent, data-reveal-timeout-ms, data-fetch-timeout-ms,
+// data-collect (the collector URL). When ready the instance is `window.pathwise` and `document`
+// receives a `pathwise:ready` event (detail: the instance); bundle errors are logged with
+// console.warn, unusable options with console.error.
 
-import { Pathwise } from "./index.js";
+import { Pathwise } from "../pathwise.js";
 
+/** The script element: module scripts have no document.currentScript. */
 function ownScript() {
-  const scripts = document.querySelectorAll("script[type=module][src]");
-  for (const script of scripts) {
+  for (const script of document.querySelectorAll("script[type=module][src]")) {
     if (script.src === import.meta.url) return script;
   }
   return document.querySelector('script[data-site][src*="auto.js"], script[data-site][src*="auto-sync.js"]');
@@ -26,11 +21,7 @@ function ownScript() {
 
 function optionsFrom(script) {
   const data = script ? script.dataset : {};
-  const options = {
-    site: data.site,
-    keys: (data.keys || "").split(/[\s,]+/).filter(Boolean),
-    bundle: data.bundle,
-  };
+  const options = { site: data.site, keys: (data.keys || "").split(/[\s,]+/).filter(Boolean), bundle: data.bundle };
   if (data.threshold) options.threshold = Number(data.threshold);
   if (data.consent) options.consent = data.consent;
   if (data.revealTimeoutMs) options.revealTimeoutMs = Number(data.revealTimeoutMs);
