@@ -12,7 +12,14 @@ import { coded } from "./errors.js";
 import { key } from "./options.js";
 import { envelopeParts, MAX_ENVELOPE_BYTES } from "./source.js";
 
-const encoder = new TextEncoder();
+// The engine's calls (`pw_engine(op, …)`, src/web/engine.rs).
+const NEW = 0;
+const TABLES = 1;
+const UNIT = 2;
+const PATH = 3;
+const CLOCK = 4;
+const VISITOR = 5;
+const DECIDE = 6;
 
 export class PathwiseEngine {
   #h;
@@ -43,13 +50,13 @@ export class PathwiseEngine {
     const { payload, sigs } = envelopeParts(text, cap);
     put(u32(payload.length), payload, site, ...pinned, ...sigs);
     const program = handle("pw_open", pinned.length, sigs.length, threshold, Math.floor(nowMs / 1000), -1);
-    return new PathwiseEngine(handle("pw_engine", program, ...clock(nowMs)));
+    return new PathwiseEngine(handle("pw_engine", NEW, 0, program, 0, ...clock(nowMs)));
   }
 
   constructor(h) {
     if (typeof h != "number") throw coded("invalid_argument", "use PathwiseEngine.fromEnvelope(…)");
     this.#h = h;
-    this.#tables = json("pw_engine_tables", h);
+    this.#tables = json("pw_engine", TABLES, h);
   }
 
   /** The bucketing unit: the visitor's stable id (in a page, the anonymous install id). */
@@ -59,13 +66,13 @@ export class PathwiseEngine {
 
   /** The clock (Unix milliseconds) that schedules see. */
   setNow(ms) {
-    raw("pw_engine_clock", this.#h, ...clock(ms));
+    raw("pw_engine", CLOCK, this.#h, 0, 0, ...clock(ms));
   }
 
   /** The page path (`/pricing`) that `trigger.pages` and `page_path` see. */
   setPage(path) {
     put(String(path));
-    raw("pw_engine_page", this.#h);
+    raw("pw_engine", PATH, this.#h);
   }
 
   /**
@@ -90,7 +97,7 @@ export class PathwiseEngine {
       else if (Array.isArray(v) && v.every((x) => typeof x == "string")) parts.push(new Uint8Array([108]), u32(v.length), ...v);
       else parts.push(new Uint8Array([120]));
     }
-    raw("pw_engine_visitor", this.#h, put(...parts));
+    raw("pw_engine", VISITOR, this.#h, put(...parts));
   }
 
   /** Every slot decided at once: entry `i` is the index, in `choices()[i]`, of slot `i`'s outcome. */
@@ -99,9 +106,9 @@ export class PathwiseEngine {
       // The unit alone: the attributes stay as they were set.
       put(this.#unit);
       this.#unit = null;
-      raw("pw_engine_unit", this.#h);
+      raw("pw_engine", UNIT, this.#h);
     }
-    const bytes = raw("pw_engine_decide", this.#h);
+    const bytes = raw("pw_engine", DECIDE, this.#h);
     return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
   }
 

@@ -14,6 +14,35 @@ import { random, Transport } from "./report.js";
 import { envelopeParts, fetchText, resolve } from "./source.js";
 import { Store } from "./storage.js";
 
+// The page runtime's calls (`pw_page(op, …)`, src/web/page.rs).
+const NEW = 0;
+const RESTORE = 1;
+const NUMBERS = 2;
+const COLLECT = 3;
+const INSTALL = 4;
+const PAGE = 5;
+const BEGIN = 6;
+const APPLY = 8;
+const SHOWN = 9;
+const REVEAL = 10;
+const DECIDE = 11;
+const PEEK = 12;
+const TRACK = 13;
+const SET = 14;
+const REDECIDE = 15;
+const OVERRIDE = 16;
+const FORGET = 17;
+const SNAPSHOT = 18;
+const EFFECTS = 19;
+const STATE = 20;
+const BATCHES = 21;
+const SETTLE = 22;
+
+/** Call `op` of runtime `s` (numbers `a`, `b`; the clock is now): its answer as bytes. */
+const call = (s, op, a = 0, b = 0) => raw("pw_page", op, s.h, a, b, ...clock(s.now()));
+/** The answer as JSON (`undefined` for none). */
+const ask = (s, op, a = 0, b = 0) => json("pw_page", op, s.h, a, b, ...clock(s.now()));
+
 // Storage names of the runtime's key bits (src/runtime/effects.rs `Key`).
 const KEYS = [[1, "id"], [2, "version"], [4, "session"], [8, "signals"], [16, "history"], [32, "ledger"], [64, "outbox"]];
 
@@ -62,11 +91,11 @@ export class Pathwise {
   }
 
   /** Calls `fn(runtime handle, ...clock)` on the module and acts on what it did. */
-  #call(name, args = [], ...input) {
+  #call(op, args = [], ...input) {
     const s = this.#s;
     if (input.length) put(...input);
     try {
-      return json(name, s.h, ...args, ...clock(s.now()));
+      return ask(s, op, ...args);
     } finally {
       effects(s);
     }
@@ -74,17 +103,17 @@ export class Pathwise {
 
   /** The decision shown for `slot` in this page view (decided and recorded once per view). */
   decide(slot) {
-    return this.#call("pw_decide", [], String(slot)) ?? fallback(slot);
+    return this.#call(DECIDE, [], String(slot)) ?? fallback(slot);
   }
 
   /** The decision for `slot` now, recording nothing. */
   peek(slot) {
-    return this.#call("pw_peek", [0], String(slot)) ?? fallback(slot);
+    return this.#call(PEEK, [0], String(slot)) ?? fallback(slot);
   }
 
   /** The decision and the outcome of every candidate rule. */
   explain(slot) {
-    return this.#call("pw_peek", [1], String(slot)) ?? { decision: fallback(slot), candidates: [] };
+    return this.#call(PEEK, [1], String(slot)) ?? { decision: fallback(slot), candidates: [] };
   }
 
   /** The steps of path slot `slot` for this device (`[]` without a bundle). */
@@ -106,7 +135,7 @@ export class Pathwise {
 
   /** Records event `event`; the slots whose decision it changes are decided again and drawn. */
   track(event) {
-    this.#call("pw_track", [], String(event));
+    this.#call(TRACK, [], String(event));
     redecide(this.#s);
   }
 
@@ -117,7 +146,7 @@ export class Pathwise {
       typeof value == "string" ? 0 : typeof value == "number" ? 1 : value === false ? 2 : value === true ? 3 : Array.isArray(value) && value.every((v) => typeof v == "string") ? 4 : -1;
     if (kind < 0) throw coded("wrong_kind", `signal ${JSON.stringify(name)}: a value must be a string, a number, a boolean or an array of strings`, { name });
     const rest = kind == 0 ? [value] : kind == 4 ? value : [];
-    this.#call("pw_set", [kind, kind == 1 ? value : 0], name, ...rest);
+    this.#call(SET, [kind, kind == 1 ? value : 0], name, ...rest);
     redecide(this.#s);
   }
 
@@ -129,7 +158,7 @@ export class Pathwise {
   /** Previews `variant` in `slot` (`null` removes it): never stored, never reported. */
   override(slot, variant) {
     if (variant !== null && typeof variant != "string") throw coded("invalid_argument", "override(slot, variant) takes a variant id or null");
-    const known = this.#call("pw_override", [], String(slot), ...(variant === null ? [] : [variant]));
+    const known = this.#call(OVERRIDE, [], String(slot), ...(variant === null ? [] : [variant]));
     redecide(this.#s);
     if (!known && variant !== null && this.#s.loaded) {
       throw coded("unknown_variant", `slot ${JSON.stringify(slot)} has no variant ${JSON.stringify(variant)} in the bundle in use`);
@@ -152,7 +181,7 @@ export class Pathwise {
     s.unit = newUnit();
     s.storedVersion = null;
     s.written.clear();
-    this.#call("pw_forget", [], s.unit);
+    this.#call(FORGET, [], s.unit);
     s.report?.reset();
   }
 
@@ -178,7 +207,7 @@ export class Pathwise {
   /** What this device keeps (for a debug panel). */
   signals() {
     const s = this.#s;
-    const state = json("pw_state", s.h);
+    const state = ask(s, STATE);
     return {
       consent: s.store.consent,
       storage: s.store.persistent() ? "local" : "memory",
@@ -190,7 +219,7 @@ export class Pathwise {
 
   /** The slots decided in this page view: slot → {rule, variant, control, reason}. */
   assignments() {
-    return json("pw_state", this.#s.h).assignments;
+    return ask(this.#s, STATE).assignments;
   }
 
   /** The version of the bundle in use, or `null`. */
@@ -228,20 +257,19 @@ function open(o) {
   }
   s.unit = unit;
   put(unit);
-  s.h = handle("pw_runtime");
-  const [now, offset] = clock(s.now());
+  s.h = handle("pw_page", NEW, 0, 0, 0, 0, 0);
   const number = (name) => {
     const v = s.store.get(name);
     return v != null && /^\d{1,20}$/.test(v) ? Number(v) : -1;
   };
-  wasm().pw_numbers(s.h, number("version"), number("session"), now, offset);
+  call(s, NUMBERS, number("version"), number("session"));
   for (const [bit, name] of KEYS.slice(3)) {
     const stored = s.store.get(name);
     if (stored == null) continue;
     const bytes = fromLatin1(stored);
     if (bytes) {
       put(bytes);
-      raw("pw_restore", s.h, bit, now, offset);
+      call(s, RESTORE, bit);
     } else warn("storage_corrupt", `stored pathwise:v2:${name} is not what this SDK writes; it was discarded`), s.store.remove(name);
   }
   if (o.collect) {
@@ -249,14 +277,14 @@ function open(o) {
     if (!reportable(o.site)) warn("invalid_options", `reporting is off: site ${JSON.stringify(o.site)} cannot travel in a report (1–253 printable ASCII characters without quotes or backslashes)`);
     else if (gpc) warn("reporting_off", "reporting is off: this browser sends Global Privacy Control (set respectGlobalPrivacyControl: false to report anyway)");
     else {
-      wasm().pw_collect(s.h, o.collect.rate);
+      call(s, COLLECT, o.collect.rate);
       s.report = new Transport(
         {
           active: () => s.serial == newest,
           granted: () => s.store.consent == "granted",
           take: () => {
             put(o.site, u32(16 * 8), random(8));
-            const lines = text("pw_batches", s.h).split("\n");
+            const lines = new TextDecoder().decode(call(s, BATCHES)).split("\n");
             effects(s);
             const out = [];
             for (let i = 0; i + 1 < lines.length; i += 2) out.push([lines[i], lines[i + 1]]);
@@ -264,7 +292,7 @@ function open(o) {
           },
           settle: (id, ok) => {
             put(id);
-            raw("pw_settle", s.h, ok ? 1 : 0);
+            call(s, SETTLE, ok ? 1 : 0);
             effects(s);
           },
           pending: () => query(s.h, 3) == 1,
@@ -296,19 +324,19 @@ function open(o) {
 
 function setOverride(s, slot, variant) {
   put(slot, variant);
-  raw("pw_override", s.h);
+  call(s, OVERRIDE);
 }
 
 /** Starts a page view on the current location (the runtime records it once a bundle is in place). */
 function page(s) {
   const [path] = s.where.split("\n");
   put(path, ...s.landing);
-  raw("pw_page", s.h, ...clock(s.now()));
+  call(s, PAGE);
 }
 
 /** Acts on what the runtime did: warnings, errors, events, writes, sends. */
 function effects(s) {
-  const fx = json("pw_effects", s.h);
+  const fx = ask(s, EFFECTS);
   for (const [bit, name] of KEYS) {
     if (fx.k & bit) {
       s.store.remove(name);
@@ -334,7 +362,7 @@ function save(s, mask) {
       const v = query(s.h, bit == 2 ? 1 : 2);
       if (v < 0) continue;
       value = String(v);
-    } else value = toLatin1(raw("pw_snapshot", s.h, bit));
+    } else value = toLatin1(call(s, SNAPSHOT, bit));
     if (s.written.get(name) === value) continue;
     s.written.set(name, value);
     s.store.set(name, value);
@@ -356,7 +384,7 @@ function use(s, envelope, keep, current) {
     wasm().pw_free(program);
     return false;
   }
-  wasm().pw_install(s.h, program, ...clock(s.now()));
+  call(s, INSTALL, program);
   s.loaded = true;
   if (keep && version != s.storedVersion) {
     s.store.set("bundle", envelope, true);
@@ -410,7 +438,7 @@ async function load(s) {
       s.em.emit("error", sourced(e, `bundle from ${source.url}`));
     }
   }
-  if (placed) raw("pw_begin", s.h, ...clock(s.now()));
+  if (placed) call(s, BEGIN);
   effects(s);
   if (s.o.autoApply) apply(s, document);
   else if (!placed) reveal(document);
@@ -437,19 +465,19 @@ async function revalidateFrom(s, url) {
 function apply(s, root, only) {
   const found = scan(root, only);
   put(...new Set(found));
-  const decided = new Map(json("pw_apply", s.h, ...clock(s.now())).map((d) => [d.slot, d]));
+  const decided = new Map(ask(s, APPLY).map((d) => [d.slot, d]));
   const [shown, warnings] = draw(found, decided, s.stash);
   for (let i = 0; i < warnings.length; i += 2) s.warn(warnings[i], warnings[i + 1]);
   if (shown.length) {
     put(...shown);
-    raw("pw_shown", s.h, ...clock(s.now()));
+    call(s, SHOWN);
   }
   effects(s);
 }
 
 /** After an answer: decides every decided slot again and redraws those that changed. */
 function redecide(s) {
-  const changed = json("pw_redecide", s.h, ...clock(s.now()));
+  const changed = ask(s, REDECIDE);
   effects(s);
   if (changed.length && s.o.autoApply && s.serial == newest) apply(s, document, changed);
 }
@@ -475,7 +503,7 @@ function scheduleReveal(s, generation) {
     const slots = reveal(document);
     if (slots.length) {
       put(...slots);
-      raw("pw_reveal", s.h);
+      call(s, REVEAL);
     }
   }, s.o.revealTimeoutMs);
 }

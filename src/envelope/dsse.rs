@@ -33,20 +33,29 @@ pub const MAX_KEYID_BYTES: usize = 128;
 /// DSSE v1 pre-authentication encoding:
 /// `"DSSEv1" SP LEN(type) SP type SP LEN(body) SP body`, lengths in ASCII decimal (byte counts).
 pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
-    let type_len = payload_type.len().to_string();
-    let body_len = payload.len().to_string();
-    let mut out = Vec::with_capacity(
-        10 + type_len.len() + payload_type.len() + body_len.len() + payload.len(),
-    );
+    let mut out = Vec::with_capacity(30 + payload_type.len() + payload.len());
     out.extend_from_slice(b"DSSEv1 ");
-    out.extend_from_slice(type_len.as_bytes());
+    decimal(&mut out, payload_type.len());
     out.push(b' ');
     out.extend_from_slice(payload_type.as_bytes());
     out.push(b' ');
-    out.extend_from_slice(body_len.as_bytes());
+    decimal(&mut out, payload.len());
     out.push(b' ');
     out.extend_from_slice(payload);
     out
+}
+
+/// `n` in ASCII decimal (without `core::fmt`, which the page module does not carry).
+fn decimal(out: &mut Vec<u8>, n: usize) {
+    let start = out.len();
+    let mut n = n;
+    loop {
+        out.insert(start, b'0' + (n % 10) as u8);
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
 }
 
 /// One signature in an envelope.

@@ -52,16 +52,16 @@ pub enum KeyError {
         found: usize,
     },
     /// The 32 bytes are not the encoding of a point on the Ed25519 curve.
-    #[error("public key {key_id} is not a valid Ed25519 point (its 32 bytes do not decompress)")]
+    #[error("public key {} is not a valid Ed25519 point (its 32 bytes do not decompress)", key_id_of(.key))]
     NotAPoint {
-        /// Key id (hex of the first 8 bytes of SHA-256) of the refused bytes, to identify them.
-        key_id: String,
+        /// The refused bytes (messages name them by their key id).
+        key: [u8; 32],
     },
     /// The point has small order (the identity or another torsion point).
-    #[error("public key {key_id} is a weak (small-order) point such as the identity; signatures under it can be forged by anyone, so it cannot be pinned")]
+    #[error("public key {} is a weak (small-order) point such as the identity; signatures under it can be forged by anyone, so it cannot be pinned", key_id_of(.key))]
     WeakKey {
-        /// Key id of the refused bytes.
-        key_id: String,
+        /// The refused bytes (messages name them by their key id).
+        key: [u8; 32],
     },
 }
 
@@ -111,13 +111,10 @@ impl PublicKey {
 
     /// Checks 32 raw bytes the same way [`PublicKey::parse`] does.
     pub fn from_bytes(bytes: &[u8; 32]) -> Result<PublicKey, KeyError> {
-        let key = VerifyingKey::from_bytes(bytes).map_err(|_| KeyError::NotAPoint {
-            key_id: key_id_of(bytes),
-        })?;
+        let key =
+            VerifyingKey::from_bytes(bytes).map_err(|_| KeyError::NotAPoint { key: *bytes })?;
         if key.is_weak() {
-            return Err(KeyError::WeakKey {
-                key_id: key_id_of(bytes),
-            });
+            return Err(KeyError::WeakKey { key: *bytes });
         }
         Ok(Self::from_verifying_key(key))
     }

@@ -8,7 +8,6 @@
 //! double (which no stored value can be) is written as `null`, as serde_json does.
 
 use crate::prelude::*;
-use core::fmt::Write as _;
 
 /// A type that can be written as JSON.
 pub trait ToJson {
@@ -102,13 +101,37 @@ impl Writer {
     /// An integer value.
     pub fn int(&mut self, n: i64) {
         self.sep();
-        let _ = write!(self.out, "{n}");
+        if n < 0 {
+            self.out.push('-');
+        }
+        digits(&mut self.out, n.unsigned_abs());
     }
 
     /// An unsigned integer value.
     pub fn uint(&mut self, n: u64) {
         self.sep();
-        let _ = write!(self.out, "{n}");
+        digits(&mut self.out, n);
+    }
+
+    /// A number for a reader that knows this writer (the page module's debug views): an
+    /// integer when it is one exactly, else `{"f64":"<16 hex digits of its bits>"}`, so the
+    /// module carries no decimal formatting of doubles (the shell's JSON reviver turns it back).
+    pub fn number_bits(&mut self, n: f64) {
+        const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+        if (-EXACT..=EXACT).contains(&n) && (n as i64) as f64 == n {
+            self.int(n as i64);
+            return;
+        }
+        let bits = n.to_bits();
+        let mut hex = String::with_capacity(16);
+        for shift in (0..16).rev() {
+            let d = ((bits >> (shift * 4)) & 0xf) as u8;
+            hex.push(char::from(if d < 10 { b'0' + d } else { b'a' + d - 10 }));
+        }
+        self.open_object();
+        self.key("f64");
+        self.string(&hex);
+        self.close_object();
     }
 
     /// A double: the shortest text that reads back to it; `null` when not finite.
@@ -143,6 +166,23 @@ impl Writer {
     /// A value that writes itself.
     pub fn value(&mut self, value: &impl ToJson) {
         value.write_json(self);
+    }
+}
+
+/// The decimal digits of `n` (no `core::fmt`: its machinery is kilobytes of the page module).
+fn digits(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &buf[at..] {
+        out.push(char::from(d));
     }
 }
 

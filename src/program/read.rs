@@ -1,8 +1,8 @@
 //! Reading a program: bounds checks, integer references, a coded error with a byte offset.
 
 use super::{
-    Audience, Builtin, Event, Node, Operand, Program, Rule, Signal, Slot, Source, Span, Variant,
-    BUILTINS, FORMAT, MAGIC, MAX_DEPTH, MAX_NODES, OPS,
+    Audience, Event, Node, Operand, Program, Rule, Signal, Slot, Source, Span, Variant, BUILTINS,
+    FORMAT, MAGIC, MAX_DEPTH, MAX_NODES, OPS,
 };
 use crate::bucketing::{Salted, BUCKETS};
 use crate::bundle::SignalKind;
@@ -588,7 +588,7 @@ fn rule(r: &mut Reader<'_>, p: &mut Program, path: bool) -> Result<Rule> {
 }
 
 #[cfg(feature = "std")]
-impl Builtin {
+impl super::Builtin {
     /// The source code of this built-in.
     pub(crate) fn code(self) -> u32 {
         BUILTINS.iter().position(|&b| b == self).unwrap_or(0) as u32

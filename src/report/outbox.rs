@@ -36,7 +36,7 @@ use thiserror::Error;
 
 use super::batch::{base_len, event_len, hex, unhex, valid_site, Formed, PendingBatch, Queued};
 use super::payload::{
-    validate_event, EventType, PayloadError, ReportEvent, MAX_BATCH_BYTES, MAX_EVENTS_PER_BATCH,
+    event_problem, EventType, ReportEvent, MAX_BATCH_BYTES, MAX_EVENTS_PER_BATCH,
 };
 use crate::codec::{CodecError, Reader, Writer};
 
@@ -54,8 +54,13 @@ const ID_ATTEMPTS: usize = 4;
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum OutboxError {
     /// The event would make the collector refuse its whole batch, so it is not queued.
-    #[error("event refused: {0}")]
-    InvalidEvent(PayloadError),
+    #[error("event refused: its {field} {reason}")]
+    InvalidEvent {
+        /// The field the collector would refuse.
+        field: &'static str,
+        /// Why.
+        reason: &'static str,
+    },
     /// The site is not 1–253 printable ASCII characters without `"` or `\`; every batch
     /// carrying it would be refused.
     #[error("site {} cannot be reported: it must be 1–253 printable ASCII characters without quotes or backslashes", crate::json::write::quoted(.0))]
@@ -137,7 +142,9 @@ impl Outbox {
     /// goal on an exposure…) is refused here, because it would make its whole batch be refused
     /// on every retry.
     pub fn push(&mut self, bundle: u64, event: ReportEvent) -> Result<(), OutboxError> {
-        validate_event(0, &event).map_err(OutboxError::InvalidEvent)?;
+        if let Some((field, reason)) = event_problem(&event) {
+            return Err(OutboxError::InvalidEvent { field, reason });
+        }
         if self.len() >= OUTBOX_CAPACITY && !self.drop_oldest() {
             // Everything held is in flight: the incoming event is the one that cannot be kept.
             self.dropped = self.dropped.saturating_add(1);
@@ -389,8 +396,10 @@ fn read_event(r: &mut Reader<'_>) -> Result<ReportEvent, usize> {
         goal,
         minute,
     };
-    validate_event(0, &event).map_err(|_| at)?;
-    Ok(event)
+    match event_problem(&event) {
+        None => Ok(event),
+        Some(_) => Err(at),
+    }
 }
 
 /// The body of [`Outbox::from_snapshot`]; an error is the offset of the problem.

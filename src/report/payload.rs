@@ -346,7 +346,7 @@ pub(crate) fn validate_event(i: usize, e: &ReportEvent) -> Result<(), PayloadErr
 }
 
 /// The first field of `e` the collector would refuse, and why.
-fn event_problem(e: &ReportEvent) -> Option<(&'static str, &'static str)> {
+pub(crate) fn event_problem(e: &ReportEvent) -> Option<(&'static str, &'static str)> {
     const NOT_AN_ID: &str = "must be a bundle id (1–64 of A–Z a–z 0–9 _ . -)";
     if !is_id(&e.rule) {
         return Some(("rule", NOT_AN_ID));

@@ -58,10 +58,12 @@ pub enum SnapshotError {
     #[error("snapshot holds an invalid value: {0}")]
     InvalidValue(#[from] SignalError),
     /// A time lies more than [`MAX_CLOCK_SKEW_SECONDS`] after now.
-    #[error("snapshot {what} ({at}) is more than a day after now ({now})")]
+    #[error("snapshot {what}{} ({at}) is more than a day after now ({now})", named(.name))]
     FutureTime {
-        /// Which time, e.g. "last time of event `visit`".
-        what: String,
+        /// Which time, e.g. "last time of event".
+        what: &'static str,
+        /// The attribute or event it belongs to, if any.
+        name: Option<String>,
         /// The time found (Unix seconds).
         at: i64,
         /// Now (Unix seconds).
@@ -78,13 +80,21 @@ pub enum SnapshotError {
         today: i64,
     },
     /// A number is out of its possible range or inconsistent with another one.
-    #[error("snapshot {what} is impossible: {detail}")]
+    #[error("snapshot {what}{} is impossible: {value}", named(.name))]
     OutOfRange {
-        /// Which number, e.g. "total of event `visit`".
-        what: String,
-        /// Why it is impossible.
-        detail: String,
+        /// Which number, e.g. "total of event".
+        what: &'static str,
+        /// The attribute or event it belongs to, if any.
+        name: Option<String>,
+        /// The value found.
+        value: i64,
     },
+}
+
+/// `` `name` `` after a description, when there is a name.
+fn named(name: &Option<String>) -> String {
+    name.as_ref()
+        .map_or_else(String::new, |n| format!(" `{n}`"))
 }
 
 impl From<CodecError> for SnapshotError {
@@ -238,7 +248,7 @@ impl Signals {
             w.key("v");
             match &record.value {
                 Value::String(s) => w.string(s),
-                Value::Number(n) => w.float(*n),
+                Value::Number(n) => w.number_bits(*n),
                 Value::Bool(b) => w.bool(*b),
                 Value::List(items) => w.strings(items),
             }
@@ -329,25 +339,20 @@ impl Checker {
         }
     }
 
-    /// Checks the instant `at`, described as `what` followed by `` `name` `` when there is a
-    /// name (the description is built only for an error).
-    fn time(&self, what: &str, name: Option<&str>, at: i64) -> Result<(), SnapshotError> {
-        let what = || match name {
-            None => what.to_owned(),
-            Some(name) => format!("{what} `{name}`"),
-        };
+    /// Checks the instant `at`, described as `what` of `name` (if any).
+    fn time(&self, what: &'static str, name: Option<&str>, at: i64) -> Result<(), SnapshotError> {
+        let name = || name.map(str::to_owned);
         if at.unsigned_abs() > days::MAX_TIMESTAMP.unsigned_abs() {
             return Err(SnapshotError::OutOfRange {
-                what: what(),
-                detail: format!(
-                    "{at} is outside ±{} (the years -7999 to 9999)",
-                    days::MAX_TIMESTAMP
-                ),
+                what,
+                name: name(),
+                value: at,
             });
         }
         if at > self.now.saturating_add(MAX_CLOCK_SKEW_SECONDS) {
             return Err(SnapshotError::FutureTime {
-                what: what(),
+                what,
+                name: name(),
                 at,
                 now: self.now,
             });
@@ -356,29 +361,27 @@ impl Checker {
     }
 
     fn event(&self, name: &str, dto: EventDto) -> Result<EventRecord, SnapshotError> {
-        let impossible = |what: String, detail: String| SnapshotError::OutOfRange { what, detail };
+        let impossible = |what, value| SnapshotError::OutOfRange {
+            what,
+            name: Some(name.to_owned()),
+            value,
+        };
         self.time("first time of event", Some(name), dto.first)?;
         self.time("last time of event", Some(name), dto.last)?;
         if dto.first > dto.last {
             return Err(impossible(
-                format!("first time of event `{name}`"),
-                format!("{} is after its last time {}", dto.first, dto.last),
+                "first time (after the last) of event",
+                dto.first,
             ));
         }
         if !(1..=MAX_TOTAL_COUNT).contains(&dto.total) {
-            return Err(impossible(
-                format!("total of event `{name}`"),
-                format!("{} is not in 1..={MAX_TOTAL_COUNT}", dto.total),
-            ));
+            return Err(impossible("total of event", dto.total as i64));
         }
         let mut days = Vec::with_capacity(dto.days.len());
         let mut previous: Option<i64> = None;
         for (day, count) in dto.days {
             if previous.is_some_and(|p| day <= p) {
-                return Err(impossible(
-                    format!("days of event `{name}`"),
-                    format!("day {day} is not after the day before it"),
-                ));
+                return Err(impossible("day (not after the one before) of event", day));
             }
             previous = Some(day);
             if day > self.today.saturating_add(1) {
@@ -389,13 +392,7 @@ impl Checker {
                 });
             }
             if !(1..=MAX_DAY_COUNT.min(dto.total)).contains(&count) {
-                return Err(impossible(
-                    format!("count of event `{name}` on day {day}"),
-                    format!(
-                        "{count} is not in 1..={} (the day cap or the total)",
-                        MAX_DAY_COUNT.min(dto.total)
-                    ),
-                ));
+                return Err(impossible("day count of event", count as i64));
             }
             days.push((day, count));
         }
@@ -626,7 +623,13 @@ mod tests {
             &Declarations::default(),
             &Clock::utc(NOW),
         ) {
-            Err(SnapshotError::FutureTime { what, .. }) => what,
+            Err(e @ SnapshotError::FutureTime { .. }) => e
+                .to_string()
+                .trim_start_matches("snapshot ")
+                .split(" (")
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
             Err(other) => format!("another error: {other}"),
             Ok(_) => "accepted".to_owned(),
         }

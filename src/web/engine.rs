@@ -1,100 +1,78 @@
-//! The headless engine's exports (`pathwise/engine`): [`Headless`] behind a handle.
+//! The headless engine's calls (`pathwise/engine`): [`Headless`] behind a handle, through one
+//! export, `pw_engine(op, handle, a, b, now_s, offset_min)`, as `pw_page` does for the page.
 
-use super::{call, clock, code, signal_error, with, Args, Globals, Object};
+use super::{clock, code, signal_error, Args, Globals, Object};
 use crate::engine::headless::{Headless, VisitorError};
 use crate::prelude::*;
 
-/// An engine deciding from program `program` (a handle from `pw_open`, consumed) at the clock
-/// given; returns its handle.
-#[no_mangle]
-pub extern "C" fn pw_engine(program: i32, now: f64, offset: i32) -> i32 {
-    call(|g, _| match g.take(program) {
-        Object::Program(p) => g.add(Object::Engine(Box::new(Headless::new(
-            *p,
-            clock(now, offset),
-        )))),
-        _ => g.fail(&code("invalid_argument")),
-    })
-}
+/// An engine deciding from program handle `a` (from `pw_open`, consumed) at the clock given;
+/// returns its handle.
+pub const NEW: u32 = 0;
+/// What the engine's indexes mean ([`Headless::tables_json`]).
+pub const TABLES: u32 = 1;
+/// Sets the unit (the input's string).
+pub const UNIT: u32 = 2;
+/// Sets the page path (the input's string).
+pub const PATH: u32 = 3;
+/// Sets the clock.
+pub const CLOCK: u32 = 4;
+/// Sets a visitor from the input's first `a` bytes ([`Headless::set_visitor`]).
+pub const VISITOR: u32 = 5;
+/// Decides every slot; answers one little-endian `u32` choice index per slot.
+pub const DECIDE: u32 = 6;
 
-fn engine(
-    handle: i32,
-    f: impl FnOnce(&mut Headless, &[u8], &mut Vec<u8>) -> Result<(), String>,
-) -> i32 {
-    call(|g: &mut Globals, input| {
+/// The engine's calls (see the module documentation).
+#[no_mangle]
+pub extern "C" fn pw_engine(op: u32, handle: i32, a: f64, _b: f64, now: f64, offset: i32) -> i32 {
+    super::call(|g: &mut Globals, input| {
+        let clock = clock(now, offset);
+        if op == NEW {
+            return match g.take(a as i32) {
+                Object::Program(p) => g.add(Object::Engine(Box::new(Headless::new(*p, clock)))),
+                _ => g.fail(&code("invalid_argument")),
+            };
+        }
+        let Some(Object::Engine(e)) = g.object(handle) else {
+            return g.fail(&code("invalid_argument"));
+        };
         let mut out = Vec::new();
-        let result = match g.object(handle) {
-            Some(Object::Engine(e)) => f(e, input, &mut out),
+        let result = match op {
+            TABLES => {
+                out = e.tables_json().into_bytes();
+                Ok(())
+            }
+            UNIT => {
+                e.set_unit(Args::new(input).str());
+                Ok(())
+            }
+            PATH => {
+                e.set_page(Args::new(input).str());
+                Ok(())
+            }
+            CLOCK => {
+                e.set_clock(clock);
+                Ok(())
+            }
+            VISITOR => {
+                let bytes = input.get(..a as usize).unwrap_or(input);
+                e.set_visitor(bytes).map_err(|err| match err {
+                    VisitorError::Signal(s) => signal_error(&s),
+                    VisitorError::Malformed => code("invalid_argument"),
+                })
+            }
+            DECIDE => {
+                let mut indexes = Vec::new();
+                e.decide_all(&mut indexes);
+                for i in indexes {
+                    out.extend_from_slice(&i.to_le_bytes());
+                }
+                Ok(())
+            }
             _ => Err(code("invalid_argument")),
         };
         match result {
             Ok(()) => g.answer(&out),
             Err(e) => g.fail(&e),
         }
-    })
-}
-
-/// What the engine's indexes mean ([`Headless::tables_json`]).
-#[no_mangle]
-pub extern "C" fn pw_engine_tables(handle: i32) -> i32 {
-    engine(handle, |e, _, out| {
-        out.extend_from_slice(e.tables_json().as_bytes());
-        Ok(())
-    })
-}
-
-/// Sets the unit (the input's string).
-#[no_mangle]
-pub extern "C" fn pw_engine_unit(handle: i32) -> i32 {
-    engine(handle, |e, input, _| {
-        e.set_unit(Args::new(input).str());
-        Ok(())
-    })
-}
-
-/// Sets the page path (the input's string).
-#[no_mangle]
-pub extern "C" fn pw_engine_page(handle: i32) -> i32 {
-    engine(handle, |e, input, _| {
-        e.set_page(Args::new(input).str());
-        Ok(())
-    })
-}
-
-/// Sets the clock.
-#[no_mangle]
-pub extern "C" fn pw_engine_clock(handle: i32, now: f64, offset: i32) -> i32 {
-    engine(handle, |e, _, _| {
-        e.set_clock(clock(now, offset));
-        Ok(())
-    })
-}
-
-/// Sets a visitor from the input's first `len` bytes ([`Headless::set_visitor`]).
-#[no_mangle]
-pub extern "C" fn pw_engine_visitor(handle: i32, len: usize) -> i32 {
-    engine(handle, |e, input, _| {
-        let bytes = input.get(..len).unwrap_or(input);
-        e.set_visitor(bytes).map_err(|err| match err {
-            VisitorError::Signal(s) => signal_error(&s),
-            VisitorError::Malformed => code("invalid_argument"),
-        })
-    })
-}
-
-/// Decides every slot; answers one little-endian `u32` choice index per slot.
-#[no_mangle]
-pub extern "C" fn pw_engine_decide(handle: i32) -> i32 {
-    with(|g| {
-        let mut indexes = Vec::new();
-        match g.object(handle) {
-            Some(Object::Engine(e)) => e.decide_all(&mut indexes),
-            _ => return -1,
-        }
-        let mut bytes = Vec::with_capacity(indexes.len() * 4);
-        for i in indexes {
-            bytes.extend_from_slice(&i.to_le_bytes());
-        }
-        g.answer(&bytes)
     })
 }

@@ -11,9 +11,9 @@
 //! |---|---|
 //! | `pw_input(len) → ptr` | makes room for `len` input bytes and returns where the shell writes them |
 //! | `pw_output() → ptr` | where the last answer was written |
-//! | `pw_key`, `pw_open` | a pinned key checked; an envelope's parts verified and its program read ([`envelope`]) |
-//! | `pw_runtime`, `pw_*` | the page runtime ([`page`]) |
-//! | `pw_engine*` | the headless engine ([`engine`]) |
+//! | `pw_key`, `pw_open`, `pw_query` | a pinned key checked; an envelope's parts verified and its program read; a number about a handle ([`envelope`]) |
+//! | `pw_page(op, …)` | the page runtime's calls ([`page`]; the page module only) |
+//! | `pw_engine(op, …)` | the headless engine's calls ([`engine`]; the engine module only) |
 //! | `pw_free(handle)` | releases a program, runtime or engine |
 //!
 //! **Conventions.** Objects live in a table inside the module and cross as handles (small
