@@ -1,17 +1,21 @@
 //! Condition evaluation: every operator on every shape, temporal predicates, built-ins, globs.
+//!
+//! A condition is evaluated the way a device evaluates it: as the audience of a one-rule bundle,
+//! compiled into a program as `pathwise sign` compiles it, and decided by the engine
+//! ([`in_audience`]). A condition that signing refuses (an operator that cannot apply to the
+//! signal's kind, an undeclared signal, nesting past the limit) never reaches a device; the
+//! tables say so with [`Refused`](Expect::Refused).
 
 // Tests may unwrap and panic: a failure is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::borrow::Cow;
-
-use pathwise::bundle::{SignalDecl, SignalKind};
-use pathwise::condition::eval::{evaluate, MAX_EVAL_DEPTH};
-use pathwise::condition::Condition;
+use pathwise::bundle::{parse_bundle, SignalDecl, SignalKind};
+use pathwise::engine::{Context, Outcome, RenderHistory};
 use pathwise::pattern::glob_match;
-use pathwise::signals::{builtin, Declarations, EvalContext, PageContext, Signals};
+use pathwise::program;
+use pathwise::signals::{builtin, Declarations, PageContext, Signals};
 use pathwise::time::{Clock, DAY_SECONDS};
-use pathwise::value::Value;
+use pathwise::value::{Value, ValueKind};
 use proptest::prelude::*;
 use serde_json::json;
 
@@ -55,17 +59,92 @@ fn attributes() -> Signals {
     s
 }
 
-fn condition(json: serde_json::Value) -> Condition {
-    pathwise::json::from_str(&json.to_string()).unwrap()
+/// The declarations of [`decls`] as bundle JSON.
+fn decls_json() -> serde_json::Value {
+    let kinds = [
+        ("role", "string"),
+        ("seats", "number"),
+        ("beta", "bool"),
+        ("interests", "list"),
+        ("plan", "string"),
+        ("pricing_viewed", "event"),
+        ("signed_up", "event"),
+    ];
+    kinds
+        .iter()
+        .map(|(name, kind)| {
+            let mut decl = json!({ "name": name, "kind": kind, "ttl_days": 365 });
+            if *kind == "event" {
+                decl["window_days"] = json!(30);
+            }
+            decl
+        })
+        .collect()
 }
 
-fn check(signals: &Signals, page: &PageContext, clock: &Clock, json: serde_json::Value) -> bool {
-    let ctx = EvalContext {
-        signals,
-        page,
-        clock,
-    };
-    evaluate(&condition(json), &ctx)
+/// Whether the device is in the audience `condition`, as the engine decides it from a compiled
+/// one-rule bundle (declaring `signals`), or why signing refuses the condition.
+fn in_audience_of(
+    signals_json: serde_json::Value,
+    signals: &Signals,
+    page: &PageContext,
+    clock: &Clock,
+    condition: serde_json::Value,
+) -> Result<bool, String> {
+    let bundle = json!({
+        "schema": 1, "site": "conditions.example", "version": 1,
+        "expires_at": "2100-01-01T00:00:00Z",
+        "signals": signals_json,
+        "slots": [{ "id": "s", "kind": "block" }],
+        "rules": [{ "id": "r", "slot": "s", "objective": "activation",
+                    "audience": condition, "variants": [{ "id": "v" }] }]
+    });
+    let bundle = parse_bundle(bundle.to_string().as_bytes()).map_err(|e| e.to_string())?;
+    let compiled = program::compile(&bundle).map_err(|e| e.to_string())?;
+    let program = program::read(&compiled).unwrap();
+    let ctx = Context::new(signals, page, clock, "device-1");
+    let explanation = program.explain(0, &ctx, &RenderHistory::new());
+    match explanation.candidates[0].outcome {
+        Outcome::Won => Ok(true),
+        Outcome::NotInAudience => Ok(false),
+        other => panic!("the rule can only fail on its audience, got {other:?}"),
+    }
+}
+
+/// [`in_audience_of`] with the signals of [`decls`].
+fn in_audience(
+    signals: &Signals,
+    page: &PageContext,
+    clock: &Clock,
+    condition: serde_json::Value,
+) -> Result<bool, String> {
+    in_audience_of(decls_json(), signals, page, clock, condition)
+}
+
+/// What a condition does on a device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// Signed, and the device is in the audience.
+    T,
+    /// Signed, and the device is not.
+    F,
+    /// `pathwise sign` (validation) refuses the condition: no device ever evaluates it.
+    Refused,
+}
+
+fn expect(signals: &Signals, page: &PageContext, clock: &Clock, c: serde_json::Value) -> Expect {
+    match in_audience(signals, page, clock, c) {
+        Ok(true) => Expect::T,
+        Ok(false) => Expect::F,
+        Err(_) => Expect::Refused,
+    }
+}
+
+/// A condition that signing accepts: whether the device is in it.
+#[track_caller]
+fn check(signals: &Signals, page: &PageContext, clock: &Clock, c: serde_json::Value) -> bool {
+    in_audience(signals, page, clock, c.clone())
+        .unwrap_or_else(|e| panic!("signing refused {c}: {e}"))
 }
 
 fn signal(name: &str, op: &str, value: serde_json::Value) -> serde_json::Value {
@@ -80,98 +159,107 @@ fn every_operator_on_every_shape() {
     let s = attributes();
     let page = PageContext::default();
     let clock = Clock::utc(T0);
+    use Expect::{Refused, F, T};
     #[rustfmt::skip]
-    let table: &[(&str, &str, serde_json::Value, bool)] = &[
+    let table: &[(&str, &str, serde_json::Value, Expect)] = &[
+        // Signing refuses an operand of another shape than the operator needs on the signal's
+        // kind (`Refused`): such a comparison never reaches a device.
         // eq: same shape and value; numbers exact; lists as sets.
-        ("role", "eq", json!("admin"), true),
-        ("role", "eq", json!("Admin"), false),
-        ("role", "eq", json!(["admin"]), false),
-        ("seats", "eq", json!(3), true),
-        ("seats", "eq", json!(3.0), true),
-        ("seats", "eq", json!(3.000_000_1), false),
-        ("seats", "eq", json!("3"), false),
-        ("beta", "eq", json!(true), true),
-        ("beta", "eq", json!(false), false),
-        ("beta", "eq", json!("true"), false),
-        ("interests", "eq", json!(["api", "sso"]), true),
-        ("interests", "eq", json!(["sso", "api", "sso"]), true),
-        ("interests", "eq", json!(["sso"]), false),
-        ("interests", "eq", json!("sso"), false),
+        ("role", "eq", json!("admin"), T),
+        ("role", "eq", json!("Admin"), F),
+        ("role", "eq", json!(["admin"]), Refused),
+        ("seats", "eq", json!(3), T),
+        ("seats", "eq", json!(3.0), T),
+        ("seats", "eq", json!(3.000_000_1), F),
+        ("seats", "eq", json!("3"), Refused),
+        ("beta", "eq", json!(true), T),
+        ("beta", "eq", json!(false), F),
+        ("beta", "eq", json!("true"), Refused),
+        ("interests", "eq", json!(["api", "sso"]), T),
+        ("interests", "eq", json!(["sso", "api", "sso"]), T),
+        ("interests", "eq", json!(["sso"]), F),
+        ("interests", "eq", json!("sso"), Refused),
         // ne: same shape and a different value; another shape is a non-match.
-        ("role", "ne", json!("owner"), true),
-        ("role", "ne", json!("admin"), false),
-        ("role", "ne", json!(3), false),
-        ("seats", "ne", json!(4), true),
-        ("seats", "ne", json!(3), false),
-        ("seats", "ne", json!("4"), false),
-        ("beta", "ne", json!(false), true),
-        ("beta", "ne", json!(true), false),
-        ("interests", "ne", json!(["sso"]), true),
-        ("interests", "ne", json!(["api", "sso"]), false),
-        ("interests", "ne", json!(true), false),
+        ("role", "ne", json!("owner"), T),
+        ("role", "ne", json!("admin"), F),
+        ("role", "ne", json!(3), Refused),
+        ("seats", "ne", json!(4), T),
+        ("seats", "ne", json!(3), F),
+        ("seats", "ne", json!("4"), Refused),
+        ("beta", "ne", json!(false), T),
+        ("beta", "ne", json!(true), F),
+        ("interests", "ne", json!(["sso"]), T),
+        ("interests", "ne", json!(["api", "sso"]), F),
+        ("interests", "ne", json!(true), Refused),
         // in: string or list signals against a list operand.
-        ("role", "in", json!(["owner", "admin"]), true),
-        ("role", "in", json!(["owner"]), false),
-        ("role", "in", json!([]), false),
-        ("role", "in", json!("admin"), false),
-        ("seats", "in", json!(["3"]), false),
-        ("beta", "in", json!(["true"]), false),
-        ("interests", "in", json!(["x", "api"]), true),
-        ("interests", "in", json!(["x"]), false),
-        ("interests", "in", json!([]), false),
-        ("interests", "in", json!("api"), false),
+        ("role", "in", json!(["owner", "admin"]), T),
+        ("role", "in", json!(["owner"]), F),
+        ("role", "in", json!([]), F),
+        ("role", "in", json!("admin"), Refused),
+        ("seats", "in", json!(["3"]), Refused),
+        ("beta", "in", json!(["true"]), Refused),
+        ("interests", "in", json!(["x", "api"]), T),
+        ("interests", "in", json!(["x"]), F),
+        ("interests", "in", json!([]), F),
+        ("interests", "in", json!("api"), Refused),
         // lt/lte/gt/gte: numbers only.
-        ("seats", "lt", json!(4), true),
-        ("seats", "lt", json!(3), false),
-        ("seats", "lte", json!(3), true),
-        ("seats", "lte", json!(2.5), false),
-        ("seats", "gt", json!(2), true),
-        ("seats", "gt", json!(3), false),
-        ("seats", "gte", json!(3), true),
-        ("seats", "gte", json!(3.5), false),
-        ("seats", "gt", json!(-1e300), true),
-        ("seats", "lt", json!("4"), false),
-        ("role", "lt", json!(4), false),
-        ("role", "gt", json!("a"), false),
-        ("beta", "gte", json!(0), false),
-        ("interests", "lte", json!(100), false),
+        ("seats", "lt", json!(4), T),
+        ("seats", "lt", json!(3), F),
+        ("seats", "lte", json!(3), T),
+        ("seats", "lte", json!(2.5), F),
+        ("seats", "gt", json!(2), T),
+        ("seats", "gt", json!(3), F),
+        ("seats", "gte", json!(3), T),
+        ("seats", "gte", json!(3.5), F),
+        ("seats", "gt", json!(-1e300), T),
+        ("seats", "lt", json!("4"), Refused),
+        ("role", "lt", json!(4), Refused),
+        ("role", "gt", json!("a"), Refused),
+        ("beta", "gte", json!(0), Refused),
+        ("interests", "lte", json!(100), Refused),
         // contains: substring of a string, element of a list.
-        ("role", "contains", json!("dmi"), true),
-        ("role", "contains", json!(""), true),
-        ("role", "contains", json!("x"), false),
-        ("role", "contains", json!(["dmi"]), false),
-        ("interests", "contains", json!("api"), true),
-        ("interests", "contains", json!("ap"), false),
-        ("interests", "contains", json!(["api"]), false),
-        ("seats", "contains", json!("3"), false),
-        ("beta", "contains", json!("t"), false),
+        ("role", "contains", json!("dmi"), T),
+        ("role", "contains", json!(""), T),
+        ("role", "contains", json!("x"), F),
+        ("role", "contains", json!(["dmi"]), Refused),
+        ("interests", "contains", json!("api"), T),
+        ("interests", "contains", json!("ap"), F),
+        ("interests", "contains", json!(["api"]), Refused),
+        ("seats", "contains", json!("3"), Refused),
+        ("beta", "contains", json!("t"), Refused),
         // starts_with: strings, and any element of a list.
-        ("role", "starts_with", json!("ad"), true),
-        ("role", "starts_with", json!("admin"), true),
-        ("role", "starts_with", json!("min"), false),
-        ("role", "starts_with", json!(1), false),
-        ("interests", "starts_with", json!("s"), true),
-        ("interests", "starts_with", json!("ap"), true),
-        ("interests", "starts_with", json!("x"), false),
-        ("interests", "starts_with", json!(["s"]), false),
-        ("seats", "starts_with", json!("3"), false),
-        ("beta", "starts_with", json!("t"), false),
+        ("role", "starts_with", json!("ad"), T),
+        ("role", "starts_with", json!("admin"), T),
+        ("role", "starts_with", json!("min"), F),
+        ("role", "starts_with", json!(1), Refused),
+        ("interests", "starts_with", json!("s"), T),
+        ("interests", "starts_with", json!("ap"), T),
+        ("interests", "starts_with", json!("x"), F),
+        ("interests", "starts_with", json!(["s"]), Refused),
+        ("seats", "starts_with", json!("3"), Refused),
+        ("beta", "starts_with", json!("t"), Refused),
         // matches: a string signal (or any element of a list) against a glob.
-        ("role", "matches", json!("a*n"), true),
-        ("role", "matches", json!("?dmin"), true),
-        ("role", "matches", json!("*"), true),
-        ("role", "matches", json!("adm"), false),
-        ("role", "matches", json!(["*"]), false),
-        ("interests", "matches", json!("*"), true),
-        ("interests", "matches", json!("a?i"), true),
-        ("interests", "matches", json!("s"), false),
-        ("seats", "matches", json!("*"), false),
-        ("beta", "matches", json!("*"), false),
+        ("role", "matches", json!("a*n"), T),
+        ("role", "matches", json!("?dmin"), T),
+        ("role", "matches", json!("*"), T),
+        ("role", "matches", json!("adm"), F),
+        ("role", "matches", json!(["*"]), Refused),
+        ("interests", "matches", json!("*"), T),
+        ("interests", "matches", json!("a?i"), T),
+        ("interests", "matches", json!("s"), F),
+        ("seats", "matches", json!("*"), Refused),
+        ("beta", "matches", json!("*"), Refused),
     ];
+    let mut wrong = Vec::new();
     for (name, op, operand, expected) in table {
-        let got = check(&s, &page, &clock, signal(name, op, operand.clone()));
-        assert_eq!(got, *expected, "{name} {op} {operand}");
+        let got = expect(&s, &page, &clock, signal(name, op, operand.clone()));
+        if got != *expected {
+            wrong.push(format!(
+                "{name} {op} {operand}: expected {expected:?}, got {got:?}"
+            ));
+        }
     }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 #[test]
@@ -200,18 +288,66 @@ fn a_missing_signal_matches_no_operator_not_even_ne() {
         "starts_with",
         "matches",
     ];
-    // `plan` is declared but unset; `nope` is not even declared (evaluation is still total).
-    for name in ["plan", "nope"] {
-        for op in ops {
-            for operand in &operands {
-                let c = signal(name, op, operand.clone());
-                assert!(
-                    !check(&s, &page, &clock, c.clone()),
-                    "{name} {op} {operand}"
-                );
-                // `not` is how a condition asks for a missing signal.
-                assert!(check(&s, &page, &clock, json!({ "not": c })));
+    // `plan` is declared but unset: every comparison signing accepts is a non-match.
+    let mut signed = 0;
+    for op in ops {
+        for operand in &operands {
+            let c = signal("plan", op, operand.clone());
+            match expect(&s, &page, &clock, c.clone()) {
+                Expect::T => panic!("plan {op} {operand} matched a missing signal"),
+                Expect::Refused => continue,
+                Expect::F => signed += 1,
             }
+            // `not` is how a condition asks for a missing signal.
+            assert!(check(&s, &page, &clock, json!({ "not": c })));
+        }
+    }
+    // eq, ne, in, contains, starts_with and matches with their string operands at least.
+    assert!(signed >= 12, "{signed}");
+    // `nope` is not declared: signing refuses it, whatever the operator.
+    for op in ops {
+        let c = signal("nope", op, json!("x"));
+        assert_eq!(expect(&s, &page, &clock, c), Expect::Refused, "nope {op}");
+    }
+}
+
+#[test]
+fn a_stored_value_of_another_shape_matches_nothing() {
+    // The device stored role, seats, beta and interests as string, number, bool and list; a
+    // program declaring each of them as another kind compares them with that kind's operators.
+    // (A device prunes re-kinded values when it loads its store; the evaluator is total anyway.)
+    let s = attributes();
+    let page = PageContext::default();
+    let clock = Clock::utc(T0);
+    // Tests that every value of one kind passes and no value of another kind (`eq`/`ne` need
+    // the same shape; `matches` would also take a list's elements).
+    let tests = [
+        ("string", signal("{}", "ne", json!("zzz"))),
+        ("number", signal("{}", "gte", json!(-1e300))),
+        ("number", signal("{}", "ne", json!(12345))),
+        (
+            "bool",
+            json!({ "any": [signal("{}", "eq", json!(true)), signal("{}", "eq", json!(false))] }),
+        ),
+        ("list", signal("{}", "ne", json!(["zzz"]))),
+    ];
+    for (name, stored) in [
+        ("role", "string"),
+        ("seats", "number"),
+        ("beta", "bool"),
+        ("interests", "list"),
+    ] {
+        for (kind, test) in &tests {
+            let declared = json!([{ "name": name, "kind": kind, "ttl_days": 365 }]);
+            let c: serde_json::Value =
+                serde_json::from_str(&test.to_string().replace("{}", name)).unwrap();
+            let got = in_audience_of(declared, &s, &page, &clock, c.clone()).unwrap();
+            // The same kind matches (the tests hold for every value); another kind never does.
+            assert_eq!(
+                got,
+                *kind == stored,
+                "{name} stored as {stored}, read as {kind}: {c}"
+            );
         }
     }
 }
@@ -245,38 +381,31 @@ fn all_any_not_combine_as_documented() {
     }
 }
 
-fn nested_nots(n: usize) -> Condition {
-    let mut c = Condition::All(vec![]);
+/// `n` nested `not`s over an empty (true) `all`: `n + 1` levels of all/any/not.
+fn nested_nots(n: usize) -> serde_json::Value {
+    let mut c = json!({ "all": [] });
     for _ in 0..n {
-        c = Condition::Not(Box::new(c));
+        c = json!({ "not": c });
     }
     c
 }
 
 #[test]
-fn evaluation_too_deep_is_false_as_a_whole() {
+fn nesting_is_bounded_when_signing_and_evaluates_up_to_the_bound() {
     let s = Signals::new();
     let page = PageContext::default();
     let clock = Clock::utc(T0);
-    let ctx = EvalContext {
-        signals: &s,
-        page: &page,
-        clock: &clock,
-    };
-    assert_eq!(MAX_EVAL_DEPTH, 64);
-    // An even number of `not`s over a true `all`: true while within the guard.
-    assert!(evaluate(&nested_nots(64), &ctx));
-    assert!(!evaluate(&nested_nots(63), &ctx));
-    // Past it, false whatever the parity (a `not` above the guard does not turn it into true).
-    assert!(!evaluate(&nested_nots(65), &ctx));
-    assert!(!evaluate(&nested_nots(66), &ctx));
-    // And no stack overflow on a condition no validator has seen.
-    assert!(!evaluate(&nested_nots(2_000), &ctx));
-    let wide = Condition::Any(vec![nested_nots(80), Condition::All(vec![])]);
-    assert!(
-        !evaluate(&wide, &ctx),
-        "the too-deep child is reached first"
-    );
+    // 16 levels (the authoring limit): an even number of `not`s over a true `all` is true, an
+    // odd one false.
+    assert!(check(&s, &page, &clock, nested_nots(14)));
+    assert!(!check(&s, &page, &clock, nested_nots(15)));
+    // One level more is refused by `pathwise sign`, with the limit in the message; the program
+    // reader refuses deeper nesting too (tests/program.rs), so no device recurses past it.
+    let refused = in_audience(&s, &page, &clock, nested_nots(16)).unwrap_err();
+    assert!(refused.contains("more than 16 levels deep"), "{refused}");
+    assert_eq!(expect(&s, &page, &clock, nested_nots(200)), Expect::Refused);
+    let wide = json!({ "any": [nested_nots(80), { "all": [] }] });
+    assert_eq!(expect(&s, &page, &clock, wide), Expect::Refused);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -298,24 +427,26 @@ fn event_count_over_the_last_days() {
     let page = PageContext::default();
     let clock = Clock::utc(T0 + 12 * HOUR);
     let count = |days: u32, op: &str, value: f64| json!({ "event_count": { "event": "pricing_viewed", "days": days, "op": op, "value": value } });
+    use Expect::{Refused, F, T};
     let cases = [
-        (count(1, "eq", 1.0), true),
-        (count(2, "eq", 2.0), true),
-        (count(3, "eq", 2.0), true),
-        (count(4, "eq", 4.0), true),
-        (count(4, "gte", 4.0), true),
-        (count(4, "gt", 4.0), false),
-        (count(14, "lt", 5.0), true),
-        (count(14, "lte", 3.0), false),
-        (count(14, "ne", 4.0), false),
-        (count(0, "eq", 0.0), true),
-        (count(14, "in", 4.0), false),
-        (count(14, "contains", 4.0), false),
-        (count(14, "starts_with", 4.0), false),
-        (count(14, "matches", 4.0), false),
+        (count(1, "eq", 1.0), T),
+        (count(2, "eq", 2.0), T),
+        (count(3, "eq", 2.0), T),
+        (count(4, "eq", 4.0), T),
+        (count(4, "gte", 4.0), T),
+        (count(4, "gt", 4.0), F),
+        (count(14, "lt", 5.0), T),
+        (count(14, "lte", 3.0), F),
+        (count(14, "ne", 4.0), F),
+        // Zero days and the operators that do not compare numbers are refused when signing.
+        (count(0, "eq", 0.0), Refused),
+        (count(14, "in", 4.0), Refused),
+        (count(14, "contains", 4.0), Refused),
+        (count(14, "starts_with", 4.0), Refused),
+        (count(14, "matches", 4.0), Refused),
     ];
     for (c, expected) in cases {
-        assert_eq!(check(&s, &page, &clock, c.clone()), expected, "{c}");
+        assert_eq!(expect(&s, &page, &clock, c.clone()), expected, "{c}");
     }
     // An event never recorded has a count of 0 — a number, not a missing signal.
     let never =
@@ -344,21 +475,22 @@ fn days_since_event_and_first_seen() {
     s.mark_seen(&Clock::utc(T0 - 10 * DAY_SECONDS));
     s.track(&d, "signed_up", &Clock::utc(T0 + 22 * HOUR))
         .unwrap();
+    use Expect::{Refused, F, T};
     let cases = [
-        (since("eq", 3.0), true),
-        (since("ne", 3.0), false),
-        (since("gte", 3.0), true),
-        (since("lt", 3.0), false),
-        (since("lte", 3.0), true),
-        (since("gt", 2.0), true),
-        (since("in", 3.0), false),
-        (first("eq", 13.0), true),
-        (first("gt", 7.0), true),
-        (first("lt", 1.0), false),
-        (first("matches", 13.0), false),
+        (since("eq", 3.0), T),
+        (since("ne", 3.0), F),
+        (since("gte", 3.0), T),
+        (since("lt", 3.0), F),
+        (since("lte", 3.0), T),
+        (since("gt", 2.0), T),
+        (since("in", 3.0), Refused),
+        (first("eq", 13.0), T),
+        (first("gt", 7.0), T),
+        (first("lt", 1.0), F),
+        (first("matches", 13.0), Refused),
     ];
     for (c, expected) in cases {
-        assert_eq!(check(&s, &page, &clock, c.clone()), expected, "{c}");
+        assert_eq!(expect(&s, &page, &clock, c.clone()), expected, "{c}");
     }
     // Days are local: 22:00 UTC on Jan 1 is already Jan 2 at UTC+3, so only 2 days since.
     let east = Clock {
@@ -393,14 +525,18 @@ fn every_builtin_attribute_resolves_with_its_shape() {
     let s = Signals::new();
     let page = full_page();
     let clock = Clock::utc(T0);
-    let ctx = EvalContext {
-        signals: &s,
-        page: &page,
-        clock: &clock,
-    };
     for (name, kind) in builtin::ATTRIBUTES {
-        let value = ctx.lookup(name);
-        assert_eq!(value.map(|v| v.kind()), Some(*kind), "{name}");
+        // A test every value of the attribute's shape passes, and no value of another shape.
+        let (op, operand) = match kind {
+            ValueKind::String => ("matches", json!("*")),
+            ValueKind::Number => ("gte", json!(-1e300)),
+            ValueKind::Bool => ("ne", json!(true)),
+            ValueKind::List => ("matches", json!("*")),
+        };
+        assert!(
+            check(&s, &page, &clock, signal(name, op, operand)),
+            "{name} is not a {kind:?}"
+        );
     }
 }
 
@@ -472,20 +608,6 @@ fn absent_or_empty_page_fields_are_missing_but_visits_is_zero() {
         );
     }
     assert!(check(&s, &page, &clock, signal("visits", "eq", json!(0))));
-}
-
-#[test]
-fn stored_attributes_are_borrowed_not_copied() {
-    let s = attributes();
-    let page = PageContext::default();
-    let clock = Clock::utc(T0);
-    let ctx = EvalContext {
-        signals: &s,
-        page: &page,
-        clock: &clock,
-    };
-    assert!(matches!(ctx.lookup("role"), Some(Cow::Borrowed(Value::String(r))) if r == "admin"));
-    assert!(ctx.lookup("plan").is_none());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 //! validate), and every signals file must replay against the README's example bundle.
 
 use pathwise::bundle::load;
-use pathwise::engine::Engine;
+use pathwise::program::{self, Program};
 use pathwise::scenario::Scenario;
+use pathwise::signals::Declarations;
 
 fn json_blocks() -> Vec<String> {
     let readme = include_str!("../README.md");
@@ -45,13 +46,17 @@ fn readme_bundles_are_valid_and_scenarios_replay() {
         .filter(|b| b.contains("\"schema\": 1") && b.contains("\"rules\""))
         .collect();
     assert!(!bundles.is_empty(), "the README shows at least one bundle");
-    let mut engine = None;
+    let mut first: Option<Program> = None;
     for b in &bundles {
         let bundle =
             load(b.as_bytes()).unwrap_or_else(|e| panic!("README bundle invalid: {e}\n{b}"));
-        engine.get_or_insert_with(|| Engine::compile(bundle).unwrap());
+        // And it compiles into a program devices read, as `pathwise sign` would sign it.
+        let compiled = program::compile(&bundle)
+            .unwrap_or_else(|e| panic!("README bundle does not compile: {e}\n{b}"));
+        let read = program::read(&compiled).unwrap();
+        first.get_or_insert(read);
     }
-    let engine = engine.unwrap();
+    let program = first.unwrap();
     let scenarios: Vec<_> = blocks
         .iter()
         .filter(|b| b.contains("\"actions\""))
@@ -61,13 +66,13 @@ fn readme_bundles_are_valid_and_scenarios_replay() {
         let scenario: Scenario =
             pathwise::json::from_str(s).unwrap_or_else(|e| panic!("README scenario: {e}\n{s}"));
         let replayed = scenario
-            .replay(engine.declarations())
+            .replay(&Declarations::of_program(&program))
             .unwrap_or_else(|e| panic!("README scenario: {e}"));
-        let d = engine
-            .peek("onboarding", &replayed.context(), &replayed.history)
-            .unwrap();
+        let slot = program.slot("onboarding").unwrap();
+        let d = program.peek(slot, &replayed.context(), &replayed.history);
         assert_eq!(
-            d.variant, "admin-path",
+            d.variant_id(&program),
+            "admin-path",
             "the README's admin device gets the admin path"
         );
     }

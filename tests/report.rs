@@ -8,20 +8,23 @@
 use std::collections::HashSet;
 
 use pathwise::bundle::parse_bundle;
+use pathwise::codec::Writer;
 use pathwise::engine::Context;
-use pathwise::engine::{Decision, Engine, Reason, RenderHistory};
-use pathwise::report::batcher::MAX_SITE_BYTES;
+use pathwise::engine::{Decision, Reason, RenderHistory};
+use pathwise::program::{self, Program};
+use pathwise::report::batch::MAX_SITE_BYTES;
 use pathwise::report::ledger::{
-    LedgerError, LEDGER_FORMAT, MAX_LEDGER_BYTES, MAX_LEDGER_FACTS, MAX_LEDGER_RULES,
+    LedgerError, MAX_GOALS_PER_RULE, MAX_LEDGER_BYTES, MAX_LEDGER_FACTS, MAX_LEDGER_RULES,
+    MAX_VARIANTS_PER_RULE,
 };
+use pathwise::report::outbox::{OutboxSnapshotError, MAX_OUTBOX_BYTES, OUTBOX_CAPACITY};
 use pathwise::report::payload::{
     Batch, EventType, ReportEvent, MAX_BATCH_BYTES, MAX_EVENTS_PER_BATCH,
 };
-use pathwise::report::queue::{OutboxSnapshotError, MAX_OUTBOX_BYTES, OUTBOX_CAPACITY};
 use pathwise::report::{
-    sampled, ExposureLedger, Outbox, OutboxError, PendingBatch, Reporter, RestoreProblem,
+    sampled, Exposure, ExposureLedger, Outbox, OutboxError, PendingBatch, Reporter, RestoreProblem,
 };
-use pathwise::signals::{PageContext, Signals};
+use pathwise::signals::{Declarations, PageContext, Signals};
 use pathwise::time::Clock;
 use pathwise::value::Value;
 use serde_json::json;
@@ -65,9 +68,10 @@ fn bundle_json(version: u64, hero_variant: &str, holdout: u32) -> serde_json::Va
     })
 }
 
-fn engine(version: u64, hero_variant: &str, holdout: u32) -> Engine {
+/// The bundle compiled into its program, as `pathwise sign` does and devices read it.
+fn program(version: u64, hero_variant: &str, holdout: u32) -> Program {
     let bytes = serde_json::to_vec(&bundle_json(version, hero_variant, holdout)).unwrap();
-    Engine::compile(parse_bundle(&bytes).unwrap()).unwrap()
+    program::read(&program::compile(&parse_bundle(&bytes).unwrap()).unwrap()).unwrap()
 }
 
 /// The device: signals (with `tier` = [`PLAN`] unless `plan` is false), page, render history.
@@ -79,13 +83,13 @@ struct Device {
 }
 
 impl Device {
-    fn new(engine: &Engine, plan: bool) -> Device {
+    fn new(program: &Program, plan: bool) -> Device {
         let clock = Clock::utc(T0);
         let mut signals = Signals::new();
         let tier = if plan { PLAN } else { "free" };
         signals
             .set(
-                engine.declarations(),
+                &Declarations::of_program(program),
                 "tier",
                 Value::String(tier.into()),
                 &clock,
@@ -102,20 +106,15 @@ impl Device {
         }
     }
 
-    fn decide<'e>(&mut self, engine: &'e Engine, slot: &str) -> Decision<'e> {
-        let ctx = Context {
-            signals: &self.signals,
-            page: &self.page,
-            clock: &self.clock,
-            unit: UNIT,
-        };
-        engine.decide(slot, &ctx, &mut self.history).unwrap()
+    fn decide(&mut self, program: &Program, slot: &str) -> Decision {
+        let ctx = Context::new(&self.signals, &self.page, &self.clock, UNIT);
+        program.decide(program.slot(slot).unwrap(), &ctx, &mut self.history)
     }
 
     /// Tracks `event` in the signal store too, as the browser would.
-    fn track(&mut self, engine: &Engine, event: &str) {
+    fn track(&mut self, program: &Program, event: &str) {
         self.signals
-            .track(engine.declarations(), event, &self.clock)
+            .track(&Declarations::of_program(program), event, &self.clock)
             .unwrap();
     }
 }
@@ -129,7 +128,7 @@ fn ids() -> impl FnMut() -> [u8; 16] {
     }
 }
 
-/// A simulated reload: the reporter is rebuilt from its stored texts only.
+/// A simulated reload: the reporter is rebuilt from its stored bytes only.
 fn reload(reporter: &Reporter) -> Reporter {
     let snap = reporter.snapshot();
     let (restored, problems) = Reporter::restore(Some(&snap.ledger), Some(&snap.outbox));
@@ -174,21 +173,24 @@ fn event(rule: &str, minute: i64) -> ReportEvent {
 
 #[test]
 fn an_exposure_is_reported_once_per_rule_and_variant_across_reloads() {
-    let engine = engine(7, "welcome-back", 0);
-    let mut device = Device::new(&engine, true);
+    let program = program(7, "welcome-back", 0);
+    let mut device = Device::new(&program, true);
     let mut reporter = Reporter::new();
 
-    let d = device.decide(&engine, "hero");
+    let d = device.decide(&program, "hero");
     assert_eq!(d.reason, Reason::Matched);
-    assert!(reporter.on_rendered(&engine, &d, T0 + 59));
+    assert!(reporter.on_rendered(&program, &d, T0 + 59).is_some());
     assert!(
-        !reporter.on_rendered(&engine, &d, T0 + 120),
+        reporter.on_rendered(&program, &d, T0 + 120).is_none(),
         "second render"
     );
 
     let mut reporter = reload(&reporter);
-    let d = device.decide(&engine, "hero");
-    assert!(!reporter.on_rendered(&engine, &d, T0 + 600), "after reload");
+    let d = device.decide(&program, "hero");
+    assert!(
+        reporter.on_rendered(&program, &d, T0 + 600).is_none(),
+        "after reload"
+    );
 
     let sent = deliver(&mut reporter);
     assert_eq!(
@@ -212,19 +214,19 @@ fn an_exposure_is_reported_once_per_rule_and_variant_across_reloads() {
 
 #[test]
 fn a_new_variant_of_the_same_rule_is_a_new_exposure_under_its_bundle() {
-    let v7 = engine(7, "welcome-back", 0);
-    let v8 = engine(8, "welcome-v2", 0);
+    let v7 = program(7, "welcome-back", 0);
+    let v8 = program(8, "welcome-v2", 0);
     let mut device = Device::new(&v7, true);
     let mut reporter = Reporter::new();
     let d = device.decide(&v7, "hero");
-    assert!(reporter.on_rendered(&v7, &d, T0));
+    assert!(reporter.on_rendered(&v7, &d, T0).is_some());
 
     let mut reporter = reload(&reporter);
     reporter.retain_rules(&v8);
     let d = device.decide(&v8, "hero");
-    assert_eq!(d.variant, "welcome-v2");
-    assert!(reporter.on_rendered(&v8, &d, T0 + 60));
-    assert!(!reporter.on_rendered(&v8, &d, T0 + 120));
+    assert_eq!(d.variant_id(&v8), "welcome-v2");
+    assert!(reporter.on_rendered(&v8, &d, T0 + 60).is_some());
+    assert!(reporter.on_rendered(&v8, &d, T0 + 120).is_none());
 
     // One batch per bundle version: the v7 exposure is not relabelled as v8.
     let sent = deliver(&mut reporter);
@@ -234,17 +236,17 @@ fn a_new_variant_of_the_same_rule_is_a_new_exposure_under_its_bundle() {
 
 #[test]
 fn control_and_holdout_exposures_carry_control_and_the_default_variant() {
-    let engine_ = engine(7, "welcome-back", 0);
-    let mut device = Device::new(&engine_, true);
+    let program_ = program(7, "welcome-back", 0);
+    let mut device = Device::new(&program_, true);
     let mut reporter = Reporter::new();
-    let d = device.decide(&engine_, "cta");
+    let d = device.decide(&program_, "cta");
     assert_eq!(d.reason, Reason::Control);
-    assert!(reporter.on_rendered(&engine_, &d, T0));
+    assert!(reporter.on_rendered(&program_, &d, T0).is_some());
 
-    let held_out = engine(9, "welcome-back", 100);
+    let held_out = program(9, "welcome-back", 100);
     let d = device.decide(&held_out, "hero");
     assert_eq!(d.reason, Reason::Holdout);
-    assert!(reporter.on_rendered(&held_out, &d, T0));
+    assert!(reporter.on_rendered(&held_out, &d, T0).is_some());
 
     let sent = deliver(&mut reporter);
     let got: Vec<(&str, &str, bool)> = sent
@@ -262,13 +264,13 @@ fn control_and_holdout_exposures_carry_control_and_the_default_variant() {
 
 #[test]
 fn decisions_without_a_rule_report_nothing() {
-    let engine = engine(7, "welcome-back", 0);
-    let mut device = Device::new(&engine, false);
+    let program = program(7, "welcome-back", 0);
+    let mut device = Device::new(&program, false);
     let mut reporter = Reporter::new();
     for slot in ["footer", "hero"] {
-        let d = device.decide(&engine, slot);
+        let d = device.decide(&program, slot);
         assert_eq!(d.reason, Reason::NoRule, "{slot}");
-        assert!(!reporter.on_rendered(&engine, &d, T0));
+        assert!(reporter.on_rendered(&program, &d, T0).is_none());
     }
     assert!(reporter.ledger().is_empty());
     assert!(reporter.outbox().is_empty());
@@ -277,29 +279,33 @@ fn decisions_without_a_rule_report_nothing() {
 
 #[test]
 fn conversions_follow_an_exposure_once_per_rule_and_goal_across_reloads() {
-    let engine = engine(7, "welcome-back", 0);
-    let mut device = Device::new(&engine, true);
+    let program = program(7, "welcome-back", 0);
+    let mut device = Device::new(&program, true);
     let mut reporter = Reporter::new();
 
-    device.track(&engine, "signup");
+    device.track(&program, "signup");
     assert_eq!(
-        reporter.on_tracked(&engine, "signup", T0),
+        reporter.on_tracked(&program, "signup", T0).len(),
         0,
         "before exposure"
     );
 
-    let d = device.decide(&engine, "hero");
-    assert!(reporter.on_rendered(&engine, &d, T0 + 60));
-    assert_eq!(reporter.on_tracked(&engine, "signup", T0 + 120), 1);
-    assert_eq!(reporter.on_tracked(&engine, "signup", T0 + 180), 0, "twice");
+    let d = device.decide(&program, "hero");
+    assert!(reporter.on_rendered(&program, &d, T0 + 60).is_some());
+    assert_eq!(reporter.on_tracked(&program, "signup", T0 + 120).len(), 1);
+    assert_eq!(
+        reporter.on_tracked(&program, "signup", T0 + 180).len(),
+        0,
+        "twice"
+    );
 
     let mut reporter = reload(&reporter);
     assert_eq!(
-        reporter.on_tracked(&engine, "signup", T0 + 240),
+        reporter.on_tracked(&program, "signup", T0 + 240).len(),
         0,
         "reload"
     );
-    assert_eq!(reporter.on_tracked(&engine, "upgraded", T0 + 300), 1);
+    assert_eq!(reporter.on_tracked(&program, "upgraded", T0 + 300).len(), 1);
 
     let sent = deliver(&mut reporter);
     let conversions: Vec<(&str, &str, Option<&str>, i64)> = sent
@@ -332,21 +338,21 @@ fn conversions_follow_an_exposure_once_per_rule_and_goal_across_reloads() {
         ]
     );
     let mut reporter = reload(&reporter);
-    assert_eq!(reporter.on_tracked(&engine, "upgraded", T0 + 360), 0);
+    assert_eq!(reporter.on_tracked(&program, "upgraded", T0 + 360).len(), 0);
 }
 
 #[test]
 fn goals_of_rules_never_exposed_convert_nothing() {
-    let engine = engine(7, "welcome-back", 0);
-    let mut device = Device::new(&engine, true);
+    let program = program(7, "welcome-back", 0);
+    let mut device = Device::new(&program, true);
     let mut reporter = Reporter::new();
-    let d = device.decide(&engine, "cta");
-    assert!(reporter.on_rendered(&engine, &d, T0));
+    let d = device.decide(&program, "cta");
+    assert!(reporter.on_rendered(&program, &d, T0).is_some());
 
     // `upgraded` is a goal of hero-returning only, which this device never saw.
-    assert_eq!(reporter.on_tracked(&engine, "upgraded", T0), 0);
+    assert_eq!(reporter.on_tracked(&program, "upgraded", T0).len(), 0);
     // `signup` is a goal of three rules; only cta-control was exposed.
-    assert_eq!(reporter.on_tracked(&engine, "signup", T0), 1);
+    assert_eq!(reporter.on_tracked(&program, "signup", T0).len(), 1);
     let sent = deliver(&mut reporter);
     let conversion = &sent.last().unwrap().1;
     assert_eq!(conversion.kind, EventType::Conversion);
@@ -484,11 +490,11 @@ fn ids_from(start: u128) -> impl FnMut() -> [u8; 16] {
 
 #[test]
 fn a_failed_batch_is_sent_again_with_the_same_id_and_body() {
-    let engine = engine(7, "welcome-back", 0);
-    let mut device = Device::new(&engine, true);
+    let program = program(7, "welcome-back", 0);
+    let mut device = Device::new(&program, true);
     let mut reporter = Reporter::new();
-    let d = device.decide(&engine, "hero");
-    reporter.on_rendered(&engine, &d, T0);
+    let d = device.decide(&program, "hero");
+    reporter.on_rendered(&program, &d, T0);
 
     let mut source = ids();
     let first = reporter.batches(SITE, &mut source).unwrap();
@@ -512,18 +518,18 @@ fn a_failed_batch_is_sent_again_with_the_same_id_and_body() {
 
 #[test]
 fn a_batch_in_flight_when_the_page_goes_away_is_restored_with_its_id() {
-    let engine = engine(7, "welcome-back", 0);
-    let mut device = Device::new(&engine, true);
+    let program = program(7, "welcome-back", 0);
+    let mut device = Device::new(&program, true);
     let mut reporter = Reporter::new();
-    let d = device.decide(&engine, "hero");
-    reporter.on_rendered(&engine, &d, T0);
+    let d = device.decide(&program, "hero");
+    reporter.on_rendered(&program, &d, T0);
     let in_flight = reporter.batches(SITE, &mut ids()).unwrap();
     assert_eq!(reporter.outbox().in_flight(), 1);
 
     // pagehide: the keepalive fetch has not answered; the state is stored as is.
     let mut next_page = reload(&reporter);
-    let d = device.decide(&engine, "cta");
-    next_page.on_rendered(&engine, &d, T0 + 60);
+    let d = device.decide(&program, "cta");
+    next_page.on_rendered(&program, &d, T0 + 60);
     let batches = next_page.batches(SITE, &mut ids_from(50)).unwrap();
     assert_eq!(batches.len(), 2);
     assert_eq!(batches[0].id, in_flight[0].id);
@@ -532,98 +538,319 @@ fn a_batch_in_flight_when_the_page_goes_away_is_restored_with_its_id() {
     assert_ne!(batches[1].id, in_flight[0].id);
 }
 
+/// One rule of a ledger as the snapshot writes it: id, last (variant, slot), flags (bit 0:
+/// control, bit 1: beacon), the minute last used, the reported variants, the converted goals.
+type LedgerRule = (String, String, String, u8, i64, Vec<String>, Vec<String>);
+
+/// A ledger written by hand in the format documented on `ExposureLedger::to_snapshot`.
+fn ledger_bytes(rules: &[LedgerRule]) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.raw(b"L\x01");
+    w.uint(rules.len() as u64);
+    for (rule, variant, slot, flags, touched, variants, goals) in rules {
+        w.text(rule);
+        w.text(variant);
+        w.text(slot);
+        w.u8(*flags);
+        w.int(*touched);
+        for set in [variants, goals] {
+            w.uint(set.len() as u64);
+            for item in set {
+                w.text(item);
+            }
+        }
+    }
+    w.finish()
+}
+
+/// An outbox written by hand in the format documented on `Outbox::to_snapshot`: batches of
+/// (id, bundle, dropped, events) and queued (bundle, event); an event is written with
+/// [`event_bytes`].
+fn outbox_bytes(batches: &[([u8; 16], u64, Vec<Vec<u8>>)], queued: &[(u64, Vec<u8>)]) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.raw(b"O\x01");
+    w.uint(0);
+    w.uint(batches.len() as u64);
+    for (id, bundle, events) in batches {
+        w.raw(id);
+        w.uint(*bundle);
+        w.uint(0);
+        w.uint(events.len() as u64);
+        for e in events {
+            w.raw(e);
+        }
+    }
+    w.uint(queued.len() as u64);
+    for (bundle, e) in queued {
+        w.uint(*bundle);
+        w.raw(e);
+    }
+    w.finish()
+}
+
+/// An event as the outbox writes it: flags (bit 0: conversion, bit 1: control), rule, variant,
+/// slot, the goal of a conversion, the minute.
+fn event_bytes(flags: u8, rule: &str, goal: Option<&str>, minute: u64) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.u8(flags);
+    w.text(rule);
+    w.text("v");
+    w.text("s");
+    if let Some(goal) = goal {
+        w.text(goal);
+    }
+    w.uint(minute);
+    w.finish()
+}
+
+#[test]
+fn the_documented_snapshot_formats_are_the_formats() {
+    let mut ledger = ExposureLedger::new();
+    let exposure = Exposure {
+        rule: "r",
+        variant: "v",
+        slot: "s",
+        control: true,
+    };
+    ledger.record_exposure(exposure, 120, true).unwrap();
+    let by_hand = ledger_bytes(&[(
+        "r".into(),
+        "v".into(),
+        "s".into(),
+        3,
+        2,
+        vec!["v".into()],
+        vec![],
+    )]);
+    assert_eq!(ledger.to_snapshot(), by_hand);
+
+    let mut outbox = Outbox::new();
+    outbox.push(7, event("a", 1)).unwrap();
+    let batch = outbox.take_batches(SITE, &mut ids()).unwrap();
+    outbox.fail(&batch[0].id);
+    outbox.push(8, event("b", 2)).unwrap();
+    let id = 1u128.to_be_bytes();
+    let by_hand = outbox_bytes(
+        &[(id, 7, vec![event_bytes(0, "a", None, 1)])],
+        &[(8, event_bytes(0, "b", None, 2))],
+    );
+    assert_eq!(outbox.to_snapshot(), by_hand);
+}
+
 #[test]
 fn corrupt_or_foreign_snapshots_are_refused() {
-    let engine = engine(7, "welcome-back", 0);
-    let mut device = Device::new(&engine, true);
+    let program = program(7, "welcome-back", 0);
+    let mut device = Device::new(&program, true);
     let mut reporter = Reporter::new();
-    let d = device.decide(&engine, "hero");
-    reporter.on_rendered(&engine, &d, T0);
+    let d = device.decide(&program, "hero");
+    reporter.on_rendered(&program, &d, T0);
     reporter.fail("nothing");
     let good = reporter.snapshot();
+    assert!(ExposureLedger::from_snapshot(&good.ledger).is_ok());
 
-    let ledgers = [
-        "nope".to_owned(),
-        good.ledger.replacen("\"v\":1", "\"v\":2", 1),
-        good.ledger.replacen("welcome-back", "welcome back", 1),
-        good.ledger.replacen("\"t\":", "\"extra\":1,\"t\":", 1),
-        r#"{"v":1,"r":{"r":{"l":["v","s",false],"t":0,"x":[]}}}"#.to_owned(),
-        format!("{}{}", good.ledger, " ".repeat(MAX_LEDGER_BYTES)),
-    ];
-    for text in &ledgers {
-        assert!(
-            ExposureLedger::from_snapshot(text).is_err(),
-            "accepted {text:.80}"
-        );
-    }
-    assert!(matches!(
-        ExposureLedger::from_snapshot(&ledgers[1]),
-        Err(LedgerError::UnsupportedVersion { found: 2 })
-    ));
-    assert!(matches!(
-        ExposureLedger::from_snapshot(&ledgers[5]),
-        Err(LedgerError::TooLarge { .. })
-    ));
-
-    let batch = |id: &str, events: &str| {
-        format!(
-            r#"{{"v":1,"dropped":0,"batches":[{{"id":"{id}","bundle":7,"dropped":0,"events":[{events}]}}],"queue":[]}}"#
+    let replaced = |bytes: &[u8], from: &[u8], to: &[u8]| -> Vec<u8> {
+        let at = bytes.windows(from.len()).position(|w| w == from).unwrap();
+        let mut out = bytes.to_vec();
+        out[at..at + from.len()].copy_from_slice(to);
+        out
+    };
+    let ok_rule = |flags: u8, variants: usize, goals: usize| -> LedgerRule {
+        let ids = |tag: &str, n: usize| (0..n).map(|i| format!("{tag}{i}")).collect();
+        (
+            "r".into(),
+            "v".into(),
+            "s".into(),
+            flags,
+            0,
+            ids("v", variants),
+            ids("g", goals),
         )
     };
-    let ev =
-        r#"{"type":"exposure","rule":"r","variant":"v","slot":"s","control":false,"minute":1}"#;
-    let hex = "0123456789abcdef0123456789abcdef";
-    assert!(Outbox::from_snapshot(&batch(hex, ev)).is_ok());
-    let outboxes = [
-        "[]".to_owned(),
-        good.outbox.replacen("\"v\":1", "\"v\":9", 1),
-        batch("0123456789ABCDEF0123456789ABCDEF", ev),
-        batch(hex, ""),
-        batch(hex, &ev.replace("\"r\"", "\"r r\"")),
-        batch(
-            hex,
-            &ev.replace("\"minute\":1", "\"minute\":1,\"unit\":\"x\""),
+    let corrupt = |e: &LedgerError| matches!(e, LedgerError::Corrupt { .. });
+    let version = |e: &LedgerError| matches!(e, LedgerError::UnsupportedVersion);
+    type LedgerCheck = fn(&LedgerError) -> bool;
+    let mut trailing = good.ledger.clone();
+    trailing.push(0);
+    let mut padded = good.ledger.clone();
+    padded.resize(MAX_LEDGER_BYTES + 1, 0);
+    let too_many_rules: Vec<LedgerRule> = (0..=MAX_LEDGER_RULES)
+        .map(|i| {
+            (
+                format!("r{i}"),
+                "v".into(),
+                "s".into(),
+                0,
+                0,
+                vec!["v".into()],
+                vec![],
+            )
+        })
+        .collect();
+    let ledgers: Vec<(&str, Vec<u8>, LedgerCheck)> = vec![
+        ("text", b"nope".to_vec(), version),
+        (
+            "the JSON of format 1",
+            br#"{"v":1,"r":{}}"#.to_vec(),
+            version,
         ),
-        batch(hex, &vec![ev; OUTBOX_CAPACITY + 1].join(",")),
-        batch(hex, ev).replace(
-            "]}],",
-            &format!("]}},{{\"id\":\"{hex}\",\"bundle\":7,\"dropped\":0,\"events\":[{ev}]}}],"),
+        (
+            "format 2",
+            replaced(&good.ledger, b"L\x01", b"L\x02"),
+            version,
         ),
-        format!("{}{}", good.outbox, " ".repeat(MAX_OUTBOX_BYTES)),
+        ("an outbox", good.outbox.clone(), version),
+        (
+            "an id with a space",
+            replaced(&good.ledger, b"welcome-back", b"welcome back"),
+            corrupt,
+        ),
+        ("bytes left over", trailing, corrupt),
+        ("unknown flags", ledger_bytes(&[ok_rule(4, 1, 0)]), corrupt),
+        (
+            "no variant reported",
+            ledger_bytes(&[ok_rule(0, 0, 1)]),
+            corrupt,
+        ),
+        (
+            "a rule twice",
+            ledger_bytes(&[ok_rule(0, 1, 0), ok_rule(0, 1, 0)]),
+            corrupt,
+        ),
+        (
+            "too many variants",
+            ledger_bytes(&[ok_rule(0, MAX_VARIANTS_PER_RULE + 1, 0)]),
+            corrupt,
+        ),
+        (
+            "too many goals",
+            ledger_bytes(&[ok_rule(0, 1, MAX_GOALS_PER_RULE + 1)]),
+            corrupt,
+        ),
+        ("too many rules", ledger_bytes(&too_many_rules), corrupt),
+        ("too large", padded, |e| {
+            matches!(e, LedgerError::TooLarge { .. })
+        }),
     ];
-    for text in &outboxes {
-        assert!(Outbox::from_snapshot(text).is_err(), "accepted {text:.120}");
+    for (what, bytes, check) in &ledgers {
+        match ExposureLedger::from_snapshot(bytes) {
+            Ok(_) => panic!("{what}: accepted"),
+            Err(e) => assert!(check(&e), "{what}: {e:?}"),
+        }
     }
-    assert!(matches!(
-        Outbox::from_snapshot(&outboxes[1]),
-        Err(OutboxSnapshotError::UnsupportedVersion { found: 9 })
-    ));
+    for len in 0..good.ledger.len() {
+        assert!(
+            ExposureLedger::from_snapshot(&good.ledger[..len]).is_err(),
+            "cut at {len}"
+        );
+    }
+
+    let id = [0xab; 16];
+    let exposure = event_bytes(0, "r", None, 1);
+    assert!(Outbox::from_snapshot(&outbox_bytes(&[(id, 7, vec![exposure.clone()])], &[])).is_ok());
+    let corrupt = |e: &OutboxSnapshotError| matches!(e, OutboxSnapshotError::Corrupt { .. });
+    let version = |e: &OutboxSnapshotError| matches!(e, OutboxSnapshotError::UnsupportedVersion);
+    type OutboxCheck = fn(&OutboxSnapshotError) -> bool;
+    let mut padded = good.outbox.clone();
+    padded.resize(MAX_OUTBOX_BYTES + 1, 0);
+    let outboxes: Vec<(&str, Vec<u8>, OutboxCheck)> = vec![
+        ("JSON", b"[]".to_vec(), version),
+        (
+            "format 9",
+            replaced(&good.outbox, b"O\x01", b"O\x09"),
+            version,
+        ),
+        ("a ledger", good.ledger.clone(), version),
+        (
+            "an empty batch",
+            outbox_bytes(&[(id, 7, vec![])], &[]),
+            corrupt,
+        ),
+        (
+            "an invalid rule id",
+            outbox_bytes(&[(id, 7, vec![event_bytes(0, "r r", None, 1)])], &[]),
+            corrupt,
+        ),
+        (
+            "unknown event flags",
+            outbox_bytes(&[], &[(7, event_bytes(4, "r", None, 1))]),
+            corrupt,
+        ),
+        (
+            "a conversion without a valid goal",
+            outbox_bytes(&[], &[(7, event_bytes(1, "r", Some(""), 1))]),
+            corrupt,
+        ),
+        (
+            "a minute past i64",
+            outbox_bytes(&[], &[(7, event_bytes(0, "r", None, u64::MAX))]),
+            corrupt,
+        ),
+        (
+            "over capacity",
+            outbox_bytes(&[], &vec![(7, exposure.clone()); OUTBOX_CAPACITY + 1]),
+            corrupt,
+        ),
+        (
+            "a batch id twice",
+            outbox_bytes(
+                &[(id, 7, vec![exposure.clone()]), (id, 7, vec![exposure])],
+                &[],
+            ),
+            corrupt,
+        ),
+        ("too large", padded, |e| {
+            matches!(e, OutboxSnapshotError::TooLarge { .. })
+        }),
+    ];
+    for (what, bytes, check) in &outboxes {
+        match Outbox::from_snapshot(bytes) {
+            Ok(_) => panic!("{what}: accepted"),
+            Err(e) => assert!(check(&e), "{what}: {e:?}"),
+        }
+    }
+    for len in 0..good.outbox.len() {
+        assert!(
+            Outbox::from_snapshot(&good.outbox[..len]).is_err(),
+            "cut at {len}"
+        );
+    }
 
     // A damaged outbox costs only the outbox: the ledger still deduplicates.
-    let (mut restored, problems) = Reporter::restore(Some(&good.ledger), Some("{"));
+    let (mut restored, problems) = Reporter::restore(Some(&good.ledger), Some(b"{"));
     assert!(matches!(problems.as_slice(), [RestoreProblem::Outbox(_)]));
-    assert!(!restored.on_rendered(&engine, &d, T0));
+    assert!(restored.on_rendered(&program, &d, T0).is_none());
     assert!(restored.outbox().is_empty());
+    // And the other way round.
+    let (mut restored, problems) = Reporter::restore(Some(b"L"), Some(&good.outbox));
+    assert!(matches!(problems.as_slice(), [RestoreProblem::Ledger(_)]));
+    assert_eq!(restored.outbox().len(), 1);
+    assert!(restored.on_rendered(&program, &d, T0).is_some());
 }
 
 #[test]
 fn full_ledger_and_outbox_snapshots_fit_their_caps() {
     // The largest ledger the caps allow: every rule at the cap, every id 64 bytes, every fact
-    // used, and every rule with goals (the "g" key is omitted when empty).
+    // used, every rule with a goal.
     let id = |tag: &str, i: usize| format!("{tag}{i:06}{}", "z".repeat(64 - tag.len() - 6));
     let facts_per_rule = MAX_LEDGER_FACTS / MAX_LEDGER_RULES;
-    let mut rules = serde_json::Map::new();
-    for r in 0..MAX_LEDGER_RULES {
-        let variants: Vec<String> = (1..facts_per_rule).map(|i| id("v", i)).collect();
-        rules.insert(
-            id("r", r),
-            json!({ "l": [id("v", 1), id("s", r), false], "t": i64::MAX,
-                    "x": variants, "g": [id("g", r)] }),
-        );
-    }
-    let text = json!({ "v": LEDGER_FORMAT, "r": rules }).to_string();
-    assert!(text.len() < MAX_LEDGER_BYTES, "{} bytes", text.len());
-    let ledger = ExposureLedger::from_snapshot(&text).unwrap();
+    let rules: Vec<LedgerRule> = (0..MAX_LEDGER_RULES)
+        .map(|r| {
+            let variants: Vec<String> = (1..facts_per_rule).map(|i| id("v", i)).collect();
+            let goals = vec![id("g", r)];
+            (
+                id("r", r),
+                id("v", 1),
+                id("s", r),
+                3,
+                i64::MAX,
+                variants,
+                goals,
+            )
+        })
+        .collect();
+    let bytes = ledger_bytes(&rules);
+    assert!(bytes.len() < MAX_LEDGER_BYTES, "{} bytes", bytes.len());
+    let ledger = ExposureLedger::from_snapshot(&bytes).unwrap();
     assert_eq!(ledger.len(), MAX_LEDGER_RULES);
     assert_eq!(
         ExposureLedger::from_snapshot(&ledger.to_snapshot()),
@@ -648,17 +875,17 @@ fn full_ledger_and_outbox_snapshots_fit_their_caps() {
             outbox.fail(&b.id);
         }
     }
-    let text = outbox.to_snapshot();
-    assert!(text.len() < MAX_OUTBOX_BYTES, "{} bytes", text.len());
-    let restored = Outbox::from_snapshot(&text).unwrap();
+    let bytes = outbox.to_snapshot();
+    assert!(bytes.len() < MAX_OUTBOX_BYTES, "{} bytes", bytes.len());
+    let restored = Outbox::from_snapshot(&bytes).unwrap();
     assert_eq!(restored.len(), OUTBOX_CAPACITY);
-    assert_eq!(restored.to_snapshot(), text);
+    assert_eq!(restored.to_snapshot(), bytes);
 }
 
 #[test]
 fn nothing_sent_identifies_the_device_or_reveals_its_signals() {
-    let v7 = engine(7, "welcome-back", 0);
-    let v8 = engine(8, "welcome-v2", 0);
+    let v7 = program(7, "welcome-back", 0);
+    let v8 = program(8, "welcome-v2", 0);
     let mut device = Device::new(&v7, true);
     let mut reporter = Reporter::new();
     let mut bodies = Vec::new();
@@ -743,20 +970,32 @@ fn sampling_is_deterministic_monotone_and_near_its_rate() {
 }
 
 #[test]
-fn a_device_out_of_the_sample_reports_and_records_nothing() {
-    let engine = engine(7, "welcome-back", 0);
-    let mut device = Device::new(&engine, true);
+fn a_device_out_of_the_sample_records_for_the_page_but_sends_nothing() {
+    let program = program(7, "welcome-back", 0);
+    let mut device = Device::new(&program, true);
     let mut reporter = Reporter::new();
-    reporter.set_in_sample(false);
-    let d = device.decide(&engine, "hero");
-    assert!(!reporter.on_rendered(&engine, &d, T0));
-    assert_eq!(reporter.on_tracked(&engine, "signup", T0), 0);
-    assert!(reporter.ledger().is_empty() && reporter.outbox().is_empty());
+    reporter.set_reporting(false);
+    let d = device.decide(&program, "hero");
+    // The page still gets its exposure and conversion events (for its own analytics), once
+    // per device, but nothing is queued for the collector.
+    assert!(reporter.on_rendered(&program, &d, T0).is_some());
+    assert!(reporter.on_rendered(&program, &d, T0 + 10).is_none());
+    assert_eq!(reporter.on_tracked(&program, "signup", T0).len(), 1);
+    assert!(reporter.outbox().is_empty());
+    assert!(!reporter.ledger().beacon("hero-returning"));
+    assert!(deliver(&mut reporter).is_empty());
 
-    // Joining the sample later starts like a new device: exposure first, then conversions.
-    reporter.set_in_sample(true);
-    assert!(reporter.on_rendered(&engine, &d, T0 + 60));
-    assert_eq!(reporter.on_tracked(&engine, "signup", T0 + 60), 1);
+    // Joining the sample later starts the rule afresh: its exposure is returned again and sent,
+    // then its conversions, so the collector never sees a conversion without its exposure.
+    let mut reporter = reload(&reporter);
+    reporter.set_reporting(true);
+    assert!(reporter.on_rendered(&program, &d, T0 + 60).is_some());
+    assert_eq!(reporter.on_tracked(&program, "signup", T0 + 60).len(), 1);
+    let sent: Vec<EventType> = deliver(&mut reporter)
+        .into_iter()
+        .map(|(_, e)| e.kind)
+        .collect();
+    assert_eq!(sent, [EventType::Exposure, EventType::Conversion]);
 }
 
 #[test]
@@ -801,23 +1040,48 @@ fn a_repeating_id_source_leaves_events_queued_rather_than_reusing_an_id() {
 
 #[test]
 fn a_decision_is_reported_as_the_engine_decided_it() {
-    // The ledger reads the decision only: a hand-made one behaves like the engine's.
-    let mut ledger = ExposureLedger::new();
+    // The exposure comes from the decision only: a hand-made one behaves like the engine's.
+    let program = program(7, "welcome-back", 0);
+    let hero = program.slot("hero").unwrap() as u32;
+    let rule = program
+        .rule_ids()
+        .position(|r| r == "hero-returning")
+        .unwrap() as u32;
     let d = Decision {
-        slot: "s",
-        variant: "v",
-        rule: Some("r"),
+        slot: hero,
+        rule: Some(rule),
+        variant: None,
         control: false,
         reason: Reason::NoRule,
-        steps: None,
-        text: &[],
     };
-    assert_eq!(ledger.record_exposure(&d, T0), None, "NoRule");
-    let d = Decision {
-        reason: Reason::Matched,
+    assert_eq!(Exposure::of(&d, &program), None, "NoRule");
+    let overridden = Decision {
+        reason: Reason::Override,
         ..d
     };
-    let e = ledger.record_exposure(&d, -5).unwrap();
+    assert_eq!(
+        Exposure::of(&overridden, &program),
+        None,
+        "a preview override"
+    );
+    let d = Decision {
+        reason: Reason::Control,
+        control: true,
+        ..d
+    };
+    let exposure = Exposure::of(&d, &program).unwrap();
+    assert_eq!(
+        exposure,
+        Exposure {
+            rule: "hero-returning",
+            variant: "default",
+            slot: "hero",
+            control: true
+        }
+    );
+    let e = ExposureLedger::new()
+        .record_exposure(exposure, -5, true)
+        .unwrap();
     assert_eq!(
         e.minute, 0,
         "a clock before 1970 reports minute 0, never a refused event"

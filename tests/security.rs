@@ -1,7 +1,8 @@
 //! Security tests for signed bundles (issue 3, item 3).
 //!
-//! Each test builds a real envelope, changes one thing an attacker (or an accident) could change,
-//! and checks that `open` refuses it with the specific error for that check, without panicking.
+//! Each test builds a real envelope — a bundle compiled into its program, deflated and signed, as
+//! `pathwise sign` makes it — changes one thing an attacker (or an accident) could change, and
+//! checks that `open` refuses it with the specific error for that check, without panicking.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -9,10 +10,13 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _, VerifyingKey};
 
+use pathwise::bundle::parse_bundle;
+use pathwise::codec::Writer;
 use pathwise::envelope::{
     open, pae, sign, Envelope, EnvelopeError, EnvelopeSignature, ErrorFamily, KeyError, Opened,
-    Policy, PublicKey, SecretKey, PAYLOAD_TYPE,
+    Policy, PublicKey, SecretKey, MAX_VERSION_SKEW_SECONDS, PAYLOAD_TYPE,
 };
+use pathwise::program::{self, Problem, ProgramError};
 use pathwise::time::Timestamp;
 
 /// 2026-01-01T00:00:00Z.
@@ -35,17 +39,30 @@ fn signing_key(n: u8) -> SigningKey {
     SigningKey::from_bytes(&[n; 32])
 }
 
-/// A realistic bundle payload.
-fn bundle(site: &str, version: u64, expires_at: i64) -> Vec<u8> {
+/// A realistic bundle, as JSON.
+fn bundle_json(site: &str, version: u64, expires_at: &str) -> String {
     format!(
         r#"{{"schema":1,"site":"{site}","version":{version},"expires_at":{expires_at},
 "signals":[{{"name":"role","kind":"string","ttl_days":180}}],
 "audiences":[{{"id":"admins","condition":{{"signal":{{"name":"role","op":"eq","value":"admin"}}}}}}],
-"slots":[{{"id":"onboarding","kind":"path","steps":["welcome","role","invite","done"]}}],
+"slots":[{{"id":"onboarding","kind":"path","steps":["welcome","role","sso","invite","done"]}}],
 "rules":[{{"id":"admin-path","slot":"onboarding","objective":"activation","audience":"admins",
 "variants":[{{"id":"sso-first","weight":1,"steps":["welcome","role","sso","invite","done"]}}]}}]}}"#
     )
-    .into_bytes()
+}
+
+/// The raw program of a realistic bundle (what `pathwise sign` compiles).
+fn raw_program(site: &str, version: u64, expires_at: i64) -> Vec<u8> {
+    compile(&bundle_json(site, version, &expires_at.to_string()))
+}
+
+fn compile(json: &str) -> Vec<u8> {
+    program::compile(&parse_bundle(json.as_bytes()).unwrap()).unwrap()
+}
+
+/// A realistic signed payload: the compiled program, deflated.
+fn bundle(site: &str, version: u64, expires_at: i64) -> Vec<u8> {
+    program::pack(&raw_program(site, version, expires_at))
 }
 
 fn good_payload() -> Vec<u8> {
@@ -85,10 +102,13 @@ fn a_correctly_signed_bundle_is_verified() {
     match opened {
         Opened::Verified(v) => {
             assert_eq!(v.payload, payload);
-            assert_eq!(v.site, SITE);
-            assert_eq!(v.version, VERSION);
-            assert_eq!(v.expires_at, Timestamp(NOW + 86_400));
-            assert_eq!(v.verified_keys, vec![keys[0].key_id().to_owned()]);
+            assert_eq!(v.site(), SITE);
+            assert_eq!(v.version(), VERSION);
+            assert_eq!(v.expires_at(), Timestamp(NOW + 86_400));
+            assert_eq!(v.verified_keys, vec![keys[0].key_id()]);
+            // The program read from the signed bytes is the bundle that was compiled.
+            assert_eq!(v.program.slot_ids().collect::<Vec<_>>(), ["onboarding"]);
+            assert_eq!(v.program.rule_ids().collect::<Vec<_>>(), ["admin-path"]);
         }
         other => panic!("expected Verified, got {other:?}"),
     }
@@ -268,10 +288,10 @@ fn a_signature_by_an_unpinned_key_is_rejected_and_the_error_names_the_keys() {
     }
     let message = err.to_string();
     assert!(
-        message.contains(unpinned.public_key().key_id()),
+        message.contains(&unpinned.public_key().key_id()),
         "{message}"
     );
-    assert!(message.contains(keys[0].key_id()), "{message}");
+    assert!(message.contains(&keys[0].key_id()), "{message}");
     assert!(message.contains("0 of the 1"), "{message}");
 }
 
@@ -417,14 +437,11 @@ fn an_expired_bundle_is_rejected_from_the_instant_it_expires() {
         open_json(&fresh, &policy(&keys)),
         Ok(Opened::Verified(_))
     ));
-    // RFC 3339 expiry works the same way.
-    let rfc = String::from_utf8(good_payload()).unwrap().replace(
-        &format!("\"expires_at\":{}", NOW + 86_400),
-        "\"expires_at\":\"2025-12-31T23:59:59Z\"",
-    );
+    // An RFC 3339 expiry in the bundle is compiled to the same instant.
+    let rfc = compile(&bundle_json(SITE, VERSION, "\"2025-12-31T23:59:59Z\""));
     assert!(matches!(
-        open_json(&sign(rfc.as_bytes(), &[&key]), &policy(&keys)),
-        Err(EnvelopeError::Expired { .. })
+        open_json(&sign(&program::pack(&rfc), &[&key]), &policy(&keys)),
+        Err(EnvelopeError::Expired { expires_at: Timestamp(e), .. }) if e == NOW - 1
     ));
 }
 
@@ -447,10 +464,10 @@ fn a_rollback_is_rejected_and_the_same_version_is_already_current() {
     assert!(message.contains(&(VERSION + 1).to_string()), "{message}");
 
     policy.accepted_version = Some(VERSION);
-    assert_eq!(
+    assert!(matches!(
         open_json(&envelope, &policy),
         Ok(Opened::AlreadyCurrent { version: VERSION })
-    );
+    ));
 
     policy.accepted_version = Some(VERSION - 1);
     assert!(matches!(
@@ -514,60 +531,249 @@ fn envelope_json_nested_10_000_deep_is_rejected_without_overflow() {
     }
 }
 
+/// A program of `n` conditions, each the `not` of the one before, the first an empty `all`, and
+/// nothing that uses them (hand-written in the documented layout).
+fn nested_program(n: u64) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.raw(program::MAGIC);
+    w.u8(program::FORMAT);
+    w.uint(VERSION);
+    w.int(NOW + 60);
+    w.text(SITE);
+    w.uint(0); // strings
+    w.uint(0); // signals
+    w.uint(n); // nodes
+    w.u8(0); // all
+    w.uint(0); // of nothing
+    for child in 0..n - 1 {
+        w.u8(2); // not
+        w.uint(child);
+    }
+    w.uint(0); // audiences
+    w.uint(0); // slots
+    w.uint(0); // holdout
+    w.finish()
+}
+
 #[test]
-fn a_signed_payload_nested_10_000_deep_is_rejected_without_overflow() {
+fn a_signed_program_nested_10_000_deep_is_refused_without_overflow() {
     let key = secret(1);
     let keys = [key.public_key()];
-    let payload = format!(
-        r#"{{"site":"{SITE}","version":{VERSION},"expires_at":{},"rules":{}{}}}"#,
-        NOW + 60,
-        "[".repeat(10_000),
-        "]".repeat(10_000)
+    // As deep as a bundle may nest conditions: read.
+    let shallow = sign(
+        &program::pack(&nested_program(program::MAX_DEPTH as u64)),
+        &[&key],
     );
-    let envelope = sign(payload.as_bytes(), &[&key]).to_json();
-    let result = on_small_stack(move || open(envelope.as_bytes(), &policy(&keys)));
+    assert!(matches!(
+        open_json(&shallow, &policy(&keys)),
+        Ok(Opened::Verified(_))
+    ));
+    let envelope = sign(&program::pack(&nested_program(10_000)), &[&key]).to_json();
+    let keys_ = keys.clone();
+    let result = on_small_stack(move || open(envelope.as_bytes(), &policy(&keys_)));
     let err = result.unwrap_err();
     assert!(
-        matches!(err, EnvelopeError::PayloadTooDeep { .. }),
+        matches!(
+            err,
+            EnvelopeError::Program(ProgramError {
+                problem: Problem::TooComplex,
+                ..
+            })
+        ),
         "{err:?}"
     );
-    assert_eq!(err.code(), "payload_too_deep");
+    assert_eq!(err.code(), "program_malformed");
+    assert_eq!(err.family(), ErrorFamily::Malformed);
+}
+
+fn assert_program_error(result: Result<Opened, EnvelopeError>, problem: Problem) -> usize {
+    match result {
+        Err(EnvelopeError::Program(e)) => {
+            assert_eq!(e.problem, problem, "{e}");
+            let code = if problem == Problem::UnsupportedFormat {
+                "program_unsupported"
+            } else {
+                "program_malformed"
+            };
+            assert_eq!(EnvelopeError::Program(e).code(), code);
+            assert!(e.to_string().contains(&format!("at byte {}", e.at)), "{e}");
+            e.at
+        }
+        other => panic!("expected a program error ({problem:?}), got {other:?}"),
+    }
 }
 
 #[test]
-fn signatures_are_checked_before_the_payload_is_parsed() {
+fn signatures_are_checked_before_the_payload_is_read() {
     let keys = [secret(1).public_key()];
     // Garbage payload, signed by nobody we trust: the signature error comes first.
-    let unsigned = sign(b"not json at all", &[&secret(9)]);
+    let unsigned = sign(b"not a program at all", &[&secret(9)]);
     assert_threshold_not_met(open_json(&unsigned, &policy(&keys)), 0);
-    // The same garbage signed by the pinned key reaches the payload check.
-    let signed = sign(b"not json at all", &[&secret(1)]);
-    assert!(matches!(
-        open_json(&signed, &policy(&keys)),
-        Err(EnvelopeError::MalformedPayload { .. })
-    ));
-    // A payload without `site` is malformed, not silently accepted.
-    let no_site = sign(
-        format!(r#"{{"version":1,"expires_at":{}}}"#, NOW + 60).as_bytes(),
-        &[&secret(1)],
+    // The same garbage signed by the pinned key reaches the payload: not even deflate.
+    let signed = sign(b"not a program at all", &[&secret(1)]);
+    let err = open_json(&signed, &policy(&keys)).unwrap_err();
+    assert_eq!(err.code(), "program_malformed", "{err:?}");
+    // A bundle's JSON deflated and signed (a payload of format v1, which devices no longer read)
+    // is not a program either.
+    let json = bundle_json(SITE, VERSION, &(NOW + 60).to_string());
+    let signed = sign(&program::pack(json.as_bytes()), &[&secret(1)]);
+    assert_eq!(
+        assert_program_error(open_json(&signed, &policy(&keys)), Problem::NotAProgram),
+        0
     );
-    assert!(matches!(
-        open_json(&no_site, &policy(&keys)),
-        Err(EnvelopeError::MalformedPayload { .. })
-    ));
 }
 
 #[test]
-fn a_duplicated_site_field_in_a_signed_payload_is_malformed() {
+fn a_truncated_or_garbled_program_is_malformed_at_its_offset() {
     let key = secret(1);
     let keys = [key.public_key()];
-    let payload = format!(
-        r#"{{"site":"other.example","site":"{SITE}","version":{VERSION},"expires_at":{}}}"#,
-        NOW + 60
+    let raw = raw_program(SITE, VERSION, NOW + 86_400);
+    // Every cut of the program, deflated and signed: refused, at an offset within what is left.
+    for len in 4..raw.len() {
+        let envelope = sign(&program::pack(&raw[..len]), &[&key]);
+        let at = assert_program_error(open_json(&envelope, &policy(&keys)), Problem::Truncated);
+        assert!(at <= len, "cut at {len}, reported at {at}");
+    }
+    // The deflated stream itself cut short.
+    let packed = program::pack(&raw);
+    let envelope = sign(&packed[..packed.len() / 2], &[&key]);
+    assert_program_error(open_json(&envelope, &policy(&keys)), Problem::Truncated);
+    // A byte left over after the program.
+    let mut longer = raw.clone();
+    longer.push(0);
+    let envelope = sign(&program::pack(&longer), &[&key]);
+    let at = assert_program_error(open_json(&envelope, &policy(&keys)), Problem::Malformed);
+    assert_eq!(at, raw.len());
+    // The holdout (the last value) past 100 %.
+    let mut over = raw[..raw.len() - 1].to_vec();
+    over.extend([0x91, 0x4e]); // 10 001 basis points
+    let envelope = sign(&program::pack(&over), &[&key]);
+    let at = assert_program_error(open_json(&envelope, &policy(&keys)), Problem::Malformed);
+    assert_eq!(at, raw.len() - 1);
+}
+
+#[test]
+fn a_program_in_another_format_is_unsupported() {
+    let key = secret(1);
+    let keys = [key.public_key()];
+    let mut raw = raw_program(SITE, VERSION, NOW + 86_400);
+    raw[3] = program::FORMAT + 1;
+    let envelope = sign(&program::pack(&raw), &[&key]);
+    let result = open_json(&envelope, &policy(&keys));
+    assert_eq!(assert_program_error(result, Problem::UnsupportedFormat), 3);
+    let err = open_json(&envelope, &policy(&keys)).unwrap_err();
+    assert_eq!(err.family(), ErrorFamily::Malformed);
+}
+
+/// The largest single allocation made on this thread while tracking is on (the global allocator
+/// of this test binary records it).
+mod largest_allocation {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    thread_local! {
+        static TRACKING: Cell<bool> = const { Cell::new(false) };
+        static LARGEST: Cell<usize> = const { Cell::new(0) };
+    }
+
+    pub struct Tracker;
+
+    unsafe impl GlobalAlloc for Tracker {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            note(layout.size());
+            unsafe { System.alloc(layout) }
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            unsafe { System.dealloc(ptr, layout) }
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            note(new_size);
+            unsafe { System.realloc(ptr, layout, new_size) }
+        }
+    }
+
+    fn note(size: usize) {
+        let _ = TRACKING.try_with(|on| {
+            if on.get() {
+                let _ = LARGEST.try_with(|l| l.set(l.get().max(size)));
+            }
+        });
+    }
+
+    /// Runs `f` and returns its result with the largest allocation it made.
+    pub fn during<T>(f: impl FnOnce() -> T) -> (T, usize) {
+        LARGEST.with(|l| l.set(0));
+        TRACKING.with(|t| t.set(true));
+        let out = f();
+        TRACKING.with(|t| t.set(false));
+        (out, LARGEST.with(Cell::get))
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: largest_allocation::Tracker = largest_allocation::Tracker;
+
+#[test]
+fn a_payload_deflating_past_the_cap_is_refused_before_allocating_it() {
+    let key = secret(1);
+    let keys = [key.public_key()];
+    // 64 MiB of zeros deflate to about 64 KB, well under the envelope cap.
+    let bomb = program::pack(&vec![0u8; 64 << 20]);
+    assert!(bomb.len() < 100_000, "{} bytes", bomb.len());
+    let envelope = sign(&bomb, &[&key]).to_json();
+    let (result, largest) =
+        largest_allocation::during(|| open(envelope.as_bytes(), &policy(&keys)));
+    assert_program_error(result, Problem::TooComplex);
+    // The output stops at 16 times the payload (plus 1 KiB): a Vec growing to that cap may
+    // reserve up to twice it, never the 64 MiB the stream describes.
+    let cap = bomb.len() * program::MAX_INFLATE_RATIO + 1024;
+    assert!(
+        largest <= 2 * cap,
+        "largest allocation {largest} bytes, cap {cap}"
     );
+    // A real program is far below the ratio: it opens.
+    let real = sign(&good_payload(), &[&key]).to_json();
+    let (result, largest) = largest_allocation::during(|| open(real.as_bytes(), &policy(&keys)));
+    assert!(matches!(result, Ok(Opened::Verified(_))));
+    assert!(largest < 64 * 1024, "{largest}");
+}
+
+#[test]
+fn a_version_more_than_a_day_past_the_clock_is_refused() {
+    let key = secret(1);
+    let keys = [key.public_key()];
+    let latest = (NOW + MAX_VERSION_SKEW_SECONDS) as u64;
+    assert_eq!(MAX_VERSION_SKEW_SECONDS, 86_400);
+    // Exactly a day ahead: a clock a little slow; accepted.
+    let at_boundary = sign(&bundle(SITE, latest, NOW + 2 * 86_400), &[&key]);
     assert!(matches!(
-        open_json(&sign(payload.as_bytes(), &[&key]), &policy(&keys)),
-        Err(EnvelopeError::MalformedPayload { .. })
+        open_json(&at_boundary, &policy(&keys)),
+        Ok(Opened::Verified(v)) if v.version() == latest
+    ));
+    // One second more, or the largest version there is: refused, whatever the device accepted.
+    for version in [latest + 1, u64::MAX] {
+        let envelope = sign(&bundle(SITE, version, NOW + 2 * 86_400), &[&key]);
+        let err = open_json(&envelope, &policy(&keys)).unwrap_err();
+        assert_eq!(
+            err,
+            EnvelopeError::VersionInFuture {
+                version,
+                now: Timestamp(NOW)
+            }
+        );
+        assert_eq!(err.code(), "version_in_future");
+        assert_eq!(err.family(), ErrorFamily::Policy);
+        assert!(err.to_string().contains(&version.to_string()), "{err}");
+        let mut floored = policy(&keys);
+        floored.accepted_version = Some(VERSION);
+        assert_eq!(open_json(&envelope, &floored).unwrap_err(), err);
+    }
+    // The check follows the clock: a day later the same bundle is fine.
+    let later = sign(&bundle(SITE, latest + 1, NOW + 3 * 86_400), &[&key]);
+    let tomorrow = Policy::new(SITE, &keys, Timestamp(NOW + 86_400));
+    assert!(matches!(
+        open_json(&later, &tomorrow),
+        Ok(Opened::Verified(_))
     ));
 }
 

@@ -254,7 +254,7 @@ mod tests {
         // The id is SHA-256 of the raw key, not of the text.
         let digest = Sha256::digest(public.as_bytes());
         assert_eq!(
-            u64::from_str_radix(parsed.key_id(), 16).unwrap(),
+            u64::from_str_radix(&parsed.key_id(), 16).unwrap(),
             u64::from_be_bytes(digest[..8].try_into().unwrap())
         );
     }
@@ -295,7 +295,7 @@ mod tests {
         let seed_b64 = text.strip_prefix("ed25519-secret:").unwrap();
         assert!(!debug.contains(seed_b64), "{debug}");
         assert!(debug.contains("<redacted>"));
-        assert!(debug.contains(secret.public_key().key_id()));
+        assert!(debug.contains(&secret.public_key().key_id()));
         // A public key is not a secret key, and the error does not echo the text.
         let err = SecretKey::parse(&secret.public_key().to_string()).unwrap_err();
         assert!(matches!(err, KeyError::MissingPrefix { .. }));

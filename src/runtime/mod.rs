@@ -156,16 +156,8 @@ impl Runtime {
                 Ok(history) => self.history = history,
                 Err(_) => self.fx.corrupt(key),
             },
-            Key::Ledger => {
-                if self.reporter.restore_ledger(bytes).is_err() {
-                    self.fx.corrupt(key);
-                }
-            }
-            Key::Outbox => {
-                if self.reporter.restore_outbox(bytes).is_err() {
-                    self.fx.corrupt(key);
-                }
-            }
+            Key::Ledger if self.reporter.restore_ledger(bytes).is_err() => self.fx.corrupt(key),
+            Key::Outbox if self.reporter.restore_outbox(bytes).is_err() => self.fx.corrupt(key),
             _ => {}
         }
     }

@@ -6,13 +6,14 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use pathwise::bundle::validate::{validate, ValidationErrors};
-use pathwise::bundle::{parse_bundle, Bundle};
-use pathwise::engine::Engine;
+use pathwise::bundle::limits::Caps;
+use pathwise::bundle::validate::ValidationErrors;
+use pathwise::bundle::{parse_bundle, parse_bundle_within, Bundle};
 use pathwise::envelope::{
-    open, Envelope, EnvelopeError, Opened, Policy, PublicKey, SecretKey, MAX_ENVELOPE_BYTES,
-    PUBLIC_KEY_PREFIX, SECRET_KEY_PREFIX,
+    open, Envelope, EnvelopeError, Opened, Policy, PublicKey, SecretKey, VerifiedPayload,
+    MAX_ENVELOPE_BYTES, PAYLOAD_TYPE, PUBLIC_KEY_PREFIX, SECRET_KEY_PREFIX,
 };
+use pathwise::program::{self, Program};
 use pathwise::time::{parse_rfc3339, Timestamp, DAY_SECONDS};
 
 use crate::failure::{Exit, Failure};
@@ -217,12 +218,22 @@ pub fn load_public_keys(args: &[String]) -> Result<Vec<PublicKey>, Failure> {
         .collect()
 }
 
-/// Validation, then compilation: everything the SDK checks before it uses a bundle. Compiling
-/// catches the few problems only the engine's index can see, so a bundle that passes here is one
-/// the browser will run.
-pub fn check_bundle(bundle: &Bundle) -> Result<Engine, ValidationErrors> {
-    validate(bundle)?;
-    Engine::compile(bundle.clone())
+/// Validation, then compilation into the program a device reads (`program::compile_within`):
+/// a bundle that passes here is one `pathwise sign` signs and the browser runs. `caps` are the
+/// authoring caps (the defaults unless `sign --max-rules/--max-slots/--max-bytes` raised them).
+pub fn compile_bundle(bundle: &Bundle, caps: &Caps) -> Result<Vec<u8>, ValidationErrors> {
+    program::compile_within(bundle, caps)
+}
+
+/// Reads program bytes this tool just compiled. A failure here is a bug in the compiler (it
+/// wrote what devices would refuse), reported as an invalid bundle rather than a panic.
+pub fn read_compiled(bytes: &[u8], source: &str) -> Result<Program, Failure> {
+    program::read(bytes).map_err(|e| {
+        Failure::new(
+            Exit::Invalid,
+            format!("{source}: the compiled program does not read back ({e}); this is a bug in pathwise, please report it"),
+        )
+    })
 }
 
 /// `header` followed by one `path: message` line per problem.
@@ -239,6 +250,16 @@ pub fn parse_bundle_file(bytes: &[u8], source: &str) -> Result<Bundle, Failure> 
     parse_bundle(bytes).map_err(|e| Failure::new(Exit::Invalid, format!("{source}: {e}")))
 }
 
+/// [`parse_bundle_file`] under raised caps (`sign --max-bytes`).
+pub fn parse_bundle_file_within(
+    bytes: &[u8],
+    source: &str,
+    caps: &Caps,
+) -> Result<Bundle, Failure> {
+    parse_bundle_within(bytes, caps)
+        .map_err(|e| Failure::new(Exit::Invalid, format!("{source}: {e}")))
+}
+
 /// Whether `bytes` look like a DSSE envelope (a JSON object with a `payloadType` member) rather
 /// than a plain bundle. Anything that is not such an object counts as a plain bundle, whose
 /// parser then reports the precise problem.
@@ -252,9 +273,10 @@ pub fn is_envelope(bytes: &[u8]) -> bool {
     serde_json::from_slice::<Probe>(bytes).is_ok_and(|p| p.payload_type.is_some())
 }
 
-/// The payload of an envelope, decoded under the same size and shape caps as the SDK applies,
-/// but with no signature check (for `lint` and `explain --unverified`).
-pub fn unverified_payload(bytes: &[u8]) -> Result<Vec<u8>, Failure> {
+/// The program inside an envelope, read under the same size, shape and payload-type checks as
+/// the SDK applies, but with no signature, site, expiry or version check (for `explain
+/// --unverified` and `inspect --unverified`).
+pub fn unverified_program(bytes: &[u8]) -> Result<Program, Failure> {
     if bytes.len() > MAX_ENVELOPE_BYTES {
         return Err(EnvelopeError::TooLarge {
             size: bytes.len(),
@@ -262,28 +284,170 @@ pub fn unverified_payload(bytes: &[u8]) -> Result<Vec<u8>, Failure> {
         }
         .into());
     }
-    Ok(Envelope::from_json(bytes)?.payload)
+    let envelope = Envelope::from_json(bytes)?;
+    if envelope.payload_type != PAYLOAD_TYPE {
+        return Err(EnvelopeError::WrongPayloadType {
+            found: envelope.payload_type,
+            expected: PAYLOAD_TYPE,
+        }
+        .into());
+    }
+    Ok(program::open(&envelope.payload).map_err(EnvelopeError::Program)?)
 }
 
-/// Opens an envelope with `policy` and returns its payload. An envelope whose version equals the
-/// floor is authentic but carries no payload in [`Opened::AlreadyCurrent`]; it is opened again
-/// without the floor to get the bytes (every other check is repeated and passes again).
-pub fn verified_payload(bytes: &[u8], policy: &Policy) -> Result<(Opened, Vec<u8>), Failure> {
-    let opened = open(bytes, policy)?;
-    let payload = match &opened {
-        Opened::Verified(verified) => verified.payload.clone(),
-        Opened::AlreadyCurrent { .. } => {
+/// Opens an envelope with `policy`: every check the browser runs, in its order. Returns whether
+/// the version equals the floor ("already current", not an error) and the verified payload with
+/// its program. [`Opened::AlreadyCurrent`] carries no payload, so such an envelope is opened
+/// again without the floor to get it (every other check is repeated and passes again).
+pub fn verified_program(
+    bytes: &[u8],
+    policy: &Policy,
+) -> Result<(bool, Box<VerifiedPayload>), Failure> {
+    match open(bytes, policy)? {
+        Opened::Verified(verified) => Ok((false, verified)),
+        Opened::AlreadyCurrent { version } => {
             let unfloored = Policy {
                 accepted_version: None,
                 ..*policy
             };
             match open(bytes, &unfloored)? {
-                Opened::Verified(verified) => verified.payload,
-                Opened::AlreadyCurrent { .. } => Vec::new(),
+                Opened::Verified(verified) => Ok((true, verified)),
+                Opened::AlreadyCurrent { .. } => Err(Failure::new(
+                    Exit::Malformed,
+                    format!("version {version} is already current even without a floor"),
+                )),
             }
         }
+    }
+}
+
+/// How `explain` and `inspect` trust an envelope: pinned keys and a site (verified as `pathwise
+/// verify` does, at the decision time), or explicitly not at all.
+#[derive(Debug, clap::Args)]
+pub struct TrustArgs {
+    /// For an envelope: a pinned public key (`ed25519:...` or a file). Repeat to pin several.
+    #[arg(long = "key", value_name = "KEY", requires = "site")]
+    pub keys: Vec<String>,
+    /// For an envelope: the site the SDK is initialised for.
+    #[arg(long, value_name = "SITE", requires = "keys")]
+    pub site: Option<String>,
+    /// For an envelope: how many distinct pinned keys must have signed.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub threshold: usize,
+    /// For an envelope: read its program WITHOUT checking signature, site, expiry or version.
+    #[arg(long, conflicts_with = "keys")]
+    pub unverified: bool,
+}
+
+/// The program of `path`: a plain bundle parsed, validated and compiled (as `pathwise sign`
+/// would), or an envelope opened as `trust` says — verified at `now` with the pinned keys and
+/// site, or read without any check when `--unverified` was asked for. `command` names the
+/// subcommand in messages.
+pub fn load_program(
+    path: &Path,
+    trust: &TrustArgs,
+    now: Timestamp,
+    command: &str,
+) -> Result<Program, Failure> {
+    let bytes = read_input(path, "bundle")?;
+    let source = path.display().to_string();
+    if !is_envelope(&bytes) {
+        if !trust.keys.is_empty() || trust.unverified {
+            note(&format!(
+                "note: {source} is a plain bundle, not an envelope; --key/--site/--unverified do not apply"
+            ));
+        }
+        let bundle = parse_bundle_file(&bytes, &source)?;
+        let compiled = compile_bundle(&bundle, &Caps::default())
+            .map_err(|errors| Failure::new(Exit::Invalid, problems(&source, &errors)))?;
+        return read_compiled(&compiled, &source);
+    }
+    if trust.unverified {
+        note(&format!(
+            "warning: reading the program of {source} WITHOUT verifying it (--unverified)"
+        ));
+        return unverified_program(&bytes);
+    }
+    let Some(site) = &trust.site else {
+        return Err(Failure::new(
+            Exit::Usage,
+            format!(
+                "{source} is a signed envelope: pass --key and --site to verify it first, or --unverified to {command} its program without any check"
+            ),
+        ));
     };
-    Ok((opened, payload))
+    let keys = load_public_keys(&trust.keys)?;
+    let policy = Policy {
+        site,
+        keys: &keys,
+        threshold: trust.threshold,
+        max_bytes: MAX_ENVELOPE_BYTES,
+        now,
+        accepted_version: None,
+    };
+    let (_, verified) = verified_program(&bytes, &policy)?;
+    Ok(verified.program)
+}
+
+/// Compact JSON re-indented the way `serde_json::to_string_pretty` writes it (two spaces,
+/// `"key": value`), keeping the members in the order written — `serde_json::Value` would sort
+/// them, and the order of `pathwise inspect` (header first, slots in bundle order, rules in the
+/// order they are tried) is part of what it shows. The input is JSON the SDK's own writer made.
+pub fn pretty_json(compact: &str) -> String {
+    let mut out = String::with_capacity(compact.len() * 2);
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut chars = compact.chars().peekable();
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        for _ in 0..depth {
+            out.push_str("  ");
+        }
+    };
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                let close = if c == '{' { '}' } else { ']' };
+                if chars.peek() == Some(&close) {
+                    out.push(close);
+                    chars.next();
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            c if c.is_whitespace() => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -320,6 +484,24 @@ mod tests {
         ] {
             assert!(parse_ttl(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn pretty_json_matches_serde_json_and_keeps_the_order() {
+        let compact = r#"{"b":[1,{"x":"a,\"}{[:"},[],{}],"a":{"k":-1.5,"n":null,"t":true}}"#;
+        let value: serde_json::Value = serde_json::from_str(compact).unwrap();
+        let pretty = pretty_json(compact);
+        // The same document, re-indented as serde_json does it (which sorts keys: "a" first).
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&pretty).unwrap(),
+            value
+        );
+        assert!(pretty.find("\"b\"").unwrap() < pretty.find("\"a\"").unwrap());
+        let sorted = r#"{"a":{"k":-1.5,"n":null,"t":true},"b":[1,{"x":"a,\"}{[:"},[],{}]}"#;
+        assert_eq!(
+            pretty_json(sorted),
+            serde_json::to_string_pretty(&value).unwrap()
+        );
     }
 
     #[test]

@@ -2,16 +2,14 @@
 
 use std::path::PathBuf;
 
-use pathwise::engine::{Explanation, Outcome, Reason};
-use pathwise::envelope::{Policy, MAX_ENVELOPE_BYTES};
-use pathwise::json::ToJson;
+use serde_json::Value;
+
 use pathwise::scenario::Scenario;
-use pathwise::signals::PageContext;
+use pathwise::signals::{Declarations, PageContext};
 use pathwise::time::Timestamp;
 
 use crate::common::{
-    check_bundle, emit, format_time, is_envelope, load_public_keys, note, now_or_system,
-    parse_bundle_file, parse_time, problems, read_input, unverified_payload, verified_payload,
+    emit, format_time, load_program, now_or_system, parse_time, read_input, TrustArgs,
 };
 use crate::failure::{Exit, Failure};
 
@@ -24,14 +22,15 @@ The signals file (--scenario) describes one device as JSON, the same form the go
    \"renders\": {\"hero-returning\": [\"2026-03-09T10:00:00Z\"]}}
 The actions are replayed through the real signal store (undeclared signals are refused, TTLs
 apply), then each slot is decided by the same engine the browser runs, without recording a
-render. --unit, --now, --utc-offset and --page override the file; without --scenario the device
+render. A plain bundle is validated and compiled first, exactly as `pathwise sign` compiles it,
+so the decision comes from the program a device would read. --unit, --now, --utc-offset and --page override the file; without --scenario the device
 has no history and --unit is required.
 
 Output: per slot `slot -> variant (rule R, reason)`, then one line per candidate rule in the order
 tried, with its outcome. --json prints {\"slot\": explanation, ...} instead.
 
 A signed envelope is verified first with --key and --site (as `pathwise verify`, at the decision
-time); --unverified explains its payload without any check and must be asked for explicitly.
+time); --unverified explains its program without any check and must be asked for explicitly.
 
 Exit codes: 0 ok, 1 invalid bundle, 2 usage (an envelope without --key/--site or --unverified),
 3 I/O, 4-8 envelope verification failed (as verify), 9 scenario error or unknown --slot.";
@@ -65,18 +64,8 @@ pub struct ExplainArgs {
     /// Print the explanations as one JSON object keyed by slot id.
     #[arg(long)]
     pub json: bool,
-    /// For an envelope: a pinned public key (`ed25519:...` or a file). Repeat to pin several.
-    #[arg(long = "key", value_name = "KEY", requires = "site")]
-    pub keys: Vec<String>,
-    /// For an envelope: the site the SDK is initialised for.
-    #[arg(long, value_name = "SITE", requires = "keys")]
-    pub site: Option<String>,
-    /// For an envelope: how many distinct pinned keys must have signed.
-    #[arg(long, value_name = "N", default_value_t = 1)]
-    pub threshold: usize,
-    /// For an envelope: explain its payload WITHOUT checking signature, site or expiry.
-    #[arg(long, conflicts_with = "keys")]
-    pub unverified: bool,
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 /// The scenario after applying the command-line overrides.
@@ -124,139 +113,132 @@ fn load_scenario(args: &ExplainArgs) -> Result<Scenario, Failure> {
     Ok(scenario)
 }
 
-/// The bundle bytes: a plain bundle as is, an envelope verified (or, if asked, not).
-fn bundle_bytes(args: &ExplainArgs, now: Timestamp) -> Result<Vec<u8>, Failure> {
-    let bytes = read_input(&args.bundle, "bundle")?;
-    let source = args.bundle.display();
-    if !is_envelope(&bytes) {
-        if !args.keys.is_empty() || args.unverified {
-            note(&format!(
-                "note: {source} is a plain bundle, not an envelope; --key/--site/--unverified do not apply"
-            ));
-        }
-        return Ok(bytes);
-    }
-    if args.unverified {
-        note(&format!(
-            "warning: explaining the payload of {source} WITHOUT verifying it (--unverified)"
-        ));
-        return unverified_payload(&bytes);
-    }
-    let Some(site) = &args.site else {
-        return Err(Failure::new(
-            Exit::Usage,
-            format!(
-                "{source} is a signed envelope: pass --key and --site to verify it first, or --unverified to explain its payload without any check"
-            ),
-        ));
-    };
-    let keys = load_public_keys(&args.keys)?;
-    let policy = Policy {
-        site,
-        keys: &keys,
-        threshold: args.threshold,
-        max_bytes: MAX_ENVELOPE_BYTES,
-        now,
-        accepted_version: None,
-    };
-    let (_, payload) = verified_payload(&bytes, &policy)?;
-    Ok(payload)
+/// A field of the explanation JSON as a string (empty when absent).
+fn text<'v>(value: &'v Value, key: &str) -> &'v str {
+    value.get(key).and_then(Value::as_str).unwrap_or_default()
 }
 
-/// `matched`, `control group`, ...: the decision's reason in words.
-fn reason_text(reason: Reason) -> &'static str {
+/// A field of the explanation JSON as an integer.
+fn int(value: &Value, key: &str) -> Option<i64> {
+    value.get(key).and_then(Value::as_i64)
+}
+
+/// A field of the explanation JSON as a list of strings.
+fn texts<'v>(value: &'v Value, key: &str) -> Option<Vec<&'v str>> {
+    value
+        .get(key)?
+        .as_array()
+        .map(|items| items.iter().filter_map(Value::as_str).collect())
+}
+
+/// `matched`, `control group`, ...: the decision's reason (its JSON name) in words.
+fn reason_text(reason: &str) -> &str {
     match reason {
-        Reason::Matched => "matched",
-        Reason::Control => "control group: default shown and measured",
-        Reason::Holdout => "global holdout: default shown and measured",
-        Reason::NoRule => "no rule applied",
+        "matched" => "matched",
+        "control" => "control group: default shown and measured",
+        "holdout" => "global holdout: default shown and measured",
+        "no_rule" => "no rule applied",
+        "override" => "preview override: never recorded or reported",
+        other => other,
     }
 }
 
-/// One candidate's outcome in words.
-fn outcome_text(outcome: &Outcome<'_>, page: &str) -> String {
-    match outcome {
-        Outcome::Won => "won".to_owned(),
-        Outcome::OutsideSchedule { start, end } => {
+/// One candidate's outcome in words, from its JSON (`{"rule","priority","outcome", …fields}`).
+fn outcome_text(candidate: &Value, page: &str) -> String {
+    match text(candidate, "outcome") {
+        "won" => "won".to_owned(),
+        "outside_schedule" => {
             let mut parts = Vec::new();
-            if let Some(start) = start {
-                parts.push(format!("starts {}", format_time(Timestamp(*start))));
+            if let Some(start) = int(candidate, "start") {
+                parts.push(format!("starts {}", format_time(Timestamp(start))));
             }
-            if let Some(end) = end {
-                parts.push(format!("ends {}", format_time(Timestamp(*end))));
+            if let Some(end) = int(candidate, "end") {
+                parts.push(format!("ends {}", format_time(Timestamp(end))));
             }
             format!("outside schedule ({})", parts.join(", "))
         }
-        Outcome::PageNotMatched { pages } => {
-            format!("page {page} matches none of {}", pages.join(", "))
+        "page_not_matched" => format!(
+            "page {page} matches none of {}",
+            texts(candidate, "pages").unwrap_or_default().join(", ")
+        ),
+        "event_not_seen" => {
+            let event = text(candidate, "event");
+            match int(candidate, "within_days") {
+                Some(days) => format!("event {event} not seen in the last {days} day(s)"),
+                None => format!("event {event} never seen"),
+            }
         }
-        Outcome::EventNotSeen { event, within_days } => match within_days {
-            Some(days) => format!("event {event} not seen in the last {days} day(s)"),
-            None => format!("event {event} never seen"),
-        },
-        Outcome::NotInAudience { audience } => match audience {
+        "not_in_audience" => match candidate.get("audience").and_then(Value::as_str) {
             Some(id) => format!("not in audience {id}"),
             None => "not in its inline audience".to_owned(),
         },
-        Outcome::Capped {
-            renders,
-            max,
-            per_days,
-        } => match per_days {
-            Some(days) => {
-                format!("capped: {renders} render(s), at most {max} in {days} day(s)")
+        "capped" => {
+            let renders = int(candidate, "renders").unwrap_or(0);
+            let max = int(candidate, "max").unwrap_or(0);
+            match int(candidate, "per_days") {
+                Some(days) => {
+                    format!("capped: {renders} render(s), at most {max} in {days} day(s)")
+                }
+                None => format!("capped: {renders} render(s), at most {max} ever"),
             }
-            None => format!("capped: {renders} render(s), at most {max} ever"),
-        },
-        Outcome::OtherLayerRule { layer } => {
-            format!("another rule of layer {layer} owns this device")
         }
-        Outcome::OutsideRollout { bucket, rollout_bp } => format!(
-            "outside rollout: bucket {bucket} is not below {rollout_bp} (rollout {}.{:02} %)",
-            rollout_bp / 100,
-            rollout_bp % 100
+        "other_layer_rule" => format!(
+            "another rule of layer {} owns this device",
+            text(candidate, "layer")
         ),
-        Outcome::LostOnPriority { winner } => format!("lost on priority to {winner}"),
+        "outside_rollout" => {
+            let bucket = int(candidate, "bucket").unwrap_or(0);
+            let rollout_bp = int(candidate, "rollout_bp").unwrap_or(0);
+            format!(
+                "outside rollout: bucket {bucket} is not below {rollout_bp} (rollout {}.{:02} %)",
+                rollout_bp / 100,
+                rollout_bp % 100
+            )
+        }
+        "lost_on_priority" => format!("lost on priority to {}", text(candidate, "winner")),
+        other => other.to_owned(),
     }
 }
 
-/// The human-readable form of one slot's explanation.
-fn render(explanation: &Explanation<'_>, page: &str) -> String {
-    let decision = &explanation.decision;
-    let mut out = match decision.rule {
-        Some(rule) => format!(
-            "{} → {} (rule {rule}, {})\n",
-            decision.slot,
-            decision.variant,
-            reason_text(decision.reason)
-        ),
-        None => format!(
-            "{} → {} ({})\n",
-            decision.slot,
-            decision.variant,
-            reason_text(decision.reason)
-        ),
+/// The human-readable form of one slot's explanation, from the JSON `--json` prints (so the two
+/// forms cannot disagree).
+fn render(explanation: &Value, page: &str) -> String {
+    let decision = &explanation["decision"];
+    let (slot, variant) = (text(decision, "slot"), text(decision, "variant"));
+    let reason = reason_text(text(decision, "reason"));
+    let mut out = match decision.get("rule").and_then(Value::as_str) {
+        Some(rule) => format!("{slot} → {variant} (rule {rule}, {reason})\n"),
+        None => format!("{slot} → {variant} ({reason})\n"),
     };
-    if let Some(steps) = decision.steps {
+    if let Some(steps) = texts(decision, "steps") {
         out.push_str(&format!("  steps: {}\n", steps.join(" → ")));
     }
-    for replacement in decision.text {
+    for replacement in decision
+        .get("text")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+    {
         out.push_str(&format!(
             "  text: {} = {:?}\n",
-            replacement.selector, replacement.text
+            text(replacement, "selector"),
+            text(replacement, "text")
         ));
     }
-    let width = explanation
-        .candidates
+    let candidates = explanation["candidates"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let width = candidates
         .iter()
-        .map(|c| c.rule.chars().count())
+        .map(|c| text(c, "rule").chars().count())
         .max()
         .unwrap_or(0);
-    for candidate in &explanation.candidates {
+    for candidate in candidates {
         out.push_str(&format!(
             "  {:<width$}  {}\n",
-            candidate.rule,
-            outcome_text(&candidate.outcome, page)
+            text(candidate, "rule"),
+            outcome_text(candidate, page)
         ));
     }
     out
@@ -265,13 +247,9 @@ fn render(explanation: &Explanation<'_>, page: &str) -> String {
 /// Runs `pathwise explain`.
 pub fn run(args: &ExplainArgs) -> Result<(), Failure> {
     let scenario = load_scenario(args)?;
-    let bytes = bundle_bytes(args, scenario.now)?;
-    let source = args.bundle.display().to_string();
-    let bundle = parse_bundle_file(&bytes, &source)?;
-    let engine = check_bundle(&bundle)
-        .map_err(|errors| Failure::new(Exit::Invalid, problems(&source, &errors)))?;
+    let program = load_program(&args.bundle, &args.trust, scenario.now, "explain")?;
     let replayed = scenario
-        .replay(engine.declarations())
+        .replay(&Declarations::of_program(&program))
         .map_err(|e| Failure::new(Exit::Scenario, format!("signals file: {e}")))?;
     let ctx = replayed.context();
     let page = if scenario.page.path.is_empty() {
@@ -280,30 +258,34 @@ pub fn run(args: &ExplainArgs) -> Result<(), Failure> {
         scenario.page.path.as_str()
     };
     let slots: Vec<&str> = if args.slots.is_empty() {
-        engine.slot_ids().collect()
+        program.slot_ids().collect()
     } else {
         args.slots.iter().map(String::as_str).collect()
     };
-    let mut explanations = Vec::with_capacity(slots.len());
+    // Each explanation as the SDK's own writer puts it (what the browser hands to JavaScript).
+    let mut explanations: Vec<(&str, Value)> = Vec::with_capacity(slots.len());
     for slot in slots {
-        let explanation = engine
-            .explain(slot, &ctx, &replayed.history)
-            .map_err(|e| Failure::new(Exit::Scenario, format!("--slot: {e}")))?;
-        explanations.push(explanation);
+        let index = program.slot(slot).map_err(|e| {
+            let known: Vec<&str> = program.slot_ids().collect();
+            Failure::new(
+                Exit::Scenario,
+                format!("--slot: {e}; the bundle has: {}", known.join(", ")),
+            )
+        })?;
+        let json = program
+            .explain(index, &ctx, &replayed.history)
+            .to_json(&program);
+        let value: Value = serde_json::from_str(&json)
+            .map_err(|e| Failure::new(Exit::Io, format!("cannot render the explanation: {e}")))?;
+        explanations.push((slot, value));
     }
 
     if args.json {
-        let mut object = serde_json::Map::new();
-        for explanation in &explanations {
-            // Written by the SDK's own writer (what the browser hands to JavaScript), then
-            // pretty-printed.
-            let value: serde_json::Value =
-                serde_json::from_str(&explanation.to_json()).map_err(|e| {
-                    Failure::new(Exit::Io, format!("cannot render the explanation: {e}"))
-                })?;
-            object.insert(explanation.decision.slot.to_owned(), value);
-        }
-        let mut text = serde_json::to_string_pretty(&serde_json::Value::Object(object))
+        let object: serde_json::Map<String, Value> = explanations
+            .into_iter()
+            .map(|(slot, value)| (slot.to_owned(), value))
+            .collect();
+        let mut text = serde_json::to_string_pretty(&Value::Object(object))
             .map_err(|e| Failure::new(Exit::Io, format!("cannot render the explanation: {e}")))?;
         text.push('\n');
         return emit(&text);
@@ -314,7 +296,7 @@ pub fn run(args: &ExplainArgs) -> Result<(), Failure> {
         format_time(scenario.now),
         scenario.utc_offset_minutes,
     );
-    for explanation in &explanations {
+    for (_, explanation) in &explanations {
         out.push_str(&render(explanation, page));
     }
     emit(&out)

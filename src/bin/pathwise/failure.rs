@@ -11,16 +11,16 @@ pub enum Exit {
     /// `--deny-warnings`).
     Invalid = 1,
     /// Bad arguments. clap exits with this code by itself; the tool uses it for argument
-    /// combinations clap cannot see (an envelope given to `explain` without a decision on
-    /// verification).
+    /// combinations clap cannot see (an envelope given to `explain` or `inspect` without a
+    /// decision on verification, or to `lint`; a `sign` version devices would refuse).
     Usage = 2,
     /// A file could not be read or written, or an output would have been overwritten.
     Io = 3,
-    /// The envelope (or its payload header) is not well formed.
+    /// The envelope is not well formed, or its payload is not a program this tool reads.
     Malformed = 4,
     /// Not enough pinned keys signed the payload.
     Signature = 5,
-    /// Another site's bundle, or an expired one.
+    /// Another site's bundle, an expired one, or one whose version lies too far in the future.
     Policy = 6,
     /// Older than the floor version.
     Rollback = 7,

@@ -2,13 +2,13 @@
 
 use std::path::PathBuf;
 
+use pathwise::bundle::limits::Caps;
 use pathwise::bundle::ValidationErrors;
 use pathwise::lint::lint;
 use pathwise::time::Timestamp;
 
 use crate::common::{
-    check_bundle, emit, is_envelope, note, now_or_system, parse_bundle_file, parse_time,
-    read_input, unverified_payload,
+    compile_bundle, emit, is_envelope, now_or_system, parse_bundle_file, parse_time, read_input,
 };
 use crate::failure::{Exit, Failure};
 
@@ -19,17 +19,19 @@ you meant: a rule that can never match, a variant with zero weight, a declared s
 uses, a rule past its schedule (relative to --now), two rules of one slot with the same priority
 and overlapping audiences.
 
-BUNDLE may be a plain bundle or a signed envelope; for an envelope its payload is linted WITHOUT
-checking signatures (lint is about content; use `pathwise verify` for authenticity).
+BUNDLE is the bundle JSON you author. A signed envelope cannot be linted: its payload is the
+compiled program `pathwise sign` made after validating the bundle, not JSON with paths to point
+at. Lint the source bundle, or print the program with `pathwise inspect ENVELOPE --unverified`
+(exit 2).
 
 Exit codes: 0 no errors (warnings allowed unless --deny-warnings), 1 errors (or warnings with
---deny-warnings), 2 usage, 3 I/O, 4 malformed envelope.";
+--deny-warnings), 2 usage (also: BUNDLE is a signed envelope), 3 I/O.";
 
 /// Arguments of `pathwise lint`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct LintArgs {
-    /// The bundle JSON, or an envelope (its payload is linted, not verified).
+    /// The bundle JSON (not a signed envelope: its compiled payload cannot be linted).
     #[arg(value_name = "BUNDLE")]
     pub bundle: PathBuf,
     /// The time schedules are judged against (Unix seconds or RFC 3339); default: now.
@@ -43,19 +45,18 @@ pub struct LintArgs {
 /// Runs `pathwise lint`.
 pub fn run(args: &LintArgs) -> Result<(), Failure> {
     let now = now_or_system(args.now)?;
-    let mut source = args.bundle.display().to_string();
+    let source = args.bundle.display().to_string();
     let bytes = read_input(&args.bundle, "bundle")?;
-    let bytes = if is_envelope(&bytes) {
-        note(&format!(
-            "note: {source} is a signed envelope; linting its payload without checking signatures (use `pathwise verify` for that)"
+    if is_envelope(&bytes) {
+        return Err(Failure::new(
+            Exit::Usage,
+            format!(
+                "{source} is a signed envelope: its payload is a compiled program, not bundle JSON, so there is nothing to lint (its bundle was validated when it was signed); lint the source bundle, or print the program with `pathwise inspect {source} --unverified`"
+            ),
         ));
-        source = format!("the payload of {source}");
-        unverified_payload(&bytes)?
-    } else {
-        bytes
-    };
+    }
     let bundle = parse_bundle_file(&bytes, &source)?;
-    let errors = check_bundle(&bundle)
+    let errors = compile_bundle(&bundle, &Caps::default())
         .err()
         .unwrap_or(ValidationErrors(Vec::new()));
     let warnings = lint(&bundle, now);

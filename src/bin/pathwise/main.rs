@@ -1,8 +1,8 @@
 //! `pathwise`: the native command-line tool (feature `cli`).
 //!
-//! It creates keys, signs, verifies, lints and explains bundles with the same core the browser
-//! runs, so `pathwise verify` refuses exactly what the SDK refuses and `pathwise explain` gives
-//! the decision a device would make. Each subcommand lives in its own module and returns a
+//! It creates keys, signs (compiles) bundles, verifies and inspects envelopes, lints and explains
+//! bundles with the same core the browser runs, so `pathwise verify` refuses exactly what the SDK
+//! refuses and `pathwise explain` gives the decision a device would make. Each subcommand lives in its own module and returns a
 //! [`Failure`] (an exit code and a message); `main` only parses arguments and reports.
 //!
 //! Private key bytes are read only by `sign` and `pubkey` and written only by `keygen`; they
@@ -20,6 +20,7 @@ use clap::{Parser, Subcommand};
 mod common;
 mod explain;
 mod failure;
+mod inspect;
 mod keygen;
 mod lint;
 mod pubkey;
@@ -35,11 +36,14 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success (verify: also \"already current\", the version equals --floor)
   1  invalid bundle: it does not parse or fails validation (lint --deny-warnings: has warnings)
-  2  usage: bad arguments (also: explain on an envelope without --key/--site or --unverified)
+  2  usage: bad arguments (also: explain or inspect on an envelope without --key/--site or
+     --unverified, lint on an envelope, sign with a version more than a day after signing time)
   3  I/O: a file is missing or unreadable, or an output file exists and is not overwritten
-  4  malformed envelope: too large, too deep, not DSSE JSON, wrong payloadType, bad payload header
+  4  malformed envelope: too large, too deep, not DSSE JSON, wrong payloadType, or a payload that
+     is not a program this tool reads (program_malformed, program_unsupported)
   5  signature: fewer pinned keys than the threshold signed this exact payload
-  6  policy: the bundle is for another site, or has expired
+  6  policy: the bundle is for another site, has expired, or its version lies more than a day
+     after the clock (version_in_future)
   7  rollback: the bundle's version is older than --floor
   8  configuration: an unusable key file or key text, an impossible --threshold
   9  scenario: an unreadable signals file, an action the signal store refuses, an unknown --slot";
@@ -47,7 +51,8 @@ Exit codes:
 /// Pathwise: client-side personalization with signed rule bundles.
 ///
 /// Create a key pair (keygen), sign a bundle (sign), check an envelope the way the browser will
-/// (verify), find mistakes (lint), and see what a device would be shown and why (explain).
+/// (verify), read the program it carries (inspect), find mistakes (lint), and see what a device
+/// would be shown and why (explain).
 #[derive(Debug, Parser)]
 #[command(name = "pathwise", version, about, long_about, after_help = EXIT_CODES)]
 struct Cli {
@@ -61,10 +66,12 @@ enum Command {
     Keygen(keygen::KeygenArgs),
     /// Print the public key of a private key file, in the form the SDK's init options accept.
     Pubkey(pubkey::PubkeyArgs),
-    /// Validate a bundle, set its version and expiry, and sign it into a DSSE envelope.
+    /// Validate a bundle, set its version and expiry, compile it and sign it into a DSSE envelope.
     Sign(sign::SignArgs),
-    /// Check an envelope exactly as the SDK does: pinned keys, site, expiry, version, bundle.
+    /// Check an envelope exactly as the SDK does: pinned keys, program, site, expiry, version.
     Verify(verify::VerifyArgs),
+    /// Print the program an envelope carries as readable JSON.
+    Inspect(inspect::InspectArgs),
     /// Report every validation problem and the warnings a careful author wants to see.
     Lint(lint::LintArgs),
     /// Show the decision for each slot and why every candidate rule did or did not apply.
@@ -91,6 +98,7 @@ fn main() -> ExitCode {
         Command::Pubkey(args) => pubkey::run(&args),
         Command::Sign(args) => sign::run(&args),
         Command::Verify(args) => verify::run(&args),
+        Command::Inspect(args) => inspect::run(&args),
         Command::Lint(args) => lint::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Schema(args) => schema::run(&args),

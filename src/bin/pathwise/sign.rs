@@ -1,19 +1,20 @@
-//! `pathwise sign BUNDLE --key FILE --out FILE`: validate, stamp version and expiry, sign.
+//! `pathwise sign BUNDLE --key FILE --out FILE`: validate, stamp version and expiry, compile,
+//! deflate, sign.
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-
-use pathwise::bundle::parse_bundle;
-use pathwise::envelope::{sign, Envelope, SecretKey, MAX_ENVELOPE_BYTES};
-use pathwise::json::ToJson;
+use pathwise::bundle::limits::{Caps, MAX_BUNDLE_BYTES, MAX_RULES, MAX_SLOTS};
+use pathwise::envelope::{
+    sign, Envelope, SecretKey, MAX_ENVELOPE_BYTES, MAX_VERSION_SKEW_SECONDS, PAYLOAD_TYPE,
+};
+use pathwise::program;
 use pathwise::time::Timestamp;
 
 use crate::common::{
-    check_bundle, emit, format_time, is_envelope, load_secret_key, note, now_or_system,
-    parse_bundle_file, parse_time, parse_ttl, problems, read_input,
+    compile_bundle, emit, format_time, is_envelope, load_secret_key, note, now_or_system,
+    parse_bundle_file_within, parse_time, parse_ttl, problems, read_input,
 };
 use crate::failure::{Exit, Failure};
 
@@ -22,25 +23,39 @@ What sign does, in order:
   1. parses BUNDLE under the SDK's caps (256 KiB, nesting depth) and refuses unknown fields;
   2. sets `version` and `expires_at` (below), then validates the bundle exactly as the SDK will,
      printing EVERY problem as `path: message` and refusing to sign an invalid bundle (exit 1);
-  3. signs the compact JSON of the bundle with every --key (one signature each; during a key
-     rotation pass the old and the new key) and writes the DSSE envelope to --out.
+  3. compiles the valid bundle into the compact program every device reads (strings interned,
+     rules in the order they are tried, bucket widths computed) and deflates it;
+  4. signs that payload (payloadType application/vnd.pathwise.program.v1) with every --key (one
+     signature each; during a key rotation pass the old and the new key) and writes the DSSE
+     envelope to --out, printing its size.
 
 Version (devices refuse a bundle older than one they accepted, so it must only go up):
   default  the signing time in Unix seconds, but never lower than what came before: if the
            envelope already at --out, or BUNDLE's own `version`, is at or above the signing
            time, the new version is that + 1. Signing twice in one second still goes up.
   --version N  exactly N (a warning is printed if it is not above the envelope at --out).
+  Either way the version may lie at most one day after the signing time (exit 2 otherwise):
+  devices refuse a version more than a day past their clock (version_in_future), because one
+  bundle with a huge version would turn every later bundle into a rollback.
 Expiry: `expires_at` = signing time + --ttl (default 30d). Whatever BUNDLE says is replaced.
 
+Caps: a bundle may hold at most 2000 rules and 500 slots and be at most 262144 bytes of JSON,
+what a browser page should download and decide. A deliberately large catalogue (a server's, an
+edge worker's, a benchmark's 1000 features) can raise them with --max-rules, --max-slots and
+--max-bytes; every other cap (nesting, condition size, string and list lengths) stays fixed, and
+the envelope must still fit the 353 624 bytes a device accepts.
+
 --out is replaced atomically (written beside it, then renamed), so a web server never serves a
-half-written file. An existing --out that is not a Pathwise envelope is never overwritten (exit 3):
-this protects `sign bundle.json --out bundle.json`.
+half-written file. An existing --out that is not a Pathwise program envelope is never overwritten
+(exit 3): this protects `sign bundle.json --out bundle.json`.
 
 Example:
   pathwise sign bundle.json --key site.key --out bundle.signed.json
   pathwise sign bundle.json --key old.key --key new.key --ttl 7d --out bundle.signed.json
+  pathwise sign catalogue.json --key site.key --max-slots 1000 --max-rules 4000 --max-bytes 2000000 --out catalogue.signed.json
 
-Exit codes: 0 ok, 1 invalid bundle, 2 usage, 3 I/O or --out is not an envelope, 8 bad key file.";
+Exit codes: 0 ok, 1 invalid bundle, 2 usage (also a version more than a day after the signing
+time), 3 I/O or --out is not an envelope, 8 bad key file.";
 
 /// Arguments of `pathwise sign`.
 #[derive(Debug, clap::Args)]
@@ -65,11 +80,32 @@ pub struct SignArgs {
     /// Where to write the envelope (replaced if it is a Pathwise envelope).
     #[arg(long, short, value_name = "FILE")]
     pub out: PathBuf,
+    /// Most rules the bundle may hold (default 2000), for a deliberately large catalogue.
+    #[arg(long, value_name = "N")]
+    pub max_rules: Option<usize>,
+    /// Most slots the bundle may hold (default 500), for a deliberately large catalogue.
+    #[arg(long, value_name = "N")]
+    pub max_slots: Option<usize>,
+    /// Largest bundle JSON in bytes (default 262144), for a deliberately large catalogue.
+    #[arg(long, value_name = "N")]
+    pub max_bytes: Option<usize>,
 }
 
-/// The version of the envelope already at `out`, if there is one. Its signature is not checked:
-/// the number is only used to make the next version higher. A file that is not a Pathwise
-/// envelope is refused, so `sign` never overwrites a bundle or anything else by mistake.
+impl SignArgs {
+    /// The authoring caps: the defaults, raised (or lowered) by the `--max-*` flags.
+    fn caps(&self) -> Caps {
+        Caps {
+            bundle_bytes: self.max_bytes.unwrap_or(MAX_BUNDLE_BYTES),
+            rules: self.max_rules.unwrap_or(MAX_RULES),
+            slots: self.max_slots.unwrap_or(MAX_SLOTS),
+        }
+    }
+}
+
+/// The version of the envelope already at `out`, if there is one (read from its program's
+/// header). Its signature is not checked: the number is only used to make the next version
+/// higher. A file that is not a Pathwise program envelope is refused, so `sign` never overwrites
+/// a bundle or anything else by mistake.
 fn previous_version(out: &Path) -> Result<Option<u64>, Failure> {
     let bytes = match fs::read(out) {
         Ok(bytes) => bytes,
@@ -81,15 +117,11 @@ fn previous_version(out: &Path) -> Result<Option<u64>, Failure> {
             ))
         }
     };
-    #[derive(Deserialize)]
-    struct Header {
-        version: u64,
-    }
     let refuse = |why: String| {
         Failure::new(
             Exit::Io,
             format!(
-                "refusing to overwrite {}: it exists and is not a Pathwise envelope ({why}); choose another --out or remove the file",
+                "refusing to overwrite {}: it exists and is not a Pathwise program envelope ({why}); choose another --out or remove the file",
                 out.display()
             ),
         )
@@ -98,7 +130,12 @@ fn previous_version(out: &Path) -> Result<Option<u64>, Failure> {
         return Err(refuse(format!("{} bytes", bytes.len())));
     }
     let envelope = Envelope::from_json(&bytes).map_err(|e| refuse(e.to_string()))?;
-    let header: Header = serde_json::from_slice(&envelope.payload)
+    if envelope.payload_type != PAYLOAD_TYPE {
+        return Err(refuse(format!("payloadType {:?}", envelope.payload_type)));
+    }
+    let raw = program::unpack(&envelope.payload)
+        .map_err(|e| refuse(format!("its payload has no version: {e}")))?;
+    let header = program::read_header(&raw)
         .map_err(|e| refuse(format!("its payload has no version: {e}")))?;
     Ok(Some(header.version))
 }
@@ -151,9 +188,26 @@ fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
     written
 }
 
+/// Refuses a version devices would refuse: more than [`MAX_VERSION_SKEW_SECONDS`] after the
+/// signing time. `origin` says where the version came from, for the message.
+fn check_not_in_future(version: u64, now: Timestamp, origin: &str) -> Result<(), Failure> {
+    let latest = now.0.saturating_add(MAX_VERSION_SKEW_SECONDS);
+    if i64::try_from(version).is_ok_and(|v| v <= latest) {
+        return Ok(());
+    }
+    Err(Failure::new(
+        Exit::Usage,
+        format!(
+            "refusing to sign version {version} ({origin}): it lies more than a day after the signing time {}, and devices refuse a version more than a day past their clock (version_in_future) — one bundle with a huge version would make every later bundle a rollback on every device that accepted it; sign with a version at or below {latest} (by default the version is the signing time)",
+            format_time(now),
+        ),
+    ))
+}
+
 /// Runs `pathwise sign`.
 pub fn run(args: &SignArgs) -> Result<(), Failure> {
     let now = now_or_system(args.now)?;
+    let caps = args.caps();
     let source = args.bundle.display().to_string();
     let bytes = read_input(&args.bundle, "bundle")?;
     if is_envelope(&bytes) {
@@ -162,11 +216,12 @@ pub fn run(args: &SignArgs) -> Result<(), Failure> {
             format!("{source} is already a signed envelope; sign the plain bundle JSON"),
         ));
     }
-    let mut bundle = parse_bundle_file(&bytes, &source)?;
+    let mut bundle = parse_bundle_file_within(&bytes, &source, &caps)?;
 
     let previous = previous_version(&args.out)?;
     let version = match args.version {
         Some(version) => {
+            check_not_in_future(version, now, "--version")?;
             if let Some(previous) = previous.filter(|&p| version <= p) {
                 note(&format!(
                     "warning: --version {version} is not above version {previous} of the envelope at {}; devices that accepted it will ignore (equal) or refuse (lower) this one",
@@ -177,7 +232,16 @@ pub fn run(args: &SignArgs) -> Result<(), Failure> {
         }
         None => {
             let floors: Vec<u64> = previous.into_iter().chain([bundle.version]).collect();
-            monotone_version(now, &floors)?
+            let version = monotone_version(now, &floors)?;
+            check_not_in_future(
+                version,
+                now,
+                &format!(
+                    "one above the version of the envelope at {} or of {source}",
+                    args.out.display()
+                ),
+            )?;
+            version
         }
     };
     let expires_at = i64::try_from(args.ttl)
@@ -187,23 +251,18 @@ pub fn run(args: &SignArgs) -> Result<(), Failure> {
     bundle.version = version;
     bundle.expires_at = Timestamp(expires_at);
 
-    check_bundle(&bundle).map_err(|errors| {
+    let compiled = compile_bundle(&bundle, &caps).map_err(|errors| {
         Failure::new(
             Exit::Invalid,
             problems(&format!("refusing to sign {source}"), &errors),
         )
     })?;
-
-    // The SDK's own writer: what is signed is what the SDK reads back.
-    let payload = bundle.to_json().into_bytes();
-    // What is signed must be what the SDK will parse: defaults written out can make the compact
-    // form longer than the source, so the caps are checked on the exact payload.
-    parse_bundle(&payload).map_err(|e| {
+    let payload = program::pack(&compiled);
+    // What is signed must be what devices read: the payload is opened here as a page opens it.
+    let program = program::open(&payload).map_err(|e| {
         Failure::new(
             Exit::Invalid,
-            format!(
-                "refusing to sign {source}: the signed payload would be refused by the SDK: {e}"
-            ),
+            format!("refusing to sign {source}: devices could not read the signed program ({e}); this is a bug in pathwise, please report it"),
         )
     })?;
 
@@ -240,15 +299,16 @@ pub fn run(args: &SignArgs) -> Result<(), Failure> {
         )
     })?;
 
-    let ids: Vec<String> = keys
-        .iter()
-        .map(|k| k.public_key().key_id().to_owned())
-        .collect();
+    let ids: Vec<String> = keys.iter().map(|k| k.public_key().key_id()).collect();
     emit(&format!(
-        "signed {source}\nsite: {}\nversion: {version}\nexpires_at: {}\nkeys: {}\nwrote: {} ({} bytes)\n",
+        "signed {source}\nsite: {}\nversion: {version}\nexpires_at: {}\nkeys: {}\nprogram: {} slot(s), {} rule(s); {} bytes, deflated to {}\nwrote: {} ({} bytes)\n",
         bundle.site,
         format_time(bundle.expires_at),
         ids.join(", "),
+        program.slot_count(),
+        program.rule_ids().count(),
+        compiled.len(),
+        payload.len(),
         args.out.display(),
         json.len()
     ))

@@ -2,22 +2,26 @@
 
 use std::path::PathBuf;
 
-use pathwise::envelope::{Opened, Policy, MAX_ENVELOPE_BYTES};
+use pathwise::envelope::{Policy, MAX_ENVELOPE_BYTES};
 use pathwise::time::Timestamp;
 
 use crate::common::{
-    check_bundle, emit, format_time, load_public_keys, now_or_system, parse_bundle_file,
-    parse_time, problems, read_input, verified_payload,
+    emit, format_time, load_public_keys, now_or_system, parse_time, read_input, verified_program,
 };
-use crate::failure::{Exit, Failure};
+use crate::failure::Failure;
 
 const AFTER_HELP: &str = "\
 The checks run in the order the SDK runs them, and the first failure is reported with its code:
   pinned keys and threshold usable (8) -> size cap before decoding (4) -> DSSE JSON shape and
   payloadType (4) -> signatures: at least --threshold distinct pinned keys signed the exact payload
-  (5) -> payload header (4) -> site equals --site (6) -> expires_at after --now (6) -> version
-  against --floor (7; equal prints \"already current\" and exits 0) -> the bundle inside parses and
-  validates (1: signed but unusable; the SDK would refuse it too).
+  (5) -> the payload reads as a program this SDK understands (4: program_malformed, with the byte
+  offset; program_unsupported for a newer format) -> site equals --site (6) -> expires_at after
+  --now (6) -> version at most a day after --now (6: version_in_future; a device would refuse it,
+  and accepting it would turn every later bundle into a rollback) -> version against --floor (7;
+  equal prints \"already current\" and exits 0).
+
+The payload is the compiled program `pathwise sign` made of the bundle (validated then); on
+success verify prints its counts. `pathwise inspect` prints the whole program.
 
 --key takes the public key text `ed25519:...` or a file holding it (as written by
 `pathwise keygen --public-out` or `pathwise pubkey`). Trust comes only from --key: keys named in
@@ -26,8 +30,9 @@ the envelope are hints.
 Example:
   pathwise verify bundle.signed.json --key site.pub --site acme.example --floor 1767225600
 
-Exit codes: 0 ok or already current, 1 invalid bundle inside, 2 usage, 3 I/O, 4 malformed,
-5 signature, 6 policy (site, expiry), 7 rollback, 8 configuration (keys, threshold).";
+Exit codes: 0 ok or already current, 2 usage, 3 I/O, 4 malformed (envelope or program),
+5 signature, 6 policy (site, expiry, version in the future), 7 rollback, 8 configuration (keys,
+threshold).";
 
 /// Arguments of `pathwise verify`.
 #[derive(Debug, clap::Args)]
@@ -67,36 +72,26 @@ pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
         now,
         accepted_version: args.floor,
     };
-    let (opened, payload) = verified_payload(&bytes, &policy)?;
-    let source = format!("the bundle inside {}", args.envelope.display());
-    let bundle = parse_bundle_file(&payload, &source)?;
-    let report = match &opened {
-        Opened::Verified(verified) => format!(
-            "OK: signature, site, expiry and version verified\nsite: {}\nversion: {}\nexpires_at: {}\nverified keys: {} (threshold {})\n",
-            verified.site,
-            verified.version,
-            format_time(verified.expires_at),
-            verified.verified_keys.join(", "),
-            args.threshold
-        ),
-        Opened::AlreadyCurrent { version } => format!(
-            "already current: version {version} equals --floor; a device at this version keeps its bundle (not an error)\nsite: {}\nversion: {version}\nexpires_at: {}\n",
-            bundle.site,
-            format_time(bundle.expires_at)
-        ),
-    };
-    check_bundle(&bundle).map_err(|errors| {
-        Failure::new(
-            Exit::Invalid,
-            problems(
-                &format!("{source} is authentic but invalid, so the SDK would not use it"),
-                &errors,
-            ),
+    let (already_current, verified) = verified_program(&bytes, &policy)?;
+    let program = &verified.program;
+    let head = if already_current {
+        format!(
+            "already current: version {} equals --floor; a device at this version keeps its bundle (not an error)",
+            program.version()
         )
-    })?;
+    } else {
+        "OK: signature, site, expiry and version verified".to_owned()
+    };
     emit(&format!(
-        "{report}bundle: valid ({} slot(s), {} rule(s))\n",
-        bundle.slots.len(),
-        bundle.rules.len()
+        "{head}\nsite: {}\nversion: {}\nexpires_at: {}\nverified keys: {} (threshold {})\nprogram: {} slot(s), {} rule(s), {} string(s); {} bytes signed\n",
+        program.site(),
+        program.version(),
+        format_time(verified.expires_at()),
+        verified.verified_keys.join(", "),
+        args.threshold,
+        program.slot_count(),
+        program.rule_ids().count(),
+        program.string_count(),
+        verified.payload.len(),
     ))
 }

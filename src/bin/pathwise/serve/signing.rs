@@ -12,9 +12,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use pathwise::bundle::{parse_bundle, Bundle};
-use pathwise::engine::Engine;
 use pathwise::envelope::{sign, PublicKey, SecretKey};
-use pathwise::json::ToJson;
+use pathwise::program;
 use pathwise::time::Timestamp;
 
 /// How long a demo signature is valid.
@@ -167,9 +166,9 @@ fn record_version(dir: &Path, version: u64) -> Result<(), SigningError> {
     fs::rename(&temporary, &path).map_err(io_error(&path))
 }
 
-/// Reads, validates and signs the bundle at `bundle_path` with the demo key in `keys_dir`, at
-/// Unix time `now`. The bundle must pass the same validation and compilation the SDK applies; a
-/// bundle with problems is refused with all of them listed.
+/// Reads, validates, compiles and signs the bundle at `bundle_path` with the demo key in
+/// `keys_dir`, at Unix time `now`, as `pathwise sign` does. A bundle with problems is refused
+/// with all of them listed.
 pub fn sign_bundle(bundle_path: &Path, keys_dir: &Path, now: i64) -> Result<Signed, SigningError> {
     let bytes = fs::read(bundle_path).map_err(io_error(bundle_path))?;
     let shown = bundle_path.display().to_string();
@@ -180,24 +179,23 @@ pub fn sign_bundle(bundle_path: &Path, keys_dir: &Path, now: i64) -> Result<Sign
     let key = load_or_create_key(keys_dir)?;
     bundle.version = next_version(keys_dir, now)?;
     bundle.expires_at = Timestamp(now.saturating_add(VALIDITY_SECONDS));
-    if let Err(errors) = Engine::compile(bundle.clone()) {
-        return Err(SigningError::Invalid {
-            path: shown,
-            problems: errors.0.iter().map(ToString::to_string).collect(),
-        });
-    }
-    record_version(keys_dir, bundle.version)?;
-    // The SDK's own writer: what is signed is what the SDK reads back.
-    let payload = bundle.to_json().into_bytes();
-    // What is signed must read back as the bundle that was validated.
-    match parse_bundle(&payload) {
-        Ok(back) if back == bundle => {}
-        _ => {
-            return Err(SigningError::Parse {
+    let compiled = match program::compile(&bundle) {
+        Ok(compiled) => compiled,
+        Err(errors) => {
+            return Err(SigningError::Invalid {
                 path: shown,
-                message: "the bundle does not survive re-serialisation".into(),
+                problems: errors.0.iter().map(ToString::to_string).collect(),
             })
         }
+    };
+    record_version(keys_dir, bundle.version)?;
+    // What is signed is the deflated program, and it must open as a page opens it.
+    let payload = program::pack(&compiled);
+    if let Err(e) = program::open(&payload) {
+        return Err(SigningError::Parse {
+            path: shown,
+            message: format!("the compiled program does not read back: {e}"),
+        });
     }
     let envelope = sign(&payload, &[&key]);
     Ok(Signed {
