@@ -214,6 +214,7 @@ export class Pathwise {
       bundleVersion: this.bundleVersion,
       signals: state.debug.signals,
       renders: state.debug.renders,
+      outbox: state.debug.outbox,
     };
   }
 

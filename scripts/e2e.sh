@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end tests (tests/e2e/): node:test + playwright-core driving the system Chromium against
-# the built package in pkg/ (the golden corpus: the devtools build in target/pkg-dev/) and the
-# native CLI (keys, signing, and the golden reference).
+# the built package in pkg/ and the native CLI (keys, signing, and the golden reference).
 # `make test-e2e` builds both first; run by hand: scripts/e2e.sh [tests/e2e/FILE.test.mjs ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +9,7 @@ die() { printf 'e2e: error: %s\n' "$*" >&2; exit 1; }
 
 [ -d tests/e2e/node_modules/playwright-core ] \
     || die "tests/e2e/node_modules is missing: run 'make setup' (npm ci --prefix tests/e2e)"
-[ -f pkg/pathwise_bg.wasm ] || die "pkg/ is not built: run 'make pkg'"
+[ -f pkg/index.js ] || die "pkg/ is not built: run 'make pkg'"
 
 target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
 export PATHWISE_BIN="${PATHWISE_BIN:-$target_dir/debug/pathwise}"
@@ -19,24 +18,5 @@ export PATHWISE_BIN="${PATHWISE_BIN:-$target_dir/debug/pathwise}"
 if [ "$#" -eq 0 ]; then
     set -- tests/e2e/*.test.mjs
 fi
-# The golden corpus goes through `explainScenario`, a test-only export that the shipped package
-# does not carry: that file runs against the devtools build of the same module (`make pkg-dev`),
-# every other file against pkg/.
-dev_pkg="${PATHWISE_E2E_DEV_PKG:-target/pkg-dev}"
-golden=() others=()
-for file in "$@"; do
-    case "$file" in
-        *golden.test.mjs) golden+=("$file") ;;
-        *) others+=("$file") ;;
-    esac
-done
-status=0
-if [ "${#golden[@]}" -gt 0 ]; then
-    [ -f "$dev_pkg/pathwise_bg.wasm" ] || die "$dev_pkg is not built: run 'make pkg-dev'"
-    PATHWISE_E2E_PKG="$dev_pkg" node --test --test-concurrency=1 "${golden[@]}" || status=1
-fi
 # One file at a time: each launches its own Chromium, and the machine has 2 cores.
-if [ "${#others[@]}" -gt 0 ]; then
-    node --test --test-concurrency=1 "${others[@]}" || status=1
-fi
-exit "$status"
+node --test --test-concurrency=1 "$@"

@@ -129,6 +129,12 @@ impl Outbox {
             .fold(self.dropped, |n, b| n.saturating_add(b.dropped))
     }
 
+    /// Batches formed and not yet confirmed (ready to be sent, or in flight), and events queued
+    /// for a batch: what a debug panel shows as waiting.
+    pub fn waiting(&self) -> (usize, usize) {
+        (self.ready.len() + self.in_flight.len(), self.queue.len())
+    }
+
     /// Batches handed out by [`take_batches`](Outbox::take_batches) and neither confirmed nor
     /// failed yet.
     pub fn in_flight(&self) -> usize {

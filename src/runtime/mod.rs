@@ -542,7 +542,8 @@ impl Runtime {
         }
     }
 
-    /// `{"signals":…,"renders":…}`: what this device keeps, for a debug panel.
+    /// `{"signals":…,"renders":…,"outbox":{"batches":N,"queued":N}}`: what this device keeps,
+    /// for a debug panel.
     pub fn debug_json(&self) -> String {
         let mut w = crate::json::Writer::new();
         w.open_object();
@@ -550,6 +551,14 @@ impl Runtime {
         w.raw(&self.signals.to_json());
         w.key("renders");
         w.raw(&self.history.to_json());
+        let (batches, queued) = self.reporter.outbox().waiting();
+        w.key("outbox");
+        w.open_object();
+        w.key("batches");
+        w.uint(batches as u64);
+        w.key("queued");
+        w.uint(queued as u64);
+        w.close_object();
         w.close_object();
         w.finish()
     }
