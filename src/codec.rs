@@ -47,16 +47,28 @@ impl CodecError {
 pub type Read<T> = Result<T, CodecError>;
 
 /// A cursor over bytes with bounds checks.
+///
+/// **Sticky errors.** A read that fails records the problem (the first one wins), moves the
+/// cursor to the end, and returns a neutral value (`0`, an empty slice); every later read then
+/// fails too. The caller reads straight through and asks [`Reader::end`] once at the end. This is
+/// not only shorter to write: every `?` on every read was a branch with an error to convert and
+/// return, and in the page module those added up to a large share of each reader's code. Reading
+/// stays total and bounded — counts read as `0` after a failure, so no loop runs on.
 #[derive(Debug, Clone)]
 pub struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
+    error: Option<CodecError>,
 }
 
 impl<'a> Reader<'a> {
     /// A reader at the start of `bytes`.
     pub fn new(bytes: &'a [u8]) -> Reader<'a> {
-        Reader { bytes, at: 0 }
+        Reader {
+            bytes,
+            at: 0,
+            error: None,
+        }
     }
 
     /// The offset of the next byte.
@@ -69,122 +81,169 @@ impl<'a> Reader<'a> {
         self.bytes.len().saturating_sub(self.at)
     }
 
-    /// A malformed-value error at `at`.
-    pub fn malformed_at(at: usize) -> CodecError {
-        CodecError::Malformed { at }
+    /// Records `error` (unless one is recorded already) and stops reading.
+    pub fn fail(&mut self, error: CodecError) {
+        self.error.get_or_insert(error);
+        self.at = self.bytes.len();
     }
 
-    /// A malformed-value error at the current offset.
-    pub fn malformed(&self) -> CodecError {
-        CodecError::Malformed { at: self.at }
+    /// Records a malformed value at `at`.
+    pub fn malformed(&mut self, at: usize) {
+        self.fail(CodecError::Malformed { at });
     }
 
-    /// One byte.
-    pub fn u8(&mut self) -> Read<u8> {
-        let byte = *self
-            .bytes
-            .get(self.at)
-            .ok_or(CodecError::Truncated { at: self.at })?;
-        self.at += 1;
-        Ok(byte)
+    /// The first problem, if any.
+    pub fn error(&self) -> Option<CodecError> {
+        self.error
     }
 
-    /// `len` bytes.
-    pub fn bytes(&mut self, len: usize) -> Read<&'a [u8]> {
+    /// `Ok` when every read so far succeeded and nothing is left over; otherwise the first
+    /// problem (bytes left over are malformed at their offset).
+    pub fn end(&self) -> Read<()> {
+        match self.error {
+            Some(e) => Err(e),
+            None if self.remaining() > 0 => Err(CodecError::Malformed { at: self.at }),
+            None => Ok(()),
+        }
+    }
+
+    /// One byte (`0` after a failure).
+    pub fn u8(&mut self) -> u8 {
+        match self.bytes.get(self.at) {
+            Some(&byte) => {
+                self.at += 1;
+                byte
+            }
+            None => {
+                self.fail(CodecError::Truncated { at: self.at });
+                0
+            }
+        }
+    }
+
+    /// `len` bytes (empty after a failure).
+    pub fn bytes(&mut self, len: usize) -> &'a [u8] {
         let start = self.at;
-        let end = start
+        match start
             .checked_add(len)
-            .filter(|&end| end <= self.bytes.len())
-            .ok_or(CodecError::Truncated { at: start })?;
-        self.at = end;
-        Ok(self.bytes.get(start..end).unwrap_or_default())
+            .and_then(|end| self.bytes.get(start..end))
+        {
+            Some(bytes) => {
+                self.at += len;
+                bytes
+            }
+            None => {
+                self.fail(CodecError::Truncated { at: start });
+                &[]
+            }
+        }
     }
 
     /// A varint-length-prefixed byte string.
-    pub fn blob(&mut self) -> Read<&'a [u8]> {
-        let len = self.count(1)?;
+    pub fn blob(&mut self) -> &'a [u8] {
+        let len = self.count(1);
         self.bytes(len)
     }
 
-    /// A length-prefixed UTF-8 string.
-    pub fn text(&mut self) -> Read<&'a str> {
+    /// A length-prefixed UTF-8 string (empty after a failure).
+    pub fn text(&mut self) -> &'a str {
         let at = self.at;
-        let bytes = self.blob()?;
-        core::str::from_utf8(bytes).map_err(|_| CodecError::Malformed { at })
+        let bytes = self.blob();
+        match core::str::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(_) => {
+                self.malformed(at);
+                ""
+            }
+        }
     }
 
     /// An unsigned LEB128 varint (see the module docs).
-    pub fn uint(&mut self) -> Read<u64> {
+    pub fn uint(&mut self) -> u64 {
         let start = self.at;
         let mut value = 0u64;
-        for shift in (0..70).step_by(7) {
-            let byte = self.u8().map_err(|_| CodecError::Truncated { at: start })?;
+        let mut shift = 0;
+        loop {
+            let Some(&byte) = self.bytes.get(self.at) else {
+                self.fail(CodecError::Truncated { at: start });
+                return 0;
+            };
+            self.at += 1;
             let bits = u64::from(byte & 0x7f);
             // The tenth byte may only carry the top bit of a u64, and a final zero byte after
             // the first would be a second encoding of the same value.
             if (shift == 63 && bits > 1) || (shift > 0 && byte == 0) {
-                return Err(CodecError::Malformed { at: start });
+                self.malformed(start);
+                return 0;
             }
             value |= bits << shift;
             if byte & 0x80 == 0 {
-                return Ok(value);
+                return value;
+            }
+            shift += 7;
+            if shift > 63 {
+                self.malformed(start);
+                return 0;
             }
         }
-        Err(CodecError::Malformed { at: start })
     }
 
     /// A varint that must fit `u32` and be at most `max`.
-    pub fn up_to(&mut self, max: u32) -> Read<u32> {
+    pub fn up_to(&mut self, max: u32) -> u32 {
         let start = self.at;
-        let value = self.uint()?;
-        u32::try_from(value)
-            .ok()
-            .filter(|&v| v <= max)
-            .ok_or(CodecError::Malformed { at: start })
+        let value = self.uint();
+        match u32::try_from(value).ok().filter(|&v| v <= max) {
+            Some(v) => v,
+            None => {
+                self.malformed(start);
+                0
+            }
+        }
     }
 
     /// A varint index that must be below `len` (a reference into a table of `len` entries).
-    pub fn index(&mut self, len: usize) -> Read<u32> {
+    pub fn index(&mut self, len: usize) -> u32 {
         let start = self.at;
-        let value = self.uint()?;
-        u32::try_from(value)
-            .ok()
-            .filter(|&v| (v as usize) < len)
-            .ok_or(CodecError::Malformed { at: start })
+        let value = self.uint();
+        match u32::try_from(value).ok().filter(|&v| (v as usize) < len) {
+            Some(v) => v,
+            None => {
+                self.malformed(start);
+                0
+            }
+        }
     }
 
     /// A count of items that each take at least `min_bytes` (≥ 1): refused as truncated when
     /// the bytes left cannot hold that many, so a caller may allocate `count` items safely.
-    pub fn count(&mut self, min_bytes: usize) -> Read<usize> {
+    pub fn count(&mut self, min_bytes: usize) -> usize {
         let start = self.at;
-        let value = self.uint()?;
-        let fits = usize::try_from(value)
+        let value = self.uint();
+        match usize::try_from(value)
             .ok()
-            .filter(|&n| n.saturating_mul(min_bytes.max(1)) <= self.remaining());
-        fits.ok_or(CodecError::Truncated { at: start })
+            .filter(|&n| n.saturating_mul(min_bytes.max(1)) <= self.remaining())
+        {
+            Some(n) => n,
+            None => {
+                self.fail(CodecError::Truncated { at: start });
+                0
+            }
+        }
     }
 
     /// A zigzag-encoded signed varint.
-    pub fn int(&mut self) -> Read<i64> {
-        let raw = self.uint()?;
-        Ok(unzigzag(raw))
+    pub fn int(&mut self) -> i64 {
+        unzigzag(self.uint())
     }
 
-    /// An IEEE 754 double, 8 bytes little-endian.
-    pub fn f64(&mut self) -> Read<f64> {
-        let bytes = self.bytes(8)?;
+    /// An IEEE 754 double, 8 bytes little-endian (`0.0` after a failure).
+    pub fn f64(&mut self) -> f64 {
         let mut array = [0u8; 8];
-        array.copy_from_slice(bytes);
-        Ok(f64::from_le_bytes(array))
-    }
-
-    /// Refuses bytes left over after the last value.
-    pub fn end(&self) -> Read<()> {
-        if self.remaining() == 0 {
-            Ok(())
-        } else {
-            Err(CodecError::Malformed { at: self.at })
+        let bytes = self.bytes(8);
+        if bytes.len() == 8 {
+            array.copy_from_slice(bytes);
         }
+        f64::from_le_bytes(array)
     }
 }
 
@@ -280,22 +339,27 @@ mod tests {
             w.uint(value);
             let bytes = w.finish();
             let mut r = Reader::new(&bytes);
-            assert_eq!(r.uint().unwrap(), value);
+            assert_eq!(r.uint(), value);
             r.end().unwrap();
         }
         // 0 written as two bytes, and an eleventh byte: refused.
-        assert!(Reader::new(&[0x80, 0x00]).uint().is_err());
+        let mut r = Reader::new(&[0x80, 0x00]);
+        r.uint();
+        assert!(r.end().is_err());
         let mut long = vec![0xff; 10];
         long.push(0x01);
-        assert!(Reader::new(&long).uint().is_err());
+        let mut r = Reader::new(&long);
+        r.uint();
+        assert!(r.end().is_err());
         // u64::MAX + 1 would need a second bit in the tenth byte.
         let mut over = vec![0xff; 9];
         over.push(0x02);
-        assert!(Reader::new(&over).uint().is_err());
-        assert_eq!(
-            Reader::new(&[0x80]).uint(),
-            Err(CodecError::Truncated { at: 0 })
-        );
+        let mut r = Reader::new(&over);
+        r.uint();
+        assert!(r.end().is_err());
+        let mut r = Reader::new(&[0x80]);
+        r.uint();
+        assert_eq!(r.end(), Err(CodecError::Truncated { at: 0 }));
     }
 
     #[test]
@@ -303,7 +367,7 @@ mod tests {
         for value in [0, -1, 1, -64, 64, i64::MIN, i64::MAX] {
             let mut w = Writer::new();
             w.int(value);
-            assert_eq!(Reader::new(&w.finish()).int().unwrap(), value);
+            assert_eq!(Reader::new(&w.finish()).int(), value);
         }
         let mut w = Writer::new();
         w.int(-1);
@@ -317,23 +381,42 @@ mod tests {
         w.uint(1_000_000);
         w.raw(&[1, 2, 3]);
         let bytes = w.finish();
-        assert!(matches!(
-            Reader::new(&bytes).count(1),
-            Err(CodecError::Truncated { at: 0 })
-        ));
+        let mut r = Reader::new(&bytes);
+        assert_eq!(r.count(1), 0);
+        assert_eq!(r.end(), Err(CodecError::Truncated { at: 0 }));
         let mut r = Reader::new(&[3, 1, 2, 3]);
-        assert_eq!(r.count(1).unwrap(), 3);
-        assert!(Reader::new(&[2, 1, 2, 3]).count(2).is_err());
+        assert_eq!(r.count(1), 3);
+        let mut r = Reader::new(&[2, 1, 2, 3]);
+        r.count(2);
+        assert!(r.end().is_err());
+    }
+
+    #[test]
+    fn the_first_failure_sticks_and_later_reads_are_neutral() {
+        let mut r = Reader::new(&[5, 1]);
+        assert_eq!(r.index(5), 0);
+        assert_eq!(r.u8(), 0, "after a failure, reads give neutral values");
+        assert_eq!(r.end(), Err(CodecError::Malformed { at: 0 }));
     }
 
     #[test]
     fn indexes_and_bounds() {
-        assert_eq!(Reader::new(&[4]).index(5).unwrap(), 4);
-        assert!(Reader::new(&[5]).index(5).is_err());
-        assert!(Reader::new(&[0]).index(0).is_err());
-        assert!(Reader::new(&[11]).up_to(10).is_err());
+        let mut r = Reader::new(&[4]);
+        assert_eq!(r.index(5), 4);
+        assert!(r.end().is_ok());
+        for (bytes, len) in [(&[5u8][..], 5), (&[0][..], 0)] {
+            let mut r = Reader::new(bytes);
+            r.index(len);
+            assert!(r.end().is_err());
+        }
+        let mut r = Reader::new(&[11]);
+        r.up_to(10);
+        assert!(r.end().is_err());
         assert!(Reader::new(&[1, 2]).end().is_err());
-        assert!(Reader::new(&[3, b'a']).blob().is_err());
-        assert_eq!(Reader::new(&[1, b'a']).blob().unwrap(), b"a");
+        let mut r = Reader::new(&[3, b'a']);
+        r.blob();
+        assert!(r.end().is_err());
+        let mut r = Reader::new(&[1, b'a']);
+        assert_eq!(r.blob(), b"a");
     }
 }

@@ -1004,7 +1004,7 @@ fn events_and_sites_the_collector_would_refuse_are_refused_up_front() {
     let mut bad = event("has space", 1);
     assert!(matches!(
         outbox.push(7, bad.clone()),
-        Err(OutboxError::InvalidEvent(_))
+        Err(OutboxError::InvalidEvent { .. })
     ));
     bad.rule = "r".into();
     bad.goal = Some("g".into());

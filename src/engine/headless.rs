@@ -148,7 +148,7 @@ impl Headless {
                 }
                 b'n' => {
                     *slot = Some(Value::Number(
-                        r.0.f64().map_err(|_| VisitorError::Malformed)?,
+                        r.f64()?,
                     ))
                 }
                 b't' => *slot = Some(Value::Bool(true)),
@@ -280,18 +280,37 @@ impl Headless {
 struct Fixed<'a>(Reader<'a>);
 
 impl<'a> Fixed<'a> {
+    /// The reader's first problem as this form's error: checked after every field, so a bad
+    /// count stops its loop at once.
+    fn ok<T>(&self, value: T) -> Result<T, VisitorError> {
+        match self.0.error() {
+            Some(_) => Err(VisitorError::Malformed),
+            None => Ok(value),
+        }
+    }
+
     fn tag(&mut self) -> Result<u8, VisitorError> {
-        self.0.u8().map_err(|_| VisitorError::Malformed)
+        let tag = self.0.u8();
+        self.ok(tag)
+    }
+
+    fn f64(&mut self) -> Result<f64, VisitorError> {
+        let n = self.0.f64();
+        self.ok(n)
     }
 
     fn u32(&mut self) -> Result<u32, VisitorError> {
-        let b = self.0.bytes(4).map_err(|_| VisitorError::Malformed)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        let b = self.0.bytes(4);
+        self.ok(())?;
+        <[u8; 4]>::try_from(b)
+            .map(u32::from_le_bytes)
+            .map_err(|_| VisitorError::Malformed)
     }
 
     fn text(&mut self) -> Result<&'a str, VisitorError> {
         let len = self.u32()? as usize;
-        let bytes = self.0.bytes(len).map_err(|_| VisitorError::Malformed)?;
+        let bytes = self.0.bytes(len);
+        self.ok(())?;
         core::str::from_utf8(bytes).map_err(|_| VisitorError::Malformed)
     }
 }

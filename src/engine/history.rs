@@ -11,7 +11,7 @@
 use crate::prelude::*;
 use thiserror::Error;
 
-use crate::codec::{CodecError, Reader, Writer};
+use crate::codec::{Reader, Writer};
 use crate::map::StrMap;
 use crate::signals::MAX_CLOCK_SKEW_SECONDS;
 use crate::time::Clock;
@@ -156,29 +156,26 @@ impl RenderHistory {
             });
         }
         let mut r = Reader::new(bytes);
-        if r.bytes(2).ok() != Some(&HEAD[..]) {
+        if r.bytes(2) != HEAD {
             return Err(HistoryError::Corrupt { at: 0 });
         }
-        let corrupt = |e: CodecError| HistoryError::Corrupt { at: e.at() };
         let latest = clock.now.saturating_add(MAX_CLOCK_SKEW_SECONDS);
         let mut history = RenderHistory::new();
-        let n = r.count(3).map_err(corrupt)?;
-        for _ in 0..n {
+        for _ in 0..r.count(3) {
             let at = r.at();
-            let rule = r.text().map_err(corrupt)?;
-            let count = r.count(1).map_err(corrupt)?;
-            if count == 0 || count > MAX_RENDERS_PER_RULE || history.renders.contains_key(rule) {
-                return Err(HistoryError::Corrupt { at });
+            let rule = r.text();
+            let count = r.count(1);
+            if count > MAX_RENDERS_PER_RULE || history.renders.contains_key(rule) {
+                r.malformed(at);
             }
             let mut times = Vec::with_capacity(count);
-            let mut t = 0i64;
+            let mut t = 0;
             for i in 0..count {
+                // The first time whole, then each as the step from the one before (never earlier).
                 t = if i == 0 {
-                    r.int().map_err(corrupt)?
+                    r.int()
                 } else {
-                    let step = i64::try_from(r.uint().map_err(corrupt)?)
-                        .map_err(|_| HistoryError::Corrupt { at })?;
-                    t.checked_add(step).ok_or(HistoryError::Corrupt { at })?
+                    t.saturating_add(i64::try_from(r.uint()).unwrap_or(i64::MAX))
                 };
                 if t > latest {
                     return Err(HistoryError::Future {
@@ -189,9 +186,12 @@ impl RenderHistory {
                 }
                 times.push(t);
             }
+            if count == 0 {
+                r.malformed(at);
+            }
             history.renders.insert(rule.to_owned(), times);
         }
-        r.end().map_err(corrupt)?;
+        r.end().map_err(|e| HistoryError::Corrupt { at: e.at() })?;
         Ok(history)
     }
 }

@@ -105,24 +105,25 @@ pub struct Header<'a> {
 
 /// Reads only the header (magic, format, version, expiry, site).
 pub fn read_header(bytes: &[u8]) -> Result<Header<'_>> {
-    header(&mut Reader::new(bytes))
+    let mut r = Reader::new(bytes);
+    let head = header(&mut r)?;
+    match r.error() {
+        Some(e) => Err(e.into()),
+        None => Ok(head),
+    }
 }
 
 fn header<'a>(r: &mut Reader<'a>) -> Result<Header<'a>> {
-    let magic = r.bytes(3).map_err(|_| ProgramError {
-        problem: Problem::NotAProgram,
-        at: 0,
-    })?;
-    if magic != MAGIC {
+    if r.bytes(3) != MAGIC {
         return fail(Problem::NotAProgram, 0);
     }
-    if r.u8()? != FORMAT {
+    if r.u8() != FORMAT {
         return fail(Problem::UnsupportedFormat, 3);
     }
     Ok(Header {
-        version: r.uint()?,
-        expires_at: r.int()?,
-        site: r.blob()?,
+        version: r.uint(),
+        expires_at: r.int(),
+        site: r.blob(),
     })
 }
 
@@ -138,12 +139,17 @@ pub(crate) fn event_of(code: u32) -> Event {
 
 /// Reads a whole program. See the [module documentation](super) for the layout and what is
 /// checked.
+///
+/// The reader's errors are sticky (see [`Reader`]): the tables are read straight through, and
+/// the first problem is reported at the end, with the two that stop reading early (a condition
+/// too complex, a string table too large) returned at once.
 pub fn read(bytes: &[u8]) -> Result<Program> {
     let mut r = Reader::new(bytes);
     let head = header(&mut r)?;
-    let Ok(site) = String::from_utf8(head.site.to_vec()) else {
-        return fail(Problem::Malformed, 0);
-    };
+    let site = String::from_utf8(head.site.to_vec()).unwrap_or_else(|_| {
+        r.malformed(0);
+        String::new()
+    });
     let mut p = Program {
         version: head.version,
         expires_at: head.expires_at,
@@ -160,17 +166,15 @@ pub fn read(bytes: &[u8]) -> Result<Program> {
         holdout_bp: 0,
     };
     strings(&mut r, &mut p)?;
-    signals(&mut r, &mut p)?;
+    signals(&mut r, &mut p);
     nodes(&mut r, &mut p)?;
-    let n = r.count(2)?;
-    p.audiences.reserve(n);
-    for _ in 0..n {
-        let id = r.index(p.strings.len())?;
-        let node = r.index(p.nodes.len())?;
+    for _ in 0..r.count(2) {
+        let id = r.index(p.strings.len());
+        let node = r.index(p.nodes.len());
         p.audiences.push((id, node));
     }
-    slots(&mut r, &mut p)?;
-    p.holdout_bp = r.up_to(BUCKETS)?;
+    slots(&mut r, &mut p);
+    p.holdout_bp = r.up_to(BUCKETS);
     r.end()?;
     Ok(p)
 }
@@ -178,67 +182,57 @@ pub fn read(bytes: &[u8]) -> Result<Program> {
 /// The string table: front-coded, decoded end to end into `text`.
 fn strings(r: &mut Reader<'_>, p: &mut Program) -> Result<()> {
     let table = r.at();
-    let n = r.count(2)?;
+    let n = r.count(2);
     // Front coding lets a string repeat its predecessor's bytes; the decoded text is capped at
-    // a multiple of the input, so memory stays proportional to the bytes given.
+    // a multiple of the input, so memory stays proportional to the bytes given (and below 2^32).
     let cap = r.remaining().saturating_mul(8).saturating_add(1024);
     let mut text = Vec::new();
     let mut prev = Span::default();
-    p.strings.reserve(n);
     for _ in 0..n {
         let at = r.at();
-        let shared = r.up_to(prev.end - prev.start)?;
-        let tail = r.blob()?;
+        let shared = r.up_to(prev.end - prev.start);
+        let tail = r.blob();
         let start = text.len();
         text.extend_from_within(prev.start as usize..(prev.start + shared) as usize);
         text.extend_from_slice(tail);
         if text.len() > cap {
             return fail(Problem::TooComplex, at);
         }
-        let span = Span {
-            start: u32::try_from(start).map_err(|_| ProgramError {
-                problem: Problem::TooComplex,
-                at,
-            })?,
-            end: u32::try_from(text.len()).map_err(|_| ProgramError {
-                problem: Problem::TooComplex,
-                at,
-            })?,
-        };
-        p.strings.push(span);
-        prev = span;
+        prev = span(start, text.len());
+        p.strings.push(prev);
     }
-    let Ok(text) = String::from_utf8(text) else {
-        return fail(Problem::Malformed, table);
-    };
     // Each string must be whole characters, so `Program::str` always finds it.
-    if p.strings
-        .iter()
-        .any(|s| !text.is_char_boundary(s.start as usize) || !text.is_char_boundary(s.end as usize))
-    {
-        return fail(Problem::Malformed, table);
+    match String::from_utf8(text) {
+        Ok(text)
+            if p.strings.iter().all(|s| {
+                text.is_char_boundary(s.start as usize) && text.is_char_boundary(s.end as usize)
+            }) =>
+        {
+            p.text = text
+        }
+        _ => r.malformed(table),
     }
-    p.text = text;
     Ok(())
 }
 
-fn signals(r: &mut Reader<'_>, p: &mut Program) -> Result<()> {
-    let n = r.count(3)?;
-    p.signals.reserve(n);
-    for _ in 0..n {
-        let name = r.index(p.strings.len())?;
+fn signals(r: &mut Reader<'_>, p: &mut Program) {
+    for _ in 0..r.count(3) {
+        let name = r.index(p.strings.len());
         let at = r.at();
-        let kind = match r.u8()? {
+        let kind = match r.u8() {
             0 => SignalKind::String,
             1 => SignalKind::Number,
             2 => SignalKind::Bool,
             3 => SignalKind::List,
             4 => SignalKind::Event,
-            _ => return fail(Problem::Malformed, at),
+            _ => {
+                r.malformed(at);
+                SignalKind::Event
+            }
         };
-        let ttl_days = r.up_to(u32::MAX)?;
+        let ttl_days = r.up_to(u32::MAX);
         let window_days = if kind == SignalKind::Event {
-            r.up_to(u32::MAX)?
+            r.up_to(u32::MAX)
         } else {
             0
         };
@@ -249,77 +243,88 @@ fn signals(r: &mut Reader<'_>, p: &mut Program) -> Result<()> {
             window_days,
         });
     }
-    Ok(())
 }
 
 /// `count` indexes below `below` appended to `refs`.
-fn list(r: &mut Reader<'_>, refs: &mut Vec<u32>, below: usize) -> Result<Span> {
-    let n = r.count(1)?;
+fn list(r: &mut Reader<'_>, refs: &mut Vec<u32>, below: usize) -> Span {
     let start = refs.len();
-    refs.reserve(n);
-    for _ in 0..n {
-        refs.push(r.index(below)?);
+    for _ in 0..r.count(1) {
+        refs.push(r.index(below));
     }
-    Ok(span(start, refs.len()))
+    span(start, refs.len())
 }
 
 fn span(start: usize, end: usize) -> Span {
-    // Tables are bounded by the input, far below 2^32 entries.
+    // Tables are bounded by the input (and the text by its cap), far below 2^32 entries.
     Span {
         start: start as u32,
         end: end as u32,
     }
 }
 
-/// A declared signal index of `kind` (`Event`) or of an attribute kind (any other).
-fn signal_of(p: &Program, i: u32, event: bool, at: usize) -> Result<u32> {
-    match p.signals.get(i as usize) {
-        Some(s) if (s.kind == SignalKind::Event) == event => Ok(i),
-        _ => fail(Problem::Malformed, at),
+/// A declared signal's index, checked to be an event (`event`) or an attribute.
+fn signal_of(r: &mut Reader<'_>, p: &Program, i: u32, event: bool, at: usize) -> u32 {
+    if !p
+        .signals
+        .get(i as usize)
+        .is_some_and(|s| (s.kind == SignalKind::Event) == event)
+    {
+        r.malformed(at);
     }
+    i
 }
 
-fn event(r: &mut Reader<'_>, p: &Program) -> Result<(Event, u32)> {
+/// An event reference, and its code.
+fn event(r: &mut Reader<'_>, p: &Program) -> (Event, u32) {
     let at = r.at();
-    let code = r.up_to(u32::MAX)?;
+    let code = r.up_to(u32::MAX);
     let event = event_of(code);
     if let Event::Signal(i) = event {
-        signal_of(p, i, true, at)?;
+        signal_of(r, p, i, true, at);
     }
-    Ok((event, code))
+    (event, code)
 }
 
-fn op_and_kind(r: &mut Reader<'_>) -> Result<(Op, u8)> {
+/// An operator and a number kind (low and high nibbles of one byte).
+fn op_and_kind(r: &mut Reader<'_>) -> (Op, u8) {
     let at = r.at();
-    let byte = r.u8()?;
-    let op = *OPS.get(usize::from(byte & 0x0f)).ok_or(ProgramError {
-        problem: Problem::Malformed,
-        at,
-    })?;
-    Ok((op, byte >> 4))
+    let byte = r.u8();
+    (op(r, byte & 0x0f, at), byte >> 4)
+}
+
+fn op(r: &mut Reader<'_>, code: u8, at: usize) -> Op {
+    match OPS.get(usize::from(code)) {
+        Some(&op) => op,
+        None => {
+            r.malformed(at);
+            Op::Eq
+        }
+    }
 }
 
 /// A number of kind `kind` (1: integer, 2: double).
-fn number(r: &mut Reader<'_>, kind: u8, at: usize) -> Result<f64> {
+fn number(r: &mut Reader<'_>, kind: u8, at: usize) -> f64 {
     match kind {
         // Integers in conditions are small (days, counts, thresholds); exact up to 2^53.
-        1 => Ok(r.int()? as f64),
-        2 => Ok(r.f64()?),
-        _ => fail(Problem::Malformed, at),
+        1 => r.int() as f64,
+        2 => r.f64(),
+        _ => {
+            r.malformed(at);
+            0.0
+        }
     }
 }
 
 fn nodes(r: &mut Reader<'_>, p: &mut Program) -> Result<()> {
-    let n = r.count(2)?;
-    p.nodes.reserve(n);
+    let n = r.count(2);
     // Per node: nesting depth (a leaf is 1) and the size of the tree it stands for.
     let mut shape: Vec<(u32, u32)> = Vec::with_capacity(n);
     for i in 0..n {
         let at = r.at();
-        let tag = r.u8()?;
+        let tag = r.u8();
         let (node, depth, size) = match tag {
             0 | 1 => {
-                let children = list(r, &mut p.refs, i)?;
+                let children = list(r, &mut p.refs, i);
                 let (mut depth, mut size) = (0u32, 1u32);
                 for &c in p.refs(children) {
                     let (d, s) = shape.get(c as usize).copied().unwrap_or_default();
@@ -334,15 +339,15 @@ fn nodes(r: &mut Reader<'_>, p: &mut Program) -> Result<()> {
                 (node, depth + 1, size)
             }
             2 => {
-                let child = r.index(i)?;
+                let child = r.index(i);
                 let (d, s) = shape.get(child as usize).copied().unwrap_or_default();
                 (Node::Not(child), d + 1, s.saturating_add(1))
             }
             3 => {
-                let (event, _) = event(r, p)?;
-                let days = r.up_to(u32::MAX)?;
-                let (op, kind) = op_and_kind(r)?;
-                let value = number(r, kind, at)?;
+                let (event, _) = event(r, p);
+                let days = r.up_to(u32::MAX);
+                let (op, kind) = op_and_kind(r);
+                let value = number(r, kind, at);
                 (
                     Node::EventCount {
                         event,
@@ -355,35 +360,35 @@ fn nodes(r: &mut Reader<'_>, p: &mut Program) -> Result<()> {
                 )
             }
             4 => {
-                let (event, _) = event(r, p)?;
-                let (op, kind) = op_and_kind(r)?;
-                let value = number(r, kind, at)?;
+                let (event, _) = event(r, p);
+                let (op, kind) = op_and_kind(r);
+                let value = number(r, kind, at);
                 (Node::DaysSinceEvent { event, op, value }, 1, 1)
             }
             5 => {
-                let (op, kind) = op_and_kind(r)?;
-                let value = number(r, kind, at)?;
+                let (op, kind) = op_and_kind(r);
+                let value = number(r, kind, at);
                 (Node::DaysSinceFirstSeen { op, value }, 1, 1)
             }
             0x80.. => {
                 // A comparison: the operand's kind and the operator are in the tag.
-                let op = *OPS.get(usize::from(tag & 0x0f)).ok_or(ProgramError {
-                    problem: Problem::Malformed,
-                    at,
-                })?;
+                let op = op(r, tag & 0x0f, at);
                 let source_at = r.at();
-                let code = r.up_to(u32::MAX)?;
+                let code = r.up_to(u32::MAX);
                 let source = match BUILTINS.get(code as usize) {
                     Some(&b) => Source::Builtin(b),
-                    None => Source::Signal(signal_of(p, code - 12, false, source_at)?),
+                    None => Source::Signal(signal_of(r, p, code - 12, false, source_at)),
                 };
                 let operand = match (tag >> 4) & 7 {
-                    0 => Operand::Str(r.index(p.strings.len())?),
-                    kind @ (1 | 2) => Operand::Num(number(r, kind, at)?),
+                    0 => Operand::Str(r.index(p.strings.len())),
+                    kind @ (1 | 2) => Operand::Num(number(r, kind, at)),
                     3 => Operand::Bool(false),
                     4 => Operand::Bool(true),
-                    5 => Operand::List(list(r, &mut p.refs, p.strings.len())?),
-                    _ => return fail(Problem::Malformed, at),
+                    5 => Operand::List(list(r, &mut p.refs, p.strings.len())),
+                    _ => {
+                        r.malformed(at);
+                        Operand::Bool(false)
+                    }
                 };
                 (
                     Node::Cmp {
@@ -395,7 +400,10 @@ fn nodes(r: &mut Reader<'_>, p: &mut Program) -> Result<()> {
                     1,
                 )
             }
-            _ => return fail(Problem::Malformed, at),
+            _ => {
+                r.malformed(at);
+                (Node::All(Span::default()), 1, 1)
+            }
         };
         if depth > MAX_DEPTH + 1 || size > MAX_NODES {
             return fail(Problem::TooComplex, at);
@@ -407,33 +415,31 @@ fn nodes(r: &mut Reader<'_>, p: &mut Program) -> Result<()> {
 }
 
 /// `0` for none, else the value + 1.
-fn optional(r: &mut Reader<'_>) -> Result<Option<u32>> {
-    let v = r.up_to(u32::MAX)?;
-    Ok(v.checked_sub(1))
+fn optional(r: &mut Reader<'_>) -> Option<u32> {
+    r.up_to(u32::MAX).checked_sub(1)
 }
 
-fn slots(r: &mut Reader<'_>, p: &mut Program) -> Result<()> {
-    let n = r.count(4)?;
-    p.slots.reserve(n);
-    for _ in 0..n {
-        let id = r.index(p.strings.len())?;
+fn slots(r: &mut Reader<'_>, p: &mut Program) {
+    for _ in 0..r.count(4) {
+        let id = r.index(p.strings.len());
         let at = r.at();
-        let path = match r.u8()? {
+        let path = match r.u8() {
             0 => false,
             1 => true,
-            _ => return fail(Problem::Malformed, at),
+            _ => {
+                r.malformed(at);
+                false
+            }
         };
-        let default = r.index(p.strings.len())?;
+        let default = r.index(p.strings.len());
         let steps = if path {
-            list(r, &mut p.refs, p.strings.len())?
+            list(r, &mut p.refs, p.strings.len())
         } else {
             Span::default()
         };
-        let count = r.count(5)?;
         let first = p.rules.len();
-        p.rules.reserve(count);
-        for _ in 0..count {
-            let rule = rule(r, p, path)?;
+        for _ in 0..r.count(5) {
+            let rule = rule(r, p, path);
             p.rules.push(rule);
         }
         p.slots.push(Slot {
@@ -444,7 +450,6 @@ fn slots(r: &mut Reader<'_>, p: &mut Program) -> Result<()> {
             rules: span(first, p.rules.len()),
         });
     }
-    Ok(())
 }
 
 // Flag bits of a rule (see the layout in the module documentation): the common ones first, so
@@ -461,103 +466,84 @@ pub(crate) const START: u32 = 256;
 pub(crate) const END: u32 = 512;
 pub(crate) const SALT: u32 = 1024;
 
-fn rule(r: &mut Reader<'_>, p: &mut Program, path: bool) -> Result<Rule> {
+fn rule(r: &mut Reader<'_>, p: &mut Program, path: bool) -> Rule {
     let strings = p.strings.len();
-    let id = r.index(strings)?;
+    let id = r.index(strings);
     let flags_at = r.at();
-    let flags = r.up_to(2 * SALT - 1)?;
+    let flags = r.up_to(2 * SALT - 1);
     if flags & AUDIENCE != 0 && flags & INLINE != 0 {
-        return fail(Problem::Malformed, flags_at);
+        r.malformed(flags_at);
     }
     let has = |bit: u32| flags & bit != 0;
     let audience = if has(AUDIENCE) {
-        Audience::Named(r.index(p.audiences.len())?)
+        Audience::Named(r.index(p.audiences.len()))
     } else if has(INLINE) {
-        Audience::Inline(r.index(p.nodes.len())?)
+        Audience::Inline(r.index(p.nodes.len()))
     } else {
         Audience::Everyone
     };
     let priority = if has(PRIORITY) {
         let at = r.at();
-        i32::try_from(r.int()?).map_err(|_| ProgramError {
-            problem: Problem::Malformed,
-            at,
-        })?
+        i32::try_from(r.int()).unwrap_or_else(|_| {
+            r.malformed(at);
+            0
+        })
     } else {
         0
     };
-    let goals = if has(GOALS) {
-        let n = r.count(1)?;
-        let first = p.refs.len();
-        for _ in 0..n {
-            let (_, code) = event(r, p)?;
+    let goals_start = p.refs.len();
+    if has(GOALS) {
+        for _ in 0..r.count(1) {
+            let (_, code) = event(r, p);
             p.refs.push(code);
         }
-        span(first, p.refs.len())
-    } else {
-        Span::default()
-    };
+    }
+    let goals = span(goals_start, p.refs.len());
     let pages = if has(PAGES) {
-        list(r, &mut p.refs, strings)?
+        list(r, &mut p.refs, strings)
     } else {
         Span::default()
     };
-    let cap = if has(CAP) {
-        Some((r.up_to(u32::MAX)?, optional(r)?))
-    } else {
-        None
-    };
-    let layer = if has(LAYER) {
-        let name = r.index(strings)?;
+    let cap = has(CAP).then(|| (r.up_to(u32::MAX), optional(r)));
+    let layer = has(LAYER).then(|| {
+        let name = r.index(strings);
         let at = r.at();
-        let member = r.up_to(u32::MAX)?;
-        let members = r.up_to(u32::MAX)?;
+        let member = r.up_to(u32::MAX);
+        let members = r.up_to(u32::MAX);
         if member >= members {
-            return fail(Problem::Malformed, at);
+            r.malformed(at);
         }
-        Some((name, member, members))
-    } else {
-        None
-    };
-    let after = if has(AFTER) {
-        let (event, _) = event(r, p)?;
-        Some((event, optional(r)?))
-    } else {
-        None
-    };
-    let start = if has(START) { Some(r.int()?) } else { None };
-    let end = if has(END) { Some(r.int()?) } else { None };
-    let salt = if has(SALT) { r.index(strings)? } else { id };
-    let rollout_bp = r.up_to(BUCKETS)?;
+        (name, member, members)
+    });
+    let after = has(AFTER).then(|| {
+        let (event, _) = event(r, p);
+        (event, optional(r))
+    });
+    let start = has(START).then(|| r.int());
+    let end = has(END).then(|| r.int());
+    let salt = if has(SALT) { r.index(strings) } else { id };
+    let rollout_bp = r.up_to(BUCKETS);
     let control_at = r.at();
-    let control_bp = r.up_to(BUCKETS)?;
-    let n = r.count(2)?;
+    let control_bp = r.up_to(BUCKETS);
+    let n = r.count(2);
     let first = p.variants.len();
     // Control and variants share the whole bucket space exactly, so the last variant's width
     // is what the others leave.
     let mut total = control_bp;
     for i in 0..n {
-        let id = r.index(strings)?;
+        let id = r.index(strings);
         let width_bp = if i + 1 < n {
-            r.up_to(BUCKETS)?
+            r.up_to(BUCKETS)
         } else {
-            BUCKETS.checked_sub(total).ok_or(ProgramError {
-                problem: Problem::Malformed,
-                at: control_at,
-            })?
+            BUCKETS.saturating_sub(total)
         };
         total = total.saturating_add(width_bp);
-        let pairs = r.count(2)?;
         let text_start = p.refs.len();
-        for _ in 0..pairs.saturating_mul(2) {
-            p.refs.push(r.index(strings)?);
+        for _ in 0..r.count(2).saturating_mul(2) {
+            p.refs.push(r.index(strings));
         }
         let text = span(text_start, p.refs.len());
-        let steps = if path {
-            Some(list(r, &mut p.refs, strings)?)
-        } else {
-            None
-        };
+        let steps = path.then(|| list(r, &mut p.refs, strings));
         p.variants.push(Variant {
             id,
             width_bp,
@@ -566,10 +552,9 @@ fn rule(r: &mut Reader<'_>, p: &mut Program, path: bool) -> Result<Rule> {
         });
     }
     if total != BUCKETS {
-        return fail(Problem::Malformed, control_at);
+        r.malformed(control_at);
     }
-    let salt = Salted::new(p.str(salt));
-    Ok(Rule {
+    Rule {
         id,
         audience,
         pages,
@@ -578,13 +563,13 @@ fn rule(r: &mut Reader<'_>, p: &mut Program, path: bool) -> Result<Rule> {
         end,
         cap,
         layer,
-        salt,
+        salt: Salted::new(p.str(salt)),
         priority,
         goals,
         rollout_bp,
         control_bp,
         variants: span(first, p.variants.len()),
-    })
+    }
 }
 
 #[cfg(feature = "std")]

@@ -382,57 +382,57 @@ impl ExposureLedger {
             });
         }
         let mut r = Reader::new(bytes);
-        if r.bytes(2).ok() != Some(&SNAPSHOT_HEAD[..]) {
+        if r.bytes(2) != SNAPSHOT_HEAD {
             return Err(LedgerError::UnsupportedVersion);
         }
-        read_rules(&mut r).map_err(|at| LedgerError::Corrupt { at })
+        let ledger = read_rules(&mut r);
+        match r.end() {
+            Err(e) => Err(LedgerError::Corrupt { at: e.at() }),
+            Ok(()) if ledger.facts > MAX_LEDGER_FACTS => Err(LedgerError::Corrupt { at: 2 }),
+            Ok(()) => Ok(ledger),
+        }
     }
 }
 
-/// The body of [`ExposureLedger::from_snapshot`]; an error is the offset of the problem.
-fn read_rules(r: &mut Reader<'_>) -> Result<ExposureLedger, usize> {
-    let corrupt = |e: crate::codec::CodecError| e.at();
-    let n = r.count(7).map_err(corrupt)?;
-    if n > MAX_LEDGER_RULES {
-        return Err(2);
-    }
+/// The body of [`ExposureLedger::from_snapshot`]: problems are left in the reader.
+fn read_rules(r: &mut Reader<'_>) -> ExposureLedger {
     let mut ledger = ExposureLedger::new();
-    let id = |r: &mut Reader<'_>| -> Result<String, usize> {
+    let n = r.count(7);
+    if n > MAX_LEDGER_RULES {
+        r.malformed(2);
+    }
+    // An id the collector accepts, as a `String`.
+    let id = |r: &mut Reader<'_>| {
         let at = r.at();
-        let text = r.text().map_err(corrupt)?;
-        if is_id(text) {
-            Ok(text.to_owned())
-        } else {
-            Err(at)
+        let text = r.text();
+        if !is_id(text) {
+            r.malformed(at);
         }
+        text.to_owned()
     };
     for _ in 0..n {
         let at = r.at();
-        let rule = id(r)?;
-        let variant = id(r)?;
-        let slot = id(r)?;
-        let flags = r.u8().map_err(corrupt)?;
-        if flags > 3 {
-            return Err(at);
-        }
-        let touched = r.int().map_err(corrupt)?;
+        let rule = id(r);
+        let variant = id(r);
+        let slot = id(r);
+        let flags = r.u8();
+        let touched = r.int();
         let mut sets = [StrSet::new(), StrSet::new()];
         for (set, cap) in sets
             .iter_mut()
             .zip([MAX_VARIANTS_PER_RULE, MAX_GOALS_PER_RULE])
         {
-            let count = r.count(2).map_err(corrupt)?;
+            let count = r.count(2);
             if count > cap {
-                return Err(at);
+                r.malformed(at);
             }
             for _ in 0..count {
-                let item = id(r)?;
-                set.insert(&item);
+                set.insert(&id(r));
             }
         }
         let [variants, goals] = sets;
-        if touched < 0 || variants.is_empty() || ledger.rules.contains_key(&rule) {
-            return Err(at);
+        if flags > 3 || touched < 0 || variants.is_empty() || ledger.rules.contains_key(&rule) {
+            r.malformed(at);
         }
         let record = RuleRecord {
             last: (variant, slot, flags & 1 != 0),
@@ -444,11 +444,7 @@ fn read_rules(r: &mut Reader<'_>) -> Result<ExposureLedger, usize> {
         ledger.facts += record.facts();
         ledger.rules.insert(rule, record);
     }
-    r.end().map_err(corrupt)?;
-    if ledger.facts > MAX_LEDGER_FACTS {
-        return Err(2);
-    }
-    Ok(ledger)
+    ledger
 }
 
 #[cfg(test)]

@@ -38,7 +38,7 @@ use super::batch::{base_len, event_len, hex, unhex, valid_site, Formed, PendingB
 use super::payload::{
     event_problem, EventType, ReportEvent, MAX_BATCH_BYTES, MAX_EVENTS_PER_BATCH,
 };
-use crate::codec::{CodecError, Reader, Writer};
+use crate::codec::{Reader, Writer};
 
 /// Most events the outbox holds (queued, ready and in flight together).
 pub const OUTBOX_CAPACITY: usize = 500;
@@ -352,10 +352,14 @@ impl Outbox {
             });
         }
         let mut r = Reader::new(bytes);
-        if r.bytes(2).ok() != Some(&SNAPSHOT_HEAD[..]) {
+        if r.bytes(2) != SNAPSHOT_HEAD {
             return Err(OutboxSnapshotError::UnsupportedVersion);
         }
-        read_outbox(&mut r).map_err(|at| OutboxSnapshotError::Corrupt { at })
+        let outbox = read_outbox(&mut r);
+        match r.end() {
+            Err(e) => Err(OutboxSnapshotError::Corrupt { at: e.at() }),
+            Ok(()) => Ok(outbox),
+        }
     }
 }
 
@@ -371,24 +375,16 @@ fn write_event(w: &mut Writer, e: &ReportEvent) {
     w.uint(u64::try_from(e.minute).unwrap_or(0));
 }
 
-/// An event, checked exactly as the collector checks one.
-fn read_event(r: &mut Reader<'_>) -> Result<ReportEvent, usize> {
+/// An event, checked exactly as the collector checks one; a problem is left in the reader.
+fn read_event(r: &mut Reader<'_>) -> ReportEvent {
     let at = r.at();
-    let c = |e: CodecError| e.at();
-    let flags = r.u8().map_err(c)?;
-    if flags > 3 {
-        return Err(at);
-    }
+    let flags = r.u8();
     let conversion = flags & 1 != 0;
-    let rule = r.text().map_err(c)?.to_owned();
-    let variant = r.text().map_err(c)?.to_owned();
-    let slot = r.text().map_err(c)?.to_owned();
-    let goal = if conversion {
-        Some(r.text().map_err(c)?.to_owned())
-    } else {
-        None
-    };
-    let minute = i64::try_from(r.uint().map_err(c)?).map_err(|_| at)?;
+    let rule = r.text().to_owned();
+    let variant = r.text().to_owned();
+    let slot = r.text().to_owned();
+    let goal = conversion.then(|| r.text().to_owned());
+    let minute = i64::try_from(r.uint()).unwrap_or(-1);
     let event = ReportEvent {
         kind: if conversion {
             EventType::Conversion
@@ -402,32 +398,30 @@ fn read_event(r: &mut Reader<'_>) -> Result<ReportEvent, usize> {
         goal,
         minute,
     };
-    match event_problem(&event) {
-        None => Ok(event),
-        Some(_) => Err(at),
+    if r.error().is_none() && (flags > 3 || minute < 0 || event_problem(&event).is_some()) {
+        r.malformed(at);
     }
+    event
 }
 
-/// The body of [`Outbox::from_snapshot`]; an error is the offset of the problem.
-fn read_outbox(r: &mut Reader<'_>) -> Result<Outbox, usize> {
-    let c = |e: CodecError| e.at();
+/// The body of [`Outbox::from_snapshot`]: problems are left in the reader.
+fn read_outbox(r: &mut Reader<'_>) -> Outbox {
     let mut outbox = Outbox::new();
-    outbox.dropped = r.uint().map_err(c)?;
-    let batches = r.count(20).map_err(c)?;
+    outbox.dropped = r.uint();
+    let batches = r.count(20);
     let mut held = 0usize;
     for _ in 0..batches {
         let at = r.at();
         let mut id = [0u8; 16];
-        id.copy_from_slice(r.bytes(16).map_err(c)?);
-        let bundle = r.uint().map_err(c)?;
-        let dropped = r.uint().map_err(c)?;
-        let n = r.count(8).map_err(c)?;
-        if n == 0 || n > MAX_EVENTS_PER_BATCH || outbox.ready.iter().any(|b| b.id == id) {
-            return Err(at);
+        if let Ok(bytes) = <[u8; 16]>::try_from(r.bytes(16)) {
+            id = bytes;
         }
+        let bundle = r.uint();
+        let dropped = r.uint();
+        let n = r.count(8);
         let mut events = Vec::with_capacity(n);
         for _ in 0..n {
-            events.push(read_event(r)?);
+            events.push(read_event(r));
         }
         let batch = Formed {
             id,
@@ -435,21 +429,25 @@ fn read_outbox(r: &mut Reader<'_>) -> Result<Outbox, usize> {
             dropped,
             events,
         };
-        if !batch.fits_any_site() {
-            return Err(at);
+        if r.error().is_none()
+            && (n == 0
+                || n > MAX_EVENTS_PER_BATCH
+                || outbox.ready.iter().any(|b| b.id == id)
+                || !batch.fits_any_site())
+        {
+            r.malformed(at);
         }
         held += n;
         outbox.ready.push(batch);
     }
-    let queued = r.count(9).map_err(c)?;
+    let queued = r.count(9);
     for _ in 0..queued {
-        let bundle = r.uint().map_err(c)?;
-        let event = read_event(r)?;
+        let bundle = r.uint();
+        let event = read_event(r);
         outbox.queue.push(Queued { bundle, event });
     }
-    r.end().map_err(c)?;
     if held + queued > OUTBOX_CAPACITY {
-        return Err(2);
+        r.malformed(2);
     }
-    Ok(outbox)
+    outbox
 }

@@ -137,22 +137,24 @@ impl Signals {
             });
         }
         let mut r = Reader::new(bytes);
-        if r.bytes(2).ok() != Some(&HEAD[..]) {
+        if r.bytes(2) != HEAD {
             return Err(SnapshotError::UnsupportedVersion);
         }
         let checker = Checker::new(clock);
         let mut signals = Signals::new();
-        if r.u8()? == 1 {
-            let seen = r.int()?;
+        if r.u8() == 1 {
+            let seen = r.int();
+            read_ok(&r)?;
             checker.time("first-seen time of the device", None, seen)?;
             signals.first_seen = Some(seen);
         }
-        let n = r.count(3)?;
+        let n = r.count(3);
         for _ in 0..n {
             let at = r.at();
-            let name = r.text()?;
-            let written_at = r.int()?;
-            let value = read_value(&mut r)?;
+            let name = r.text();
+            let written_at = r.int();
+            let value = read_value(&mut r);
+            read_ok(&r)?;
             check_value(name, &value)?;
             checker.time("write time of attribute", Some(name), written_at)?;
             if signals.attributes.contains_key(name) {
@@ -162,31 +164,36 @@ impl Signals {
                 .attributes
                 .insert(name.to_owned(), AttributeRecord { value, written_at });
         }
-        let n = r.count(5)?;
+        let n = r.count(5);
         for _ in 0..n {
             let at = r.at();
-            let name = r.text()?;
-            let first = r.int()?;
-            let last = r.int()?;
-            let total = r.uint()?;
-            let count = r.count(2)?;
+            let name = r.text();
+            let first = r.int();
+            let last = r.int();
+            let total = r.uint();
+            let count = r.count(2);
             let mut days = Vec::with_capacity(count);
             let mut day = 0i64;
             for i in 0..count {
                 // The first day is written whole, the others as the (positive) step from the
                 // day before, so days are strictly ascending by construction.
                 day = if i == 0 {
-                    r.int()?
+                    r.int()
                 } else {
-                    let step = i64::try_from(r.uint()?).unwrap_or(0);
-                    if step == 0 {
-                        return Err(SnapshotError::Malformed { at });
+                    match i64::try_from(r.uint()).ok().filter(|&step| step > 0) {
+                        Some(step) => day.checked_add(step).unwrap_or_else(|| {
+                            r.malformed(at);
+                            0
+                        }),
+                        None => {
+                            r.malformed(at);
+                            0
+                        }
                     }
-                    day.checked_add(step)
-                        .ok_or(SnapshotError::Malformed { at })?
                 };
-                days.push((day, r.uint()?));
+                days.push((day, r.uint()));
             }
+            read_ok(&r)?;
             let record = checker.event(
                 name,
                 EventDto {
@@ -285,23 +292,36 @@ impl Signals {
     }
 }
 
-fn read_value(r: &mut Reader<'_>) -> Result<Value, SnapshotError> {
+/// Fails with the reader's first problem, if it has one: the checks after a read only run on
+/// values that were really in the bytes.
+fn read_ok(r: &Reader<'_>) -> Result<(), SnapshotError> {
+    match r.error() {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
+}
+
+/// A stored value; a problem is left in the reader.
+fn read_value(r: &mut Reader<'_>) -> Value {
     let at = r.at();
-    Ok(match r.u8()? {
-        0 => Value::String(r.text()?.to_owned()),
-        1 => Value::Number(r.f64()?),
+    match r.u8() {
+        0 => Value::String(r.text().to_owned()),
+        1 => Value::Number(r.f64()),
         2 => Value::Bool(false),
         3 => Value::Bool(true),
         4 => {
-            let n = r.count(1)?;
+            let n = r.count(1);
             let mut items = Vec::with_capacity(n);
             for _ in 0..n {
-                items.push(r.text()?.to_owned());
+                items.push(r.text().to_owned());
             }
             Value::List(items)
         }
-        _ => return Err(SnapshotError::Malformed { at }),
-    })
+        _ => {
+            r.malformed(at);
+            Value::Bool(false)
+        }
+    }
 }
 
 fn write_value(w: &mut Writer, value: &Value) {
