@@ -26,6 +26,7 @@ mod pubkey;
 mod schema;
 mod serve;
 mod sign;
+mod store;
 mod verify;
 
 use failure::Exit;
