@@ -141,10 +141,7 @@ mod tests {
         );
         let _b1 = admission.admit(ip("10.0.0.2")).unwrap();
         let _b2 = admission.admit(ip("::ffff:10.0.0.2")).unwrap();
-        assert_eq!(
-            admission.admit(ip("10.0.0.3")).unwrap_err(),
-            Refusal::Full
-        );
+        assert_eq!(admission.admit(ip("10.0.0.3")).unwrap_err(), Refusal::Full);
         drop(a1);
         assert_eq!(admission.held(), 3);
         assert!(admission.admit(ip("10.0.0.1")).is_ok());

@@ -115,7 +115,10 @@ mod tests {
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
         assert_eq!(response.headers()["x-reason"], "a  b");
         assert_eq!(response.headers()["connection"], "close");
-        assert_eq!(response.headers()["content-type"], "text/plain; charset=utf-8");
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/plain; charset=utf-8"
+        );
         assert_eq!(Response::empty(999).into_hyper().status(), 500);
         let request = Request {
             method: "GET".into(),

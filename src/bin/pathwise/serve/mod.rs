@@ -198,7 +198,9 @@ async fn stop_signal() {
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
     ) else {
-        eprintln!("pathwise serve: cannot listen for SIGTERM/SIGINT; stop the process by killing it");
+        eprintln!(
+            "pathwise serve: cannot listen for SIGTERM/SIGINT; stop the process by killing it"
+        );
         return std::future::pending().await;
     };
     tokio::select! {

@@ -97,9 +97,7 @@ impl App {
                 method_not_allowed("POST, OPTIONS").with_header(CORS_ORIGIN.0, CORS_ORIGIN.1)
             }
             "GET" | "HEAD" => self.get(request).await,
-            _ => method_not_allowed(&format!(
-                "GET, HEAD, OPTIONS (and POST to {RESULTS_PATH})"
-            )),
+            _ => method_not_allowed(&format!("GET, HEAD, OPTIONS (and POST to {RESULTS_PATH})")),
         }
     }
 

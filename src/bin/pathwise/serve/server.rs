@@ -110,7 +110,11 @@ pub async fn serve<H: Handler>(
     drop(listener);
     drop(stopping);
     let _ = stop.send(true);
-    let _ = tokio::time::timeout(limits.shutdown_grace + Duration::from_secs(1), stop.closed()).await;
+    let _ = tokio::time::timeout(
+        limits.shutdown_grace + Duration::from_secs(1),
+        stop.closed(),
+    )
+    .await;
     admission.held()
 }
 

@@ -357,7 +357,10 @@ mod tests {
             .unwrap();
         assert_eq!(url.to_string(), "postgres://pw:***@db.internal:5432/events");
         let socket: StoreUrl = "postgresql:///events?host=/run/pg&user=pw".parse().unwrap();
-        assert_eq!(socket.to_string(), "postgresql:///events?host=/run/pg&user=pw");
+        assert_eq!(
+            socket.to_string(),
+            "postgresql:///events?host=/run/pg&user=pw"
+        );
         for bad in ["sqlite:", "mysql://x/y", "events.sqlite"] {
             assert!(bad.parse::<StoreUrl>().is_err(), "{bad}");
         }

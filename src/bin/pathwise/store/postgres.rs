@@ -188,8 +188,11 @@ impl PostgresStore {
             tx.batch_execute(migration).await?;
         }
         if found.is_none() {
-            tx.execute("INSERT INTO pathwise_schema (version) VALUES ($1)", &[&known])
-                .await?;
+            tx.execute(
+                "INSERT INTO pathwise_schema (version) VALUES ($1)",
+                &[&known],
+            )
+            .await?;
         } else if found_version < known {
             tx.execute("UPDATE pathwise_schema SET version = $1", &[&known])
                 .await?;

@@ -222,10 +222,7 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
     if found > known {
         return Err(StoreError::NewerSchema { found, known });
     }
-    for migration in MIGRATIONS
-        .iter()
-        .skip(usize::try_from(found).unwrap_or(0))
-    {
+    for migration in MIGRATIONS.iter().skip(usize::try_from(found).unwrap_or(0)) {
         tx.execute_batch(migration)?;
     }
     if found < known {
@@ -307,7 +304,9 @@ mod tests {
             "00000000000000000000000000000002",
         ];
         for (i, id) in ids.iter().enumerate() {
-            store.insert(&batch(id, "x.example"), 100 + i as i64 % 2).unwrap();
+            store
+                .insert(&batch(id, "x.example"), 100 + i as i64 % 2)
+                .unwrap();
         }
         let mut rows = Vec::new();
         let mut after = None;
