@@ -71,9 +71,9 @@ WASM_OPT_FLAGS := $(addprefix --no-inline=,$(NO_INLINE)) -Oz --converge --low-me
 WEB_TESTS := --test web --test web_store --test web_dom --test web_report
 
 # The stages of `make test`, in order; each is also a target of its own.
-TEST_STAGES := fmt clippy clippy-cli clippy-wasm test-native test-cli test-web pkg pkg-dev pkg-smoke test-bench test-e2e
+TEST_STAGES := fmt clippy clippy-cli clippy-wasm test-native test-cli test-collector test-web pkg pkg-dev pkg-smoke test-bench test-e2e
 
-.PHONY: help setup build native pkg pkg-dev wasm schema demo test $(TEST_STAGES) bench size size-floor parse-choice fuzz clean
+.PHONY: help setup build native pkg pkg-dev wasm schema demo test $(TEST_STAGES) bench bench-collector size size-floor parse-choice fuzz clean
 
 help:
 	@echo "make setup   install the toolchain pieces (idempotent)"
@@ -212,6 +212,26 @@ test-native:
 
 test-cli:
 	$(CARGO) test --features cli
+
+# The throwaway PostgreSQL server of the collector's tests and benchmark (scripts/postgres.sh):
+# a cluster in this folder, listening on a Unix socket there and nowhere else. Named after the
+# checkout, so two checkouts on one machine never share a server, and a run finds (and wipes)
+# whatever a crashed run of the same checkout left.
+PG_DIR ?= /tmp/pathwise-postgres-$(shell printf '%s' '$(CURDIR)' | cksum | cut -d ' ' -f 1)
+# The collector's test files. `test-cli` runs what needs nothing more than SQLite; the tests
+# marked #[ignore] need the PostgreSQL server (every store-dependent test again on PostgreSQL,
+# and two instances with one killed) or the embedded ClickHouse engine that `make setup` puts in
+# tools/.venv (the warehouse SQL of docs/warehouse.md).
+COLLECTOR_TESTS := --test collector --test collector_limits --test collector_cluster --test collector_export
+
+# The collector's tests that need services: a throwaway PostgreSQL server is started, the tests
+# run against it, and it is stopped and removed however they end.
+test-collector:
+	$(CARGO) test --features cli --no-run $(COLLECTOR_TESTS)
+	url="$$(scripts/postgres.sh start $(PG_DIR))"; \
+	trap 'scripts/postgres.sh stop $(PG_DIR)' EXIT; \
+	PATHWISE_TEST_POSTGRES="$$url" PATHWISE_TEST_PYTHON="$(CURDIR)/tools/.venv/bin/python" \
+	    $(CARGO) test --features cli $(COLLECTOR_TESTS) -- --ignored
 
 # wasm-bindgen-test in headless Chromium (runner set in .cargo/config.toml). Only the `web*`
 # tests: the other integration tests are native (proptest does not build for wasm32). With the
