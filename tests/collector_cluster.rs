@@ -15,7 +15,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use collector_support::{
-    arm, batch, batch_id, conversion, exposure, Backend, KeepAlive, Scratch, RESULTS, SITE,
+    arm, batch, batch_id, conversion, exposure, ndjson_rows, Backend, KeepAlive, Scratch, RESULTS,
+    SITE,
 };
 use serde_json::Value;
 
@@ -191,8 +192,7 @@ fn two_instances_one_killed_every_acknowledged_batch_counted_once() {
     // The export, event by event: each acknowledged batch exactly once, with exactly its events.
     let exported = scratch.export(&["--format", "ndjson"]);
     let mut seen: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    for line in exported.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-        let row: Value = serde_json::from_slice(line).unwrap();
+    for row in ndjson_rows(&exported) {
         seen.entry(row["batch"].as_str().unwrap().to_owned())
             .or_default()
             .push(row["seq"].as_u64().unwrap());

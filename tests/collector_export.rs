@@ -11,7 +11,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use collector_support::{
-    batch, batch_id, conversion, exposure, Backend, KeepAlive, Scratch, Server, RESULTS, SITE,
+    batch, batch_id, conversion, exposure, ndjson_rows, Backend, KeepAlive, Scratch, Server,
+    RESULTS, SITE,
 };
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::{Field, Row};
@@ -43,14 +44,6 @@ fn row_to_json(row: &Row) -> Value {
         object.insert(name.clone(), value);
     }
     Value::Object(object)
-}
-
-fn ndjson_rows(bytes: &[u8]) -> Vec<Value> {
-    bytes
-        .split(|&b| b == b'\n')
-        .filter(|line| !line.is_empty())
-        .map(|line| serde_json::from_slice(line).unwrap())
-        .collect()
 }
 
 fn export_writes_each_stored_event_once_in_either_format(backend: Backend) {

@@ -476,6 +476,15 @@ pub fn batch(site: &str, id: &str, events: &[String]) -> String {
     )
 }
 
+/// The rows of an NDJSON export.
+pub fn ndjson_rows(bytes: &[u8]) -> Vec<Value> {
+    bytes
+        .split(|&b| b == b'\n')
+        .filter(|line| !line.is_empty())
+        .map(|line| serde_json::from_slice(line).unwrap())
+        .collect()
+}
+
 /// The report's arm of a rule.
 pub fn arm<'a>(report: &'a Value, rule: &str, arm: &str) -> &'a Value {
     report["rules"]

@@ -83,8 +83,10 @@ impl Response {
     /// dropped, and an unknown status becomes 500.
     pub fn into_hyper(self) -> hyper::Response<Full<Bytes>> {
         let mut response = hyper::Response::new(Full::new(self.body));
-        *response.status_mut() =
-            StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        *response.status_mut() = StatusCode::from_u16(self.status)
+            .ok()
+            .filter(|status| status.canonical_reason().is_some())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let headers = response.headers_mut();
         for (name, value) in self.headers {
             let value: String = value

@@ -319,6 +319,55 @@ impl Store {
     }
 }
 
+/// Typed access to a result row's columns, whichever store it came from (integers are read as
+/// 64-bit).
+trait Columns {
+    /// A `TEXT` column.
+    fn text(&self, index: usize) -> Result<String, StoreError>;
+    /// A `TEXT` column that may be `NULL`.
+    fn optional_text(&self, index: usize) -> Result<Option<String>, StoreError>;
+    /// An integer column (64-bit).
+    fn integer(&self, index: usize) -> Result<i64, StoreError>;
+    /// A boolean column (SQLite: 0 or 1).
+    fn flag(&self, index: usize) -> Result<bool, StoreError>;
+}
+
+impl CountRow {
+    /// A row of the totals query: rule, slot, control, variant, type, goal, count.
+    fn read(row: &impl Columns) -> Result<CountRow, StoreError> {
+        Ok(CountRow {
+            rule: row.text(0)?,
+            slot: row.text(1)?,
+            control: row.flag(2)?,
+            variant: row.text(3)?,
+            kind: kind_from_name(&row.text(4)?),
+            goal: row.optional_text(5)?,
+            count: u64::try_from(row.integer(6)?).unwrap_or(0),
+        })
+    }
+}
+
+impl ExportRow {
+    /// A row of the export query: batch, seq, received_at, site, bundle, type, rule, variant,
+    /// slot, control, goal, minute.
+    fn read(row: &impl Columns) -> Result<ExportRow, StoreError> {
+        Ok(ExportRow {
+            batch: row.text(0)?,
+            seq: u32::try_from(row.integer(1)?).unwrap_or(0),
+            received_at: row.integer(2)?,
+            site: row.text(3)?,
+            bundle: u64::try_from(row.integer(4)?).unwrap_or(0),
+            kind: kind_from_name(&row.text(5)?),
+            rule: row.text(6)?,
+            variant: row.text(7)?,
+            slot: row.text(8)?,
+            control: row.flag(9)?,
+            goal: row.optional_text(10)?,
+            minute: row.integer(11)?,
+        })
+    }
+}
+
 /// Runs a SQLite call on tokio's blocking pool, so a slow disk never stalls the threads that
 /// serve connections.
 async fn blocking<T: Send + 'static>(

@@ -23,7 +23,7 @@ use pathwise::report::payload::Batch;
 use tokio_postgres::config::SslMode;
 use tokio_postgres::{Config, NoTls, Row};
 
-use super::{kind_from_name, CountRow, ExportCursor, ExportRow, StoreError, Stored, Totals};
+use super::{Columns, CountRow, ExportCursor, ExportRow, StoreError, Stored, Totals};
 
 /// The schema migrations, in order: migration `i` takes the store from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -85,7 +85,7 @@ const TOTALS_ROWS: &str = "
              e.goal COLLATE \"C\"";
 
 const EXPORT_PAGE: &str = "
-    SELECT b.id, e.seq, b.received_at, b.site, b.bundle, e.type, e.rule, e.variant, e.slot,
+    SELECT b.id, e.seq::bigint, b.received_at, b.site, b.bundle, e.type, e.rule, e.variant, e.slot,
            e.control, e.goal, e.minute
     FROM pathwise_batches b JOIN pathwise_events e ON e.batch = b.id
     WHERE b.received_at >= $1
@@ -257,7 +257,7 @@ impl PostgresStore {
             .query(TOTALS_ROWS, &[&site])
             .await?
             .iter()
-            .map(count_row)
+            .map(CountRow::read)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Totals::new(batches, dropped, rows))
     }
@@ -283,42 +283,23 @@ impl PostgresStore {
                 ],
             )
             .await?;
-        rows.iter().map(export_row).collect()
+        rows.iter().map(ExportRow::read).collect()
     }
 }
 
-fn count_row(row: &Row) -> Result<CountRow, StoreError> {
-    let kind: String = row.try_get(4)?;
-    let count: i64 = row.try_get(6)?;
-    Ok(CountRow {
-        rule: row.try_get(0)?,
-        slot: row.try_get(1)?,
-        control: row.try_get(2)?,
-        variant: row.try_get(3)?,
-        kind: kind_from_name(&kind),
-        goal: row.try_get(5)?,
-        count: u64::try_from(count).unwrap_or(0),
-    })
-}
-
-fn export_row(row: &Row) -> Result<ExportRow, StoreError> {
-    let seq: i32 = row.try_get(1)?;
-    let bundle: i64 = row.try_get(4)?;
-    let kind: String = row.try_get(5)?;
-    Ok(ExportRow {
-        batch: row.try_get(0)?,
-        seq: u32::try_from(seq).unwrap_or(0),
-        received_at: row.try_get(2)?,
-        site: row.try_get(3)?,
-        bundle: u64::try_from(bundle).unwrap_or(0),
-        kind: kind_from_name(&kind),
-        rule: row.try_get(6)?,
-        variant: row.try_get(7)?,
-        slot: row.try_get(8)?,
-        control: row.try_get(9)?,
-        goal: row.try_get(10)?,
-        minute: row.try_get(11)?,
-    })
+impl Columns for Row {
+    fn text(&self, index: usize) -> Result<String, StoreError> {
+        Ok(self.try_get(index)?)
+    }
+    fn optional_text(&self, index: usize) -> Result<Option<String>, StoreError> {
+        Ok(self.try_get(index)?)
+    }
+    fn integer(&self, index: usize) -> Result<i64, StoreError> {
+        Ok(self.try_get(index)?)
+    }
+    fn flag(&self, index: usize) -> Result<bool, StoreError> {
+        Ok(self.try_get(index)?)
+    }
 }
 
 #[cfg(test)]

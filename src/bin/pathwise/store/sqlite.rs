@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use pathwise::report::payload::Batch;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use super::{kind_from_name, CountRow, ExportCursor, ExportRow, StoreError, Stored, Totals};
+use super::{Columns, CountRow, ExportCursor, ExportRow, StoreError, Stored, Totals};
 
 /// The schema migrations, in order: migration `i` takes the store from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -135,21 +135,11 @@ impl SqliteStore {
              GROUP BY e.rule, e.control, e.variant, e.type, e.goal \
              ORDER BY e.rule, e.control DESC, e.variant, e.type, e.goal",
         )?;
-        let rows = statement
-            .query_map(params![site], |r| {
-                let kind: String = r.get(4)?;
-                let count: i64 = r.get(6)?;
-                Ok(CountRow {
-                    rule: r.get(0)?,
-                    slot: r.get(1)?,
-                    control: r.get(2)?,
-                    variant: r.get(3)?,
-                    kind: kind_from_name(&kind),
-                    goal: r.get(5)?,
-                    count: u64::try_from(count).unwrap_or(0),
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut result = statement.query(params![site])?;
+        let mut rows = Vec::new();
+        while let Some(row) = result.next()? {
+            rows.push(CountRow::read(row)?);
+        }
         Ok(Totals::new(batches, dropped, rows))
     }
 
@@ -170,35 +160,17 @@ impl SqliteStore {
              ORDER BY b.received_at, b.id, e.seq \
              LIMIT ?5",
         )?;
-        let rows = statement
-            .query_map(
-                params![
-                    since,
-                    after.map(|c| c.received_at),
-                    after.map(|c| c.batch.as_str()),
-                    after.map(|c| c.seq),
-                    limit
-                ],
-                |r| {
-                    let kind: String = r.get(5)?;
-                    let bundle: i64 = r.get(4)?;
-                    Ok(ExportRow {
-                        batch: r.get(0)?,
-                        seq: r.get(1)?,
-                        received_at: r.get(2)?,
-                        site: r.get(3)?,
-                        bundle: u64::try_from(bundle).unwrap_or(0),
-                        kind: kind_from_name(&kind),
-                        rule: r.get(6)?,
-                        variant: r.get(7)?,
-                        slot: r.get(8)?,
-                        control: r.get(9)?,
-                        goal: r.get(10)?,
-                        minute: r.get(11)?,
-                    })
-                },
-            )?
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut result = statement.query(params![
+            since,
+            after.map(|c| c.received_at),
+            after.map(|c| c.batch.as_str()),
+            after.map(|c| c.seq),
+            limit
+        ])?;
+        let mut rows = Vec::new();
+        while let Some(row) = result.next()? {
+            rows.push(ExportRow::read(row)?);
+        }
         Ok(rows)
     }
 
@@ -210,6 +182,21 @@ impl SqliteStore {
             .query_row("SELECT 1 FROM batches WHERE id = ?1", [id], |_| Ok(()))
             .optional()?
             .is_some())
+    }
+}
+
+impl Columns for rusqlite::Row<'_> {
+    fn text(&self, index: usize) -> Result<String, StoreError> {
+        Ok(self.get(index)?)
+    }
+    fn optional_text(&self, index: usize) -> Result<Option<String>, StoreError> {
+        Ok(self.get(index)?)
+    }
+    fn integer(&self, index: usize) -> Result<i64, StoreError> {
+        Ok(self.get(index)?)
+    }
+    fn flag(&self, index: usize) -> Result<bool, StoreError> {
+        Ok(self.get(index)?)
     }
 }
 
