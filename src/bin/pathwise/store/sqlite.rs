@@ -87,11 +87,18 @@ impl SqliteStore {
         let dropped = i64::try_from(batch.dropped).unwrap_or(i64::MAX);
         let mut connection = self.connection.lock().map_err(|_| StoreError::Poisoned)?;
         let tx = connection.transaction()?;
-        let inserted = tx.execute(
-            "INSERT OR IGNORE INTO batches (id, received_at, site, bundle, dropped) \
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![batch.batch, received_at, batch.site, bundle, dropped],
-        )?;
+        let inserted = tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO batches (id, received_at, site, bundle, dropped) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                batch.batch,
+                received_at,
+                batch.site,
+                bundle,
+                dropped
+            ])?;
         if inserted == 0 {
             // Already stored: nothing to write. Dropping `tx` rolls back the empty transaction.
             return Ok(Stored::Duplicate);
