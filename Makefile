@@ -83,6 +83,7 @@ help:
 	@echo "make demo    setup + build, then serve the demo site (www/) and its report on PORT=$(PORT)"
 	@echo "make test    setup, then: $(TEST_STAGES)"
 	@echo "make bench   one table: native criterion, Pathwise vs GrowthBook in Node, headless Chromium (bench/README.md)"
+	@echo "make bench-collector  the collector's batches/s and latency on SQLite and PostgreSQL (docs/performance.md)"
 	@echo "make size    shipped wasm + glue sizes; fails above BUDGET=$(BUDGET) bytes gzip"
 	@echo "make size-floor  the smallest module that verifies, validates and decides (a measurement)"
 	@echo "make parse-choice  the bundle readers compared: size and speed (a measurement)"
@@ -315,6 +316,17 @@ bench: setup pkg
 	@echo "==> make bench: Node, Pathwise vs GrowthBook (interleaved), cold starts, agreement"
 	node --expose-gc bench/run.mjs --native $(BENCH_OUT)/native.txt --browser $(BENCH_OUT)/browser.json \
 	    --json $(BENCH_OUT)/results.json
+
+# The collector's sustained acknowledged batches per second and latency, 20 keep-alive clients:
+# one instance on SQLite, one on PostgreSQL, two on one PostgreSQL (tests/collector_bench.rs;
+# docs/performance.md has the figures). An optimized build (profile collector-bench), and the
+# throwaway PostgreSQL server of test-collector, stopped however the run ends.
+bench-collector: setup
+	$(CARGO) test --profile collector-bench --features cli --test collector_bench --no-run
+	url="$$(scripts/postgres.sh start $(PG_DIR))"; \
+	trap 'scripts/postgres.sh stop $(PG_DIR)' EXIT; \
+	PATHWISE_TEST_POSTGRES="$$url" $(CARGO) test --profile collector-bench --features cli \
+	    --test collector_bench -- --ignored --nocapture --test-threads 1
 
 # Pathwise against the neutral reference evaluator (N = 10, 100) and the regex translation.
 test-bench:
