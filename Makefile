@@ -223,7 +223,7 @@ PG_DIR ?= /tmp/pathwise-postgres-$(shell printf '%s' '$(CURDIR)' | cksum | cut -
 # marked #[ignore] need the PostgreSQL server (every store-dependent test again on PostgreSQL,
 # and two instances with one killed) or the embedded ClickHouse engine that `make setup` puts in
 # tools/.venv (the warehouse SQL of docs/warehouse.md).
-COLLECTOR_TESTS := --test collector --test collector_limits --test collector_cluster --test collector_export
+COLLECTOR_TESTS := --test collector --test collector_limits --test collector_slow_clients --test collector_cluster --test collector_export
 
 # The collector's tests that need services: a throwaway PostgreSQL server is started, the tests
 # run against it, and it is stopped and removed however they end.
