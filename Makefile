@@ -34,9 +34,9 @@ WASM_OPT ?= tools/node_modules/.bin/wasm-opt
 WASM_OPT_FLAGS := -Oz --converge --low-memory-unused $(WASM_FEATURES) --strip-debug --strip-producers --strip-target-features
 
 # The stages of `make test`, in order; each is also a target of its own.
-TEST_STAGES := fmt clippy clippy-cli clippy-wasm test-native test-cli pkg size pkg-smoke test-bench test-e2e
+TEST_STAGES := fmt clippy clippy-cli clippy-wasm test-native test-cli test-collector pkg size pkg-smoke test-bench test-e2e
 
-.PHONY: help setup build native pkg schema demo test $(TEST_STAGES) bench fuzz clean
+.PHONY: help setup build native pkg schema demo test $(TEST_STAGES) bench bench-collector fuzz clean
 
 help:
 	@echo "make setup   install the toolchain pieces (idempotent)"
@@ -45,6 +45,7 @@ help:
 	@echo "make demo    setup + build, then serve the demo site (www/) and its report on PORT=$(PORT)"
 	@echo "make test    setup, then: $(TEST_STAGES)"
 	@echo "make bench   one table: Pathwise vs GrowthBook in Node and in headless Chromium, with the targets (bench/README.md)"
+	@echo "make bench-collector  the collector's batches/s and latency on SQLite and PostgreSQL (docs/performance.md)"
 	@echo "make size    the main entry's page weight and what takes the module's bytes; fails above BUDGET=$(BUDGET) bytes gzip"
 	@echo "make fuzz    each fuzz target for FUZZ_SECONDS=$(FUZZ_SECONDS)s (nightly + cargo-fuzz; not part of test)"
 	@echo "make clean   remove generated package files and this crate's build artifacts"
@@ -145,6 +146,26 @@ test-native:
 test-cli:
 	$(CARGO) test --features cli
 
+# The throwaway PostgreSQL server of the collector's tests and benchmark (scripts/postgres.sh):
+# a cluster in this folder, listening on a Unix socket there and nowhere else. Named after the
+# checkout, so two checkouts on one machine never share a server, and a run finds (and wipes)
+# whatever a crashed run of the same checkout left.
+PG_DIR ?= /tmp/pathwise-postgres-$(shell printf '%s' '$(CURDIR)' | cksum | cut -d ' ' -f 1)
+# The collector's test files. `test-cli` runs what needs nothing more than SQLite; the tests
+# marked #[ignore] need the PostgreSQL server (every store-dependent test again on PostgreSQL,
+# and two instances with one killed) or the embedded ClickHouse engine that `make setup` puts in
+# tools/.venv (the warehouse SQL of docs/warehouse.md).
+COLLECTOR_TESTS := --test collector --test collector_limits --test collector_slow_clients --test collector_cluster --test collector_export
+
+# The collector's tests that need services: a throwaway PostgreSQL server is started, the tests
+# run against it, and it is stopped and removed however they end.
+test-collector:
+	$(CARGO) test --features cli --no-run $(COLLECTOR_TESTS)
+	url="$$(scripts/postgres.sh start $(PG_DIR))"; \
+	trap 'scripts/postgres.sh stop $(PG_DIR)' EXIT; \
+	PATHWISE_TEST_POSTGRES="$$url" PATHWISE_TEST_PYTHON="$(CURDIR)/tools/.venv/bin/python" \
+	    $(CARGO) test --features cli $(COLLECTOR_TESTS) -- --ignored
+
 # The built package in Node: both entries load, the engine decides, errors are coded.
 pkg-smoke:
 	node scripts/pkg-smoke.mjs $(PKG)
@@ -206,6 +227,17 @@ fuzz:
 BENCH_OUT := $(TARGET_DIR)/pathwise-bench
 GB_VERSION := 1.8.0
 CRITERION_FLAGS := --output-format bencher --warm-up-time 1 --measurement-time 3
+
+# The collector's sustained acknowledged batches per second and latency, 20 keep-alive clients:
+# one instance on SQLite, one on PostgreSQL, two on one PostgreSQL (tests/collector_bench.rs;
+# docs/performance.md has the figures). An optimized build (profile collector-bench), and the
+# throwaway PostgreSQL server of test-collector, stopped however the run ends.
+bench-collector: setup
+	$(CARGO) test --profile collector-bench --features cli --test collector_bench --no-run
+	url="$$(scripts/postgres.sh start $(PG_DIR))"; \
+	trap 'scripts/postgres.sh stop $(PG_DIR)' EXIT; \
+	PATHWISE_TEST_POSTGRES="$$url" $(CARGO) test --profile collector-bench --features cli \
+	    --test collector_bench -- --ignored --nocapture --test-threads 1
 
 bench: setup pkg
 	@mkdir -p $(BENCH_OUT) bench/.deps

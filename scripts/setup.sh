@@ -8,10 +8,15 @@
 #   - wasm-bindgen CLI (and its test runner) at exactly the version of the `wasm-bindgen` crate in
 #     Cargo.lock: the CLI and the crate must match or the generated glue is refused.
 #   - System tools (Debian/Ubuntu apt): chromium + chromedriver (browser tests), brotli (size
-#     report), nodejs + npm (package smoke test, tools). apt runs only if one is missing.
+#     report), nodejs + npm (package smoke test, tools), postgresql (the collector's throwaway
+#     test server, scripts/postgres.sh), python3 with venv (the warehouse SQL test). apt runs
+#     only if one is missing.
 #   - npm packages, each folder pinned by its package-lock.json and installed with `npm ci` when
 #     node_modules is missing or older than the lock file: tools/ (wasm-opt from Binaryen 132,
 #     for `make pkg`) and tests/e2e/ (playwright-core).
+#   - Python packages, pinned in tools/python-requirements.txt, into the virtual environment
+#     tools/.venv when it is missing or older than that file: chDB, the embedded ClickHouse
+#     engine that checks docs/warehouse.md's SQL.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -78,6 +83,10 @@ have brotli || missing+=(brotli)
 have gzip || missing+=(gzip)
 have node || missing+=(nodejs)
 have npm || missing+=(npm)
+# The server binaries (pg_ctl, initdb) live in /usr/lib/postgresql/VERSION/bin, off PATH.
+compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || have pg_ctl || missing+=(postgresql)
+have python3 || missing+=(python3)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 
 if [ "${#missing[@]}" -gt 0 ]; then
     have apt-get || die "missing ${missing[*]} and no apt-get: install them with your package manager"
@@ -109,4 +118,18 @@ install_npm_packages() {
 }
 install_npm_packages
 
-say "ok (${nightly:-no rustup nightly} for make pkg, wasm-bindgen ${wasm_bindgen_version}, $(tools/node_modules/.bin/wasm-opt --version), $(chromedriver --version | awk '{ print $1, $2 }'))"
+# --- Python packages --------------------------------------------------------------------------
+install_python_packages() {
+    local venv=tools/.venv requirements=tools/python-requirements.txt
+    if [ ! -f "${venv}/.installed" ] || [ "${requirements}" -nt "${venv}/.installed" ]; then
+        say "installing Python packages in ${venv} (${requirements})"
+        rm -rf "${venv}"
+        python3 -m venv "${venv}"
+        "${venv}/bin/pip" install --quiet --no-cache-dir --disable-pip-version-check --no-deps \
+            -r "${requirements}"
+        touch "${venv}/.installed"
+    fi
+}
+install_python_packages
+
+say "ok (${nightly:-no rustup nightly} for make pkg, wasm-bindgen ${wasm_bindgen_version}, $(tools/node_modules/.bin/wasm-opt --version), $(chromedriver --version | awk '{ print $1, $2 }'), $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 | cut -d / -f 5 | sed 's/^/PostgreSQL /'), chDB $(sed -n 's/^chdb-core==//p' tools/python-requirements.txt))"

@@ -1,273 +1,36 @@
-//! `pathwise serve` end to end: the real binary on a free port, spoken to over raw TCP.
+//! `pathwise serve` end to end: the real binary on a free port, spoken to over raw TCP, on
+//! SQLite (`cargo test`) and on PostgreSQL (`make test-collector`, which starts a throwaway
+//! server).
 #![cfg(feature = "cli")]
 
-use std::collections::{BTreeMap, HashSet};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod collector_support;
+
+use std::collections::HashSet;
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
+use collector_support::{
+    arm, batch, batch_id, conversion, exposure, now, raw_request, Backend, Scratch, BUNDLE,
+    LEGACY_RESULTS, RESULTS, SITE,
+};
 use pathwise::envelope::{open, Opened, Policy, PublicKey};
 use pathwise::report::payload::MAX_BATCH_BYTES;
 use pathwise::time::Timestamp;
 use serde_json::Value;
 
-const SITE: &str = "demo.example";
-
-const BUNDLE: &str = r#"{
-  "schema": 1, "site": "demo.example", "version": 1, "expires_at": "2030-01-01T00:00:00Z",
-  "signals": [ {"name": "signed_up", "kind": "event", "ttl_days": 30} ],
-  "slots": [ {"id": "hero", "kind": "block"} ],
-  "rules": [ {"id": "hero-test", "slot": "hero", "objective": "activation", "goals": ["signed_up"],
-    "control": 20, "variants": [ {"id": "bold", "weight": 1}, {"id": "calm", "weight": 1} ] } ],
-  "holdout": 5
-}"#;
-
-/// A scratch directory with a tiny site, a pkg folder, a bundle and a secret outside the root.
-struct Scratch {
-    dir: PathBuf,
-}
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "pathwise-collector-{name}-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        let write = |rel: &str, text: &str| {
-            let path = dir.join(rel);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        };
-        write(
-            "www/index.html",
-            "<!doctype html><meta name=\"pw-site\" content=\"{{pathwise:site}}\">\
-             <p id=\"key\">{{pathwise:public_key}}</p>\
-             <script type=\"application/vnd.pathwise+json\">{{pathwise:envelope}}</script>",
-        );
-        write("www/app.js", "export const app = 1;\n");
-        write("www/mod.mjs", "export {};\n");
-        write("www/style.css", "body{}\n");
-        write("www/core.wasm", "\0asm");
-        write("www/data.json", "{}");
-        write("www/sub/index.html", "<p>sub page</p>");
-        write("www/.env", "HIDDEN=1");
-        write("www/bundle.json", BUNDLE);
-        write("pkg/pathwise.js", "export default 42;\n");
-        write("secret.txt", "TOP-SECRET-OUTSIDE-ROOT");
-        Scratch { dir }
-    }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.join(rel)
-    }
-
-    fn start(&self) -> Server {
-        Server::start(self)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Server {
-    fn start(scratch: &Scratch) -> Server {
-        Server::start_with(scratch, &scratch.path("www/bundle.json"))
-    }
-
-    fn start_with(scratch: &Scratch, bundle: &Path) -> Server {
-        let mut child = spawn(scratch, bundle);
-        let stdout = child.stdout.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        let prefix = "Pathwise demo: http://127.0.0.1:";
-        assert!(
-            line.starts_with(prefix),
-            "unexpected first line {line:?}; stderr: {}",
-            std::fs::read_to_string(scratch.path("stderr.txt")).unwrap_or_default()
-        );
-        let port = line[prefix.len()..]
-            .trim()
-            .trim_end_matches('/')
-            .parse()
-            .unwrap();
-        Server { child, port }
-    }
-
-    fn get(&self, path: &str) -> Reply {
-        self.request("GET", path, &[], b"")
-    }
-
-    fn post(&self, path: &str, body: &[u8]) -> Reply {
-        self.request(
-            "POST",
-            path,
-            &[("Content-Type", "text/plain;charset=UTF-8")],
-            body,
-        )
-    }
-
-    fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
-        let mut raw =
-            format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
-        for (n, v) in headers {
-            raw.push_str(&format!("{n}: {v}\r\n"));
-        }
-        if !body.is_empty() || method == "POST" {
-            raw.push_str(&format!("Content-Length: {}\r\n", body.len()));
-        }
-        raw.push_str("\r\n");
-        let mut bytes = raw.into_bytes();
-        bytes.extend_from_slice(body);
-        raw_request(self.port, &bytes).unwrap()
-    }
-
-    fn report(&self) -> Value {
-        let reply = self.get("/report.json");
-        assert_eq!(reply.status, 200);
-        serde_json::from_slice(&reply.body).unwrap()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn spawn(scratch: &Scratch, bundle: &Path) -> Child {
-    let stderr = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(scratch.path("stderr.txt"))
-        .unwrap();
-    Command::new(env!("CARGO_BIN_EXE_pathwise"))
-        .arg("serve")
-        .args(["--port", "0", "--host", "127.0.0.1"])
-        .arg("--root")
-        .arg(scratch.path("www"))
-        .arg("--bundle")
-        .arg(bundle)
-        .arg("--pkg")
-        .arg(scratch.path("pkg"))
-        .arg("--db")
-        .arg(scratch.path("state/events.sqlite"))
-        .arg("--keys")
-        .arg(scratch.path("state/keys"))
-        .stdout(Stdio::piped())
-        .stderr(stderr)
-        .spawn()
-        .unwrap()
-}
-
-#[derive(Debug)]
-struct Reply {
-    status: u16,
-    headers: BTreeMap<String, String>,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> &str {
-        self.headers.get(name).map_or("", String::as_str)
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-/// Writes raw request bytes, reads until the server closes, parses the response.
-fn raw_request(port: u16, bytes: &[u8]) -> std::io::Result<Reply> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(20)))?;
-    stream.write_all(bytes)?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response)?;
-    let split = response
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| std::io::Error::other("no response head"))?;
-    let head = String::from_utf8_lossy(&response[..split]).into_owned();
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other("no status"))?;
-    let headers = lines
-        .filter_map(|l| l.split_once(": "))
-        .map(|(n, v)| (n.to_ascii_lowercase(), v.to_owned()))
-        .collect();
-    Ok(Reply {
-        status,
-        headers,
-        body: response[split + 4..].to_vec(),
-    })
-}
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
-fn batch_id(n: usize) -> String {
-    format!("{:032x}", 0xabc0_0000_0000_u128 + n as u128)
-}
-
-fn exposure(rule: &str, variant: &str, control: bool) -> String {
-    format!(
-        r#"{{"type":"exposure","rule":"{rule}","variant":"{variant}","slot":"hero","control":{control},"minute":29454720}}"#
-    )
-}
-
-fn conversion(rule: &str, variant: &str, control: bool) -> String {
-    format!(
-        r#"{{"type":"conversion","rule":"{rule}","variant":"{variant}","slot":"hero","control":{control},"goal":"signed_up","minute":29454721}}"#
-    )
-}
-
-fn batch(site: &str, id: &str, events: &[String]) -> String {
-    format!(
-        r#"{{"schema":1,"site":"{site}","bundle":7,"batch":"{id}","events":[{}]}}"#,
-        events.join(",")
-    )
-}
-
-fn arm<'a>(report: &'a Value, rule: &str, arm: &str) -> &'a Value {
-    report["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["rule"] == rule)
-        .unwrap_or_else(|| panic!("no rule {rule} in {report:#}"))["arms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["arm"] == arm)
-        .unwrap_or_else(|| panic!("no arm {arm} of {rule}"))
-}
+on_both_stores!(
+    collect_stores_valid_batches_once_and_nothing_else,
+    report_counts_exactly_and_renders_under_a_strict_csp,
+    a_lopsided_split_is_flagged_as_a_sample_ratio_mismatch,
+    killed_mid_write_it_keeps_every_batch_it_acknowledged,
+    a_store_written_by_a_newer_pathwise_is_refused,
+);
 
 #[test]
 fn serves_files_with_their_types_and_refuses_traversal() {
-    let scratch = Scratch::new("files");
+    let scratch = Scratch::new("files", Backend::Sqlite);
     let server = scratch.start();
 
     for (path, content_type) in [
@@ -331,7 +94,7 @@ fn serves_files_with_their_types_and_refuses_traversal() {
 
 #[test]
 fn pages_get_the_key_site_and_envelope_and_the_envelope_verifies() {
-    let scratch = Scratch::new("sign");
+    let scratch = Scratch::new("sign", Backend::Sqlite);
     let before = now();
     let server = scratch.start();
 
@@ -397,7 +160,7 @@ fn pages_get_the_key_site_and_envelope_and_the_envelope_verifies() {
 
 #[test]
 fn refuses_to_start_on_an_invalid_bundle() {
-    let scratch = Scratch::new("invalid");
+    let scratch = Scratch::new("invalid", Backend::Sqlite);
     let bad = scratch.path("bad.json");
     std::fs::write(
         &bad,
@@ -410,8 +173,7 @@ fn refuses_to_start_on_an_invalid_bundle() {
         .arg(&bad)
         .arg("--keys")
         .arg(scratch.path("state/keys"))
-        .arg("--db")
-        .arg(scratch.path("state/events.sqlite"))
+        .args(["--store", &scratch.store])
         .output()
         .unwrap();
     assert!(!output.status.success());
@@ -420,9 +182,8 @@ fn refuses_to_start_on_an_invalid_bundle() {
     assert!(stderr.contains("rules[0].slot"), "{stderr}");
 }
 
-#[test]
-fn collect_stores_valid_batches_once_and_nothing_else() {
-    let scratch = Scratch::new("collect");
+fn collect_stores_valid_batches_once_and_nothing_else(backend: Backend) {
+    let scratch = Scratch::new("collect", backend);
     let server = scratch.start();
     let valid = batch(
         SITE,
@@ -433,13 +194,21 @@ fn collect_stores_valid_batches_once_and_nothing_else() {
         ],
     );
 
-    let reply = server.post("/collect", valid.as_bytes());
+    let reply = server.post(RESULTS, valid.as_bytes());
     assert_eq!(reply.status, 204, "{}", reply.text());
     assert_eq!(reply.header("access-control-allow-origin"), "*");
     // The same batch again (a retried beacon): acknowledged, stored once.
-    assert_eq!(server.post("/collect", valid.as_bytes()).status, 204);
+    assert_eq!(server.post(RESULTS, valid.as_bytes()).status, 204);
+    // The old path is an alias: the same gate, the same store, the same dedupe.
+    let via_alias = batch(SITE, &batch_id(4), &[exposure("hero-test", "calm", false)]);
+    assert_eq!(
+        server.post(LEGACY_RESULTS, via_alias.as_bytes()).status,
+        204
+    );
+    assert_eq!(server.post(RESULTS, via_alias.as_bytes()).status, 204);
+    assert_eq!(server.post(LEGACY_RESULTS, b"not json").status, 400);
 
-    let garbage = server.post("/collect", b"not json at all");
+    let garbage = server.post(RESULTS, b"not json at all");
     assert_eq!(garbage.status, 400);
     assert!(
         garbage.text().contains("not a valid payload"),
@@ -447,13 +216,13 @@ fn collect_stores_valid_batches_once_and_nothing_else() {
         garbage.text()
     );
     let extra_field = valid.replacen(r#""bundle":7"#, r#""bundle":7,"unit":"abc""#, 1);
-    assert_eq!(server.post("/collect", extra_field.as_bytes()).status, 400);
+    assert_eq!(server.post(RESULTS, extra_field.as_bytes()).status, 400);
     let wrong_site = batch(
         "other.example",
         &batch_id(2),
         &[exposure("hero-test", "bold", false)],
     );
-    let reply = server.post("/collect", wrong_site.as_bytes());
+    let reply = server.post(RESULTS, wrong_site.as_bytes());
     assert_eq!(reply.status, 400);
     assert!(reply.text().contains("other.example"));
 
@@ -463,25 +232,27 @@ fn collect_stores_valid_batches_once_and_nothing_else() {
         .collect();
     let mut big = batch(SITE, &batch_id(3), &events);
     big.truncate(MAX_BATCH_BYTES + 100);
-    assert_eq!(server.post("/collect", big.as_bytes()).status, 413);
+    assert_eq!(server.post(RESULTS, big.as_bytes()).status, 413);
     // Far over it: refused from the declared length alone, before reading a byte of body —
     // however large the claim.
     for length in ["100000", "999999999999999"] {
         let reply = raw_request(
             server.port,
-            format!("POST /collect HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n")
-                .as_bytes(),
+            format!(
+                "POST /pathwise/results HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n"
+            )
+            .as_bytes(),
         )
         .unwrap();
         assert_eq!(reply.status, 413, "{length}");
     }
-    assert_eq!(server.request("PUT", "/collect", &[], b"x").status, 405);
-    assert_eq!(server.get("/collect").status, 405);
+    assert_eq!(server.request("PUT", RESULTS, &[], b"x").status, 405);
+    assert_eq!(server.get(RESULTS).status, 405);
 
     // CORS preflight for fetch() callers.
     let reply = server.request(
         "OPTIONS",
-        "/collect",
+        RESULTS,
         &[
             ("Origin", "https://elsewhere.example"),
             ("Access-Control-Request-Method", "POST"),
@@ -494,21 +265,21 @@ fn collect_stores_valid_batches_once_and_nothing_else() {
         .header("access-control-allow-methods")
         .contains("POST"));
 
-    // Only the one valid batch is stored, once; the server still answers after all that.
+    // Only the two valid batches are stored, once each; the server still answers after all
+    // that.
     let report = server.report();
-    assert_eq!(report["batches"], 1);
-    assert_eq!(report["events"], 2);
+    assert_eq!(report["batches"], 2);
+    assert_eq!(report["events"], 3);
     let bold = arm(&report, "hero-test", "bold");
     assert_eq!(
         (bold["exposures"].as_u64(), bold["conversions"].as_u64()),
         (Some(1), Some(1))
     );
-    assert_eq!(arm(&report, "hero-test", "calm")["exposures"], 0);
+    assert_eq!(arm(&report, "hero-test", "calm")["exposures"], 1);
 }
 
-#[test]
-fn report_counts_exactly_and_renders_under_a_strict_csp() {
-    let scratch = Scratch::new("report");
+fn report_counts_exactly_and_renders_under_a_strict_csp(backend: Backend) {
+    let scratch = Scratch::new("report", backend);
     let server = scratch.start();
     // control: 40 exposed, 4 converted; bold: 60 exposed, 12 converted; calm: 60 / 3.
     let mut n = 0;
@@ -523,7 +294,7 @@ fn report_counts_exactly_and_renders_under_a_strict_csp() {
                 events.push(conversion("hero-test", variant, control));
             }
             n += 1;
-            let reply = server.post("/collect", batch(SITE, &batch_id(n), &events).as_bytes());
+            let reply = server.post(RESULTS, batch(SITE, &batch_id(n), &events).as_bytes());
             assert_eq!(reply.status, 204);
         }
     }
@@ -576,9 +347,8 @@ fn report_counts_exactly_and_renders_under_a_strict_csp() {
     assert_eq!(css.header("content-type"), "text/css; charset=utf-8");
 }
 
-#[test]
-fn a_lopsided_split_is_flagged_as_a_sample_ratio_mismatch() {
-    let scratch = Scratch::new("srm");
+fn a_lopsided_split_is_flagged_as_a_sample_ratio_mismatch(backend: Backend) {
+    let scratch = Scratch::new("srm", backend);
     let server = scratch.start();
     // 24 / 38 / 38 % expected; 10 / 100 / 100 received (the control is starved).
     let mut events = Vec::new();
@@ -591,7 +361,7 @@ fn a_lopsided_split_is_flagged_as_a_sample_ratio_mismatch() {
     }
     assert_eq!(
         server
-            .post("/collect", batch(SITE, &batch_id(1), &events).as_bytes())
+            .post(RESULTS, batch(SITE, &batch_id(1), &events).as_bytes())
             .status,
         204
     );
@@ -605,11 +375,10 @@ fn a_lopsided_split_is_flagged_as_a_sample_ratio_mismatch() {
         .contains("sample ratio mismatch"));
 }
 
-#[test]
-fn killed_mid_write_it_keeps_every_batch_it_acknowledged() {
+fn killed_mid_write_it_keeps_every_batch_it_acknowledged(backend: Backend) {
     const BATCHES: usize = 200;
     const THREADS: usize = 8;
-    let scratch = Scratch::new("kill");
+    let scratch = Scratch::new("kill", backend);
     let server = scratch.start();
     let port = server.port;
 
@@ -642,7 +411,7 @@ fn killed_mid_write_it_keeps_every_batch_it_acknowledged() {
                     ],
                 );
                 let request = format!(
-                    "POST /collect HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+                    "POST /pathwise/results HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
                      Content-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
                     body.len()
                 );
@@ -714,4 +483,42 @@ fn killed_mid_write_it_keeps_every_batch_it_acknowledged() {
     let lost: Vec<_> = acknowledged.difference(&present).collect();
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
     assert!(stored >= acknowledged.len());
+}
+
+fn a_store_written_by_a_newer_pathwise_is_refused(backend: Backend) {
+    let scratch = Scratch::new("newer", backend);
+    // The first start creates the schema; the batch proves the store works.
+    let server = scratch.start();
+    let one = batch(SITE, &batch_id(1), &[exposure("hero-test", "bold", false)]);
+    assert_eq!(server.post(RESULTS, one.as_bytes()).status, 204);
+    drop(server);
+    // A later pathwise moved the schema on.
+    match backend {
+        Backend::Sqlite => {
+            let path = scratch.store.strip_prefix("sqlite:").unwrap();
+            rusqlite::Connection::open(path)
+                .unwrap()
+                .execute_batch("PRAGMA user_version = 99")
+                .unwrap();
+        }
+        Backend::Postgres => collector_support::postgres_execute(
+            &scratch.store,
+            "UPDATE pathwise_schema SET version = 99",
+        ),
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_pathwise"))
+        .args(["serve", "--port", "0", "--store", &scratch.store])
+        .arg("--bundle")
+        .arg(scratch.path("www/bundle.json"))
+        .arg("--keys")
+        .arg(scratch.path("state/keys"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty(), "it must not print a URL");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("schema version 99") && stderr.contains("upgrade pathwise"),
+        "{stderr}"
+    );
 }

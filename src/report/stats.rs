@@ -70,6 +70,8 @@
 //! counted; changing weights, control or holdout mid-experiment shows up as a mismatch, which is
 //! the right warning: the arms are no longer comparable.
 
+use statrs::distribution::{ChiSquared, ContinuousCDF};
+
 use crate::bucketing::{Allocation, AllocationError, Arm, BUCKETS};
 
 /// The two-sided 95 % standard normal quantile, `Φ⁻¹(0.975)`.
@@ -327,13 +329,10 @@ pub fn sample_ratio_test(arms: &[(u64, f64)]) -> SampleRatio {
     }
 }
 
-/// `P(X ≥ statistic)` for `X` chi-square distributed with `df` degrees of freedom: the
-/// regularized upper incomplete gamma function `Q(df/2, statistic/2)`.
-///
-/// `Q` is computed by its power series when `x < a + 1` (as `1 − P`) and by its continued fraction
-/// otherwise (modified Lentz), where each converges fast; `ln Γ(df/2)` is exact for the
-/// half-integers involved. Accurate to about 1e-12 relative. `df = 0` or a statistic that is not
-/// positive gives 1; an infinite statistic gives 0.
+/// `P(X ≥ statistic)` for `X` chi-square distributed with `df` degrees of freedom (the survival
+/// function), from [`statrs`]'s chi-square distribution (the regularized upper incomplete gamma
+/// function `Q(df/2, statistic/2)`). `df = 0` or a statistic that is not positive gives 1; an
+/// infinite statistic gives 0.
 pub fn chi_square_survival(statistic: f64, df: u32) -> f64 {
     if df == 0 || statistic.is_nan() || statistic <= 0.0 {
         return 1.0;
@@ -341,80 +340,10 @@ pub fn chi_square_survival(statistic: f64, df: u32) -> f64 {
     if statistic == f64::INFINITY {
         return 0.0;
     }
-    let a = f64::from(df) / 2.0;
-    let x = statistic / 2.0;
-    let log_prefactor = -x + a * x.ln() - ln_gamma_half(df);
-    let q = if x < a + 1.0 {
-        1.0 - lower_series(a, x) * log_prefactor.exp()
-    } else {
-        upper_fraction(a, x) * log_prefactor.exp()
-    };
-    q.clamp(0.0, 1.0)
-}
-
-const MAX_ITERATIONS: u32 = 100_000;
-const EPSILON: f64 = 1e-15;
-
-/// `Σ_{n≥0} xⁿ / (a (a+1) … (a+n))`, so that `P(a, x) = e^{−x} x^a / Γ(a) · series`.
-fn lower_series(a: f64, x: f64) -> f64 {
-    let mut denominator = a;
-    let mut term = 1.0 / a;
-    let mut sum = term;
-    for _ in 0..MAX_ITERATIONS {
-        denominator += 1.0;
-        term *= x / denominator;
-        sum += term;
-        if term.abs() < sum.abs() * EPSILON {
-            break;
-        }
-    }
-    sum
-}
-
-/// The continued fraction `1/(x+1−a− 1·(1−a)/(x+3−a− 2·(2−a)/(x+5−a− …)))`, so that
-/// `Q(a, x) = e^{−x} x^a / Γ(a) · fraction`; evaluated by the modified Lentz method.
-fn upper_fraction(a: f64, x: f64) -> f64 {
-    const TINY: f64 = 1e-300;
-    let mut b = x + 1.0 - a;
-    let mut c = 1.0 / TINY;
-    let mut d = 1.0 / b;
-    let mut h = d;
-    for i in 1..MAX_ITERATIONS {
-        let i = f64::from(i);
-        let an = -i * (i - a);
-        b += 2.0;
-        d = an * d + b;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = b + an / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        let delta = d * c;
-        h *= delta;
-        if (delta - 1.0).abs() < EPSILON {
-            break;
-        }
-    }
-    h
-}
-
-/// `ln Γ(k/2)` for a positive integer `k`, exactly from `Γ(1) = 1`, `Γ(1/2) = √π` and
-/// `Γ(a + 1) = a Γ(a)`.
-fn ln_gamma_half(k: u32) -> f64 {
-    let (mut a, mut value) = if k % 2 == 0 {
-        (1.0, 0.0)
-    } else {
-        (0.5, 0.5 * std::f64::consts::PI.ln())
-    };
-    let target = f64::from(k) / 2.0;
-    while a < target {
-        value += a.ln();
-        a += 1.0;
-    }
-    value
+    // `new` refuses only a degree of freedom that is not a positive finite number; `df >= 1`.
+    ChiSquared::new(f64::from(df)).map_or(1.0, |distribution| {
+        distribution.sf(statistic).clamp(0.0, 1.0)
+    })
 }
 
 /// The share of a rule's exposures each arm should receive (see the module documentation).
@@ -508,6 +437,26 @@ mod tests {
         assert_eq!(chi_square_survival(0.0, 3), 1.0);
         assert_eq!(chi_square_survival(f64::INFINITY, 3), 0.0);
         assert_eq!(chi_square_survival(5.0, 0), 1.0);
+    }
+
+    /// Published critical values (the chi-square table's 0.95 and 0.999 quantiles, and the normal
+    /// table's 0.975 quantile): the survival function at each must give back its tail probability.
+    #[test]
+    fn distributions_agree_with_published_critical_values() {
+        for (statistic, df, tail) in [
+            (3.841_458_820_694_124, 1, 0.05),
+            (5.991_464_547_107_979, 2, 0.05),
+            (10.827_566_170_662_733, 1, 0.001),
+            (13.815_510_557_964_274, 2, 0.001),
+            (16.266_236_196_238_13, 3, 0.001),
+            (18.466_826_952_903_15, 4, 0.001),
+            (20.515_005_652_432_873, 5, 0.001),
+            (29.588_298_445_074_418, 10, 0.001),
+        ] {
+            close(chi_square_survival(statistic, df), tail, 1e-8);
+        }
+        let normal = statrs::distribution::Normal::standard();
+        close(normal.inverse_cdf(0.975), Z_95, 1e-12);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 // Retakes docs/screenshots/report.png from real beacons: visitors click through the demo site
 // (www/, served by `pathwise serve` with a fresh database) in headless Chromium, their pages send
-// exposures and conversions to /collect, and the report they produce is photographed.
+// exposures and conversions to /pathwise/results, and the report they produce is photographed.
 //
 //   node tests/e2e/report-screenshot.mjs [--visitors 60] [--out docs/screenshots/report.png]
 //

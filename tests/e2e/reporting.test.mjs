@@ -102,7 +102,7 @@ function trackThenHide(page, goal) {
 /** `flush()` on the current page. */
 const flush = (page) => page.evaluate(() => window.__demo.pw.flush());
 
-/** Whether a recorded /collect request carries a conversion for `goal`. */
+/** Whether a recorded /pathwise/results request carries a conversion for `goal`. */
 const carries = (goal) => (r) => batchOf(r).events.some((e) => e.type === "conversion" && e.goal === goal);
 
 // --- whole flows ----------------------------------------------------------------------------
@@ -221,7 +221,7 @@ test("on hide, a beacon carries the queued events; back to visible, the batch is
     await d.open(`${proxy.url}/`);
     const since = Date.now();
     await trackThenHide(d.page, "signed_up");
-    const beacon = await proxy.waitFor((r) => r.at >= since && r.path === "/collect" && carries("signed_up")(r));
+    const beacon = await proxy.waitFor((r) => r.at >= since && r.path === "/pathwise/results" && carries("signed_up")(r));
     assert.equal(beacon.mode, "no-cors", "sent by navigator.sendBeacon");
     assert.equal(beacon.headers["content-type"], "text/plain;charset=UTF-8");
     assert.equal(beacon.status, 204);
@@ -229,7 +229,7 @@ test("on hide, a beacon carries the queued events; back to visible, the batch is
 
     await setVisibility(d.page, "visible");
     const batch = batchOf(beacon).batch;
-    const confirm = await proxy.waitFor((r) => r.mode === "cors" && r.path === "/collect" && batchOf(r).batch === batch);
+    const confirm = await proxy.waitFor((r) => r.mode === "cors" && r.path === "/pathwise/results" && batchOf(r).batch === batch);
     assert.equal(confirm.status, 204, "the collector acknowledges the retried batch");
     await d.drained();
     await assertCounted(baseline, [d], "the confirmation did not count anything twice");
@@ -253,7 +253,7 @@ test("on pagehide (leaving the site), a beacon carries the queued events; the ne
       location.assign("about:blank");
     });
     await d.page.waitForURL("about:blank");
-    const beacon = await proxy.waitFor((r) => r.at >= since && r.path === "/collect" && carries("invited_team")(r));
+    const beacon = await proxy.waitFor((r) => r.at >= since && r.path === "/pathwise/results" && carries("invited_team")(r));
     assert.equal(beacon.mode, "no-cors", "sent by navigator.sendBeacon");
     await assertCounted(baseline, [d], "delivered by the beacon of the page that was left");
 
@@ -278,7 +278,7 @@ test("a failed send is kept, and delivered after a reload, once", async () => {
     await d.page.waitForFunction(() => window.__demo.exposures.some((e) => e.rule === "onboarding-admin"));
     const since = Date.now();
     await flush(d.page);
-    const refused = await proxy.waitFor((r) => r.at >= since && r.path === "/collect" && r.mode === "cors" && carries("role_answered")(r));
+    const refused = await proxy.waitFor((r) => r.at >= since && r.path === "/pathwise/results" && r.mode === "cors" && carries("role_answered")(r));
     assert.equal(refused.status, 503);
     const batch = batchOf(refused).batch;
     assert.notDeepEqual(await d.outbox(), { batches: 0, queued: 0 }, "the refused batch is kept");
@@ -286,7 +286,7 @@ test("a failed send is kept, and delivered after a reload, once", async () => {
     const reloadedAt = Date.now();
     await d.page.reload();
     // The leaving page's beacon is refused too; from then on the collector answers.
-    await proxy.waitFor((r) => r.at >= reloadedAt && r.path === "/collect" && r.mode === "no-cors");
+    await proxy.waitFor((r) => r.at >= reloadedAt && r.path === "/pathwise/results" && r.mode === "no-cors");
     proxy.refuseCollect = false;
     await d.ready();
     await d.drained();
@@ -318,7 +318,7 @@ function refuseBeacons() {
   };
   const fetch = window.fetch;
   window.fetch = function (input, init) {
-    if (String(input).includes("/collect")) seen.fetches.push({ batch: batchId(init?.body), keepalive: init?.keepalive === true });
+    if (String(input).includes("/pathwise/results")) seen.fetches.push({ batch: batchId(init?.body), keepalive: init?.keepalive === true });
     return fetch.apply(this, arguments);
   };
 }
@@ -331,7 +331,7 @@ test("a refused beacon falls back to a keepalive fetch, and every event is count
     await d.open(`${proxy.url}/`);
     const since = Date.now();
     await trackThenHide(d.page, "signed_up");
-    const sent = await proxy.waitFor((r) => r.at >= since && r.path === "/collect" && carries("signed_up")(r));
+    const sent = await proxy.waitFor((r) => r.at >= since && r.path === "/pathwise/results" && carries("signed_up")(r));
     assert.equal(sent.mode, "cors", "by fetch, not by beacon");
     assert.equal(sent.status, 204);
     const transport = await d.page.evaluate(() => window.__transport);

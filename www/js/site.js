@@ -49,7 +49,7 @@ async function start() {
       site: meta("pathwise-site"),
       keys: [meta("pathwise-key")],
       bundle: "#pw-bundle",
-      collect: { url: "/collect" },
+      collect: { url: "/pathwise/results" },
       now: demoNow,
     });
   } catch (e) {

@@ -19,6 +19,7 @@ use clap::{Parser, Subcommand};
 
 mod common;
 mod explain;
+mod export;
 mod failure;
 mod inspect;
 mod keygen;
@@ -27,6 +28,7 @@ mod pubkey;
 mod schema;
 mod serve;
 mod sign;
+mod store;
 mod verify;
 
 use failure::Exit;
@@ -80,6 +82,8 @@ enum Command {
     Schema(schema::SchemaArgs),
     /// Serve the demo site, its signed bundle, the beacon collector and the report.
     Serve(serve::ServeArgs),
+    /// Write every event the collector stored, one row each (NDJSON or Parquet), for a warehouse.
+    Export(export::ExportArgs),
 }
 
 fn main() -> ExitCode {
@@ -102,6 +106,7 @@ fn main() -> ExitCode {
         Command::Lint(args) => lint::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Schema(args) => schema::run(&args),
+        Command::Export(args) => export::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,4 +1,4 @@
-// The real demo: `pathwise serve` (www/, the signed demo bundle, /collect into SQLite, /report)
+// The real demo: `pathwise serve` (www/, the signed demo bundle, /pathwise/results into SQLite, /report)
 // as a child process, and the page-side hooks the demo tests use.
 //
 // `startDemo()` starts it on a free port with its own temporary database and key folder;
@@ -59,7 +59,7 @@ function spawnServe(args, { timeout = 15000 } = {}) {
 
 /**
  * Starts `pathwise serve --root www --bundle www/bundle.json --pkg <pkg> --port 0` with a
- * temporary `--db` and `--keys`. Returns the running demo:
+ * temporary SQLite `--store` and `--keys`. Returns the running demo:
  *
  * - `url` (`http://127.0.0.1:PORT`, no trailing slash), `port`, `db`, `keys`;
  * - `stop()` kills the process and waits for it to exit; `start()` starts it again on the same
@@ -71,7 +71,7 @@ export async function startDemo({ pkgDir = PKG } = {}) {
   const db = join(tmp.dir, "events.sqlite");
   const keys = join(tmp.dir, "keys");
   const base = ["--root", "www", "--bundle", "www/bundle.json", "--pkg", pkgDir, "--host", "127.0.0.1",
-    "--db", db, "--keys", keys];
+    "--store", `sqlite:${db}`, "--keys", keys];
 
   let running = await spawnServe([...base, "--port", "0"]);
   const url = running.url;

@@ -3,7 +3,7 @@
 // keepalive fetches and sendBeacon, which Playwright's request events miss once a page is being
 // left — passes through here byte for byte, and is recorded with its headers and body.
 //
-// It can also refuse `/collect` (answer 503 without forwarding), to stand for a collector that
+// It can also refuse `/pathwise/results` (answer 503 without forwarding), to stand for a collector that
 // errs while the rest of the site works.
 
 import http from "node:http";
@@ -22,13 +22,13 @@ export async function recordingProxy(target) {
     url: "",
     requests,
     /**
-     * `POST /collect` requests this refuses are answered 503 and not forwarded: `true` (all),
+     * `POST /pathwise/results` requests this refuses are answered 503 and not forwarded: `true` (all),
      * `false` (none) or a predicate on the recorded request (e.g. `(r) => r.mode === "cors"`).
      */
     refuseCollect: false,
-    /** The recorded `POST /collect` requests. */
+    /** The recorded `POST /pathwise/results` requests. */
     collects() {
-      return requests.filter((r) => r.method === "POST" && r.path.startsWith("/collect"));
+      return requests.filter((r) => r.method === "POST" && r.path.startsWith("/pathwise/results"));
     },
     /**
      * Resolves with the first recorded request (already recorded or to come) for which
@@ -80,7 +80,7 @@ export async function recordingProxy(target) {
       };
       requests.push(record);
       const refuse = typeof proxy.refuseCollect === "function" ? proxy.refuseCollect(record) : proxy.refuseCollect;
-      if (refuse && req.method === "POST" && req.url.startsWith("/collect")) {
+      if (refuse && req.method === "POST" && req.url.startsWith("/pathwise/results")) {
         res.writeHead(503, { "content-type": "text/plain", "access-control-allow-origin": "*" });
         res.end("collector unavailable (test)");
         answered(record, 503);
@@ -110,7 +110,7 @@ export async function recordingProxy(target) {
   return proxy;
 }
 
-/** The events of a recorded `/collect` request (its body parsed as the beacon payload). */
+/** The events of a recorded `/pathwise/results` request (its body parsed as the beacon payload). */
 export function batchOf(record) {
   return JSON.parse(record.body.toString("utf8"));
 }

@@ -19,7 +19,7 @@ use pathwise::report::stats::{
 };
 use serde::Serialize;
 
-use super::store::Totals;
+use crate::store::Totals;
 
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]

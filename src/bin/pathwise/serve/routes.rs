@@ -2,7 +2,7 @@
 //!
 //! | method | path | answer |
 //! |---|---|---|
-//! | `POST` | `/collect` | a beacon batch: 204 once durably stored (or already stored), 400 with a short reason for anything [`Batch::parse`] refuses or a batch for another site, 413 over the size cap; never stored unless 204 |
+//! | `POST` | `/pathwise/results` (and `/collect`, the old path, kept as an alias) | a beacon batch: 204 once durably stored (or already stored), 400 with a short reason for anything [`Batch::parse`] refuses or a batch for another site, 413 over the size cap, 503 when the store cannot be reached; never stored unless 204 |
 //! | `OPTIONS` | any | 204 with CORS headers (beacons are simple requests and need none; `fetch` callers may preflight) |
 //! | `GET` `HEAD` | `/bundle.dsse.json` | the signed bundle envelope (404 without a bundle) |
 //! | `GET` `HEAD` | `/pathwise-config.json` | `{"site", "publicKey", "bundleUrl"}` (404 without a bundle) |
@@ -15,24 +15,45 @@
 //! segment (in any encoding) are refused with 400; hidden files (a segment starting with `.`,
 //! except `.well-known`) are not served. Every response is `Cache-Control: no-store` (a demo
 //! whose files change while it runs) and `X-Content-Type-Options: nosniff`.
+//!
+//! Why `/pathwise/results`: ad-blocking and privacy lists block requests by words in their path,
+//! and the usual names of a collector endpoint (`/collect`, `/beacon`, `/track`, `/analytics`,
+//! `/event`, `/log`, `/pixel`, `/stats`, `/metrics`, `/hit`, `/ping`, `/impression`) are all in
+//! their generic rules, so a visitor with a blocker would never be counted and the report would
+//! be biased toward visitors without one. "results" and "pathwise" are in none of those rules,
+//! and the `/pathwise/` prefix keeps the route out of the site's own namespace (a reverse proxy
+//! can send the whole prefix to the collector).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use pathwise::report::payload::{Batch, PayloadError};
 
 use super::files::{self, PathError, Placeholders};
 use super::http::{Request, Response};
+use super::server::Handler;
 use super::signing::Signed;
-use super::store::{Store, StoreError};
 use super::{now, report, report_page};
+use crate::store::{Store, StoreError};
+
+/// Where beacon batches are posted (see the module documentation for the choice).
+pub const RESULTS_PATH: &str = "/pathwise/results";
+
+/// The collector's first path, still accepted so that pages deployed with it keep reporting.
+pub const LEGACY_RESULTS_PATH: &str = "/collect";
 
 /// Everything a request may need.
 pub struct App {
+    files: Arc<Files>,
+    signed: Option<Signed>,
+    store: Store,
+}
+
+/// The static files: the site and the package, with the pages' placeholders.
+struct Files {
     root: PathBuf,
     pkg: PathBuf,
-    signed: Option<Signed>,
     placeholders: Placeholders,
-    store: Store,
 }
 
 const CORS_ORIGIN: (&str, &str) = ("Access-Control-Allow-Origin", "*");
@@ -49,75 +70,67 @@ impl App {
             })
             .unwrap_or_default();
         App {
-            root,
-            pkg,
+            files: Arc::new(Files {
+                root,
+                pkg,
+                placeholders,
+            }),
             signed,
-            placeholders,
             store,
         }
     }
 
-    /// Answers one request.
-    pub fn handle(&self, request: &Request) -> Response {
-        let mut response = self.route(request);
-        response
-            .headers
-            .push(("Cache-Control".into(), "no-store".into()));
-        response
-            .headers
-            .push(("X-Content-Type-Options".into(), "nosniff".into()));
-        response
-    }
-
-    fn route(&self, request: &Request) -> Response {
+    async fn route(&self, request: Request) -> Response {
         let path = request.path();
+        let results = path == RESULTS_PATH || path == LEGACY_RESULTS_PATH;
         match request.method.as_str() {
             "OPTIONS" => Response::empty(204)
                 .with_header(CORS_ORIGIN.0, CORS_ORIGIN.1)
                 .with_header("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS")
                 .with_header("Access-Control-Allow-Headers", "Content-Type")
                 .with_header("Access-Control-Max-Age", "86400"),
-            "POST" if path == "/collect" => self
+            "POST" if results => self
                 .collect(&request.body)
+                .await
                 .with_header(CORS_ORIGIN.0, CORS_ORIGIN.1),
-            "GET" | "HEAD" if path == "/collect" => {
+            "GET" | "HEAD" if results => {
                 method_not_allowed("POST, OPTIONS").with_header(CORS_ORIGIN.0, CORS_ORIGIN.1)
             }
-            "GET" | "HEAD" => self.get(request),
-            _ => method_not_allowed("GET, HEAD, OPTIONS (and POST to /collect)"),
+            "GET" | "HEAD" => self.get(request).await,
+            _ => method_not_allowed(&format!("GET, HEAD, OPTIONS (and POST to {RESULTS_PATH})")),
         }
     }
 
-    fn collect(&self, body: &[u8]) -> Response {
+    async fn collect(&self, body: &[u8]) -> Response {
         let batch = match Batch::parse(body) {
             Ok(batch) => batch,
-            Err(e @ PayloadError::TooLarge { .. }) => return refuse(413, &e.to_string()),
-            Err(e) => return refuse(400, &e.to_string()),
+            Err(e @ PayloadError::TooLarge { .. }) => return Response::text(413, e.to_string()),
+            Err(e) => return Response::text(400, e.to_string()),
         };
         if let Some(signed) = &self.signed {
             if batch.site != signed.bundle.site {
-                return refuse(
+                return Response::text(
                     400,
-                    &format!(
+                    format!(
                         "batch is for site {:?}; this collector serves {:?}",
                         batch.site, signed.bundle.site
                     ),
                 );
             }
         }
-        match self.store.insert(&batch, now()) {
+        match self.store.insert(Arc::new(batch), now()).await {
             Ok(_) => Response::empty(204),
-            Err(e @ StoreError::TooLarge(_)) => refuse(400, &e.to_string()),
+            Err(e @ StoreError::TooLarge(_)) => Response::text(400, e.to_string()),
             Err(e) => {
-                eprintln!("collect: not stored: {e}");
-                Response::text(500, "not stored; retry later")
+                // Not stored: the SDK keeps the batch and sends it again under the same id.
+                eprintln!("pathwise serve: batch not stored: {e}");
+                Response::text(503, "not stored; retry later").with_header("Retry-After", "1")
             }
         }
     }
 
-    fn get(&self, request: &Request) -> Response {
-        let path = request.path();
-        match path {
+    async fn get(&self, request: Request) -> Response {
+        match request.path() {
             "/bundle.dsse.json" => match &self.signed {
                 Some(s) => Response::new(200, "application/json", s.envelope_json.clone())
                     .with_header(CORS_ORIGIN.0, CORS_ORIGIN.1),
@@ -135,28 +148,34 @@ impl App {
                 }
                 None => Response::text(404, "no bundle is served (start with --bundle FILE)"),
             },
-            "/report.json" => match self.report() {
+            "/report.json" => match self.report().await {
                 Ok(r) => match serde_json::to_string_pretty(&r) {
                     Ok(json) => Response::new(200, "application/json", json),
                     Err(e) => Response::text(500, format!("report: {e}")),
                 },
                 Err(e) => e,
             },
-            "/report" | "/report/" => match self.report() {
+            "/report" | "/report/" => match self.report().await {
                 Ok(r) => Response::new(200, "text/html; charset=utf-8", report_page::render(&r))
                     .with_header("Content-Security-Policy", report_page::CSP),
                 Err(e) => e,
             },
             "/report.css" => Response::new(200, "text/css; charset=utf-8", report_page::CSS),
-            _ => self.file(request),
+            _ => {
+                // File reads block: on tokio's blocking pool, not on a thread serving connections.
+                let files = Arc::clone(&self.files);
+                tokio::task::spawn_blocking(move || files.serve(&request))
+                    .await
+                    .unwrap_or_else(|e| Response::text(500, format!("file: {e}")))
+            }
         }
     }
 
-    fn report(&self) -> Result<report::Report, Response> {
-        let site = self.signed.as_ref().map(|s| s.bundle.site.as_str());
-        let totals = self.store.totals(site).map_err(|e| {
-            eprintln!("report: {e}");
-            Response::text(500, "cannot read the database")
+    async fn report(&self) -> Result<report::Report, Response> {
+        let site = self.signed.as_ref().map(|s| s.bundle.site.clone());
+        let totals = self.store.totals(site).await.map_err(|e| {
+            eprintln!("pathwise serve: report: {e}");
+            Response::text(503, "cannot read the store; retry later")
         })?;
         Ok(report::build(
             &totals,
@@ -164,8 +183,20 @@ impl App {
             now(),
         ))
     }
+}
 
-    fn file(&self, request: &Request) -> Response {
+impl Handler for App {
+    /// Answers one request, with the headers every response carries.
+    async fn handle(&self, request: Request) -> Response {
+        self.route(request)
+            .await
+            .with_header("Cache-Control", "no-store")
+            .with_header("X-Content-Type-Options", "nosniff")
+    }
+}
+
+impl Files {
+    fn serve(&self, request: &Request) -> Response {
         let url_path = request.path();
         let segments = match files::relative_path(url_path) {
             Ok(s) => s,
@@ -207,17 +238,13 @@ impl App {
                 Ok(page) => Response::new(200, content_type, self.placeholders.apply(&page)),
                 Err(why) => {
                     eprintln!("pathwise serve: {}: {why}", path.display());
-                    Response::text(500, &why)
+                    Response::text(500, why)
                 }
             }
         } else {
             Response::new(200, content_type, bytes)
         }
     }
-}
-
-fn refuse(status: u16, reason: &str) -> Response {
-    Response::text(status, reason)
 }
 
 fn not_found() -> Response {
