@@ -234,7 +234,7 @@ test-e2e:
 
 # Seconds per target; targets to run; extra libFuzzer flags (e.g. FUZZ_FLAGS=-max_len=16384).
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= envelope decide stored batch
+FUZZ_TARGETS ?= envelope decide stored batch program
 FUZZ_FLAGS ?=
 # cargo-fuzz builds in release mode with debug assertions and overflow checks, under
 # AddressSanitizer unless FUZZ_SANITIZER=none (faster; the core has no unsafe code of its own).

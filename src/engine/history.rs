@@ -119,7 +119,8 @@ impl RenderHistory {
             for &t in times {
                 match previous {
                     None => w.int(t),
-                    Some(p) => w.uint(u64::try_from(t.saturating_sub(p)).unwrap_or(0)),
+                    // Oldest first, so `t >= p`; the distance is exact even across all of i64.
+                    Some(p) => w.uint(t.abs_diff(p)),
                 }
                 previous = Some(t);
             }
@@ -176,9 +177,9 @@ impl RenderHistory {
                 t = if i == 0 {
                     r.int().map_err(corrupt)?
                 } else {
-                    let step = i64::try_from(r.uint().map_err(corrupt)?)
-                        .map_err(|_| HistoryError::Corrupt { at })?;
-                    t.checked_add(step).ok_or(HistoryError::Corrupt { at })?
+                    let step = r.uint().map_err(corrupt)?;
+                    i64::try_from(i128::from(t) + i128::from(step))
+                        .map_err(|_| HistoryError::Corrupt { at })?
                 };
                 if t > latest {
                     return Err(HistoryError::Future {
@@ -272,6 +273,18 @@ mod tests {
             RenderHistory::from_snapshot(&big, &Clock::utc(0)),
             Err(HistoryError::TooLarge { .. })
         ));
+    }
+
+    #[test]
+    fn renders_at_the_ends_of_time_survive_a_snapshot() {
+        // A broken clock (found by the `decide` fuzz target's broken-clock device): the step
+        // from i64::MIN to i64::MAX does not fit an i64, and is written exactly anyway.
+        let mut h = RenderHistory::new();
+        for t in [i64::MIN, 5, i64::MAX] {
+            h.record("r", t);
+        }
+        let back = RenderHistory::from_snapshot(&h.to_snapshot(), &Clock::utc(i64::MAX));
+        assert_eq!(back, Ok(h));
     }
 
     #[test]
