@@ -113,6 +113,9 @@ fn choices(engine: &Headless) -> Vec<Json> {
         .collect()
 }
 
+/// Attribute values by name.
+type Attributes = Vec<(&'static str, Value)>;
+
 /// What the full engine decides for a device holding `attributes` (and no events).
 fn engine_decisions(p: &Program, unit: &str, attributes: &[(&str, Value)]) -> Vec<Json> {
     let clock = Clock::utc(NOW);
@@ -135,7 +138,7 @@ fn engine_decisions(p: &Program, unit: &str, attributes: &[(&str, Value)]) -> Ve
 fn a_visitor_gets_what_the_engine_gives_a_device_with_the_same_attributes() {
     let p = saas();
     let mut engine = Headless::new(p.clone(), Clock::utc(NOW));
-    let visitors: Vec<(&str, Visitor, Vec<(&str, Value)>)> = vec![
+    let visitors: Vec<(&str, Visitor, Attributes)> = vec![
         (
             "v-1",
             Visitor::unit("v-1")
