@@ -2,8 +2,8 @@
 //!
 //! The engine is pure: it does not remember what it showed. The caller keeps a [`RenderHistory`]
 //! (the browser keeps it in local storage beside the signals) and passes it to
-//! [`Engine::decide`](super::Engine::decide), which records one render each time a rule decides a
-//! slot, and to [`Engine::peek`](super::Engine::peek), which only reads it.
+//! [`Program::decide`](crate::program::Program::decide), which records one render each time a rule
+//! decides a slot, and to [`Program::peek`](crate::program::Program::peek), which only reads it.
 //!
 //! Only the most recent [`MAX_RENDERS_PER_RULE`] renders of each rule are kept: a cap larger than
 //! that is validated away, and older renders cannot matter to a cap window that small.
