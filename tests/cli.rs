@@ -128,21 +128,17 @@ impl Session {
         target
     }
 
+    /// `pathwise sign BUNDLE --key KEY --now SIGN_AT --out OUT EXTRA…`.
+    fn sign(&self, bundle: &str, key: &str, out: &str, extra: &[&str]) -> Out {
+        let mut args = vec!["sign", bundle, "--key", key, "--now", SIGN_AT, "--out", out];
+        args.extend_from_slice(extra);
+        self.run(&args)
+    }
+
     /// Signs the saas bundle with `key` at [`SIGN_AT`] into `out`; returns the version printed.
     fn sign_saas(&self, key: &str, out: &str, extra: &[&str]) -> u64 {
         self.golden_bundle("saas.json");
-        let mut args = vec![
-            "sign",
-            "saas.json",
-            "--key",
-            key,
-            "--now",
-            SIGN_AT,
-            "--out",
-            out,
-        ];
-        args.extend_from_slice(extra);
-        let result = self.run(&args);
+        let result = self.sign("saas.json", key, out, extra);
         result.expect_code(0);
         field(&result.stdout, "version").parse().unwrap()
     }
@@ -516,16 +512,7 @@ fn signing_twice_at_the_same_time_raises_the_version_by_one() {
         &format!("\"version\": {}", SIGN_AT_SECONDS + 500),
     );
     s.write("ahead.json", &bundle);
-    let out = s.run(&[
-        "sign",
-        "ahead.json",
-        "--key",
-        "site.key",
-        "--now",
-        SIGN_AT,
-        "--out",
-        "ahead.signed.json",
-    ]);
+    let out = s.sign("ahead.json", "site.key", "ahead.signed.json", &[]);
     out.expect_code(0);
     assert_eq!(
         field(&out.stdout, "version"),
@@ -888,18 +875,13 @@ fn sign_refuses_a_version_devices_would_refuse() {
     let day_later = SIGN_AT_SECONDS + 86_400;
     s.golden_bundle("saas.json");
     // More than a day after the signing time: a usage error, naming why.
-    let out = s.run(&[
-        "sign",
+    let too_late = (day_later + 1).to_string();
+    let out = s.sign(
         "saas.json",
-        "--key",
         "site.key",
-        "--now",
-        SIGN_AT,
-        "--version",
-        &(day_later + 1).to_string(),
-        "--out",
         "signed.json",
-    ]);
+        &["--version", &too_late],
+    );
     out.expect_code(2);
     assert!(out.stderr.contains("version_in_future"), "{}", out.both());
     assert!(out.stderr.contains("rollback"), "{}", out.both());
@@ -923,16 +905,7 @@ fn sign_refuses_a_version_devices_would_refuse() {
         .read("saas.json")
         .replace("\"version\": 1767225600", "\"version\": 99999999999");
     s.write("ahead.json", &bundle);
-    let out = s.run(&[
-        "sign",
-        "ahead.json",
-        "--key",
-        "site.key",
-        "--now",
-        SIGN_AT,
-        "--out",
-        "ahead.signed.json",
-    ]);
+    let out = s.sign("ahead.json", "site.key", "ahead.signed.json", &[]);
     out.expect_code(2);
     assert!(out.stderr.contains("100000000000"), "{}", out.both());
 }
@@ -956,20 +929,8 @@ fn sign_raises_the_caps_only_when_asked() {
         "slots": slots, "rules": rules
     });
     s.write("catalogue.json", &bundle.to_string());
-    let sign = |extra: &[&str]| {
-        let mut args = vec![
-            "sign",
-            "catalogue.json",
-            "--key",
-            "site.key",
-            "--now",
-            SIGN_AT,
-            "--out",
-            "catalogue.signed.json",
-        ];
-        args.extend_from_slice(extra);
-        s.run(&args)
-    };
+    let sign =
+        |extra: &[&str]| s.sign("catalogue.json", "site.key", "catalogue.signed.json", extra);
     let out = sign(&[]);
     out.expect_code(1);
     assert!(out.stderr.contains("slots: "), "{}", out.both());

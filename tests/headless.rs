@@ -31,6 +31,10 @@ fn saas() -> Program {
 struct Visitor(Vec<u8>);
 
 impl Visitor {
+    /// Every attribute of the SaaS bundle (six) missing.
+    fn nobody() -> Visitor {
+        (0..6).fold(Visitor::default(), |v, _| v.missing())
+    }
     fn unit(unit: &str) -> Visitor {
         let mut v = Visitor(vec![b'u']);
         v.text(unit);
@@ -240,13 +244,7 @@ fn a_visitor_the_store_would_refuse_is_refused_and_decides_as_nobody() {
         Err(VisitorError::Signal(SignalError::NonFinite { .. }))
     ));
     // Bytes not in the form: cut short, an unknown tag, bytes left over.
-    let complete = Visitor::default()
-        .missing()
-        .missing()
-        .missing()
-        .missing()
-        .missing()
-        .missing();
+    let complete = Visitor::nobody();
     engine.set_visitor(&complete.0).unwrap();
     for bad in [
         &complete.0[..3],
@@ -267,13 +265,7 @@ fn a_visitor_the_store_would_refuse_is_refused_and_decides_as_nobody() {
 fn the_clock_decides_schedules_as_in_a_browser() {
     let p = saas();
     let mut engine = Headless::new(p.clone(), Clock::utc(NOW));
-    let nobody = Visitor::default()
-        .missing()
-        .missing()
-        .missing()
-        .missing()
-        .missing()
-        .missing();
+    let nobody = Visitor::nobody();
     engine.set_visitor(&nobody.0).unwrap();
     engine.set_unit("u");
     // Inside the launch week the banner's scheduled rule decides.
