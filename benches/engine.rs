@@ -1,16 +1,20 @@
-//! Engine benchmarks: deciding one slot with 10 / 100 / 1000 candidate rules, and compiling a
-//! 1000-rule bundle.
+//! Engine benchmarks: deciding one slot with 10 / 100 / 1000 candidate rules from the compiled
+//! program; compiling a 1000-rule bundle (what `pathwise sign` does); and reading its program
+//! (what a device does with the signed payload: inflate, then read).
 //!
 //! The synthetic bundle is the worst case for a slot: every rule targets the same slot with an
 //! audience on the same attribute, and the device matches only the *last* rule, so a decision
 //! evaluates every candidate's schedule, page patterns, audience (an `all` of an attribute
 //! comparison and an event-count predicate), then buckets the winner.
 
-use criterion::{black_box, criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
+use pathwise::bundle::limits::Caps;
 use pathwise::bundle::Bundle;
-use pathwise::engine::{Engine, RenderHistory};
+use pathwise::engine::RenderHistory;
 use pathwise::json::ToJson;
+use pathwise::program::{self, Program};
 use pathwise::scenario::Scenario;
+use pathwise::signals::Declarations;
 use serde_json::json;
 
 fn bundle(rules: usize) -> Bundle {
@@ -47,6 +51,18 @@ fn bundle(rules: usize) -> Bundle {
     pathwise::json::from_str(&doc.to_string()).unwrap()
 }
 
+/// The caps a 1000-rule catalogue is signed under (`pathwise sign --max-bytes`).
+fn caps() -> Caps {
+    Caps {
+        bundle_bytes: 4 << 20,
+        ..Caps::default()
+    }
+}
+
+fn compiled(bundle: &Bundle) -> Vec<u8> {
+    program::compile_within(bundle, &caps()).unwrap()
+}
+
 fn scenario(rules: usize) -> Scenario {
     let doc = json!({
         "unit": "6f1c2a9e0b7d4c3a8e5f1b2c3d4e5f60",
@@ -63,22 +79,24 @@ fn scenario(rules: usize) -> Scenario {
 fn decide(c: &mut Criterion) {
     let mut group = c.benchmark_group("decide_slot");
     for n in [10usize, 100, 1000] {
-        let engine = Engine::compile(bundle(n)).unwrap();
-        let replayed = scenario(n).replay(engine.declarations()).unwrap();
+        let program: Program = program::read(&compiled(&bundle(n))).unwrap();
+        let replayed = scenario(n)
+            .replay(&Declarations::of_program(&program))
+            .unwrap();
         let ctx = replayed.context();
         let history = RenderHistory::new();
-        let d = engine.peek("hero", &ctx, &history).unwrap();
+        let hero = program.slot("hero").unwrap();
+        let d = program.peek(hero, &ctx, &history);
         assert_eq!(
-            d.rule,
+            d.rule_id(&program),
             Some(format!("rule-{}", n - 1).as_str()),
             "the last rule must win"
         );
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
             b.iter(|| {
-                engine
-                    .peek(black_box("hero"), &ctx, &history)
-                    .unwrap()
-                    .variant
+                program
+                    .peek(black_box(hero), &ctx, &history)
+                    .variant_id(&program)
                     .len()
             })
         });
@@ -89,18 +107,24 @@ fn decide(c: &mut Criterion) {
 fn compile(c: &mut Criterion) {
     let parsed = bundle(1000);
     let text = parsed.to_json();
+    // The signer: validate and compile.
     c.bench_function("compile_1000_rules", |b| {
-        b.iter_batched(
-            || parsed.clone(),
-            |p| Engine::compile(p).unwrap().holdout_bp(),
-            BatchSize::SmallInput,
-        )
+        b.iter(|| compiled(black_box(&parsed)).len())
     });
     c.bench_function("parse_and_compile_1000_rules", |b| {
         b.iter(|| {
             let p: Bundle = pathwise::json::from_str(black_box(&text)).unwrap();
-            Engine::compile(p).unwrap().holdout_bp()
+            compiled(&p).len()
         })
+    });
+    // The device: read the program, and open the signed (deflated) payload.
+    let raw = compiled(&parsed);
+    let payload = program::pack(&raw);
+    c.bench_function("read_program_1000_rules", |b| {
+        b.iter(|| program::read(black_box(&raw)).unwrap().slot_count())
+    });
+    c.bench_function("open_program_1000_rules", |b| {
+        b.iter(|| program::open(black_box(&payload)).unwrap().slot_count())
     });
 }
 

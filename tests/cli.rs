@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use pathwise::envelope::Envelope;
+use pathwise::envelope::{sign, Envelope, SecretKey};
+use pathwise::program;
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_pathwise");
@@ -127,21 +128,17 @@ impl Session {
         target
     }
 
+    /// `pathwise sign BUNDLE --key KEY --now SIGN_AT --out OUT EXTRA…`.
+    fn sign(&self, bundle: &str, key: &str, out: &str, extra: &[&str]) -> Out {
+        let mut args = vec!["sign", bundle, "--key", key, "--now", SIGN_AT, "--out", out];
+        args.extend_from_slice(extra);
+        self.run(&args)
+    }
+
     /// Signs the saas bundle with `key` at [`SIGN_AT`] into `out`; returns the version printed.
     fn sign_saas(&self, key: &str, out: &str, extra: &[&str]) -> u64 {
         self.golden_bundle("saas.json");
-        let mut args = vec![
-            "sign",
-            "saas.json",
-            "--key",
-            key,
-            "--now",
-            SIGN_AT,
-            "--out",
-            out,
-        ];
-        args.extend_from_slice(extra);
-        let result = self.run(&args);
+        let result = self.sign("saas.json", key, out, extra);
         result.expect_code(0);
         field(&result.stdout, "version").parse().unwrap()
     }
@@ -232,6 +229,12 @@ fn round_trip_keygen_sign_verify_explain_names_the_winning_rule() {
     assert!(
         field(&verified.stdout, "expires_at").starts_with("2026-03-31T00:00:00Z"),
         "default TTL is 30 days\n{}",
+        verified.both()
+    );
+    // What the device will decide from: the compiled program's counts.
+    assert!(
+        field(&verified.stdout, "program").starts_with("5 slot(s), 9 rule(s), "),
+        "{}",
         verified.both()
     );
 
@@ -399,11 +402,10 @@ fn a_tampered_envelope_is_refused_with_exit_5_or_4() {
     s.sign_saas("site.key", "signed.json", &[]);
     let original = Envelope::from_json(s.read("signed.json").as_bytes()).unwrap();
 
-    // An edited payload (valid JSON, same length) no longer matches its signature.
+    // An edited payload (one byte of the deflated program) no longer matches its signature.
     let mut edited = original.clone();
-    let text = String::from_utf8(edited.payload.clone()).unwrap();
-    assert!(text.contains("Welcome back"));
-    edited.payload = text.replace("Welcome back", "Welcome hack").into_bytes();
+    let middle = edited.payload.len() / 2;
+    edited.payload[middle] ^= 0x01;
     s.write("edited.json", &edited.to_json());
     s.verify("edited.json", "site.pub", &[]).expect_code(5);
 
@@ -510,16 +512,7 @@ fn signing_twice_at_the_same_time_raises_the_version_by_one() {
         &format!("\"version\": {}", SIGN_AT_SECONDS + 500),
     );
     s.write("ahead.json", &bundle);
-    let out = s.run(&[
-        "sign",
-        "ahead.json",
-        "--key",
-        "site.key",
-        "--now",
-        SIGN_AT,
-        "--out",
-        "ahead.signed.json",
-    ]);
+    let out = s.sign("ahead.json", "site.key", "ahead.signed.json", &[]);
     out.expect_code(0);
     assert_eq!(
         field(&out.stdout, "version"),
@@ -792,18 +785,259 @@ fn lint_warns_without_failing_unless_warnings_are_denied() {
 }
 
 #[test]
-fn lint_reads_the_payload_of_an_envelope_without_verifying_it() {
+fn lint_refuses_an_envelope_and_points_to_inspect() {
     let mut s = Session::new("lint-envelope");
     s.keygen("site");
     s.sign_saas("site.key", "signed.json", &[]);
     let out = s.run(&["lint", "signed.json", "--now", VERIFY_AT]);
-    out.expect_code(0);
+    out.expect_code(2);
+    assert!(out.stderr.contains("compiled program"), "{}", out.both());
     assert!(
-        out.stderr.contains("without checking signatures"),
+        out.stderr
+            .contains("pathwise inspect signed.json --unverified"),
         "{}",
         out.both()
     );
-    assert!(out.stdout.contains("0 error(s)"), "{}", out.both());
+    assert!(out.stdout.is_empty(), "{}", out.both());
+}
+
+/// Signs `payload` with the session's key file `key` (as a compromised or buggy signer could),
+/// into `out`.
+fn sign_raw(s: &Session, key: &str, payload: &[u8], out: &str) {
+    let secret = SecretKey::parse(&s.read(key)).unwrap();
+    s.write(out, &sign(payload, &[&secret]).to_json());
+}
+
+#[test]
+fn verify_reports_an_unreadable_program_as_malformed_and_a_future_version_as_policy() {
+    let mut s = Session::new("program-errors");
+    s.keygen("site");
+    s.sign_saas("site.key", "signed.json", &[]);
+    let original = Envelope::from_json(s.read("signed.json").as_bytes()).unwrap();
+    let raw = program::unpack(&original.payload).unwrap();
+
+    // Signed by the pinned key, but cut short: exit 4 with the code and the byte offset.
+    sign_raw(
+        &s,
+        "site.key",
+        &program::pack(&raw[..raw.len() - 3]),
+        "cut.json",
+    );
+    let out = s.verify("cut.json", "site.pub", &[]);
+    out.expect_code(4);
+    assert!(out.stderr.contains("program_malformed"), "{}", out.both());
+    assert!(out.stderr.contains("truncated at byte"), "{}", out.both());
+    // A program of a later format: exit 4, program_unsupported.
+    let mut newer = raw.clone();
+    newer[3] += 1;
+    sign_raw(&s, "site.key", &program::pack(&newer), "newer.json");
+    let out = s.verify("newer.json", "site.pub", &[]);
+    out.expect_code(4);
+    assert!(out.stderr.contains("program_unsupported"), "{}", out.both());
+    // The same for explain and inspect without verification: the program must still read.
+    for args in [
+        &["explain", "cut.json", "--unverified", "--unit", "u"][..],
+        &["inspect", "cut.json", "--unverified"],
+    ] {
+        let out = s.run(args);
+        out.expect_code(4);
+        assert!(out.stderr.contains("program_malformed"), "{}", out.both());
+    }
+
+    // Signed ten days after the verification time: its version lies in the device's future.
+    s.run(&[
+        "sign",
+        "saas.json",
+        "--key",
+        "site.key",
+        "--now",
+        "2026-03-15T12:00:00Z",
+        "--out",
+        "future.json",
+    ])
+    .expect_code(0);
+    let out = s.verify("future.json", "site.pub", &[]);
+    out.expect_code(6);
+    assert!(out.stderr.contains("version_in_future"), "{}", out.both());
+    // A day after signing is still fine (a slow device clock).
+    s.verify(
+        "future.json",
+        "site.pub",
+        &["--now", "2026-03-14T12:00:00Z"],
+    )
+    .expect_code(0);
+}
+
+#[test]
+fn sign_refuses_a_version_devices_would_refuse() {
+    let mut s = Session::new("future-version");
+    s.keygen("site");
+    let day_later = SIGN_AT_SECONDS + 86_400;
+    s.golden_bundle("saas.json");
+    // More than a day after the signing time: a usage error, naming why.
+    let too_late = (day_later + 1).to_string();
+    let out = s.sign(
+        "saas.json",
+        "site.key",
+        "signed.json",
+        &["--version", &too_late],
+    );
+    out.expect_code(2);
+    assert!(out.stderr.contains("version_in_future"), "{}", out.both());
+    assert!(out.stderr.contains("rollback"), "{}", out.both());
+    assert!(
+        out.stderr.contains(&day_later.to_string()),
+        "{}",
+        out.both()
+    );
+    assert!(!s.path("signed.json").exists(), "nothing is written");
+    // Exactly a day later is accepted, and verifies at the signing time.
+    let version = s.sign_saas(
+        "site.key",
+        "signed.json",
+        &["--version", &day_later.to_string()],
+    );
+    assert_eq!(version, day_later);
+    s.verify("signed.json", "site.pub", &["--now", SIGN_AT])
+        .expect_code(0);
+    // A bundle whose own version is far ahead makes the default (one above it) just as useless.
+    let bundle = s
+        .read("saas.json")
+        .replace("\"version\": 1767225600", "\"version\": 99999999999");
+    s.write("ahead.json", &bundle);
+    let out = s.sign("ahead.json", "site.key", "ahead.signed.json", &[]);
+    out.expect_code(2);
+    assert!(out.stderr.contains("100000000000"), "{}", out.both());
+}
+
+#[test]
+fn sign_raises_the_caps_only_when_asked() {
+    let mut s = Session::new("caps");
+    s.keygen("site");
+    // 600 slots and rules: over the page's default caps (500 slots).
+    let slots: Vec<Value> = (0..600)
+        .map(|i| serde_json::json!({ "id": format!("f{i:04}"), "kind": "block" }))
+        .collect();
+    let rules: Vec<Value> = (0..600)
+        .map(|i| {
+            serde_json::json!({ "id": format!("f{i:04}-on"), "slot": format!("f{i:04}"),
+                "objective": "insight", "variants": [{ "id": "on" }] })
+        })
+        .collect();
+    let bundle = serde_json::json!({
+        "schema": 1, "site": "acme.example", "version": 1, "expires_at": 0,
+        "slots": slots, "rules": rules
+    });
+    s.write("catalogue.json", &bundle.to_string());
+    let sign =
+        |extra: &[&str]| s.sign("catalogue.json", "site.key", "catalogue.signed.json", extra);
+    let out = sign(&[]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("slots: "), "{}", out.both());
+    let out = sign(&["--max-slots", "600"]);
+    out.expect_code(0);
+    assert!(
+        field(&out.stdout, "program").starts_with("600 slot(s), 600 rule(s); "),
+        "{}",
+        out.both()
+    );
+    // A catalogue that is too large even for raised caps is still refused with its problem.
+    sign(&["--max-slots", "600", "--max-rules", "599"]).expect_code(1);
+    let out = sign(&["--max-slots", "600", "--max-bytes", "1000"]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("1000"), "{}", out.both());
+    // The signed catalogue verifies and explains like any envelope.
+    let verified = s.verify("catalogue.signed.json", "site.pub", &[]);
+    verified.expect_code(0);
+    let help = s.run(&["sign", "--help"]);
+    for flag in ["--max-rules", "--max-slots", "--max-bytes"] {
+        assert!(help.stdout.contains(flag), "{flag}\n{}", help.both());
+    }
+}
+
+#[test]
+fn inspect_prints_the_signed_program_as_json() {
+    let mut s = Session::new("inspect");
+    s.keygen("site");
+    let version = s.sign_saas("site.key", "signed.json", &[]);
+    let out = s.run(&[
+        "inspect",
+        "signed.json",
+        "--key",
+        "site.pub",
+        "--site",
+        "acme.example",
+        "--now",
+        VERIFY_AT,
+    ]);
+    out.expect_code(0);
+    assert!(
+        out.stdout.starts_with("{\n  \"format\": 1,\n"),
+        "{}",
+        out.both()
+    );
+    let value: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(value["site"], "acme.example");
+    assert_eq!(value["version"], version);
+    // Slots in bundle order, each slot's rules in the order devices try them.
+    let slots: Vec<&str> = value["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        slots,
+        ["hero", "pricing_help", "reengage", "banner", "onboarding"]
+    );
+    let onboarding = &value["slots"][4];
+    assert_eq!(onboarding["kind"], "path");
+    let rules: Vec<&str> = onboarding["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "onboarding-admin",
+            "onboarding-operator",
+            "onboarding-champion"
+        ]
+    );
+    assert_eq!(onboarding["rules"][0]["audience"], "admins");
+    assert_eq!(onboarding["rules"][0]["variants"][0]["width_bp"], 10_000);
+
+    // Unverified, the same program; without a decision on trust, a usage error.
+    let unverified = s.run(&["inspect", "signed.json", "--unverified"]);
+    unverified.expect_code(0);
+    assert_eq!(unverified.stdout, out.stdout);
+    assert!(
+        unverified.stderr.contains("WITHOUT verifying"),
+        "{}",
+        unverified.both()
+    );
+    let out = s.run(&["inspect", "signed.json"]);
+    out.expect_code(2);
+    assert!(out.stderr.contains("--unverified"), "{}", out.both());
+    // Verification failures keep their codes.
+    s.run(&[
+        "inspect",
+        "signed.json",
+        "--key",
+        "site.pub",
+        "--site",
+        "other.example",
+        "--now",
+        VERIFY_AT,
+    ])
+    .expect_code(6);
+    // A plain bundle is compiled as sign would compile it: the same program, bar the header.
+    let plain = s.run(&["inspect", "saas.json"]);
+    plain.expect_code(0);
+    let plain: Value = serde_json::from_str(&plain.stdout).unwrap();
+    assert_eq!(plain["slots"], value["slots"]);
 }
 
 #[test]
@@ -823,7 +1057,7 @@ fn schema_writes_the_bundle_json_schema() {
 fn every_subcommand_has_help_with_its_exit_codes_and_bad_usage_exits_2() {
     let s = Session::new("help");
     for sub in [
-        "keygen", "pubkey", "sign", "verify", "lint", "explain", "schema",
+        "keygen", "pubkey", "sign", "verify", "inspect", "lint", "explain", "schema",
     ] {
         let out = s.run(&[sub, "--help"]);
         out.expect_code(0);

@@ -112,8 +112,8 @@ fn pages_get_the_key_site_and_envelope_and_the_envelope_verifies() {
     else {
         panic!("not verified")
     };
-    assert!(payload.version >= before as u64);
-    let expires = payload.expires_at.seconds() - before;
+    assert!(payload.version() >= before as u64);
+    let expires = payload.expires_at().seconds() - before;
     assert!(
         (30 * 86_400..30 * 86_400 + 60).contains(&expires),
         "{expires}"
@@ -152,9 +152,9 @@ fn pages_get_the_key_site_and_envelope_and_the_envelope_verifies() {
     let server = scratch.start();
     let again = server.get("/bundle.dsse.json");
     let mut policy = Policy::new(SITE, &keys, Timestamp(now()));
-    policy.accepted_version = Some(payload.version);
+    policy.accepted_version = Some(payload.version());
     assert!(
-        matches!(open(&again.body, &policy), Ok(Opened::Verified(p)) if p.version > payload.version)
+        matches!(open(&again.body, &policy), Ok(Opened::Verified(p)) if p.version() > payload.version())
     );
 }
 

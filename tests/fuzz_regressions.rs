@@ -9,6 +9,11 @@
 //! - the seed corpora: `fuzz/seeds/<target>/` (written by `write_fuzz_seeds` below) and, for
 //!   `decide`, the bundles under `tests/golden/bundles/` and `tests/data/bundles/`.
 //!
+//! After a format change (the program, a snapshot, the envelope payload), rewrite the seeds with
+//! `cargo test --test fuzz_regressions -- --ignored write_fuzz_seeds`, and convert the committed
+//! crashers to the new form of the input they stand for (the one in
+//! `tests/fuzz_regressions/stored/` was converted from the JSON snapshots to the binary ones).
+//!
 //! Adding a crasher: copy `fuzz/artifacts/<target>/crash-…` (after `cargo fuzz tmin`) to
 //! `tests/fuzz_regressions/<target>/<short-name>`, fix the bug, and `cargo test --test
 //! fuzz_regressions` must pass.
@@ -19,11 +24,13 @@ mod harness;
 
 use std::path::{Path, PathBuf};
 
-use pathwise::engine::RenderHistory;
+use pathwise::engine::{Reason, RenderHistory};
 use pathwise::envelope::{open, sign, Opened, Policy, SecretKey};
+use pathwise::program::{self, Program};
+use pathwise::report::Reporter;
 use pathwise::scenario::Scenario;
-use pathwise::signals::Signals;
-use pathwise::time::Timestamp;
+use pathwise::signals::{Declarations, Signals};
+use pathwise::time::{Clock, Timestamp};
 use serde::Deserialize;
 
 type Target = fn(&[u8]);
@@ -33,6 +40,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("decide", harness::decide),
     ("stored", harness::stored),
     ("batch", harness::batch),
+    ("program", harness::program),
 ];
 
 fn root() -> &'static Path {
@@ -54,6 +62,7 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
 
 fn seed_dirs(target: &str) -> Vec<PathBuf> {
     let mut dirs = vec![root().join("fuzz/seeds").join(target)];
+    // As in the Makefile's `fuzz` target.
     if target == "decide" {
         dirs.push(root().join("tests/golden/bundles"));
         dirs.push(root().join("tests/data/bundles"));
@@ -142,26 +151,42 @@ fn envelope_seeds_get_past_the_signature_check() {
     );
 }
 
-/// The `stored` seeds hold snapshots the store accepts, so the fuzzer starts from real state.
+/// The `stored` seeds hold snapshots the browser accepts (signals, render history, ledger,
+/// outbox), so the fuzzer starts from real state.
 #[test]
 fn stored_seeds_are_accepted_snapshots() {
-    let decls = pathwise::signals::Declarations::default();
-    let clock = pathwise::time::Clock::utc(harness::NOW);
+    let clock = Clock::utc(harness::NOW);
     let files = files_in(&root().join("fuzz/seeds/stored"));
     assert!(!files.is_empty());
     for file in files {
         let bytes = std::fs::read(&file).unwrap();
-        let at = bytes
-            .iter()
-            .rposition(|&b| b == harness::SEPARATOR)
-            .unwrap();
-        let signals = std::str::from_utf8(&bytes[..at]).unwrap();
-        let history = std::str::from_utf8(&bytes[at + 1..]).unwrap();
-        Signals::from_snapshot(signals, &decls, &clock)
+        let parts = harness::stored_parts(&bytes);
+        assert_eq!(parts.len(), 4, "{}", file.display());
+        Signals::from_snapshot(parts[0], &Declarations::default(), &clock)
             .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        RenderHistory::from_snapshot(history, &clock)
+        RenderHistory::from_snapshot(parts[1], &clock)
             .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let (_, problems) = Reporter::restore(Some(parts[2]), Some(parts[3]));
+        assert!(problems.is_empty(), "{}: {problems:?}", file.display());
     }
+}
+
+/// The `program` seeds are programs devices read: raw, and as signed (deflated) payloads.
+#[test]
+fn program_seeds_read() {
+    let files = files_in(&root().join("fuzz/seeds/program"));
+    let (mut raw, mut packed) = (0, 0);
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap();
+        if program::read(&bytes).is_ok() {
+            raw += 1;
+        } else if program::open(&bytes).is_ok() {
+            packed += 1;
+        } else {
+            panic!("{}: neither a program nor a signed payload", file.display());
+        }
+    }
+    assert!(raw >= 4 && packed >= 4, "{raw} raw, {packed} packed");
 }
 
 /// The `decide` seeds reach the engine: most of them load, so the fuzzer starts past validation.
@@ -190,39 +215,39 @@ fn most_decide_seeds_load() {
 #[test]
 fn the_harness_catches_an_inconsistent_decision() {
     let bundle = pathwise::bundle::load(&read("tests/golden/bundles/holdout.json")).unwrap();
-    let engine = pathwise::engine::Engine::compile(bundle).unwrap();
+    let program = program::read(&program::compile(&bundle).unwrap()).unwrap();
+    let decls = Declarations::of_program(&program);
     let scenario: Scenario =
         pathwise::json::from_str(r#"{"unit":"u-3","now":"2026-03-10T09:00:00Z","actions":[]}"#)
             .unwrap();
+    let hero = program.slot("hero").unwrap();
     // Find a unit outside the 20 % holdout, so the rule's variant is matched.
     let replayed = (0..100)
         .map(|i| {
             let mut scenario = scenario.clone();
             scenario.unit = format!("unit-{i}");
-            scenario.replay(engine.declarations()).unwrap()
+            scenario.replay(&decls).unwrap()
         })
         .find(|replayed| {
-            let decision = engine
-                .peek("hero", &replayed.context(), &replayed.history)
-                .unwrap();
-            decision.reason == pathwise::engine::Reason::Matched
+            let decision = program.peek(hero, &replayed.context(), &replayed.history);
+            decision.reason == Reason::Matched
         })
         .unwrap();
-    let explanation = engine
-        .explain("hero", &replayed.context(), &replayed.history)
-        .unwrap();
-    assert_eq!(explanation.decision.variant, "new-hero");
+    let explanation = program.explain(hero, &replayed.context(), &replayed.history);
+    assert_eq!(explanation.decision.variant_id(&program), "new-hero");
+    let view = harness::View::of(&program);
     harness::check_decision(
-        &engine,
-        "hero",
+        &program,
+        &view,
+        hero,
         &explanation.decision,
         &explanation.candidates,
     );
 
-    let mut wrong = explanation.decision.clone();
-    wrong.variant = "not-a-variant";
+    let mut wrong = explanation.decision;
+    wrong.variant = wrong.variant.map(|v| v + 1);
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        harness::check_decision(&engine, "hero", &wrong, &explanation.candidates)
+        harness::check_decision(&program, &view, hero, &wrong, &explanation.candidates)
     }));
     assert!(caught.is_err(), "an unknown variant went unnoticed");
 }
@@ -238,6 +263,20 @@ struct GoldenCase {
 
 fn read(rel: &str) -> Vec<u8> {
     std::fs::read(root().join(rel)).unwrap()
+}
+
+/// A bundle compiled into its raw program, as `pathwise sign` compiles it.
+fn compiled(bundle: &[u8]) -> Vec<u8> {
+    program::compile(&pathwise::bundle::load(bundle).unwrap()).unwrap()
+}
+
+fn compiled_program(bundle: &[u8]) -> Program {
+    program::read(&compiled(bundle)).unwrap()
+}
+
+/// A bundle as a signed payload: compiled, then deflated.
+fn packed(bundle: &[u8]) -> Vec<u8> {
+    program::pack(&compiled(bundle))
 }
 
 /// The seed inputs, by target and file name. Small on purpose: libFuzzer mutates them, and its
@@ -260,25 +299,37 @@ fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         .replace(harness::SITE, "other.example")
         .into_bytes();
     let env = |payload: &[u8], keys: &[&SecretKey]| sign(payload, keys).to_json().into_bytes();
-    envelope("signed-holdout", 0, env(&holdout, &[a]));
+    envelope("signed-holdout", 0, env(&packed(&holdout), &[a]));
     envelope(
         "signed-experiments-both-keys",
         0,
-        env(&experiments, &[a, b]),
+        env(&packed(&experiments), &[a, b]),
     );
-    envelope("signed-other-site", 0, env(&other_site, &[b]));
+    envelope("signed-other-site", 0, env(&packed(&other_site), &[b]));
     // Threshold 2 and a duplicated pin (mode bits 2 and 5), accepted version 7 (bits 3-4 = 1).
     envelope(
         "signed-holdout-threshold-2-current",
         0x04 | 0x08 | 0x20,
-        env(&holdout, &[a, b]),
+        env(&packed(&holdout), &[a, b]),
     );
+    // Raw programs the harness deflates and signs (mode bit 6).
     envelope(
         "sign-both-experiments",
-        harness::ENVELOPE_MODE_SIGN_BOTH,
-        experiments.clone(),
+        harness::ENVELOPE_MODE_SIGN_BOTH | harness::ENVELOPE_PACK,
+        compiled(&experiments),
     );
-    envelope("sign-one-holdout", 2, holdout.clone());
+    envelope(
+        "sign-one-holdout",
+        2 | harness::ENVELOPE_PACK,
+        compiled(&holdout),
+    );
+
+    // program: every golden bundle compiled, raw and deflated (as signed).
+    for name in ["builtins", "experiments", "holdout", "saas"] {
+        let raw = compiled(&read(&format!("tests/golden/bundles/{name}.json")));
+        out.push(("program", format!("{name}.raw"), raw.clone()));
+        out.push(("program", format!("{name}.signed"), program::pack(&raw)));
+    }
 
     // decide: bundles with a unit after the separator (the plain bundles are seeds as they are).
     // One carries a clock too: an hour before the holdout bundle expires, at UTC+9.
@@ -301,9 +352,10 @@ fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         out.push(("decide", name.to_owned(), input));
     }
 
-    // stored: the state some golden cases leave behind, as the browser would have saved it.
-    let saas = pathwise::bundle::load(&read("tests/golden/bundles/saas.json")).unwrap();
-    let decls = pathwise::signals::Declarations::new(&saas.signals);
+    // stored: the state some golden cases leave behind, as the browser would have saved it:
+    // signals, render history, and the ledger and outbox of the decisions shown.
+    let saas = compiled_program(&read("tests/golden/bundles/saas.json"));
+    let decls = Declarations::of_program(&saas);
     for case in [
         "002-onboarding-admin-path",
         "009-returning-visitor-hero",
@@ -324,10 +376,22 @@ fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         for times in scenario.renders.values_mut() {
             times.iter_mut().for_each(|t| *t = Timestamp(t.0 + shift));
         }
-        let replayed = scenario.replay(&decls).unwrap();
-        let mut input = replayed.signals.to_snapshot().into_bytes();
-        input.push(harness::SEPARATOR);
-        input.extend(replayed.history.to_snapshot().into_bytes());
+        let mut replayed = scenario.replay(&decls).unwrap();
+        let mut reporter = Reporter::new();
+        for slot in 0..saas.slot_count() {
+            let ctx = replayed.context();
+            let mut history = replayed.history.clone();
+            let decision = saas.decide(slot, &ctx, &mut history);
+            replayed.history = history;
+            reporter.on_rendered(&saas, &decision, harness::NOW);
+        }
+        let reports = reporter.snapshot();
+        let input = harness::stored_input(&[
+            &replayed.signals.to_snapshot(),
+            &replayed.history.to_snapshot(),
+            &reports.ledger,
+            &reports.outbox,
+        ]);
         out.push(("stored", case.to_owned(), input));
     }
 

@@ -563,10 +563,13 @@ fn ledger_bytes(rules: &[LedgerRule]) -> Vec<u8> {
     w.finish()
 }
 
+/// A batch as the outbox stores it: id, bundle version, events (as [`event_bytes`] writes them).
+type StoredBatch = ([u8; 16], u64, Vec<Vec<u8>>);
+
 /// An outbox written by hand in the format documented on `Outbox::to_snapshot`: batches of
 /// (id, bundle, dropped, events) and queued (bundle, event); an event is written with
 /// [`event_bytes`].
-fn outbox_bytes(batches: &[([u8; 16], u64, Vec<Vec<u8>>)], queued: &[(u64, Vec<u8>)]) -> Vec<u8> {
+fn outbox_bytes(batches: &[StoredBatch], queued: &[(u64, Vec<u8>)]) -> Vec<u8> {
     let mut w = Writer::new();
     w.raw(b"O\x01");
     w.uint(0);

@@ -8,31 +8,42 @@
 //!
 //! Every function takes arbitrary bytes, returns nothing, and panics only when the core broke a
 //! promise: a panic inside the core, or one of the `assert!`s below (an invariant a user would
-//! notice, such as `explain` disagreeing with `decide`, or a bundle that `load` accepts and its
-//! own re-serialization does not).
+//! notice, such as `explain` disagreeing with `decide`, a bundle that `load` accepts and the
+//! compiler refuses, or a decision naming a variant its rule does not have).
 //!
 //! | target | input | reaches |
 //! |---|---|---|
-//! | [`envelope`] | mode byte + envelope JSON, or + a payload the harness signs | [`open`], then [`check_bundle`] |
-//! | [`decide`] | bundle JSON, optionally `0xFF` + unit | [`load`], then [`check_bundle`] |
-//! | [`stored`] | signals snapshot, optionally `0xFF` + render history | [`Signals::from_snapshot`], [`RenderHistory::from_snapshot`], decisions |
+//! | [`envelope`] | mode byte + envelope JSON, or + a payload (or a raw program) the harness signs | [`open`], then [`check_program`] |
+//! | [`decide`] | bundle JSON, optionally `0xFF` + device | [`load`], [`program::compile`], then [`check_program`] against the bundle |
+//! | [`program`] | any bytes, as a raw program and as a signed (deflated) payload | [`program::read`], [`program::open`], then [`check_program`] |
+//! | [`stored`] | up to four length-prefixed snapshots: signals, render history, ledger, outbox | their `from_snapshot`s, decisions and reports |
 //! | [`batch`] | a beacon body | [`Batch::parse`] |
+//!
+//! [`check_program`] is what every path ends in: each slot decided with `peek`, `explain` and
+//! `decide` (which must agree), each decision checked against the program's own readable form
+//! ([`program::inspect`]), and the headless engine's choices against its tables.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use pathwise::bundle::limits::MAX_BUNDLE_BYTES;
-use pathwise::bundle::{load, Bundle, SignalKind, Slot};
-use pathwise::engine::{Candidate, Decision, Engine, Outcome, Reason, RenderHistory};
+use pathwise::bundle::{load, Bundle, SignalKind};
+use pathwise::codec::{Reader, Writer};
+use pathwise::engine::headless::Headless;
+use pathwise::engine::{Candidate, Decision, Outcome, Reason, RenderHistory};
 use pathwise::envelope::{
     open, sign, Envelope, EnvelopeError, Opened, Policy, PublicKey, SecretKey,
+    MAX_VERSION_SKEW_SECONDS,
 };
 use pathwise::json::ToJson;
+use pathwise::program::{self, Program};
 use pathwise::report::payload::{Batch, PayloadError};
+use pathwise::report::Reporter;
 use pathwise::scenario::{Action, Replayed, Scenario};
 use pathwise::signals::{Declarations, PageContext, Signals, MAX_TIMESTAMP};
 use pathwise::time::{Clock, Timestamp, DAY_SECONDS};
 use pathwise::value::Value;
+use serde_json::Value as Json;
 
 /// The site every harness policy expects (the golden bundles' site).
 pub const SITE: &str = "acme.example";
@@ -49,8 +60,8 @@ pub const NOW: i64 = 1_773_133_200;
 /// Seeds of the two keys the envelope target pins (`tests/fuzz_regressions.rs` signs the
 /// committed envelope seeds with them, so those seeds verify and reach the payload checks).
 pub const KEY_SEEDS: [[u8; 32]; 2] = [[0x11; 32], [0x22; 32]];
-/// Separates the two parts of a `decide` or `stored` input. Never valid in UTF-8, so it cannot
-/// occur inside a bundle or snapshot that would parse anyway.
+/// Separates a `decide` input's bundle from its device part. Never valid in UTF-8, so it cannot
+/// occur inside a bundle that would parse anyway.
 pub const SEPARATOR: u8 = 0xFF;
 /// The unit `decide` uses when its input carries none.
 pub const DEFAULT_UNIT: &str = "fuzz-unit";
@@ -70,6 +81,15 @@ fn split_last(data: &[u8]) -> (&[u8], Option<&[u8]>) {
 
 // --- envelope ----------------------------------------------------------------------------------
 
+/// The mode byte of an `envelope` input that opens the rest as envelope JSON with the default
+/// policy (threshold 1, no accepted version).
+pub const ENVELOPE_MODE_RAW: u8 = 0;
+/// The mode byte of an `envelope` input whose rest the harness signs with both keys.
+pub const ENVELOPE_MODE_SIGN_BOTH: u8 = 3;
+/// Mode bit: the rest is a raw program, deflated (`program::pack`) before it is signed, so the
+/// fuzzer's mutations of the program reach the checks behind the signature.
+pub const ENVELOPE_PACK: u8 = 0x40;
+
 /// The policy the mode byte selects (bits 2..=5), with `pins` as the pinned keys.
 fn policy_for(mode: u8, pins: &[PublicKey]) -> Policy<'_> {
     let mut policy = Policy::new(SITE, pins, Timestamp(NOW));
@@ -83,17 +103,18 @@ fn policy_for(mode: u8, pins: &[PublicKey]) -> Policy<'_> {
     policy
 }
 
-/// Envelope decode + verify, then (if verified) the bundle path of [`decide`].
+/// Envelope decode + verify, then (if verified) [`check_program`] on its program.
 ///
 /// Input: one mode byte, then the rest `r`. Mode bits 0–1: `0`/`1` open `r` as envelope JSON;
 /// `2` signs `r` as the payload with the first pinned key, `3` with both, and opens that (so the
-/// payload checks and the bundle behind them are reached, which forged signatures never do).
+/// payload checks and the program behind them are reached, which forged signatures never do).
 /// Bit 2: threshold 2 instead of 1. Bits 3–4: the accepted version (none, 7, 0, `u64::MAX`).
-/// Bit 5: the first key is pinned twice (it must still count once).
+/// Bit 5: the first key is pinned twice (it must still count once). Bit 6 ([`ENVELOPE_PACK`]):
+/// `r` is a raw program, deflated before it is signed.
 ///
 /// Checks: a decoded envelope re-encodes to itself; an envelope the harness signed with enough
-/// keys fails only for payload reasons; a verified payload is exactly the signed bytes and meets
-/// every policy check.
+/// keys fails only for payload reasons; a verified payload is exactly the signed bytes, meets
+/// every policy check, and its program decides consistently.
 pub fn envelope(data: &[u8]) {
     let Some((&mode, rest)) = data.split_first() else {
         return;
@@ -114,7 +135,12 @@ pub fn envelope(data: &[u8]) {
         rest.to_vec()
     } else {
         let signing: Vec<&SecretKey> = keys.iter().take(signers).collect();
-        sign(rest, &signing).to_json().into_bytes()
+        let payload = if mode & ENVELOPE_PACK != 0 {
+            program::pack(rest)
+        } else {
+            rest.to_vec()
+        };
+        sign(&payload, &signing).to_json().into_bytes()
     };
 
     let decoded = Envelope::from_json(&raw);
@@ -136,10 +162,10 @@ pub fn envelope(data: &[u8]) {
                     matches!(
                         error,
                         EnvelopeError::TooLarge { .. }
-                            | EnvelopeError::PayloadTooDeep { .. }
-                            | EnvelopeError::MalformedPayload { .. }
+                            | EnvelopeError::Program(_)
                             | EnvelopeError::SiteMismatch { .. }
                             | EnvelopeError::Expired { .. }
+                            | EnvelopeError::VersionInFuture { .. }
                             | EnvelopeError::Rollback { .. }
                     ),
                     "an envelope signed by {signers} pinned key(s) was refused for a non-payload reason: {error}"
@@ -155,16 +181,21 @@ pub fn envelope(data: &[u8]) {
                 Err(e) => panic!("open accepted an envelope that from_json refuses: {e}"),
             };
             assert_eq!(verified.payload, envelope.payload);
-            assert_eq!(verified.site, SITE);
-            assert!(verified.expires_at > Timestamp(NOW));
+            assert_eq!(verified.site(), SITE);
+            assert!(verified.expires_at() > Timestamp(NOW));
+            assert!(verified.version() <= (NOW + MAX_VERSION_SKEW_SECONDS) as u64);
             if let Some(accepted) = policy.accepted_version {
-                assert!(verified.version > accepted);
+                assert!(verified.version() > accepted);
             }
             assert!(verified.verified_keys.len() >= policy.threshold);
-            // What the browser does next with a verified payload.
-            if let Ok(bundle) = load(&verified.payload) {
-                check_bundle(bundle, DEFAULT_UNIT, None);
-            }
+            // The program a device reads is the one `program::open` reads from the same bytes.
+            let again = program::open(&verified.payload).map(|p| program::inspect(&p));
+            assert_eq!(
+                again,
+                Ok(program::inspect(&verified.program)),
+                "open and program::open read different programs"
+            );
+            check_program(&verified.program, DEFAULT_UNIT, None);
         }
     }
 }
@@ -224,20 +255,17 @@ pub fn device_part(clock: Clock, unit: &str) -> Vec<u8> {
     out
 }
 
-/// Everything the SDK and the CLI do with a loaded bundle, with the invariants between them:
+/// Everything `pathwise sign` and a device do with a loaded bundle, with the invariants between
+/// them:
 ///
-/// 1. it re-serializes to JSON that loads to the same bundle (`pathwise sign` rewrites `version`
-///    and `expires_at`, so the signed bytes are a re-serialization);
+/// 1. it re-serializes to JSON that loads to the same bundle;
 /// 2. `lint` runs;
-/// 3. it compiles (whatever `load` accepts, `Engine::compile` accepts);
-/// 4. for each scenario — a new visitor, an engaged one whose attributes take values the
-///    bundle's conditions mention, one at the bundle's edges of time, a device with a broken
-///    clock, and an engaged one at `clock` if given — every slot is decided with `peek`, `explain` and `decide` (twice, so frequency caps
-///    bite), which must agree, and each decision must be consistent with the bundle
-///    ([`check_decision`]);
-/// 5. the signals and render history survive the browser's save/load round trip.
+/// 3. it compiles (whatever `load` accepts, `program::compile` accepts), and the program reads
+///    back, raw and as the signed (deflated) payload, to the same program;
+/// 4. the program keeps the bundle's slots in order and each slot's rules;
+/// 5. [`check_program`] with scenarios made from the bundle's own condition values.
 pub fn check_bundle(bundle: Bundle, unit: &str, clock: Option<Clock>) {
-    // The SDK's own writer, as `pathwise sign` uses it.
+    // The SDK's own writer.
     let json = bundle.to_json().into_bytes();
     if json.len() <= MAX_BUNDLE_BYTES {
         match load(&json) {
@@ -255,28 +283,119 @@ pub fn check_bundle(bundle: Bundle, unit: &str, clock: Option<Clock>) {
 
     let _ = pathwise::lint::lint(&bundle, Timestamp(NOW));
 
-    let engine = match Engine::compile(bundle) {
-        Ok(engine) => engine,
-        Err(e) => panic!("load accepted a bundle that Engine::compile refuses: {e}"),
+    let compiled = match program::compile(&bundle) {
+        Ok(bytes) => bytes,
+        Err(e) => panic!("load accepted a bundle that program::compile refuses: {e}"),
     };
-    for (scenario, persist) in scenarios(&engine, unit, clock) {
-        let replayed = match scenario.replay(engine.declarations()) {
-            Ok(replayed) => replayed,
-            Err(e) => panic!("a harness scenario was refused (harness bug): {e}"),
+    let program = match program::read(&compiled) {
+        Ok(program) => program,
+        Err(e) => panic!("a compiled program does not read back: {e}"),
+    };
+    let signed = program::open(&program::pack(&compiled)).map(|p| program::inspect(&p));
+    assert_eq!(
+        signed,
+        Ok(program::inspect(&program)),
+        "the signed payload reads as another program"
+    );
+
+    let slots: Vec<&str> = program.slot_ids().collect();
+    let expected: Vec<&str> = bundle.slots.iter().map(|s| s.id()).collect();
+    assert_eq!(slots, expected, "the program's slots are not the bundle's");
+    let view = View::of(&program);
+    for (i, slot) in bundle.slots.iter().enumerate() {
+        let mut compiled: Vec<&str> = view.rule_ids(i);
+        let mut authored: Vec<&str> = bundle
+            .rules
+            .iter()
+            .filter(|r| r.slot == slot.id())
+            .map(|r| r.id.as_str())
+            .collect();
+        compiled.sort_unstable();
+        authored.sort_unstable();
+        assert_eq!(compiled, authored, "slot {}: other rules", slot.id());
+    }
+
+    let values = condition_values(&bundle);
+    let page = first_page(&bundle);
+    let edge = bundle
+        .rules
+        .iter()
+        .find_map(|r| r.trigger.start)
+        .unwrap_or(Timestamp(bundle.expires_at.0.saturating_sub(1)))
+        .0;
+    run_scenarios(&program, &view, &values, page, edge, unit, clock);
+}
+
+/// Everything a device does with a program it read, checked: it decides every slot in several
+/// situations (see [`run_scenarios`]), and the headless engine decides every slot for a visitor
+/// within its own tables.
+pub fn check_program(program: &Program, unit: &str, clock: Option<Clock>) {
+    let view = View::of(program);
+    let values = condition_values_in(&view.json);
+    let edge = program.expires_at().saturating_sub(1);
+    run_scenarios(program, &view, &values, None, edge, unit, clock);
+    check_headless(program, unit);
+}
+
+/// The program as [`program::inspect`] prints it: what every decision is checked against.
+pub struct View {
+    json: Json,
+}
+
+impl View {
+    /// `program`'s readable form, which must be JSON.
+    pub fn of(program: &Program) -> View {
+        let text = program::inspect(program);
+        let json: Json = match serde_json::from_str(&text) {
+            Ok(json) => json,
+            Err(e) => panic!("inspect wrote something that is not JSON: {e}\n{text}"),
         };
-        decide_every_slot(&engine, &replayed, persist);
+        let slots = json["slots"].as_array().map_or(0, Vec::len);
+        assert_eq!(slots, program.slot_count(), "inspect lists other slots");
+        View { json }
+    }
+
+    fn slot(&self, i: usize) -> &Json {
+        &self.json["slots"][i]
+    }
+
+    fn rules(&self, i: usize) -> &[Json] {
+        self.slot(i)["rules"].as_array().map_or(&[], Vec::as_slice)
+    }
+
+    /// Slot `i`'s rule ids, in the order they are tried.
+    fn rule_ids(&self, i: usize) -> Vec<&str> {
+        self.rules(i)
+            .iter()
+            .filter_map(|r| r["id"].as_str())
+            .collect()
+    }
+
+    fn strings(value: &Json) -> Vec<&str> {
+        value
+            .as_array()
+            .map(|items| items.iter().filter_map(Json::as_str).collect())
+            .unwrap_or_default()
     }
 }
 
-/// The scenarios [`check_bundle`] runs, each with whether its state must survive a save/load
-/// round trip (not when its times are outside what a snapshot may hold).
-fn scenarios(engine: &Engine, unit: &str, clock: Option<Clock>) -> Vec<(Scenario, bool)> {
-    let bundle = engine.bundle();
-    let decls = engine.declarations();
-    let values = condition_values(bundle);
-    let rule_ids: Vec<String> = bundle.rules.iter().map(|r| r.id.clone()).collect();
+/// Decides every slot of `program` for a new visitor, an engaged one whose attributes take
+/// values its conditions compare with, one at the program's edge of time (`edge`: a schedule
+/// start or just before expiry), a device with a broken clock, and an engaged one at `clock` if
+/// given.
+fn run_scenarios(
+    program: &Program,
+    view: &View,
+    values: &BTreeMap<String, Vec<Value>>,
+    page_path: Option<String>,
+    edge: i64,
+    unit: &str,
+    clock: Option<Clock>,
+) {
+    let decls = Declarations::of_program(program);
+    let rule_ids: Vec<String> = program.rule_ids().map(str::to_owned).collect();
     let page = PageContext {
-        path: first_page(bundle).unwrap_or_else(|| "/pricing".to_owned()),
+        path: page_path.unwrap_or_else(|| "/pricing".to_owned()),
         referrer_domain: Some("news.example".to_owned()),
         utm_source: Some("newsletter".to_owned()),
         utm_medium: Some("email".to_owned()),
@@ -286,16 +405,7 @@ fn scenarios(engine: &Engine, unit: &str, clock: Option<Clock>) -> Vec<(Scenario
         device: Some("mobile".to_owned()),
         language: Some("de-DE".to_owned()),
     };
-
-    // The bundle's edge of time: the first schedule start, else just before it expires.
-    let edge = bundle
-        .rules
-        .iter()
-        .find_map(|r| r.trigger.start)
-        .unwrap_or(Timestamp(bundle.expires_at.0.saturating_sub(1)))
-        .0
-        .clamp(-MAX_TIMESTAMP + 400 * DAY_SECONDS, MAX_TIMESTAMP);
-
+    let edge = edge.clamp(-MAX_TIMESTAMP + 400 * DAY_SECONDS, MAX_TIMESTAMP);
     let new_visitor = Scenario {
         unit: unit.to_owned(),
         now: Timestamp(NOW),
@@ -312,17 +422,10 @@ fn scenarios(engine: &Engine, unit: &str, clock: Option<Clock>) -> Vec<(Scenario
         }],
         renders: BTreeMap::new(),
     };
-    let engaged = engaged_scenario(unit, NOW, 60, page.clone(), decls, &values, &rule_ids);
-    let at_edge = engaged_scenario(unit, edge, -720, page.clone(), decls, &values, &rule_ids);
-    let mut broken = engaged_scenario(
-        unit,
-        i64::MAX,
-        i32::MAX,
-        page.clone(),
-        decls,
-        &values,
-        &rule_ids,
-    );
+    let engaged = |now: i64, offset: i32| {
+        engaged_scenario(unit, now, offset, page.clone(), &decls, values, &rule_ids)
+    };
+    let mut broken = engaged(i64::MAX, i32::MAX);
     broken.actions.push(Action {
         at: Timestamp(i64::MIN),
         set: None,
@@ -334,35 +437,32 @@ fn scenarios(engine: &Engine, unit: &str, clock: Option<Clock>) -> Vec<(Scenario
         .entry(rule_ids.first().cloned().unwrap_or_default())
         .or_default()
         .extend([Timestamp(i64::MIN), Timestamp(i64::MAX)]);
-    let mut out = vec![
+    let mut scenarios = vec![
         (new_visitor, true),
-        (engaged, true),
-        (at_edge, true),
+        (engaged(NOW, 60), true),
+        (engaged(edge, -720), true),
         (broken, false),
     ];
     if let Some(clock) = clock {
-        let scenario = engaged_scenario(
-            unit,
-            clock.now,
-            clock.utc_offset_minutes,
-            page,
-            decls,
-            &values,
-            &rule_ids,
-        );
         // Its actions go back 20 days; all of them must be inside what a snapshot may hold.
         let persist = clock
             .now
             .checked_abs()
             .is_some_and(|t| t <= MAX_TIMESTAMP - 30 * DAY_SECONDS);
-        out.push((scenario, persist));
+        scenarios.push((engaged(clock.now, clock.utc_offset_minutes), persist));
     }
-    out
+    for (scenario, persist) in scenarios {
+        let replayed = match scenario.replay(&decls) {
+            Ok(replayed) => replayed,
+            Err(e) => panic!("a harness scenario was refused (harness bug): {e}"),
+        };
+        decide_every_slot(program, view, &replayed, persist);
+    }
 }
 
 /// A device that visited on several days, tracked every declared event, holds a value for every
-/// declared attribute (one the bundle's conditions compare against when there is one, so
-/// audiences can match), and rendered every rule recently.
+/// declared attribute (one the conditions compare against when there is one, so audiences can
+/// match), and rendered every rule recently.
 fn engaged_scenario(
     unit: &str,
     now: i64,
@@ -434,13 +534,21 @@ fn engaged_scenario(
     }
 }
 
-/// The values the bundle's `signal` conditions compare each signal with (the elements of an `in`
-/// list too), found by walking the bundle's JSON form.
+/// The values the bundle's `signal` conditions compare each signal with.
 fn condition_values(bundle: &Bundle) -> BTreeMap<String, Vec<Value>> {
-    fn walk(node: &serde_json::Value, out: &mut BTreeMap<String, Vec<Value>>) {
+    match serde_json::from_str(&bundle.to_json()) {
+        Ok(json) => condition_values_in(&json),
+        Err(_) => BTreeMap::new(),
+    }
+}
+
+/// The values the `signal` conditions in a JSON document (a bundle, or a program's
+/// [`program::inspect`] form) compare each signal with (the elements of an `in` list too).
+fn condition_values_in(doc: &Json) -> BTreeMap<String, Vec<Value>> {
+    fn walk(node: &Json, out: &mut BTreeMap<String, Vec<Value>>) {
         match node {
-            serde_json::Value::Object(map) => {
-                if let (Some(serde_json::Value::String(name)), Some(_), Some(value)) =
+            Json::Object(map) => {
+                if let (Some(Json::String(name)), Some(_), Some(value)) =
                     (map.get("name"), map.get("op"), map.get("value"))
                 {
                     if let Ok(value) = pathwise::json::from_str::<Value>(&value.to_string()) {
@@ -453,14 +561,12 @@ fn condition_values(bundle: &Bundle) -> BTreeMap<String, Vec<Value>> {
                 }
                 map.values().for_each(|v| walk(v, out));
             }
-            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            Json::Array(items) => items.iter().for_each(|v| walk(v, out)),
             _ => {}
         }
     }
     let mut out = BTreeMap::new();
-    if let Ok(json) = serde_json::from_str(&bundle.to_json()) {
-        walk(&json, &mut out);
-    }
+    walk(doc, &mut out);
     out
 }
 
@@ -470,65 +576,63 @@ fn first_page(bundle: &Bundle) -> Option<String> {
     Some(pattern.replace('*', "x").replace('?', "y"))
 }
 
-/// Decides every slot of `engine` in `replayed`'s situation, checking that `peek`, `explain` and
-/// `decide` agree and that each decision fits the bundle; then, if `persist`, that the signals
-/// and the render history survive a save/load round trip as the browser does between pages.
-pub fn decide_every_slot(engine: &Engine, replayed: &Replayed, persist: bool) {
+/// Decides every slot of `program` in `replayed`'s situation, checking that `peek`, `explain`
+/// and `decide` agree and that each decision fits the program ([`check_decision`]); then, if
+/// `persist`, that the signals and the render history survive a save/load round trip as the
+/// browser does between pages.
+pub fn decide_every_slot(program: &Program, view: &View, replayed: &Replayed, persist: bool) {
     let ctx = replayed.context();
     let mut history = replayed.history.clone();
-    let slots: Vec<String> = engine.slot_ids().map(str::to_owned).collect();
-    for slot in &slots {
+    for slot in 0..program.slot_count() {
         for _ in 0..2 {
-            let peeked = match engine.peek(slot, &ctx, &history) {
-                Ok(d) => d,
-                Err(e) => panic!("peek refused a slot of the bundle: {e}"),
-            };
-            let explained = match engine.explain(slot, &ctx, &history) {
-                Ok(x) => x,
-                Err(e) => panic!("explain refused a slot of the bundle: {e}"),
-            };
+            let peeked = program.peek(slot, &ctx, &history);
+            let explained = program.explain(slot, &ctx, &history);
             assert_eq!(explained.decision, peeked, "explain and peek disagree");
-            check_decision(engine, slot, &peeked, &explained.candidates);
-            if let Err(e) = serde_json::from_str::<serde_json::Value>(&explained.to_json()) {
+            check_decision(program, view, slot, &peeked, &explained.candidates);
+            if let Err(e) = serde_json::from_str::<Json>(&explained.to_json(program)) {
                 panic!("an explanation is not written as JSON: {e}");
             }
-            let decided = match engine.decide(slot, &ctx, &mut history) {
-                Ok(d) => d,
-                Err(e) => panic!("decide refused a slot of the bundle: {e}"),
-            };
+            let decided = program.decide(slot, &ctx, &mut history);
             assert_eq!(decided, peeked, "decide and peek disagree");
         }
     }
     assert!(
-        engine.peek("no such slot", &ctx, &history).is_err(),
-        "an unknown slot was decided"
+        program.slot("no such slot").is_err() || program.slot_ids().any(|s| s == "no such slot"),
+        "an unknown slot was found"
     );
 
+    let decls = Declarations::of_program(program);
     if persist {
         let saved = replayed.signals.to_snapshot();
-        match Signals::from_snapshot(&saved, engine.declarations(), &replayed.clock) {
+        match Signals::from_snapshot(&saved, &decls, &replayed.clock) {
             Ok(loaded) => assert_eq!(
                 loaded.to_snapshot(),
                 saved,
                 "signals change across a save/load round trip"
             ),
-            Err(e) => panic!("the store refuses its own snapshot: {e}\n{saved}"),
+            Err(e) => panic!("the store refuses its own snapshot: {e}\n{saved:?}"),
         }
     }
     let saved = history.to_snapshot();
     match RenderHistory::from_snapshot(&saved, &ROUND_TRIP_CLOCK) {
         Ok(loaded) => assert_eq!(loaded, history, "render history changes across save/load"),
-        Err(e) => panic!("the render history refuses its own snapshot: {e}\n{saved}"),
+        Err(e) => panic!("the render history refuses its own snapshot: {e}\n{saved:?}"),
     }
 }
 
-/// A decision is consistent with the bundle and with its explanation.
-pub fn check_decision(engine: &Engine, slot: &str, decision: &Decision<'_>, why: &[Candidate<'_>]) {
-    let bundle = engine.bundle();
-    assert_eq!(decision.slot, slot);
-    let Some(slot_def) = bundle.slots.iter().find(|s| s.id() == slot) else {
-        panic!("decided a slot the bundle does not have: {slot}");
-    };
+/// A decision of slot `slot` is consistent with the program (as `view` shows it) and with its
+/// explanation.
+pub fn check_decision(
+    program: &Program,
+    view: &View,
+    slot: usize,
+    decision: &Decision,
+    why: &[Candidate],
+) {
+    assert_eq!(decision.slot as usize, slot, "a decision of another slot");
+    let slot_view = view.slot(slot);
+    let default = slot_view["default"].as_str().unwrap_or_default();
+    let rule_ids = view.rule_ids(slot);
     let won = why
         .iter()
         .filter(|c| matches!(c.outcome, Outcome::Won))
@@ -538,92 +642,198 @@ pub fn check_decision(engine: &Engine, slot: &str, decision: &Decision<'_>, why:
         usize::from(decision.rule.is_some()),
         "the explanation's winner does not match the decision: {decision:?} {why:?}"
     );
+    // Every rule of the slot is a candidate, in the order tried.
+    let tried: Vec<&str> = why
+        .iter()
+        .map(|c| program.rule_id(c.rule as usize))
+        .collect();
+    assert_eq!(
+        tried, rule_ids,
+        "the candidates are not the slot's rules in order"
+    );
+    let rule = decision.rule_id(program);
+    if let Some(r) = decision.rule {
+        assert!(
+            why.iter().any(|c| c.rule == r),
+            "the deciding rule is not a candidate of the slot: {decision:?}"
+        );
+    }
     match decision.reason {
         Reason::NoRule => {
-            assert!(decision.rule.is_none() && !decision.control);
-            assert_eq!(decision.variant, slot_def.default_variant());
+            assert!(rule.is_none() && !decision.control && decision.is_default());
+            assert_eq!(decision.variant_id(program), default);
         }
         Reason::Control | Reason::Holdout => {
-            assert!(decision.rule.is_some() && decision.control);
-            assert_eq!(decision.variant, slot_def.default_variant());
+            assert!(rule.is_some() && decision.control && decision.is_default());
+            assert_eq!(decision.variant_id(program), default);
         }
         Reason::Matched => {
-            assert!(!decision.control);
-            let Some(rule) = bundle
-                .rules
-                .iter()
-                .find(|r| Some(r.id.as_str()) == decision.rule)
-            else {
-                panic!("matched without a rule of the bundle: {decision:?}");
+            assert!(!decision.control && !decision.is_default());
+            // The deciding rule by its place among the slot's candidates, not by its id: the
+            // reader does not require ids to be unique (only the compiler does).
+            let place = why.iter().position(|c| Some(c.rule) == decision.rule);
+            let Some(rule) = place.and_then(|j| view.rules(slot).get(j)) else {
+                panic!("matched without a rule of the slot: {decision:?}");
             };
-            assert_eq!(rule.slot, slot, "a rule decided another slot");
+            let variants = rule["variants"].as_array().map_or(&[][..], Vec::as_slice);
             assert!(
-                rule.variants.iter().any(|v| v.id == decision.variant),
+                variants
+                    .iter()
+                    .any(|v| v["id"].as_str() == Some(decision.variant_id(program))),
                 "the variant is not one of the rule's: {decision:?}"
             );
         }
+        Reason::Override => panic!("the engine decided an override: {decision:?}"),
     }
-    match slot_def {
-        Slot::Path { steps, .. } => {
-            let Some(shown) = decision.steps else {
-                panic!("a path slot was decided without steps: {decision:?}");
-            };
-            assert!(
-                shown.iter().all(|s| steps.contains(s)),
-                "a step outside the slot's steps: {decision:?}"
-            );
-            if decision.is_default() {
-                assert_eq!(shown, steps.as_slice());
-            }
+    let steps = decision
+        .steps(program)
+        .map(|s| s.iter().map(|&i| program.str(i)).collect::<Vec<_>>());
+    if slot_view["kind"] == "path" {
+        let Some(shown) = steps else {
+            panic!("a path slot was decided without steps: {decision:?}");
+        };
+        let all = View::strings(&slot_view["steps"]);
+        if decision.is_default() {
+            assert_eq!(shown, all, "the default path is not the slot's steps");
         }
-        Slot::Block { .. } => assert!(decision.steps.is_none()),
+    } else {
+        assert!(steps.is_none(), "a block slot was decided with steps");
     }
-    for candidate in why {
+}
+
+/// The headless engine decides every slot within its own tables, for a visitor with no
+/// attributes and one whose form is garbage (refused, then deciding as the empty visitor).
+fn check_headless(program: &Program, unit: &str) {
+    let mut engine = Headless::new(program.clone(), Clock::utc(NOW));
+    let tables: Json = match serde_json::from_str(&engine.tables_json()) {
+        Ok(json) => json,
+        Err(e) => panic!("the headless tables are not JSON: {e}"),
+    };
+    let choices = tables["choices"].as_array().map_or(&[][..], Vec::as_slice);
+    assert_eq!(choices.len(), program.slot_count());
+    let attributes = tables["attributes"].as_array().map_or(0, Vec::len);
+    engine.set_unit(unit);
+    let missing = vec![b'-'; attributes];
+    assert!(
+        engine.set_visitor(&missing).is_ok(),
+        "a visitor with every attribute missing was refused"
+    );
+    let mut out = Vec::new();
+    engine.decide_all(&mut out);
+    let first = out.clone();
+    assert_eq!(out.len(), program.slot_count());
+    for (slot, &choice) in out.iter().enumerate() {
+        let n = choices[slot].as_array().map_or(0, Vec::len);
         assert!(
-            bundle
-                .rules
-                .iter()
-                .any(|r| r.id == candidate.rule && r.slot == slot),
-            "a candidate that is not a rule of this slot: {candidate:?}"
+            (choice as usize) < n,
+            "choice {choice} of slot {slot} has {n} choices"
         );
+    }
+    if engine.set_visitor(b"\x00garbage").is_err() {
+        engine.decide_all(&mut out);
+        assert_eq!(
+            out, first,
+            "a refused visitor does not decide as the empty one"
+        );
+    }
+}
+
+// --- program -----------------------------------------------------------------------------------
+
+/// A device reading a program: the bytes as a raw program ([`program::read`]) and as a signed
+/// payload ([`program::open`], inflating first). What reads goes through [`check_program`]; the
+/// header of a program that reads is what [`program::read_header`] reads.
+pub fn program(data: &[u8]) {
+    match program::read(data) {
+        Ok(read) => {
+            let header = program::read_header(data);
+            assert!(
+                header.is_ok_and(|h| h.version == read.version()
+                    && h.expires_at == read.expires_at()
+                    && h.site == read.site().as_bytes()),
+                "the header differs from the program's"
+            );
+            check_program(&read, DEFAULT_UNIT, Some(Clock::utc(NOW)));
+        }
+        Err(e) => {
+            assert!(e.at <= data.len(), "an error past the end: {e}");
+            let _ = (e.to_string(), e.code());
+        }
+    }
+    match program::open(data) {
+        Ok(opened) => check_program(&opened, DEFAULT_UNIT, None),
+        Err(e) => {
+            let _ = (e.to_string(), e.code());
+        }
     }
 }
 
 // --- stored ------------------------------------------------------------------------------------
 
-/// The engine the `stored` target decides with: the golden SaaS bundle (many signal kinds,
-/// temporal audiences, caps, paths).
-fn stored_engine() -> &'static Engine {
-    static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| {
+/// The program the `stored` target decides with: the golden SaaS bundle, compiled (many signal
+/// kinds, temporal audiences, caps, paths, goals).
+fn stored_program() -> &'static Program {
+    static PROGRAM: OnceLock<Program> = OnceLock::new();
+    PROGRAM.get_or_init(|| {
         let bytes = include_bytes!("../../tests/golden/bundles/saas.json");
-        match load(bytes).map(Engine::compile) {
-            Ok(Ok(engine)) => engine,
-            _ => panic!("tests/golden/bundles/saas.json no longer loads"),
+        let compiled = load(bytes).ok().and_then(|b| program::compile(&b).ok());
+        match compiled.map(|c| program::read(&c)) {
+            Some(Ok(program)) => program,
+            _ => panic!("tests/golden/bundles/saas.json no longer compiles"),
         }
     })
 }
 
-/// Stored-data parsing: what the browser reads back from `localStorage`, which any script on the
+/// The parts of a `stored` input: up to four length-prefixed byte strings (a varint length, then
+/// the bytes); a part whose length does not fit takes the rest of the input.
+pub fn stored_parts(data: &[u8]) -> Vec<&[u8]> {
+    let mut r = Reader::new(data);
+    let mut parts = Vec::new();
+    while parts.len() < 4 && r.remaining() > 0 {
+        let at = r.at();
+        let part = r.blob();
+        if r.error().is_some() {
+            parts.push(data.get(at..).unwrap_or_default());
+            break;
+        }
+        parts.push(part);
+    }
+    parts
+}
+
+/// A `stored` input from its parts (the inverse of [`stored_parts`]).
+pub fn stored_input(parts: &[&[u8]]) -> Vec<u8> {
+    let mut w = Writer::new();
+    for part in parts {
+        w.blob(part);
+    }
+    w.finish()
+}
+
+/// Stored-data reading: what the browser reads back from `localStorage`, which any script on the
 /// page could have written.
 ///
-/// Input: a signals snapshot, optionally followed by `0xFF` and a render-history snapshot. Each
-/// part is parsed; one that parses must survive a save/load round trip unchanged, and whether a
-/// signals snapshot is accepted must not depend on the bundle's declarations (only pruning does).
-/// Then every slot of the SaaS golden bundle is decided with what was accepted (empty state for a
-/// refused part, as the browser starts afresh).
+/// Input: the signals snapshot, the render history, the exposure ledger and the outbox, each
+/// length-prefixed ([`stored_parts`]; missing parts are absent). Each part that reads must
+/// survive a save/load round trip unchanged, and whether a signals snapshot is accepted must not
+/// depend on the program's declarations (only pruning does). Then every slot of the SaaS golden
+/// program is decided with what was accepted (empty state for a refused part, as the browser
+/// starts afresh), the decisions are reported as shown, a goal is tracked, and the batches are
+/// ones the collector accepts.
 pub fn stored(data: &[u8]) {
-    let (signals_part, history_part) = split_last(data);
-    let engine = stored_engine();
+    let parts = stored_parts(data);
+    let part = |i: usize| parts.get(i).copied();
+    let program = stored_program();
+    let decls = Declarations::of_program(program);
     let clock = Clock {
         now: NOW,
         utc_offset_minutes: 60,
     };
 
     let mut signals = Signals::new();
-    if let Ok(text) = std::str::from_utf8(signals_part) {
-        let parsed = Signals::from_snapshot(text, engine.declarations(), &clock);
-        let undeclared = Signals::from_snapshot(text, &Declarations::default(), &clock);
+    if let Some(bytes) = part(0) {
+        let parsed = Signals::from_snapshot(bytes, &decls, &clock);
+        let undeclared = Signals::from_snapshot(bytes, &Declarations::default(), &clock);
         assert_eq!(
             parsed.is_ok(),
             undeclared.is_ok(),
@@ -631,29 +841,30 @@ pub fn stored(data: &[u8]) {
         );
         if let Ok(loaded) = parsed {
             let saved = loaded.to_snapshot();
-            match Signals::from_snapshot(&saved, engine.declarations(), &clock) {
+            match Signals::from_snapshot(&saved, &decls, &clock) {
                 Ok(again) => assert_eq!(
                     again.to_snapshot(),
                     saved,
                     "signals change across a save/load round trip"
                 ),
-                Err(e) => panic!("the store refuses its own snapshot: {e}\n{saved}"),
+                Err(e) => panic!("the store refuses its own snapshot: {e}\n{saved:?}"),
             }
             signals = loaded;
         }
     }
 
     let mut history = RenderHistory::new();
-    if let Some(Ok(text)) = history_part.map(std::str::from_utf8) {
-        if let Ok(loaded) = RenderHistory::from_snapshot(text, &ROUND_TRIP_CLOCK) {
-            let saved = loaded.to_snapshot();
-            match RenderHistory::from_snapshot(&saved, &ROUND_TRIP_CLOCK) {
-                Ok(again) => assert_eq!(again, loaded, "render history changes across save/load"),
-                Err(e) => panic!("the render history refuses its own snapshot: {e}\n{saved}"),
-            }
-            history = loaded;
+    if let Some(Ok(loaded)) = part(1).map(|b| RenderHistory::from_snapshot(b, &ROUND_TRIP_CLOCK)) {
+        let saved = loaded.to_snapshot();
+        match RenderHistory::from_snapshot(&saved, &ROUND_TRIP_CLOCK) {
+            Ok(again) => assert_eq!(again, loaded, "render history changes across save/load"),
+            Err(e) => panic!("the render history refuses its own snapshot: {e}\n{saved:?}"),
         }
+        history = loaded;
     }
+
+    let (mut reporter, _) = Reporter::restore(part(2), part(3));
+    check_reporter_round_trip(&reporter);
 
     let replayed = Replayed {
         signals,
@@ -665,7 +876,52 @@ pub fn stored(data: &[u8]) {
         },
         unit: DEFAULT_UNIT.to_owned(),
     };
-    decide_every_slot(engine, &replayed, true);
+    let view = View::of(program);
+    decide_every_slot(program, &view, &replayed, true);
+
+    // The decisions shown, reported; a goal tracked; what is sent is what a collector accepts.
+    reporter.retain_rules(program);
+    let ctx = replayed.context();
+    for slot in 0..program.slot_count() {
+        let decision = program.peek(slot, &ctx, &replayed.history);
+        let _ = reporter.on_rendered(program, &decision, NOW);
+    }
+    let _ = reporter.on_tracked(program, "invited_team", NOW + 60);
+    check_reporter_round_trip(&reporter);
+    let mut n = 0u128;
+    let mut ids = || {
+        n += 1;
+        n.to_be_bytes()
+    };
+    match reporter.batches(SITE, &mut ids) {
+        Ok(batches) => {
+            for b in batches {
+                if let Err(e) = Batch::parse(b.body.as_bytes()) {
+                    panic!(
+                        "the collector refuses a batch the reporter made: {e}\n{}",
+                        b.body
+                    );
+                }
+            }
+        }
+        Err(e) => panic!("the reporter refuses the harness's site: {e}"),
+    }
+    check_reporter_round_trip(&reporter);
+}
+
+/// A reporter's stored bytes restore to a reporter that stores the same bytes.
+fn check_reporter_round_trip(reporter: &Reporter) {
+    let saved = reporter.snapshot();
+    let (again, problems) = Reporter::restore(Some(&saved.ledger), Some(&saved.outbox));
+    assert!(
+        problems.is_empty(),
+        "the reporter refuses its own snapshot: {problems:?}"
+    );
+    assert_eq!(
+        again.snapshot(),
+        saved,
+        "the reporter changes across save/load"
+    );
 }
 
 // --- batch -------------------------------------------------------------------------------------
@@ -688,9 +944,3 @@ pub fn batch(data: &[u8]) {
         }
     }
 }
-
-/// The mode byte of an `envelope` input that opens the rest as envelope JSON with the default
-/// policy (threshold 1, no accepted version).
-pub const ENVELOPE_MODE_RAW: u8 = 0;
-/// The mode byte of an `envelope` input whose rest the harness signs with both keys.
-pub const ENVELOPE_MODE_SIGN_BOTH: u8 = 3;

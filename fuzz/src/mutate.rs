@@ -1,4 +1,5 @@
-//! A structure-aware mutator for the JSON the targets read.
+//! A structure-aware mutator for the JSON the targets read (`decide`, `envelope`, `batch`; the
+//! binary inputs of `program` and `stored` get libFuzzer's own byte mutations).
 //!
 //! Byte-level mutations of a bundle almost always break its JSON or its validation, so the engine
 //! behind `load` is rarely reached. Half of the time this mutator instead parses the JSON part of
@@ -19,8 +20,6 @@ pub enum Layout {
     Whole,
     /// After a one-byte prefix (the `envelope` mode byte).
     AfterPrefix,
-    /// Before the last `0xFF` (`stored`'s signals), or the part after it (its render history).
-    SplitLast,
     /// `decide`: the bundle before the last `0xFF`; the device part after it is sometimes
     /// rewritten with a clock near an instant the bundle mentions.
     Decide,
@@ -57,12 +56,6 @@ fn mutate_json(
             (prefix, rest, &[])
         }
         Layout::Decide => match input.iter().rposition(|&b| b == 0xFF) {
-            Some(at) => (&[], &input[..at], &input[at..]),
-            None => (&[], input, &[]),
-        },
-        Layout::SplitLast => match input.iter().rposition(|&b| b == 0xFF) {
-            // Either part may be JSON (stored: signals | history); pick one.
-            Some(at) if rng.below(2) == 0 => (&input[..=at], &input[at + 1..], &[]),
             Some(at) => (&[], &input[..at], &input[at..]),
             None => (&[], input, &[]),
         },

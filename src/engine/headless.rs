@@ -146,11 +146,7 @@ impl Headless {
                         _ => *slot = Some(Value::String(text.to_owned())),
                     }
                 }
-                b'n' => {
-                    *slot = Some(Value::Number(
-                        r.f64()?,
-                    ))
-                }
+                b'n' => *slot = Some(Value::Number(r.f64()?)),
                 b't' => *slot = Some(Value::Bool(true)),
                 b'f' => *slot = Some(Value::Bool(false)),
                 b'l' => {

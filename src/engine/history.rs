@@ -2,8 +2,8 @@
 //!
 //! The engine is pure: it does not remember what it showed. The caller keeps a [`RenderHistory`]
 //! (the browser keeps it in local storage beside the signals) and passes it to
-//! [`Engine::decide`](super::Engine::decide), which records one render each time a rule decides a
-//! slot, and to [`Engine::peek`](super::Engine::peek), which only reads it.
+//! [`Program::decide`](crate::program::Program::decide), which records one render each time a rule
+//! decides a slot, and to [`Program::peek`](crate::program::Program::peek), which only reads it.
 //!
 //! Only the most recent [`MAX_RENDERS_PER_RULE`] renders of each rule are kept: a cap larger than
 //! that is validated away, and older renders cannot matter to a cap window that small.
@@ -119,7 +119,8 @@ impl RenderHistory {
             for &t in times {
                 match previous {
                     None => w.int(t),
-                    Some(p) => w.uint(u64::try_from(t.saturating_sub(p)).unwrap_or(0)),
+                    // Oldest first, so `t >= p`; the distance is exact even across all of i64.
+                    Some(p) => w.uint(t.abs_diff(p)),
                 }
                 previous = Some(t);
             }
@@ -175,7 +176,11 @@ impl RenderHistory {
                 t = if i == 0 {
                     r.int()
                 } else {
-                    t.saturating_add(i64::try_from(r.uint()).unwrap_or(i64::MAX))
+                    let step = r.uint();
+                    i64::try_from(i128::from(t) + i128::from(step)).unwrap_or_else(|_| {
+                        r.malformed(at);
+                        0
+                    })
                 };
                 if t > latest {
                     return Err(HistoryError::Future {
@@ -272,6 +277,18 @@ mod tests {
             RenderHistory::from_snapshot(&big, &Clock::utc(0)),
             Err(HistoryError::TooLarge { .. })
         ));
+    }
+
+    #[test]
+    fn renders_at_the_ends_of_time_survive_a_snapshot() {
+        // A broken clock (found by the `decide` fuzz target's broken-clock device): the step
+        // from i64::MIN to i64::MAX does not fit an i64, and is written exactly anyway.
+        let mut h = RenderHistory::new();
+        for t in [i64::MIN, 5, i64::MAX] {
+            h.record("r", t);
+        }
+        let back = RenderHistory::from_snapshot(&h.to_snapshot(), &Clock::utc(i64::MAX));
+        assert_eq!(back, Ok(h));
     }
 
     #[test]

@@ -117,7 +117,7 @@ fn header<'a>(r: &mut Reader<'a>) -> Result<Header<'a>> {
     if r.bytes(3) != MAGIC {
         return fail(Problem::NotAProgram, 0);
     }
-    if r.u8() != FORMAT {
+    if r.u8() != FORMAT && r.error().is_none() {
         return fail(Problem::UnsupportedFormat, 3);
     }
     Ok(Header {
@@ -264,10 +264,9 @@ fn span(start: usize, end: usize) -> Span {
 
 /// A declared signal's index, checked to be an event (`event`) or an attribute.
 fn signal_of(r: &mut Reader<'_>, p: &Program, i: u32, event: bool, at: usize) -> u32 {
-    if !p
-        .signals
+    if p.signals
         .get(i as usize)
-        .is_some_and(|s| (s.kind == SignalKind::Event) == event)
+        .is_none_or(|s| (s.kind == SignalKind::Event) != event)
     {
         r.malformed(at);
     }
