@@ -317,7 +317,7 @@ function open(o) {
   page(s);
   listen(() => navigated(s));
   scheduleReveal(s, 0);
-  s.loading = load(s);
+  s.loading = start(s);
   effects(s);
   if (s.report && query(s.h, 3) == 1) s.report.schedule();
   return s;
@@ -401,7 +401,7 @@ function sourced(e, where) {
 }
 
 /** The sources in order (inline → stored → URL); then the page view, the page, `ready`. */
-async function load(s) {
+async function start(s) {
   let source;
   let revalidate;
   if (s.o.bundle != null) {

@@ -2,6 +2,7 @@
 # The "what takes the bytes" table of `make size`: the page module rebuilt exactly as `make pkg`
 # builds it, but with its function names kept (legacy mangling, debug info for the name section,
 # wasm-opt -g), read by scripts/wasm-breakdown.mjs.
+# The build command must ask for legacy symbol names (-Csymbol-mangling-version=legacy).
 # Usage: scripts/size-breakdown.sh "BUILD_COMMAND" RAW_WASM "WASM_OPT WITH_FLAGS" [TOP]
 set -euo pipefail
 build="${1:?usage: size-breakdown.sh BUILD_COMMAND RAW_WASM WASM_OPT_COMMAND [TOP]}"
@@ -12,10 +13,13 @@ dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
 # Its own target directory, so the shipped build's artifacts are not replaced.
 names_target="${raw%/wasm32-unknown-unknown/*}/names"
-# shellcheck disable=SC2086
-CARGO_TARGET_DIR="$names_target" RUSTFLAGS= $build --quiet \
-    --config 'target.wasm32-unknown-unknown.rustflags = ["-Csymbol-mangling-version=legacy"]' \
-    --config profile.release.debug=1
+# The build command arrives as one string with its own quoting (a --config with spaces): eval.
+(
+    export CARGO_TARGET_DIR="$names_target"
+    unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
+    # (the target rustflags, CARGO_TARGET_…_RUSTFLAGS, come from the caller)
+    eval "$build --quiet --config profile.release.debug=1"
+)
 # Same optimisation as the shipped module, names kept: -g, and without --strip-debug (which
 # would drop the name section too).
 opt="${opt//--strip-debug/}"
