@@ -12,11 +12,12 @@ WASM_TARGET := wasm32-unknown-unknown
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 WASM_RAW := $(TARGET_DIR)/$(WASM_TARGET)/release/pathwise.wasm
 PKG := pkg
+COMMA := ,
 # Where the optimized modules are built before they go inside the package's JavaScript.
 BUILD := target/pkg-build
 # Generated into $(PKG)/ (ignored by git): each entry of js/entries/ bundled with its module
 # inside (scripts/bundle.mjs), and the schemas. The other files there are hand-written.
-PKG_GENERATED := index.js sync.js auto.js auto-sync.js engine.js bundle.schema.json beacon.schema.json
+PKG_GENERATED := index.js auto.js verifier.js sync.js auto-sync.js engine.js bundle.schema.json beacon.schema.json
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 
 # Page weight budget, bytes gzip -9: every file a browser fetches for
@@ -86,19 +87,22 @@ SHIP_BUILD = $(SHIP_CARGO) build --target $(WASM_TARGET) --release --lib --no-de
 NAMES_RUSTFLAGS = $(SHIP_RUSTFLAGS) -Csymbol-mangling-version=legacy
 NAMES_BUILD = $(CARGO) +$(NIGHTLY) $(STD_PROFILE) build --target $(WASM_TARGET) --release --lib --no-default-features $(BUILD_STD)
 
-# $(call MODULE,FEATURE): the module with that feature alone, optimized, as $(BUILD)/FEATURE.wasm.
+# $(call MODULE,NAME,FEATURES): the module with those features alone, optimized, as
+# $(BUILD)/NAME.wasm.
 define MODULE
-$(SHIP_BUILD) --features $(1)
+$(SHIP_BUILD) --features $(2)
 mkdir -p $(BUILD)
 $(WASM_OPT) $(WASM_OPT_FLAGS) $(WASM_RAW) -o $(BUILD)/$(1).wasm
 endef
 
-# The page module (feature `page`) and the engine module (feature `engine`), then each entry of
+# The four modules (Cargo.toml, [features], says which entry carries which), then each entry of
 # js/entries/ bundled with its module inside (scripts/bundle.mjs).
 pkg: schema
-	$(call MODULE,page)
-	$(call MODULE,engine)
-	node scripts/bundle.mjs $(PKG) $(BUILD)/page.wasm $(BUILD)/engine.wasm $(VERSION)
+	$(call MODULE,page,page)
+	$(call MODULE,verifier,verifier)
+	$(call MODULE,page-sync,page$(COMMA)envelope)
+	$(call MODULE,engine,engine$(COMMA)envelope)
+	node scripts/bundle.mjs $(PKG) $(BUILD) $(VERSION)
 
 schema:
 	$(CARGO) run --quiet --features cli -- schema $(PKG)/bundle.schema.json

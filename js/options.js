@@ -7,7 +7,7 @@
 // while others do is a warning, so a typo in one key of a rotation pair does not take the page's
 // personalization down.
 
-import { wasm, put } from "./core.js";
+import { keyProblem } from "./key.js";
 import { coded } from "./errors.js";
 import { MAX_ENVELOPE_BYTES } from "./source.js";
 
@@ -48,8 +48,7 @@ export function key(text) {
   const raw = atob(body[1]);
   const bytes = new Uint8Array(32);
   for (let i = 0; i < 32; i++) bytes[i] = raw.charCodeAt(i);
-  put(bytes);
-  const check = wasm().pw_key();
+  const check = keyProblem(bytes);
   return check == 0 ? bytes : check == 2 ? "a weak (small-order) point, which anyone could forge signatures for" : "not a valid Ed25519 point";
 }
 

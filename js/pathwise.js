@@ -12,6 +12,7 @@ import { parse } from "./options.js";
 import { landing, listen, where } from "./page.js";
 import { random, Transport } from "./report.js";
 import { envelopeParts, fetchText, resolve } from "./source.js";
+import { openProgram } from "pathwise:open";
 import { Store } from "./storage.js";
 
 // The page runtime's calls (`pw_page(op, …)`, src/web/page.rs).
@@ -375,11 +376,10 @@ function save(s, mask) {
  * revalidating — then only a newer bundle is used (an equal one is a quiet no-op). `keep`: keep
  * `text` as this device's last verified bundle. Returns whether a bundle was put in place.
  */
-function use(s, envelope, keep, current) {
+async function use(s, envelope, keep, current) {
   const { payload, sigs } = envelopeParts(envelope, s.o.maxEnvelopeBytes);
   const accepted = Math.max(query(s.h, 1), current ?? -1);
-  put(u32(payload.length), payload, s.o.site, ...s.o.keys, ...sigs);
-  const program = handle("pw_open", s.o.keys.length, sigs.length, s.o.threshold, clock(s.now())[0], accepted);
+  const program = await openProgram(s.o, payload, sigs, s.now(), accepted);
   const version = query(program, 0);
   if (current != null && version <= current) {
     wasm().pw_free(program);
@@ -414,7 +414,7 @@ async function start(s) {
   let placed = false;
   if (source?.inline != null) {
     try {
-      placed = use(s, source.inline, true);
+      placed = await use(s, source.inline, true);
     } catch (e) {
       s.em.emit("error", sourced(e, "inline bundle"));
     }
@@ -423,7 +423,7 @@ async function start(s) {
     const stored = s.store.get("bundle");
     if (stored != null) {
       try {
-        placed = use(s, stored, false);
+        placed = await use(s, stored, false);
         if (source?.url) revalidate = source.url;
       } catch (e) {
         s.warn("stored_bundle_discarded", `the bundle kept from an earlier visit is no longer usable and was removed: ${e.message}`);
@@ -434,7 +434,7 @@ async function start(s) {
   }
   if (!placed && source?.url) {
     try {
-      placed = use(s, await fetchText(source.url, false, s.o.fetchTimeoutMs, s.o.maxEnvelopeBytes), true);
+      placed = await use(s, await fetchText(source.url, false, s.o.fetchTimeoutMs, s.o.maxEnvelopeBytes), true);
     } catch (e) {
       s.em.emit("error", sourced(e, `bundle from ${source.url}`));
     }
@@ -454,7 +454,7 @@ async function revalidateFrom(s, url) {
   try {
     const envelope = await fetchText(url, true, s.o.fetchTimeoutMs, s.o.maxEnvelopeBytes);
     const before = query(s.h, 0);
-    fresh = use(s, envelope, true, before < 0 ? null : before) && query(s.h, 4) == 0;
+    fresh = (await use(s, envelope, true, before < 0 ? null : before)) && query(s.h, 4) == 0;
   } catch (e) {
     s.em.emit("error", sourced(e, `bundle from ${url}`));
   }

@@ -1,11 +1,19 @@
 // Builds the package's JavaScript: each entry of js/entries/ bundled into one self-contained,
 // minified ES module in the package folder, with its WebAssembly module inside it as base64.
 //
-//   node scripts/bundle.mjs OUT_DIR PAGE_WASM ENGINE_WASM VERSION
+//   node scripts/bundle.mjs OUT_DIR MODULES_DIR VERSION
 //
-// The page entries (index.js, sync.js, auto.js, auto-sync.js) carry the page module, engine.js
-// the engine module. One file per entry means an `import` makes one request with nothing to
-// resolve or copy: no glue file, no .wasm asset for a bundler or a dev server to get wrong.
+// MODULES_DIR holds the optimized modules `make pkg` builds (Cargo.toml lists their features):
+//
+// | entry | module | verifies an envelope with |
+// |---|---|---|
+// | index.js, auto.js | page.wasm | the browser's Ed25519 (js/open.js), else verifier.js |
+// | verifier.js | verifier.wasm | — (it is that fallback, imported by the two above only when needed) |
+// | sync.js, auto-sync.js | page-sync.wasm | its own module, within one task (js/open-sync.js) |
+// | engine.js | engine.wasm | its own module |
+//
+// One file per entry means an `import` makes one request with nothing to resolve or copy: no
+// glue file, no .wasm asset for a bundler or a dev server to get wrong.
 //
 // The module is deflated before it is written in base64, except in the synchronous entries:
 // gzip cannot see through base64 (its alphabet hides the byte boundaries), so plain base64 costs
@@ -18,9 +26,9 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const [out, pageWasm, engineWasm, version] = process.argv.slice(2);
+const [out, modules, version] = process.argv.slice(2);
 if (!version) {
-  console.error("usage: node scripts/bundle.mjs OUT_DIR PAGE_WASM ENGINE_WASM VERSION");
+  console.error("usage: node scripts/bundle.mjs OUT_DIR MODULES_DIR VERSION");
   process.exit(2);
 }
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
@@ -60,14 +68,26 @@ function wasm(file, deflated) {
   };
 }
 
+/** Resolves `import { openProgram } from "pathwise:open"` to the entry's way of opening an envelope. */
+function opener(file) {
+  return {
+    name: "pathwise-open",
+    setup(build) {
+      build.onResolve({ filter: /^pathwise:open$/ }, () => ({ path: join(root, "js", file) }));
+    },
+  };
+}
+
+// entry, module, deflated, how it opens an envelope
 const entries = [
-  ["index.js", pageWasm, true],
-  ["sync.js", pageWasm, false],
-  ["auto.js", pageWasm, true],
-  ["auto-sync.js", pageWasm, false],
-  ["engine.js", engineWasm, true],
+  ["index.js", "page", true, "open.js"],
+  ["auto.js", "page", true, "open.js"],
+  ["verifier.js", "verifier", true, null],
+  ["sync.js", "page-sync", false, "open-sync.js"],
+  ["auto-sync.js", "page-sync", false, "open-sync.js"],
+  ["engine.js", "engine", true, null],
 ];
-for (const [name, module, deflate] of entries) {
+for (const [name, module, deflated, open] of entries) {
   await esbuild.build({
     entryPoints: [join(root, "js/entries", name)],
     outfile: join(out, name),
@@ -78,6 +98,8 @@ for (const [name, module, deflate] of entries) {
     legalComments: "none",
     logLevel: "warning",
     define: { PATHWISE_VERSION: JSON.stringify(version) },
-    plugins: [wasm(module, deflate)],
+    // The fallback verifier stays a file of its own, fetched only where it is needed.
+    external: ["./verifier.js"],
+    plugins: [wasm(join(modules, `${module}.wasm`), deflated), ...(open ? [opener(open)] : [])],
   });
 }

@@ -145,6 +145,12 @@ impl PublicKey {
     pub(crate) fn verify_strict(&self, message: &[u8], signature: &Signature) -> bool {
         self.key.verify_strict(message, signature).is_ok()
     }
+
+    /// Whether the 64 signature bytes are this key's strict Ed25519 signature over `message`
+    /// (the whole signed message: for an envelope, the DSSE pre-authentication encoding).
+    pub fn verifies(&self, message: &[u8], signature: &[u8; 64]) -> bool {
+        self.verify_strict(message, &Signature::from_bytes(signature))
+    }
 }
 
 impl fmt::Display for PublicKey {

@@ -11,9 +11,11 @@
 //! |---|---|
 //! | `pw_input(len) → ptr` | makes room for `len` input bytes and returns where the shell writes them |
 //! | `pw_output() → ptr` | where the last answer was written |
-//! | `pw_key`, `pw_open`, `pw_query` | a pinned key checked; an envelope's parts verified and its program read; a number about a handle ([`envelope`]) |
-//! | `pw_page(op, …)` | the page runtime's calls ([`page`]; the page module only) |
-//! | `pw_engine(op, …)` | the headless engine's calls ([`engine`]; the engine module only) |
+//! | `pw_query(handle, what)` | a number about a program or a runtime |
+//! | `pw_program`, `pw_page(op, …)` | a verified payload's program read and checked; the page runtime's calls ([`page`], feature `page`) |
+//! | `pw_open` | an envelope's parts verified, its payload inflated, its program read and checked ([`envelope`], feature `envelope`) |
+//! | `pw_verify` | signatures over a payload checked against pinned keys, and nothing else ([`verifier`], feature `verifier`) |
+//! | `pw_engine(op, …)` | the headless engine's calls ([`engine`], feature `engine`) |
 //! | `pw_free(handle)` | releases a program, runtime or engine |
 //!
 //! **Conventions.** Objects live in a table inside the module and cross as handles (small
@@ -30,34 +32,28 @@
 
 #[cfg(feature = "engine")]
 mod engine;
+#[cfg(feature = "envelope")]
 mod envelope;
 #[cfg(feature = "page")]
 mod page;
+#[cfg(any(feature = "page", feature = "engine", feature = "envelope"))]
+mod objects;
+#[cfg(feature = "verifier")]
+mod verifier;
 
 use core::cell::UnsafeCell;
 
-use crate::engine::headless::Headless;
-use crate::json::Writer;
-use crate::prelude::*;
-use crate::program::Program;
-use crate::runtime::Runtime;
-use crate::signals::SignalError;
-use crate::time::Clock;
+#[cfg(any(feature = "page", feature = "engine", feature = "envelope"))]
+use objects::*;
 
-/// What a handle names.
-enum Object {
-    Free,
-    Program(Box<Program>),
-    #[cfg_attr(not(feature = "page"), allow(dead_code))]
-    Runtime(Box<Runtime>),
-    #[cfg_attr(not(feature = "engine"), allow(dead_code))]
-    Engine(Box<Headless>),
-}
+use crate::prelude::*;
 
 /// The module's state: the input and output buffers and the object table.
 struct Globals {
     input: Vec<u8>,
+    #[cfg(any(feature = "page", feature = "engine", feature = "envelope"))]
     output: Vec<u8>,
+    #[cfg(any(feature = "page", feature = "engine", feature = "envelope"))]
     objects: Vec<Object>,
 }
 
@@ -76,7 +72,9 @@ fn with<R>(f: impl FnOnce(&mut Globals) -> R) -> R {
     let globals = unsafe { &mut *GLOBALS.0.get() };
     f(globals.get_or_insert_with(|| Globals {
         input: Vec::new(),
+        #[cfg(any(feature = "page", feature = "engine", feature = "envelope"))]
         output: Vec::new(),
+        #[cfg(any(feature = "page", feature = "engine", feature = "envelope"))]
         objects: Vec::new(),
     }))
 }
@@ -92,89 +90,20 @@ fn call(f: impl FnOnce(&mut Globals, &[u8]) -> i32) -> i32 {
     })
 }
 
-impl Globals {
-    /// A new handle for `object` (a freed entry is reused).
-    fn add(&mut self, object: Object) -> i32 {
-        let at = match self.objects.iter().position(|o| matches!(o, Object::Free)) {
-            Some(at) => {
-                self.objects[at] = object;
-                at
-            }
-            None => {
-                self.objects.push(object);
-                self.objects.len() - 1
-            }
-        };
-        at as i32 + 1
-    }
-
-    fn object(&mut self, handle: i32) -> Option<&mut Object> {
-        let at = usize::try_from(handle).ok()?.checked_sub(1)?;
-        self.objects.get_mut(at)
-    }
-
-    fn take(&mut self, handle: i32) -> Object {
-        match self.object(handle) {
-            Some(o) => core::mem::replace(o, Object::Free),
-            None => Object::Free,
-        }
-    }
-
-    /// Answers `bytes`: their length.
-    fn answer(&mut self, bytes: &[u8]) -> i32 {
-        self.output.clear();
-        self.output.extend_from_slice(bytes);
-        bytes.len() as i32
-    }
-
-    /// Answers with an error (JSON `{"code":…}`): `-(length + 1)`.
-    fn fail(&mut self, json: &str) -> i32 {
-        -(self.answer(json.as_bytes()) + 1)
-    }
-}
-
-/// `{"code":"CODE"}`.
-fn code(code: &str) -> String {
-    let mut w = Writer::new();
-    w.open_object();
-    w.key("code");
-    w.string(code);
-    w.close_object();
-    w.finish()
-}
-
-/// A signal store's refusal as `{"code", "name", "kind"?}` (the shell words the message).
-fn signal_error(e: &SignalError) -> String {
-    let mut w = Writer::new();
-    w.open_object();
-    w.key("code");
-    w.string(e.code());
-    let (name, detail) = match e {
-        SignalError::Undeclared { name }
-        | SignalError::BuiltIn { name }
-        | SignalError::IsEvent { name }
-        | SignalError::NonFinite { name } => (name, None),
-        SignalError::WrongKind { name, declared, .. }
-        | SignalError::NotEvent { name, declared } => (name, Some(declared.name())),
-        SignalError::StringTooLong { name, .. } | SignalError::ListTooLong { name, .. } => {
-            (name, None)
-        }
-    };
-    w.key("name");
-    w.string(name);
-    if let Some(kind) = detail {
-        w.key("kind");
-        w.string(kind);
-    }
-    w.close_object();
-    w.finish()
+/// The pinned key in the first 32 bytes.
+#[cfg(feature = "envelope")]
+fn key(bytes: &[u8]) -> Option<Result<crate::envelope::PublicKey, crate::envelope::KeyError>> {
+    let array: [u8; 32] = bytes.get(..32)?.try_into().ok()?;
+    Some(crate::envelope::PublicKey::from_bytes(&array))
 }
 
 /// The strings of the input, each a little-endian `u32` length and UTF-8 bytes.
+#[cfg(any(feature = "page", feature = "engine", feature = "envelope"))]
 struct Args<'a> {
     bytes: &'a [u8],
 }
 
+#[cfg(any(feature = "page", feature = "engine", feature = "envelope"))]
 impl<'a> Args<'a> {
     fn new(bytes: &'a [u8]) -> Args<'a> {
         Args { bytes }
@@ -214,15 +143,6 @@ impl<'a> Args<'a> {
     }
 }
 
-/// The clock of an export's `(now_s, offset_min)` arguments.
-fn clock(now: f64, offset: i32) -> Clock {
-    Clock {
-        // `as` saturates: an absurd clock gives an absurd but harmless time, never a trap.
-        now: now as i64,
-        utc_offset_minutes: offset,
-    }
-}
-
 /// Makes room for `len` input bytes; returns where the shell writes them (0 when the memory
 /// cannot be had).
 #[no_mangle]
@@ -237,16 +157,3 @@ pub extern "C" fn pw_input(len: usize) -> *mut u8 {
     })
 }
 
-/// Where the last answer was written.
-#[no_mangle]
-pub extern "C" fn pw_output() -> *const u8 {
-    with(|g| g.output.as_ptr())
-}
-
-/// Releases the program, runtime or engine `handle`.
-#[no_mangle]
-pub extern "C" fn pw_free(handle: i32) {
-    with(|g| {
-        g.take(handle);
-    });
-}

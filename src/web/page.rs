@@ -6,12 +6,37 @@
 //! [`NEW`]), `a` and `b` are the call's numbers, and the clock is the last two arguments. After
 //! a call the shell takes its [`EFFECTS`]. The numbers below are the shell's too (js/ops.js).
 
-use super::{clock, code, signal_error, Args, Globals, Object};
+use super::{call, clock, code, envelope_error, signal_error, Args, Globals, Object};
+use crate::envelope::{check_program, EnvelopeError, Policy};
 use crate::json::Writer;
 use crate::prelude::*;
 use crate::runtime::{Key, Runtime};
 use crate::signals::PageContext;
+use crate::time::Timestamp;
 use crate::value::Value;
+
+/// Reads and checks the program of a verified payload (the shell verified its signatures and
+/// inflated it); returns a program handle (≥ 1), or the refusal (`-(length + 1)`, the error at
+/// `pw_output()`): a malformed program, another site, expired, a version in the future, a
+/// rollback below `accepted` (the highest version this device accepted; negative: none). Input:
+/// the program bytes (length-prefixed), then the site.
+#[no_mangle]
+pub extern "C" fn pw_program(now: f64, accepted: f64) -> i32 {
+    call(|g, input| {
+        let mut args = Args::new(input);
+        let bytes = args.blob().unwrap_or_default();
+        let site = args.str();
+        let mut policy = Policy::new(site, &[], Timestamp(now as i64));
+        policy.accepted_version = (accepted >= 0.0).then_some(accepted as u64);
+        let checked = crate::program::read(bytes)
+            .map_err(EnvelopeError::Program)
+            .and_then(|program| check_program(&program, &policy).map(|_| program));
+        match checked {
+            Ok(program) => g.add(Object::Program(Box::new(program))),
+            Err(e) => g.fail(&envelope_error(&e)),
+        }
+    })
+}
 
 /// A runtime for the install id in the input; returns its handle.
 pub const NEW: u32 = 0;
