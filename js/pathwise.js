@@ -4,7 +4,7 @@
 // through a handle. After each call the shell drains the runtime's effects: events to emit,
 // stored values to write or remove, reports to send.
 
-import { clock, fromLatin1, handle, json, load, put, query, raw, text, toLatin1, u32, wasm } from "./core.js";
+import { clock, fromLatin1, handle, json, load as loadModule, put, query, raw, text, toLatin1, u32, wasm } from "./core.js";
 import { coded, fail } from "./errors.js";
 import { Emitter } from "./events.js";
 import { draw, reveal, scan, stash } from "./dom.js";
@@ -76,7 +76,7 @@ export class Pathwise {
     if (!(typeof Window == "function" && globalThis instanceof Window)) {
       throw coded("no_browser", "Pathwise.init needs a browser page (window and document)");
     }
-    await load();
+    await loadModule();
     let o;
     try {
       o = parse(options);
