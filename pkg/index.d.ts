@@ -236,9 +236,9 @@ export interface PathwiseEvents {
    */
   decision: Decision;
   /**
-   * A variant or a measured control was shown: once per device per rule and variant, with or
-   * without `collect` (for the site's own analytics); with `collect`, only devices in the sample.
-   * Preview overrides are never exposures.
+   * A variant or a measured control was shown: once per device per rule and variant (across
+   * reloads), whether or not the device reports to a collector (`collect`, its sample, consent),
+   * for the site's own analytics. Preview overrides are never exposures.
    */
   exposure: ExposureEvent;
   /** A goal tracked after an exposure of its rule: once per device per rule and goal. */
