@@ -261,7 +261,10 @@ function open(o) {
   s.h = handle("pw_page", NEW, 0, 0, 0, 0, 0);
   const number = (name) => {
     const v = s.store.get(name);
-    return v != null && /^\d{1,20}$/.test(v) ? Number(v) : -1;
+    if (v == null || /^\d{1,20}$/.test(v)) return v == null ? -1 : Number(v);
+    warn("storage_corrupt", `stored pathwise:v2:${name} is not what this SDK writes; it was discarded`);
+    s.store.remove(name);
+    return -1;
   };
   call(s, NUMBERS, number("version"), number("session"));
   for (const [bit, name] of KEYS.slice(3)) {

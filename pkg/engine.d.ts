@@ -21,7 +21,7 @@ export interface EngineOptions {
   /** Distinct pinned keys that must have signed (default 1). */
   threshold?: number;
   /**
-   * The largest envelope accepted, in bytes (default 353592): raise it for a deliberately large
+   * The largest envelope accepted, in bytes (default 353624): raise it for a deliberately large
    * catalogue (signed with `pathwise sign --max-bytes`). A larger one throws `too_large`.
    */
   maxEnvelopeBytes?: number;

@@ -72,7 +72,7 @@ export interface PathwiseOptions {
    */
   fetchTimeoutMs?: number;
   /**
-   * The largest envelope accepted, in bytes, 1024–16777216 (default 353592). A larger inline or
+   * The largest envelope accepted, in bytes, 1024–16777216 (default 353624). A larger inline or
    * stored envelope is refused before it is parsed, and a bundle URL's download is stopped as
    * soon as it passes the cap: an `error` with code `too_large`.
    */
