@@ -8,10 +8,10 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DAY, MINUTE, T0, eventsOf, runtimeBundle, runtimeWorld, signalsOf, storedOf } from "./lib/runtime.mjs";
-import { pathwise } from "./lib/tools.mjs";
+import { PKG, pathwise } from "./lib/tools.mjs";
 
 let w;
 before(async () => {
@@ -68,6 +68,13 @@ test("what a page stores is read back by the next page: signals, install id and 
     await page.waitForSelector('#hero[data-pw-state="applied"]');
     assert.equal(await text(page, "#hero"), "Welcome back, admin");
     assert.deepEqual(await eventsOf(page, "warning"), []);
+  });
+});
+
+test("version() names the package's version", async () => {
+  const { version } = JSON.parse(readFileSync(join(PKG, "package.json"), "utf8"));
+  await device(async (page) => {
+    assert.equal(await page.evaluate(() => window.rt.version()), version);
   });
 });
 
@@ -743,7 +750,7 @@ test("assignments() lists the slots decided in this page view, with rule, varian
 test("preview overrides (option, method, ?pathwise-preview with allowPreview) show a variant, explained as override, never recorded or stored", async () => {
   await device(async (page) => {
     // The option: the hero shows the admin variant on a device with no role.
-    await w.start(page, { overrides: { hero: "admin" }, only: ["hero", "banner"] });
+    await w.start(page, { overrides: { hero: "admin" }, only: ["hero", "banner"], collect: { url: "/collect", idleMs: 60000 } });
     await page.waitForSelector('#hero[data-pw-state="applied"]');
     assert.equal(await text(page, "#hero"), "Welcome back, admin");
     const explained = await page.evaluate(() => window.rt.pw.explain("hero"));
@@ -753,6 +760,10 @@ test("preview overrides (option, method, ?pathwise-preview with allowPreview) sh
     assert.equal(await renders(page, "hero-admin"), 0, "no render recorded");
     assert.deepEqual((await eventsOf(page, "exposure")).map((e) => e.slot), ["banner"], "not an exposure");
     assert.ok(Object.values(await storedOf(page)).every((v) => !v.includes("admin")), "the override is not stored");
+    await page.evaluate(() => window.rt.hide());
+    const reported = await page.evaluate(() => window.rt.sent.flatMap((s) => JSON.parse(s.body).events.map((e) => e.slot)));
+    assert.deepEqual(reported, ["banner"], "nor reported");
+    await page.evaluate(() => window.rt.show());
 
     // The method: removed, the rules' answer is back at once; set again, the variant at once.
     await page.evaluate(() => window.rt.pw.override("hero", null));

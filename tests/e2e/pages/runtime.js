@@ -8,7 +8,8 @@
 //   rt.only(slots)      removes every block, path and next link of other slots (before start)
 //   rt.pw               the instance; rt.events: every event in order ({type, value})
 //   rt.sent             the sends: {via: "beacon" | "fetch", url, body, method, keepalive, mode,
-//                       credentials}; rt.beacon = "refuse" makes sendBeacon answer false
+//                       credentials, status (a fetch's, once answered)}; rt.beacon = "refuse"
+//                       makes sendBeacon answer false
 //   rt.hide(), rt.show(), rt.pagehide()   visibility changes and pagehide, as a browser fires them
 import { Pathwise, version } from "/pkg/index.js";
 
@@ -75,11 +76,15 @@ navigator.sendBeacon = function (url, body) {
 };
 const fetch = window.fetch.bind(window);
 window.fetch = function (input, init = {}) {
+  const answer = fetch(input, init);
   if (init.method === "POST") {
-    rt.sent.push({
+    const sent = {
       via: "fetch", url: String(input), body: String(init.body), method: init.method,
       keepalive: init.keepalive === true, mode: init.mode ?? null, credentials: init.credentials ?? null,
-    });
+      status: null, // the answer's status once it came ("error" for a network error)
+    };
+    rt.sent.push(sent);
+    answer.then((r) => (sent.status = r.status), () => (sent.status = "error"));
   }
-  return fetch(input, init);
+  return answer;
 };
