@@ -294,14 +294,13 @@ export async function newDevice(browser, { id, contextOptions } = {}) {
     },
     /** Waits until every recorded event was confirmed by the collector (a 2xx to a fetch). */
     async drained(p = page, { timeout = 15000 } = {}) {
-      const deadline = Date.now() + timeout;
-      let last;
-      for (;;) {
-        last = await device.outbox(p);
-        if (last.batches === 0 && last.queued === 0) return;
-        if (Date.now() > deadline) throw new Error(`the outbox still holds ${JSON.stringify(last)} after ${timeout} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await device.outbox(p);
+      await p.waitForFunction(() => {
+        const o = window.__demo.pw.signals().outbox;
+        return o.batches === 0 && o.queued === 0;
+      }, null, { timeout }).catch(async (e) => {
+        throw new Error(`the outbox still holds ${JSON.stringify(await device.outbox(p))} after ${timeout} ms (${e.message})`);
+      });
     },
     close: () => context.close(),
   };
