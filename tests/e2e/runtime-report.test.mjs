@@ -27,18 +27,8 @@ after(() => w?.teardown());
 const MINUTE_T0 = T0 / 60000;
 const COLLECT = { url: "/collect", idleMs: 60000 };
 
-/** Runs `body(page)` on a fresh device (the collector answering 204), closing it afterwards. */
-async function device(body, { query, contextOptions } = {}) {
-  w.collector.answer = 204;
-  const { context, page } = await w.open(query, contextOptions);
-  try {
-    await body(page);
-    assert.deepEqual(page.pageErrors, [], "no uncaught exception in the page");
-  } finally {
-    await context.close();
-    w.collector.answer = 204;
-  }
-}
+/** A fresh device (lib/runtime.mjs). */
+const device = (body, options) => w.device(body, options);
 
 /** A page with reporting on (the idle delay long: only the test's triggers send), at T0. */
 const report = (page, { collect, ...options } = {}) =>

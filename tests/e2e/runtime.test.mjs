@@ -19,16 +19,8 @@ before(async () => {
 });
 after(() => w?.teardown());
 
-/** Runs `body(page)` on a fresh device, closing it afterwards. */
-async function device(body, { query, contextOptions } = {}) {
-  const { context, page } = await w.open(query, contextOptions);
-  try {
-    await body(page);
-    assert.deepEqual(page.pageErrors, [], "no uncaught exception in the page");
-  } finally {
-    await context.close();
-  }
-}
+/** A fresh device (lib/runtime.mjs). */
+const device = (body, options) => w.device(body, options);
 
 const peek = (page, slot) => page.evaluate((slot) => window.rt.pw.peek(slot).variant, slot);
 const decide = (page, slot) => page.evaluate((slot) => window.rt.pw.decide(slot).variant, slot);

@@ -3,6 +3,7 @@
 // test says, the runtime bundle signed per version, and pages/runtime.html opened and started.
 // A "reload" is a real `page.reload()` followed by `start` again, on the same storage.
 
+import assert from "node:assert/strict";
 import { setup } from "./harness.mjs";
 import { openPage } from "./browser.mjs";
 import { SITE, sign } from "./tools.mjs";
@@ -105,6 +106,21 @@ export async function runtimeWorld() {
       await page.goto(`${h.server.url}/runtime.html${query}`);
       await page.waitForFunction(() => window.rt !== undefined);
       return { context, page };
+    },
+    /**
+     * Runs `body(page)` on a fresh device (the collector answering 204), asserts the page threw
+     * nothing uncaught, and closes it.
+     */
+    async device(body, { query, contextOptions } = {}) {
+      collector.answer = 204;
+      const { context, page } = await w.open(query, contextOptions);
+      try {
+        await body(page);
+        assert.deepEqual(page.pageErrors, [], "no uncaught exception in the page");
+      } finally {
+        await context.close();
+        collector.answer = 204;
+      }
     },
     /** Reloads `page` (a new page view on the same storage) and waits for the harness. */
     async reload(page) {
