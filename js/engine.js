@@ -28,7 +28,7 @@ export class PathwiseEngine {
 
   /**
    * Verifies `text` (an envelope) against the pinned `keys` for `site` at `nowMs`, and reads its
-   * program. `options`: `threshold` (default 1), `maxEnvelopeBytes` (default 353592; raise it
+   * program. `options`: `threshold` (default 1), `maxEnvelopeBytes` (default 353624; raise it
    * for a deliberately large catalogue). Throws an `Error` with the envelope's code, or
    * `invalid_options` for an unusable key or option.
    */

@@ -4,7 +4,7 @@
 // through a handle. After each call the shell drains the runtime's effects: events to emit,
 // stored values to write or remove, reports to send.
 
-import { clock, fromLatin1, handle, json, load, put, query, raw, text, toLatin1, u32, wasm } from "./core.js";
+import { clock, fromLatin1, handle, json, load as loadModule, put, query, raw, text, toLatin1, u32, wasm } from "./core.js";
 import { coded, fail } from "./errors.js";
 import { Emitter } from "./events.js";
 import { draw, reveal, scan, stash } from "./dom.js";
@@ -77,7 +77,7 @@ export class Pathwise {
     if (!(typeof Window == "function" && globalThis instanceof Window)) {
       throw coded("no_browser", "Pathwise.init needs a browser page (window and document)");
     }
-    await load();
+    await loadModule();
     let o;
     try {
       o = parse(options);
@@ -262,7 +262,10 @@ function open(o) {
   s.h = handle("pw_page", NEW, 0, 0, 0, 0, 0);
   const number = (name) => {
     const v = s.store.get(name);
-    return v != null && /^\d{1,20}$/.test(v) ? Number(v) : -1;
+    if (v == null || /^\d{1,20}$/.test(v)) return v == null ? -1 : Number(v);
+    warn("storage_corrupt", `stored pathwise:v2:${name} is not what this SDK writes; it was discarded`);
+    s.store.remove(name);
+    return -1;
   };
   call(s, NUMBERS, number("version"), number("session"));
   for (const [bit, name] of KEYS.slice(3)) {

@@ -11,7 +11,7 @@ import { coded } from "./errors.js";
 export const INLINE_TYPE = "application/vnd.pathwise+json";
 export const PAYLOAD_TYPE = "application/vnd.pathwise.program.v1";
 /** Default envelope cap, in bytes: 256 KiB of payload in base64 plus 4 KiB (as the core's). */
-export const MAX_ENVELOPE_BYTES = 353_592;
+export const MAX_ENVELOPE_BYTES = 353_624;
 
 const malformed = (detail) => coded("malformed_envelope", `not a Pathwise envelope: ${detail}`, { detail });
 

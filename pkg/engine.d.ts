@@ -3,15 +3,12 @@
 //
 // Self-contained, for servers and workers: they need only the ECMAScript library (no DOM, no
 // WebAssembly declarations, nothing of the page entry's index.d.ts), so a project compiled with
-// `lib: ["ES2022"]` and `skipLibCheck: false` accepts them. The web platform's classes that
-// `load` takes (URL, Request, Response, WebAssembly.Module) are the environment's own where it
-// declares them (the DOM library, @types/node), and `never` where it does not.
+// `lib: ["ES2022"]` and `skipLibCheck: false` accepts them. A compiled `WebAssembly.Module`, which
+// `initSync` and `load` also take, is the environment's own type where it declares WebAssembly
+// (the DOM library, @types/node), and `never` where it does not.
 
 /** An attribute value for `setAttributes` (the page entry's `SignalValue`). */
 export type SignalValue = string | number | boolean | string[];
-
-/** The instance type of the global class `Name` where the environment declares one, else never. */
-type Platform<Name extends string> = typeof globalThis extends Record<Name, { prototype: infer T }> ? T : never;
 
 /** A compiled `WebAssembly.Module` where the environment declares WebAssembly, else never. */
 type CompiledModule = typeof globalThis extends { WebAssembly: { Module: { prototype: infer M } } } ? M : never;
@@ -19,22 +16,22 @@ type CompiledModule = typeof globalThis extends { WebAssembly: { Module: { proto
 /** The module's bytes: an ArrayBuffer or a view of one (a Node Buffer too; the web's `BufferSource`). */
 export type ModuleBytes = ArrayBuffer | ArrayBufferView;
 
-/** Options of `PathwiseEngine.fromEnvelope`. */
+/** Options of `PathwiseEngine.fromEnvelope`; any other name is refused (`invalid_options`). */
 export interface EngineOptions {
   /** Distinct pinned keys that must have signed (default 1). */
   threshold?: number;
-  /** Raise the bundle size cap (default 262144 bytes) for a deliberately large catalogue. */
-  maxBundleBytes?: number;
-  /** Raise the rule cap (default 2000). */
-  maxRules?: number;
-  /** Raise the slot cap (default 500). */
-  maxSlots?: number;
+  /**
+   * The largest envelope accepted, in bytes (default 353624): raise it for a deliberately large
+   * catalogue (signed with `pathwise sign --max-bytes`). A larger one throws `too_large`.
+   */
+  maxEnvelopeBytes?: number;
 }
 
 /**
  * The engine without a page (server-side rendering, edge workers, Node): verify + parse +
  * compile once, then per visitor `setUnit`, `setAttributes`, `decideAll`. Nothing is stored or
- * reported. Needs this entry's module loaded (its `load()` or `initSync`).
+ * reported. `fromEnvelope` instantiates this entry's module (`initSync`): outside Node, `await
+ * load()` first.
  */
 export declare class PathwiseEngine {
   private constructor();
@@ -60,28 +57,30 @@ export declare class PathwiseEngine {
   slots(): string[];
   /** Per slot, what each index means: `[variant, rule | null, control]`; index 0 = no rule. */
   choices(): Array<Array<[string, string | null, boolean]>>;
-  /** Releases the engine's memory in the module. */
+  /** The declared attributes, in the order `setAttributes` reads them. */
+  attributeNames(): string[];
+  /** Releases the engine's memory in the module (also `using engine = …` where supported). */
   free(): void;
 }
 
-/** Where the module comes from, for `load`. */
-export type ModuleSource =
-  | string
-  | Platform<"URL">
-  | Platform<"Request">
-  | Platform<"Response">
-  | ModuleBytes
-  | CompiledModule;
+/**
+ * The module as `initSync` and `load` take it in place of the one this entry carries: a compiled
+ * `WebAssembly.Module` or its bytes, alone or as `{ module }`.
+ */
+export type ModuleSource = ModuleBytes | CompiledModule | { module: ModuleBytes | CompiledModule };
 
-/** Fetches and instantiates the engine module once; later calls return the same promise. */
-export declare function load(moduleOrPath?: ModuleSource | Promise<Platform<"Response">>): Promise<unknown>;
-export default load;
+/**
+ * Instantiates the engine module (the one inside this entry, or `module`) once; later calls
+ * return the same promise. Where `initSync()` cannot inflate the carried module (outside Node).
+ */
+export declare function load(module?: ModuleSource): Promise<unknown>;
 
-/** Instantiates the engine module synchronously from its bytes (Node, workers). */
-export declare function initSync(module: { module: ModuleBytes | CompiledModule }): unknown;
+/**
+ * Instantiates the engine module synchronously; later calls change nothing. In Node it needs no
+ * argument (the module rides inside engine.js); elsewhere without `module` it throws
+ * `not_loaded`: `await load()` first. `PathwiseEngine.fromEnvelope` calls it.
+ */
+export declare function initSync(module?: ModuleSource): unknown;
 
-/** The SDK version. Needs the engine module loaded. */
+/** The SDK version. */
 export declare function version(): string;
-
-/** Throws a `PathwiseError` naming every problem of bundle JSON text. Needs the engine module loaded. */
-export declare function validateBundle(text: string): void;

@@ -1,5 +1,6 @@
-// Type declarations for the `pathwise` package's page entry: exactly the API of docs/js-api.md.
-// The headless engine, `pathwise/engine`, is declared in engine.d.ts.
+// Type declarations for the `pathwise` package's page entry (index.js, and pathwise/sync, which
+// exports the same): exactly the API of docs/js-api.md. The headless engine, `pathwise/engine`,
+// is declared in engine.d.ts.
 
 /** The site's consent state for local storage. */
 export type Consent = "granted" | "pending" | "denied";
@@ -14,22 +15,40 @@ export interface CollectOptions {
   idleMs?: number;
 }
 
-/** One reported event, as the beacon payload carries it (and the `exposure` event delivers it). */
-export interface ReportEvent {
-  type: "exposure" | "conversion";
+/** An exposure: which rule showed which variant (or its measured default) in which slot. */
+export interface ExposureEvent {
+  type: "exposure";
   rule: string;
   /** The variant shown (the slot's default id for a control). */
   variant: string;
   slot: string;
   /** True for the rule's control group or the global holdout. */
   control: boolean;
-  /** Conversions only: the goal event. */
-  goal?: string;
   /** Unix time in whole minutes, rounded down. */
   minute: number;
 }
 
-/** `Pathwise.init` options. */
+/** A conversion: `track(goal)` after an exposure of a rule listing `goal` in its `goals`. */
+export interface ConversionEvent {
+  type: "conversion";
+  rule: string;
+  /** The variant of the rule's exposure (the slot's default id for a control). */
+  variant: string;
+  slot: string;
+  control: boolean;
+  /** The goal event tracked. */
+  goal: string;
+  /** Unix time in whole minutes, rounded down. */
+  minute: number;
+}
+
+/**
+ * One reported event, exactly as the beacon payload carries it (and the `exposure` and
+ * `conversion` events deliver it): never the install id, a signal name or value, or a URL.
+ */
+export type ReportEvent = ExposureEvent | ConversionEvent;
+
+/** `Pathwise.init` options. A name not listed here is ignored with an `unknown_option` warning. */
 export interface PathwiseOptions {
   /** This site's id; must equal the bundle's `site`. */
   site: string;
@@ -52,16 +71,38 @@ export interface PathwiseOptions {
    * the defaults.
    */
   fetchTimeoutMs?: number;
-  /** Beacon options; omit for no reporting. */
+  /**
+   * The largest envelope accepted, in bytes, 1024–16777216 (default 353624). A larger inline or
+   * stored envelope is refused before it is parsed, and a bundle URL's download is stopped as
+   * soon as it passes the cap: an `error` with code `too_large`.
+   */
+  maxEnvelopeBytes?: number;
+  /** Beacon options; omit for no reporting (`exposure` and `conversion` events still fire). */
   collect?: CollectOptions;
   /** Apply the document as soon as a bundle is in place, and after navigations (default true). */
   autoApply?: boolean;
   /** A clock returning epoch milliseconds (tests, demos). */
   now?: () => number;
+  /**
+   * Preview overrides: slot id → variant id (or the slot's default id), shown whatever the rules
+   * say. Never stored or reported; `explain` gives them reason `"override"`.
+   */
+  overrides?: Record<string, string>;
+  /**
+   * Honour `?pathwise-preview=slot:variant,slot:variant` in the page's URL as overrides (default
+   * false: a visitor cannot pick variants from a link unless the site allows it).
+   */
+  allowPreview?: boolean;
+  /**
+   * Default true: when the browser sends Global Privacy Control (`navigator.globalPrivacyControl`),
+   * reporting is off (a `reporting_off` warning); personalization still works. False reports
+   * anyway.
+   */
+  respectGlobalPrivacyControl?: boolean;
 }
 
 /** Why a slot got its variant. */
-export type Reason = "matched" | "control" | "holdout" | "no_rule";
+export type Reason = "matched" | "control" | "holdout" | "no_rule" | "override";
 
 /** A text replacement: `textContent` of the elements matching `selector` inside the block. */
 export interface TextReplacement {
@@ -105,23 +146,81 @@ export interface Explanation {
   candidates: Candidate[];
 }
 
+/** The codes of `warning` events: something to know that did not stop the SDK. */
+export type WarningCode =
+  | "storage_unavailable"
+  | "storage_quota_exceeded"
+  | "storage_corrupt"
+  | "stored_bundle_discarded"
+  | "invalid_key"
+  | "invalid_options"
+  | "unknown_option"
+  | "reporting_off"
+  | "template_missing"
+  | "invalid_selector";
+
+/** Every code the SDK gives an `Error` (thrown or emitted) or a `warning` (docs/js-api.md). */
+export type ErrorCode =
+  // The envelope.
+  | "no_pinned_keys"
+  | "invalid_threshold"
+  | "too_large"
+  | "envelope_too_deep"
+  | "malformed_envelope"
+  | "too_many_signatures"
+  | "keyid_too_long"
+  | "bad_signature_length"
+  | "wrong_payload_type"
+  | "signature_threshold_not_met"
+  | "payload_too_deep"
+  | "malformed_payload"
+  | "site_mismatch"
+  | "expired"
+  | "rollback"
+  | "version_in_future"
+  // The signed program inside it.
+  | "program_malformed"
+  | "program_unsupported"
+  // The bundle.
+  | "bundle_too_large"
+  | "bundle_too_deep"
+  | "bundle_not_utf8"
+  | "bundle_not_json"
+  | "bundle_shape_invalid"
+  | "bundle_schema_unsupported"
+  | "bundle_invalid"
+  // Loading.
+  | "fetch_failed"
+  | "fetch_timeout"
+  | "bundle_not_found"
+  | "not_loaded"
+  // Calls.
+  | "unknown_slot"
+  | "unknown_variant"
+  | "undeclared_signal"
+  | "builtin_signal"
+  | "wrong_kind"
+  | "signal_is_event"
+  | "signal_not_event"
+  | "string_too_long"
+  | "list_too_long"
+  | "non_finite_number"
+  | "invalid_argument"
+  | "busy"
+  | "invalid_options"
+  | "no_browser"
+  // Warnings.
+  | WarningCode;
+
 /** Every error the SDK throws or emits: a real `Error` with a stable `code`. */
 export interface PathwiseError extends Error {
-  /**
-   * e.g. `invalid_options`, `expired`, `rollback`, `signature_threshold_not_met`, `site_mismatch`,
-   * `malformed_envelope`, `bundle_invalid`, `fetch_failed`, `fetch_timeout`, `bundle_not_found`, `unknown_slot`,
-   * `undeclared_signal`, `wrong_kind`, `invalid_argument`, `busy`.
-   */
-  code: string;
+  /** e.g. `invalid_options`, `expired`, `rollback`, `signature_threshold_not_met`, `too_large`. */
+  code: ErrorCode;
 }
 
 /** A `warning` event: something to know that did not stop the SDK. */
 export interface Warning {
-  /**
-   * e.g. `storage_unavailable`, `storage_quota_exceeded`, `storage_corrupt`,
-   * `stored_bundle_discarded`, `invalid_key`, `template_missing`, `invalid_selector`.
-   */
-  code: string;
+  code: WarningCode;
   message: string;
 }
 
@@ -133,14 +232,17 @@ export interface PathwiseEvents {
   warning: Warning;
   /**
    * A slot decided for the first time in this page view, or decided again with another answer
-   * after `set`, `track` or `refresh`.
+   * after `set`, `track`, `refresh` or `override`.
    */
   decision: Decision;
   /**
-   * An exposure was recorded for reporting (with `collect`, in the sample, once per device per
-   * rule and variant): a variant or a measured control was shown.
+   * A variant or a measured control was shown: once per device per rule and variant (across
+   * reloads), whether or not the device reports to a collector (`collect`, its sample, consent),
+   * for the site's own analytics. Preview overrides are never exposures.
    */
-  exposure: ReportEvent & { type: "exposure" };
+  exposure: ExposureEvent;
+  /** A goal tracked after an exposure of its rule: once per device per rule and goal. */
+  conversion: ConversionEvent;
 }
 
 /** A value for `set`. */
@@ -152,9 +254,8 @@ export interface StoredSignals {
   /** `"memory"` when nothing is written (no consent, storage unavailable or full). */
   storage: "local" | "memory";
   bundleVersion: number | null;
-  /** The signal store snapshot: first-seen time, attributes, events (Unix seconds, local days). */
+  /** The signal store: first-seen time, attributes, events (Unix seconds, local day numbers). */
   signals: {
-    v: number;
     seen?: number;
     attrs: Record<string, { v: SignalValue; t: number }>;
     events: Record<
@@ -163,7 +264,17 @@ export interface StoredSignals {
     >;
   };
   /** Render times per rule (Unix seconds), for frequency caps. */
-  renders: { v: number; renders: Record<string, number[]> };
+  renders: Record<string, number[]>;
+  /** Reports waiting for the collector: batches formed and not confirmed, events not batched yet. */
+  outbox: { batches: number; queued: number };
+}
+
+/** What `assignments()` gives for a slot decided in this page view. */
+export interface Assignment {
+  rule: string | null;
+  variant: string;
+  control: boolean;
+  reason: Reason;
 }
 
 /** The SDK instance. */
@@ -172,9 +283,10 @@ export declare class Pathwise {
   /**
    * Loads the module, reads storage and the bundle (a URL within `fetchTimeoutMs`), records the
    * page view and (unless `autoApply: false`) applies the page. Conditions see the device's
-   * history up to the previous page view: this page view counts from the next one on. Resolves even when no bundle could be used (defaults
-   * stay; an `error` event says why). Rejects only for unusable options (`invalid_options`),
-   * after revealing the page's blocks.
+   * history up to the previous page view: this page view counts from the next one on. Resolves
+   * even when no bundle could be used (defaults stay; an `error` event says why). Rejects only
+   * for unusable options (`invalid_options`), after revealing the page's blocks, or outside a
+   * browser page (`no_browser`).
    */
   static init(options: PathwiseOptions): Promise<Pathwise>;
   /**
@@ -208,6 +320,13 @@ export declare class Pathwise {
    * shown ones (and, with `autoApply`, are redrawn), unchanged ones are left alone.
    */
   refresh(): void;
+  /**
+   * Previews `variant` (or the slot's default id) in `slot` whatever the rules say, at once;
+   * `null` removes the preview. Never stored, recorded or reported; `explain` gives reason
+   * `"override"`. Throws `unknown_variant` when the bundle in use has no such variant for the
+   * slot, `invalid_argument` when `variant` is neither a string nor `null`.
+   */
+  override(slot: string, variant: string | null): void;
   /** Subscribes; returns the unsubscribe function. */
   on<E extends keyof PathwiseEvents>(
     event: E,
@@ -221,24 +340,29 @@ export declare class Pathwise {
   flush(): void;
   /** What is stored on this device. */
   signals(): StoredSignals;
+  /** The slots decided in this page view, with their rule, variant, control and reason. */
+  assignments(): Record<string, Assignment>;
   /** The version of the bundle in use. */
   readonly bundleVersion: number | null;
-  /** Releases the instance's memory in the module (rarely needed: one instance per page). */
-  free(): void;
 }
 
-/** Where the module comes from, for `load`. */
-export type ModuleSource = string | URL | Request | Response | BufferSource | WebAssembly.Module;
+/**
+ * The module as `initSync` and `load` take it in place of the one this package carries: a
+ * compiled `WebAssembly.Module` or its bytes, alone or as `{ module }`.
+ */
+export type ModuleSource = BufferSource | WebAssembly.Module | { module: BufferSource | WebAssembly.Module };
 
-/** Fetches and instantiates the module once (streaming); later calls return the same promise. */
-export declare function load(moduleOrPath?: ModuleSource | Promise<Response>): Promise<unknown>;
-export default load;
+/**
+ * Instantiates the module (the one inside this package, or `module`) once; later calls return
+ * the same promise. `Pathwise.init` calls it.
+ */
+export declare function load(module?: ModuleSource): Promise<unknown>;
 
-/** Instantiates the module synchronously from its bytes (Node, workers). */
-export declare function initSync(module: { module: BufferSource | WebAssembly.Module }): unknown;
+/**
+ * Instantiates the module synchronously; later calls change nothing. Without `module`, outside
+ * Node and `pathwise/sync` it throws `not_loaded` (the carried module is compressed: use `load`).
+ */
+export declare function initSync(module?: ModuleSource): unknown;
 
-/** The SDK version. Needs the module loaded. */
+/** The SDK version. */
 export declare function version(): string;
-
-/** Throws a `PathwiseError` naming every problem of bundle JSON text. Needs the module loaded. */
-export declare function validateBundle(text: string): void;

@@ -5,9 +5,7 @@
 #   - Rust: the wasm32-unknown-unknown target, rustfmt and clippy (via rustup, when present); and
 #     the pinned nightly that compiles the shipped modules (`NIGHTLY` in the Makefile), with
 #     rust-src for `-Zbuild-std`.
-#   - wasm-bindgen CLI (and its test runner) at exactly the version of the `wasm-bindgen` crate in
-#     Cargo.lock: the CLI and the crate must match or the generated glue is refused.
-#   - System tools (Debian/Ubuntu apt): chromium + chromedriver (browser tests), brotli (size
+#   - System tools (Debian/Ubuntu apt): chromium (browser tests), brotli (size
 #     report), nodejs + npm (package smoke test, tools), postgresql (the collector's throwaway
 #     test server, scripts/postgres.sh), python3 with venv (the warehouse SQL test). apt runs
 #     only if one is missing.
@@ -55,30 +53,9 @@ else
         || die "no rustup, and this rustc cannot target wasm32-unknown-unknown"
 fi
 
-# --- wasm-bindgen CLI, pinned to the crate version --------------------------------------------
-# The version comes from Cargo.lock (the resolved `wasm-bindgen` package), so bumping the pin in
-# Cargo.toml is the only edit needed.
-wasm_bindgen_version="$(awk '
-    $0 == "name = \"wasm-bindgen\"" { found = 1; next }
-    found && /^version = / { gsub(/"/, "", $3); print $3; exit }
-' Cargo.lock)"
-[ -n "${wasm_bindgen_version}" ] || die "cannot find the wasm-bindgen version in Cargo.lock"
-
-installed_version="$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)"
-runner_version="$(wasm-bindgen-test-runner --version 2>/dev/null | awk '{ print $2 }' || true)"
-if [ "${installed_version}" != "${wasm_bindgen_version}" ] \
-    || [ "${runner_version}" != "${wasm_bindgen_version}" ]; then
-    say "installing wasm-bindgen-cli ${wasm_bindgen_version} (found '${installed_version:-none}'; this compiles for a few minutes)"
-    cargo install wasm-bindgen-cli --version "${wasm_bindgen_version}" --force
-    installed_version="$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)"
-    [ "${installed_version}" = "${wasm_bindgen_version}" ] \
-        || die "installed wasm-bindgen-cli ${wasm_bindgen_version}, but 'wasm-bindgen' on PATH is '${installed_version:-missing}' (is ~/.cargo/bin first on PATH?)"
-fi
-
 # --- System packages --------------------------------------------------------------------------
 missing=()
 have chromium || have chromium-browser || missing+=(chromium)
-have chromedriver || missing+=(chromium-driver)
 have brotli || missing+=(brotli)
 have gzip || missing+=(gzip)
 have node || missing+=(nodejs)
@@ -132,4 +109,4 @@ install_python_packages() {
 }
 install_python_packages
 
-say "ok (${nightly:-no rustup nightly} for make pkg, wasm-bindgen ${wasm_bindgen_version}, $(tools/node_modules/.bin/wasm-opt --version), $(chromedriver --version | awk '{ print $1, $2 }'), $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 | cut -d / -f 5 | sed 's/^/PostgreSQL /'), chDB $(sed -n 's/^chdb-core==//p' tools/python-requirements.txt))"
+say "ok (${nightly:-no rustup nightly} for make pkg, $(tools/node_modules/.bin/wasm-opt --version), $(chromium --version 2>/dev/null || chromium-browser --version), $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 | cut -d / -f 5 | sed 's/^/PostgreSQL /'), chDB $(sed -n 's/^chdb-core==//p' tools/python-requirements.txt))"

@@ -715,6 +715,96 @@ fn explain_json_is_one_object_keyed_by_slot() {
 }
 
 #[test]
+fn explain_emit_storage_writes_the_device_as_the_page_stores_it() {
+    let s = Session::new("emit-storage");
+    s.golden_bundle("saas.json");
+    s.write(
+        "device.json",
+        r#"{
+  "unit": "device-1",
+  "now": "2026-03-05T12:00:00Z",
+  "actions": [
+    { "at": "2026-03-04T10:00:00Z", "track": "pricing_viewed", "count": 2 },
+    { "at": "2026-03-05T11:59:00Z", "set": { "role": "admin" } }
+  ],
+  "renders": { "reengage-lapsed": ["2026-03-04T10:00:00Z", "2026-03-05T10:00:00Z"] }
+}"#,
+    );
+    let plain = s.run(&[
+        "explain",
+        "saas.json",
+        "--scenario",
+        "device.json",
+        "--json",
+    ]);
+    plain.expect_code(0);
+    let out = s.run(&[
+        "explain",
+        "saas.json",
+        "--scenario",
+        "device.json",
+        "--json",
+        "--emit-storage",
+        "storage.json",
+    ]);
+    out.expect_code(0);
+    assert_eq!(out.stdout, plain.stdout, "the explanation is the same");
+
+    // Exactly the page's two entries, each a string of one character per byte.
+    let stored: Value = serde_json::from_str(&s.read("storage.json")).unwrap();
+    let entries = stored.as_object().unwrap();
+    let keys: Vec<&str> = entries.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["pathwise:v2:history", "pathwise:v2:signals"]);
+    let bytes = |key: &str| -> Vec<u8> {
+        entries[key]
+            .as_str()
+            .unwrap()
+            .chars()
+            .map(|c| u8::try_from(u32::from(c)).expect("one character per byte"))
+            .collect()
+    };
+
+    // They read back, with the SDK's own readers, as the replayed device.
+    let bundle =
+        pathwise::bundle::parse_bundle(&std::fs::read(s.path("saas.json")).unwrap()).unwrap();
+    let program = pathwise::program::read(&pathwise::program::compile(&bundle).unwrap()).unwrap();
+    let decls = pathwise::signals::Declarations::of_program(&program);
+    let clock = pathwise::time::Clock {
+        now: 1_772_712_000, // 2026-03-05T12:00:00Z
+        utc_offset_minutes: 0,
+    };
+    let signals =
+        pathwise::signals::Signals::from_snapshot(&bytes("pathwise:v2:signals"), &decls, &clock)
+            .unwrap();
+    let signals: Value = serde_json::from_str(&signals.to_json()).unwrap();
+    assert_eq!(signals["attrs"]["role"]["v"], "admin", "{signals}");
+    assert_eq!(signals["events"]["pricing_viewed"]["total"], 2, "{signals}");
+    assert_eq!(
+        signals["seen"], 1_772_618_400,
+        "first seen at the first action: {signals}"
+    );
+    let history =
+        pathwise::engine::RenderHistory::from_snapshot(&bytes("pathwise:v2:history"), &clock)
+            .unwrap();
+    let history: Value = serde_json::from_str(&history.to_json()).unwrap();
+    assert_eq!(
+        history,
+        serde_json::json!({ "reengage-lapsed": [1_772_618_400, 1_772_704_800] })
+    );
+
+    // A path it cannot write is an I/O failure.
+    s.run(&[
+        "explain",
+        "saas.json",
+        "--scenario",
+        "device.json",
+        "--emit-storage",
+        "no/such/dir/storage.json",
+    ])
+    .expect_code(3);
+}
+
+#[test]
 fn explain_refuses_an_unverified_envelope_unless_asked_and_reports_scenario_errors() {
     let mut s = Session::new("explain-errors");
     s.keygen("site");

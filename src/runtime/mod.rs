@@ -92,7 +92,13 @@ impl Runtime {
             stored_signals: None,
             signals_read: false,
             history: RenderHistory::new(),
-            reporter: Reporter::new(),
+            // Not reporting until `set_collect` says so: without `collect` nothing waits for a
+            // collector (a `Reporter` starts out reporting).
+            reporter: {
+                let mut reporter = Reporter::new();
+                reporter.set_reporting(false);
+                reporter
+            },
             collect: None,
             page: PageContext::default(),
             view: View::default(),

@@ -197,15 +197,15 @@ test("answering the role question changes the remaining onboarding steps and the
   }
 });
 
-/** The page's HTML with one byte of the inline envelope's payload flipped (still valid JSON). */
+/** The page's HTML with one byte of the inline envelope's payload flipped (the envelope still well-formed). */
 function tamperInline(html) {
   const match = html.match(/(<script type="application\/vnd\.pathwise\+json" id="pw-bundle">)([^<]*)(<\/script>)/);
   if (!match) throw new Error("no inline envelope in the page");
   const envelope = JSON.parse(match[2]);
+  // The payload is the signed program (compiled and deflated by `pathwise sign`): any byte
+  // changed, and the signature no longer covers it.
   const payload = Buffer.from(envelope.payload, "base64");
-  const at = payload.indexOf(Buffer.from("Close the books"));
-  assert.ok(at >= 0, "the payload holds the headline text");
-  payload[at] ^= 0x01; // "C" -> "B": the JSON stays valid, the signature no longer covers it
+  payload[payload.length >> 1] ^= 0x01;
   envelope.payload = payload.toString("base64");
   // As the server writes it: `<`, `>`, `&` escaped so the text cannot end the element.
   const text = JSON.stringify(envelope).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026");
@@ -372,31 +372,39 @@ test("every page works under its strict CSP with Trusted Types: no violation, no
  * first `explain()` call (the debug panel's reasons are captured right then, after init and
  * before the page's own tracking). Decisions see the history up to the previous page view
  * (docs/js-api.md, "What conditions see"): `init` stores this view's `page_view` (and `visit`)
- * at once, but the view decides without them. So the signals are the ones stored before any of
- * the page's scripts ran (read here, at document start); the render history, the demo clock, the
- * time zone and the install id are taken at the `explain()` call, with the signals as stored
- * then (`after`, to check that this view's own built-ins were left out, not missed). It wraps
- * `explain` on the package's own class, the one the page's instance has.
+ * at once, but the view decides without them. So the signals are the ones the previous page of
+ * this device left stored — as its own `signals()` described them when it was left (`pagehide`,
+ * kept in sessionStorage across the reload; the stored snapshot is binary, and the SDK writes
+ * it after every call, so this is what the next page reads) — and none on a device's first
+ * page. The render history, the demo clock, the time zone and the install id are taken at the
+ * `explain()` call, with the signals as kept then (`after`, to check that this view's own
+ * built-ins were left out, not missed). It wraps `explain` on the package's own class, the one
+ * the page's instance has.
  */
 function captureExplainState() {
   if (!/^https?:$/.test(location.protocol) || window.top !== window) return;
-  const before = localStorage.getItem("pathwise:v1:signals");
+  const LEFT = "pathwise-e2e:signals-when-left";
+  const left = sessionStorage.getItem(LEFT);
+  addEventListener("pagehide", () => {
+    const pw = window.__demo?.pw;
+    if (pw) sessionStorage.setItem(LEFT, JSON.stringify(pw.signals().signals));
+  });
   import("/pkg/index.js").then(({ Pathwise }) => {
-    const base = Object.getPrototypeOf(Pathwise.prototype);
+    const explain = Pathwise.prototype.explain;
     Pathwise.prototype.explain = function (slot) {
       if (!window.__explainState) {
         const offset = Number(localStorage.getItem("ledgerly-demo:clock-offset-ms")) || 0;
         const now = JSON.parse(JSON.stringify(this.signals()));
         window.__explainState = {
-          stored: { signals: before === null ? {} : JSON.parse(before), renders: now.renders },
+          stored: { signals: left === null ? {} : JSON.parse(left), renders: now.renders },
           after: now.signals,
           nowMs: Date.now() + offset,
           utcOffsetMinutes: -new Date().getTimezoneOffset(),
-          unit: localStorage.getItem("pathwise:v1:id"),
+          unit: localStorage.getItem("pathwise:v2:id"),
           path: location.pathname,
         };
       }
-      return base.explain.call(this, slot);
+      return explain.call(this, slot);
     };
   }).catch((e) => {
     window.__explainStateError = String(e);

@@ -32,16 +32,28 @@ after(async () => {
   project?.cleanup();
 });
 
-test("npm pack yields an installable tarball holding the entry, the wasm, the CSS, the drop-ins, the synchronous entry, the types and the schemas", () => {
+// What `npm pack` must ship, and nothing else: each entry is one self-contained ES module with its
+// WebAssembly inside (no .wasm or glue file beside it), plus declarations, stylesheet and schemas.
+const SHIPPED = [
+  "index.js", "sync.js", "auto.js", "auto-sync.js", "engine.js",
+  "index.d.ts", "engine.d.ts", "pathwise.css", "pathwise.css.d.ts",
+  "bundle.schema.json", "beacon.schema.json", "README.md", "package.json",
+];
+
+test("npm pack yields an installable tarball holding exactly the entries, the types, the stylesheet, the schemas and the README", () => {
   const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8"));
   assert.equal(manifest.name, "pathwise");
-  const files = packed.files.map((f) => f.path);
-  const entry = packageEntry(installed);
-  for (const file of [entry, "pathwise_bg.wasm", "pathwise.css", "auto.js", "sync.js", "auto-sync.js", "pathwise_bg.inline.js",
-    manifest.types.replace(/^\.\//, ""), "engine.d.ts", "pathwise.css.d.ts", "bundle.schema.json", "beacon.schema.json"]) {
-    assert.ok(files.includes(file), `the tarball holds ${file} (it holds ${files.join(", ")})`);
-    assert.ok(existsSync(join(installed, file)), `${file} is installed`);
-  }
+  const files = packed.files.map((f) => f.path).sort();
+  assert.deepEqual(files, [...SHIPPED].sort(), "the tarball's files");
+  for (const file of SHIPPED) assert.ok(existsSync(join(installed, file)), `${file} is installed`);
+  assert.equal(packageEntry(installed), "index.js", "the package's \".\" export is the page entry");
+  assert.equal(manifest.types, "./index.d.ts");
+  // Every file `exports` names is in the tarball (a missing one fails only in the user's build).
+  const targets = [];
+  const walk = (v) => (typeof v === "string" ? targets.push(v.replace(/^\.\//, "")) : Object.values(v).forEach(walk));
+  walk(manifest.exports);
+  assert.ok(targets.length >= SHIPPED.length - 2, `exports: ${targets.join(", ")}`);
+  for (const target of targets) assert.ok(files.includes(target), `exports names ${target}, which the tarball holds`);
 });
 
 test("a page importing the installed package personalizes its blocks and path from a signed bundle", async () => {
@@ -81,8 +93,8 @@ test("the installed package's `pathwise/engine` entry decides in Node, in a modu
   writeFileSync(join(project.dir, "ssr.mjs"), `
     import { readFileSync } from "node:fs";
     import * as page from "pathwise";
-    import { initSync, PathwiseEngine } from "pathwise/engine";
-    initSync({ module: readFileSync(new URL(import.meta.resolve("pathwise/pathwise_engine_bg.wasm"))) });
+    import { initSync, PathwiseEngine, version } from "pathwise/engine";
+    initSync(); // the module rides inside engine.js: nothing to read or locate
     const engine = PathwiseEngine.fromEnvelope(readFileSync("envelope.json", "utf8"), ${JSON.stringify(SITE)},
       ${JSON.stringify([h.key.publicKey])}, Date.now());
     engine.setUnit("visitor-1");
@@ -90,12 +102,13 @@ test("the installed package's `pathwise/engine` entry decides in Node, in a modu
     const picked = engine.decideAll();
     const choices = engine.choices();
     const decided = Object.fromEntries(engine.slots().map((slot, i) => [slot, choices[i][picked[i]]]));
-    console.log(JSON.stringify({ decided, pageHasEngine: "PathwiseEngine" in page }));
+    console.log(JSON.stringify({ decided, pageHasEngine: "PathwiseEngine" in page, version: version() }));
   `);
   const out = JSON.parse(execFileSync(process.execPath, ["ssr.mjs"], { cwd: project.dir, encoding: "utf8" }));
   assert.deepEqual(out.decided.headline, ["personal", "headline-everyone", false],
     `the headline slot is decided by its everyone-rule: ${JSON.stringify(out.decided)}`);
   assert.equal(out.pageHasEngine, false, "the page entry does not carry the headless engine");
+  assert.equal(out.version, JSON.parse(readFileSync(join(installed, "package.json"), "utf8")).version);
 });
 
 test("the installed package's subpaths resolve as documented: the stylesheet, and both JSON Schemas (importable)", () => {

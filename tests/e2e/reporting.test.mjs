@@ -364,10 +364,7 @@ test("the collector down during a visit loses nothing: events arrive, once each,
     await page.waitForFunction(() => window.__demo.exposures.some((e) => e.rule === "onboarding-operator"));
     await page.evaluate(() => window.__demo.pw.track("data_connected"));
     await flush(page);
-    await page.waitForFunction(() => {
-      const o = JSON.parse(localStorage.getItem("pathwise:v1:outbox") ?? "{}");
-      return (o.batches ?? []).length > 0;
-    });
+    await page.waitForFunction(() => window.__demo.pw.signals().outbox.batches > 0);
     await setVisibility(page, "hidden");
     const pending = await d.outbox();
     assert.ok(pending.batches > 0, `the events wait in the outbox (${JSON.stringify(pending)})`);
@@ -413,7 +410,7 @@ test("no request the pages make carries the install id or a stored signal value"
   const { page } = d;
   try {
     await d.open(`${capture.url}/`);
-    const installId = await page.evaluate(() => localStorage.getItem("pathwise:v1:id"));
+    const installId = await page.evaluate(() => localStorage.getItem("pathwise:v2:id"));
     assert.match(installId, /^[0-9a-f]{32}$/);
     await d.open(`${capture.url}/pricing.html`);
     await d.open(`${capture.url}/onboarding/?step=role`);
@@ -436,7 +433,7 @@ test("no request the pages make carries the install id or a stored signal value"
 
     const stored = await page.evaluate(() => Object.entries(localStorage).map(([k, v]) => `${k}=${v}`).join("\n"));
     assert.ok(stored.includes(DISTINCT) && stored.includes(installId), "both values are on the device");
-    assert.equal(await page.evaluate(() => localStorage.getItem("pathwise:v1:id")), installId, "the same device throughout");
+    assert.equal(await page.evaluate(() => localStorage.getItem("pathwise:v2:id")), installId, "the same device throughout");
 
     const collects = capture.collects();
     assert.ok(collects.some((r) => r.mode === "no-cors") && collects.some((r) => r.mode === "cors"),

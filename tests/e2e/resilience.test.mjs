@@ -245,7 +245,8 @@ test("consent pending: the page personalizes and nothing is written to storage; 
       pw.decide("hero");
       history.pushState({}, "", "/pricing");
     });
-    await page.waitForTimeout(300);
+    // The navigation's page view was recorded (in memory): whatever it would write is written by now.
+    await page.waitForFunction(() => window.__pw.pw.signals().signals.events.page_view?.total === 2);
     assert.deepEqual(await stored(page), { local: [], session: [], cookie: "" }, "nothing stored before consent");
     // Signals still count for this page view.
     assert.deepEqual(await page.evaluate(() => window.__pw.pw.path("onboarding")), ["welcome", "role", "sso", "invite", "done"]);

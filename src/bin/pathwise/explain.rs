@@ -1,10 +1,10 @@
 //! `pathwise explain BUNDLE --scenario FILE`: what a device would be shown, and why.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use pathwise::scenario::Scenario;
+use pathwise::scenario::{Replayed, Scenario};
 use pathwise::signals::{Declarations, PageContext};
 use pathwise::time::Timestamp;
 
@@ -31,6 +31,10 @@ tried, with its outcome. --json prints {\"slot\": explanation, ...} instead.
 
 A signed envelope is verified first with --key and --site (as `pathwise verify`, at the decision
 time); --unverified explains its program without any check and must be asked for explicitly.
+
+--emit-storage FILE also writes the replayed device as the browser keeps it: a JSON object of
+the localStorage entries `pathwise:v2:signals` and `pathwise:v2:history`, each snapshot stored as
+a string of one character per byte, so a test can seed a real page with this exact device.
 
 Exit codes: 0 ok, 1 invalid bundle, 2 usage (an envelope without --key/--site or --unverified),
 3 I/O, 4-8 envelope verification failed (as verify), 9 scenario error or unknown --slot.";
@@ -64,6 +68,10 @@ pub struct ExplainArgs {
     /// Print the explanations as one JSON object keyed by slot id.
     #[arg(long)]
     pub json: bool,
+    /// Also write the replayed signals and render history to FILE as the page stores them: a
+    /// JSON object of its localStorage entries (one character per byte).
+    #[arg(long, value_name = "FILE")]
+    pub emit_storage: Option<PathBuf>,
     #[command(flatten)]
     pub trust: TrustArgs,
 }
@@ -244,6 +252,27 @@ fn render(explanation: &Value, page: &str) -> String {
     out
 }
 
+/// Writes the replayed device's signals and render history to `path` as the page keeps them in
+/// localStorage (js/storage.js): `{"pathwise:v2:signals": …, "pathwise:v2:history": …}`, each
+/// snapshot as a string of one character per byte.
+fn emit_storage(path: &Path, replayed: &Replayed) -> Result<(), Failure> {
+    let latin1 = |bytes: Vec<u8>| Value::String(bytes.into_iter().map(char::from).collect());
+    let mut entries = serde_json::Map::new();
+    entries.insert(
+        "pathwise:v2:signals".to_owned(),
+        latin1(replayed.signals.to_snapshot()),
+    );
+    entries.insert(
+        "pathwise:v2:history".to_owned(),
+        latin1(replayed.history.to_snapshot()),
+    );
+    let mut text = serde_json::to_string(&Value::Object(entries))
+        .map_err(|e| Failure::new(Exit::Io, format!("cannot render the storage: {e}")))?;
+    text.push('\n');
+    std::fs::write(path, text)
+        .map_err(|e| Failure::new(Exit::Io, format!("cannot write {}: {e}", path.display())))
+}
+
 /// Runs `pathwise explain`.
 pub fn run(args: &ExplainArgs) -> Result<(), Failure> {
     let scenario = load_scenario(args)?;
@@ -251,6 +280,9 @@ pub fn run(args: &ExplainArgs) -> Result<(), Failure> {
     let replayed = scenario
         .replay(&Declarations::of_program(&program))
         .map_err(|e| Failure::new(Exit::Scenario, format!("signals file: {e}")))?;
+    if let Some(path) = &args.emit_storage {
+        emit_storage(path, &replayed)?;
+    }
     let ctx = replayed.context();
     let page = if scenario.page.path.is_empty() {
         "(none)"

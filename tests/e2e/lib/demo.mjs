@@ -241,10 +241,13 @@ export function tapScript() {
   observer.observe(document, { childList: true, subtree: true });
 }
 
+/** Where the SDK keeps a device's install id (docs/js-api.md, "Storage keys"). */
+export const ID_KEY = "pathwise:v2:id";
+
 /** An init script that gives a fresh device the install id `id` (32 hex digits). */
 export function pinInstallId(id) {
   try {
-    if (!localStorage.getItem("pathwise:v1:id")) localStorage.setItem("pathwise:v1:id", id);
+    if (!localStorage.getItem("pathwise:v2:id")) localStorage.setItem("pathwise:v2:id", id);
   } catch {
     // Storage refused: the SDK makes its own id.
   }
@@ -281,25 +284,23 @@ export async function newDevice(browser, { id, contextOptions } = {}) {
       await p.goto(url);
       await device.ready(p);
     },
-    /** What the page's outbox holds: `{batches, queued}` (both 0 once the collector confirmed all). */
-    outbox(p = page) {
-      return p.evaluate(() => {
-        const text = localStorage.getItem("pathwise:v1:outbox");
-        if (!text) return { batches: 0, queued: 0 };
-        const o = JSON.parse(text);
-        return { batches: (o.batches ?? []).length, queued: (o.queue ?? []).length };
-      });
+    /**
+     * What the page's outbox holds, as `pw.signals().outbox` says: `{batches, queued}` (both 0
+     * once the collector confirmed all). Waits for the page's SDK first.
+     */
+    async outbox(p = page) {
+      await p.waitForFunction(() => window.__demo?.pw, null, { timeout: 10000 });
+      return p.evaluate(() => window.__demo.pw.signals().outbox);
     },
     /** Waits until every recorded event was confirmed by the collector (a 2xx to a fetch). */
     async drained(p = page, { timeout = 15000 } = {}) {
-      const deadline = Date.now() + timeout;
-      let last;
-      for (;;) {
-        last = await device.outbox(p);
-        if (last.batches === 0 && last.queued === 0) return;
-        if (Date.now() > deadline) throw new Error(`the outbox still holds ${JSON.stringify(last)} after ${timeout} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await device.outbox(p);
+      await p.waitForFunction(() => {
+        const o = window.__demo.pw.signals().outbox;
+        return o.batches === 0 && o.queued === 0;
+      }, null, { timeout }).catch(async (e) => {
+        throw new Error(`the outbox still holds ${JSON.stringify(await device.outbox(p))} after ${timeout} ms (${e.message})`);
+      });
     },
     close: () => context.close(),
   };
@@ -350,9 +351,9 @@ export function setVisibility(page, state) {
 }
 
 /**
- * A `pathwise explain --scenario` file for the device state a page captured: `{stored:
- * pw.signals(), nowMs, utcOffsetMinutes, unit, path}`. The stored signals are replayed as actions:
- * each attribute at its write time; each event's per-day counts on their local day (at the event's
+ * A `pathwise explain --scenario` file for the device state a page captured: `{stored: {signals,
+ * renders} (as pw.signals() gives them), nowMs, utcOffsetMinutes, unit, path}`. The stored
+ * signals are replayed as actions: each attribute at its write time; each event's per-day counts on their local day (at the event's
  * last time on its last day, which `days_since_event` reads; at local noon on earlier days, which
  * only `event_count` reads). The render history is copied as is.
  */
@@ -381,6 +382,6 @@ export function scenarioFromState({ stored, nowMs, utcOffsetMinutes, unit, path 
     utc_offset_minutes: utcOffsetMinutes,
     page: { path },
     actions,
-    renders: stored.renders?.renders ?? {},
+    renders: stored.renders ?? {},
   };
 }
