@@ -33,9 +33,10 @@ after(async () => {
 });
 
 // What `npm pack` must ship, and nothing else: each entry is one self-contained ES module with its
-// WebAssembly inside (no .wasm or glue file beside it), plus declarations, stylesheet and schemas.
+// WebAssembly inside (no .wasm or glue file beside it), the fallback verifier the page entries
+// import where the browser has no Ed25519, plus declarations, stylesheet and schemas.
 const SHIPPED = [
-  "index.js", "sync.js", "auto.js", "auto-sync.js", "engine.js",
+  "index.js", "sync.js", "auto.js", "auto-sync.js", "engine.js", "verifier.js",
   "index.d.ts", "engine.d.ts", "pathwise.css", "pathwise.css.d.ts",
   "bundle.schema.json", "beacon.schema.json", "README.md", "package.json",
 ];
