@@ -16,7 +16,7 @@ PKG := pkg
 BUILD := target/pkg-build
 # Generated into $(PKG)/ (ignored by git): each entry of js/entries/ bundled with its module
 # inside (scripts/bundle.mjs), and the schemas. The other files there are hand-written.
-PKG_GENERATED := index.js sync.js auto.js auto-sync.js engine.js bundle.schema.json beacon.schema.json
+PKG_GENERATED := index.js sync.js auto.js auto-sync.js engine.js react.js openfeature.js analytics.js bundle.schema.json beacon.schema.json
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 
 # Page weight budget, bytes gzip -9: every file a browser fetches for
