@@ -27,6 +27,7 @@ mod pubkey;
 mod schema;
 mod serve;
 mod sign;
+mod types;
 mod verify;
 
 use failure::Exit;
@@ -52,7 +53,7 @@ Exit codes:
 ///
 /// Create a key pair (keygen), sign a bundle (sign), check an envelope the way the browser will
 /// (verify), read the program it carries (inspect), find mistakes (lint), and see what a device
-/// would be shown and why (explain).
+/// would be shown and why (explain); give TypeScript the bundle's names (types).
 #[derive(Debug, Parser)]
 #[command(name = "pathwise", version, about, long_about, after_help = EXIT_CODES)]
 struct Cli {
@@ -80,6 +81,8 @@ enum Command {
     Schema(schema::SchemaArgs),
     /// Serve the demo site, its signed bundle, the beacon collector and the report.
     Serve(serve::ServeArgs),
+    /// Write TypeScript declarations of the bundle's slot, variant, step, signal and event names.
+    Types(types::TypesArgs),
 }
 
 fn main() -> ExitCode {
@@ -102,6 +105,7 @@ fn main() -> ExitCode {
         Command::Lint(args) => lint::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Schema(args) => schema::run(&args),
+        Command::Types(args) => types::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
