@@ -21,35 +21,31 @@
 /** Augmented by the file `pathwise types` generates; empty otherwise. */
 export interface PathwiseNames {}
 
-type Slots = PathwiseNames extends { slots: infer S } ? S : never;
-type Augmented<K extends string> = PathwiseNames extends Record<K, unknown> ? true : false;
+/** The keys of `M` whose value has `kind: K`. */
+type OfKind<M, K> = { [P in keyof M]: M[P] extends { kind: K } ? P : never }[keyof M] & string;
 
 /** A slot id of the bundle (`string` without generated names). */
-export type SlotId = Augmented<"slots"> extends true ? Extract<keyof Slots, string> : string;
+export type SlotId = PathwiseNames extends { slots: infer M } ? Extract<keyof M, string> : string;
 
 /** A path slot's id. */
-export type PathSlotId = Augmented<"slots"> extends true
-  ? { [K in keyof Slots]: Slots[K] extends { kind: "path" } ? K : never }[keyof Slots] & string
-  : string;
+export type PathSlotId = PathwiseNames extends { slots: infer M } ? OfKind<M, "path"> : string;
 
 /** A block slot's id. */
-export type BlockSlotId = Augmented<"slots"> extends true
-  ? { [K in keyof Slots]: Slots[K] extends { kind: "block" } ? K : never }[keyof Slots] & string
-  : string;
+export type BlockSlotId = PathwiseNames extends { slots: infer M } ? OfKind<M, "block"> : string;
 
 /** A variant id of slot `S` (its default's id included); of any slot by default. */
-export type VariantId<S extends string = SlotId> = Augmented<"slots"> extends true
-  ? S extends keyof Slots
-    ? Slots[S] extends { variants: infer V extends string }
+export type VariantId<S extends string = SlotId> = PathwiseNames extends { slots: infer M }
+  ? S extends keyof M
+    ? M[S] extends { variants: infer V extends string }
       ? V
       : never
     : never
   : string;
 
 /** A step id of path slot `S`; of any path by default. */
-export type StepId<S extends string = PathSlotId> = Augmented<"slots"> extends true
-  ? S extends keyof Slots
-    ? Slots[S] extends { steps: infer T extends string }
+export type StepId<S extends string = PathSlotId> = PathwiseNames extends { slots: infer M }
+  ? S extends keyof M
+    ? M[S] extends { steps: infer T extends string }
       ? T
       : never
     : never
