@@ -23,6 +23,9 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 # `import { Pathwise } from "pathwise"` (scripts/page-weight.mjs). `make size` fails above it and
 # is a stage of `make test`.
 BUDGET ?= 40960
+# Each of pathwise/react and pathwise/openfeature, bytes gzip -9, without React or the
+# OpenFeature SDK (scripts/entry-sizes.mjs); they add nothing to the main entry's page weight.
+APP_ENTRY_BUDGET ?= 2048
 
 # The module's exact feature set (see .cargo/config.toml for why it is not rustc's default).
 WASM_FEATURES := --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals
@@ -229,11 +232,13 @@ test-bench:
 	node --test bench/
 
 # What a page pays: what takes the page module's bytes (the module rebuilt with names kept, read
-# by scripts/wasm-breakdown.mjs), then the main entry's whole download, gzip and brotli
-# (scripts/page-weight.mjs). Fails above BUDGET bytes gzip.
+# by scripts/wasm-breakdown.mjs), the app entries (scripts/entry-sizes.mjs), then the main
+# entry's whole download, gzip and brotli (scripts/page-weight.mjs). Fails above BUDGET bytes
+# gzip, or an app entry above APP_ENTRY_BUDGET.
 size:
 	@[ -f $(PKG)/index.js ] || { echo "size: $(PKG)/index.js is missing: run 'make pkg'" >&2; exit 1; }
 	@scripts/size-breakdown.sh "$(SHIP_BUILD) --features page" "$(WASM_RAW)" "$(WASM_OPT) $(WASM_OPT_FLAGS)" 25
+	@node scripts/entry-sizes.mjs $(PKG) react.js:$(APP_ENTRY_BUDGET) openfeature.js:$(APP_ENTRY_BUDGET) analytics.js
 	@node scripts/page-weight.mjs $(PKG) --budget $(BUDGET)
 
 clean:
