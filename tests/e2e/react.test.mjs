@@ -8,8 +8,8 @@
 //   - an answer (`useSet`) re-renders the slots whose decision it changes;
 //   - under StrictMode (a development build: double render, effects run twice) each exposure is
 //     recorded once, counted through the docs' own GA4 forwarding (`pathwise/analytics`), and a
-//     conversion once; a render React throws away (a slot beside a component that suspends)
-//     records nothing;
+//     conversion once; a render React throws away (a slot beside a component that suspends), or a
+//     <Slot> that has no element for the chosen variant, records nothing;
 //   - `renderToString` gives the defaults, and `hydrateRoot` over that HTML hydrates without a
 //     warning or error and without React replacing the server's nodes, then shows the variant.
 
@@ -158,7 +158,7 @@ for (const react of ["19", "18"]) {
       }
     });
 
-    test("a slot whose render React throws away (its Suspense boundary falls back) records no exposure", async () => {
+    test("a slot whose render React throws away (its Suspense boundary falls back), or a <Slot> without the chosen variant, records no exposure", async () => {
       const { context, page } = await openPage(browser);
       await context.addInitScript(GTAG_STUB);
       try {
@@ -168,6 +168,7 @@ for (const react of ["19", "18"]) {
         await page.waitForTimeout(300);
         assert.ok(await page.evaluate(() => window.__bannerRendered) > 0, "the boundary's content was rendered");
         assert.equal(await page.$("#banner"), null, "and not committed");
+        assert.equal(await page.textContent("#plain-onboarding"), "Steps", "the <Slot> without short-path shows its default");
         assert.deepEqual(impressions(await gtagCalls(page)), ["pathwise-hero-welcome-welcome-back"]);
       } finally {
         await context.close();
