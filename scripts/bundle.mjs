@@ -12,8 +12,9 @@
 // | sync.js, auto-sync.js | page-sync.wasm | its own module, within one task (js/open-sync.js) |
 // | engine.js | engine.wasm | its own module |
 //
-// One file per entry means an `import` makes one request with nothing to resolve or copy: no
-// glue file, no .wasm asset for a bundler or a dev server to get wrong.
+// The app entries (react.js, openfeature.js, analytics.js) carry no module (below). One file per
+// entry means an `import` makes one request with nothing to resolve or copy: no glue
+// file, no .wasm asset for a bundler or a dev server to get wrong.
 //
 // The module is deflated before it is written in base64, except in the synchronous entries:
 // gzip cannot see through base64 (its alphabet hides the byte boundaries), so plain base64 costs
@@ -87,19 +88,46 @@ const entries = [
   ["auto-sync.js", "page-sync", false, "open-sync.js"],
   ["engine.js", "engine", true, null],
 ];
+const common = {
+  bundle: true,
+  format: "esm",
+  minify: true,
+  target: "es2022",
+  legalComments: "none",
+  logLevel: "warning",
+  define: { PATHWISE_VERSION: JSON.stringify(version) },
+};
 for (const [name, module, deflated, open] of entries) {
   await esbuild.build({
+    ...common,
     entryPoints: [join(root, "js/entries", name)],
     outfile: join(out, name),
-    bundle: true,
-    format: "esm",
-    minify: true,
-    target: "es2022",
-    legalComments: "none",
-    logLevel: "warning",
-    define: { PATHWISE_VERSION: JSON.stringify(version) },
     // The fallback verifier stays a file of its own, fetched only where it is needed.
     external: ["./verifier.js"],
     plugins: [wasm(join(modules, `${module}.wasm`), deflated), ...(open ? [opener(open)] : [])],
+  });
+}
+
+// The app entries (docs/react.md, docs/openfeature.md, docs/analytics.md) are built on the public
+// API and carry no module: they import the package by its own name, left external with the
+// frameworks they adapt to, so an app's bundler dedupes "pathwise" with the main entry (and in
+// Node the package's self-reference resolves it). A page that does not import them pays nothing.
+for (const name of ["react.js", "openfeature.js", "analytics.js"]) {
+  await esbuild.build({
+    ...common,
+    entryPoints: [join(root, "js/entries", name)],
+    outfile: join(out, name),
+    external: ["pathwise", "react", "@openfeature/web-sdk"],
+    plugins: [
+      {
+        // Only the package's public entry may be reached: never the shell or the module.
+        name: "pathwise-public-api-only",
+        setup(build) {
+          build.onResolve({ filter: /^\.|^pathwise:/ }, ({ path, importer }) => ({
+            errors: [{ text: `${name} must import the package by its name ("pathwise"), not ${path} (from ${importer})` }],
+          }));
+        },
+      },
+    ],
   });
 }

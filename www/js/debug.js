@@ -1,11 +1,12 @@
 // The debug panel (`?pathwise-debug`): each slot's decision and the reason for every candidate
-// rule (from `pw.explain`), the signals stored in this browser, and buttons to add signals, move
-// the demo clock and forget.
+// rule (from `pw.explain`), a QA preview per slot (`pw.override`: pick a variant, or let the
+// rules decide again), the signals stored in this browser, and buttons to add signals, move the
+// demo clock and forget.
 //
 // The panel is built with createElement and textContent only: the pages enforce Trusted Types,
 // and nothing here ever parses a string as HTML.
 
-import { SLOTS, pageSlots } from "./site.js";
+import { PREVIEWS_KEY, SLOTS, pageSlots, storedPreviews } from "./site.js";
 import { advanceClock, clockOffsetMs, demoNow, resetClock } from "./clock.js";
 import { stopDebug } from "./debug-flag.js";
 
@@ -31,18 +32,62 @@ function code(text) {
   return h("code", null, text);
 }
 
-// --- the bundle as inlined in the page (display only: the SDK verified it) -----------------------
+// --- the bundle's source (display only: the SDK verified the signed one) -------------------------
 
-function inlineBundle() {
+/**
+ * The demo's bundle JSON as `pathwise serve` serves it from www/ (the page carries the signed,
+ * compiled program, which names no variants the panel could offer): slot, variant and audience
+ * names. `null` when it cannot be read.
+ */
+async function sourceBundle() {
   try {
-    const el = document.getElementById("pw-bundle");
-    const envelope = JSON.parse(el ? el.textContent : "");
-    const binary = atob(envelope.payload);
-    const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
-    return JSON.parse(new TextDecoder().decode(bytes));
+    const response = await fetch("/bundle.json", { cache: "no-store" });
+    return response.ok ? await response.json() : null;
   } catch {
     return null;
   }
+}
+
+/** The variant ids a preview may pick for `slot`: its default's, then its rules' variants. */
+function slotVariants(bundle, slot) {
+  const decl = (bundle?.slots || []).find((s) => s.id === slot);
+  const ids = [decl?.default || "default"];
+  for (const rule of bundle?.rules || []) {
+    if (rule.slot !== slot) continue;
+    for (const v of rule.variants || []) if (!ids.includes(v.id)) ids.push(v.id);
+  }
+  return ids;
+}
+
+// --- QA previews ----------------------------------------------------------------------------------
+
+/** Previews `variant` in `slot` (`""`: the rules decide again), here and on the tab's next pages. */
+function setPreview(pw, slot, variant) {
+  const previews = storedPreviews();
+  if (variant) previews[slot] = variant;
+  else delete previews[slot];
+  try {
+    if (Object.keys(previews).length) window.sessionStorage.setItem(PREVIEWS_KEY, JSON.stringify(previews));
+    else window.sessionStorage.removeItem(PREVIEWS_KEY);
+  } catch {
+    // Without sessionStorage the preview lasts for this page.
+  }
+  pw.override(slot, variant || null);
+}
+
+function previewPicker(pw, slot, decision, bundle) {
+  const select = h("select", { class: "pwd-select", "data-preview-slot": slot, "aria-label": `Preview a variant of ${slot}`, disabled: !pw });
+  select.append(h("option", { value: "" }, "rules decide"));
+  const current = decision.reason === "override" ? decision.variant : "";
+  for (const id of slotVariants(bundle, slot)) select.append(h("option", { value: id, selected: id === current }, id));
+  select.addEventListener("change", () => {
+    try {
+      setPreview(pw, slot, select.value);
+    } catch (e) {
+      window.alert(`${e.code || "error"}: ${e.message}`);
+    }
+  });
+  return h("label", { class: "pwd-row pwd-preview" }, h("span", { class: "pwd-muted" }, "Preview"), select);
 }
 
 // --- time helpers -------------------------------------------------------------------------------
@@ -95,7 +140,7 @@ function reasonBadge(reason) {
   return h("span", { class: `pwd-badge pwd-${reason}` }, reason);
 }
 
-function slotCard(slot, explained, onPage, shown, bundle) {
+function slotCard(pw, slot, explained, onPage, shown, bundle) {
   const card = h("section", { class: "pwd-slot", "data-slot": slot, "data-on-page": onPage ? "true" : "false" });
   if (!explained || explained.error) {
     const err = explained && explained.error;
@@ -126,6 +171,10 @@ function slotCard(slot, explained, onPage, shown, bundle) {
   facts.append(h("dt", null, "rule"), h("dd", null, decision.rule ? code(decision.rule) : "none"));
   if (decision.steps) facts.append(h("dt", null, "steps"), h("dd", null, decision.steps.join(" → ")));
   card.append(facts);
+  card.append(previewPicker(pw, slot, decision, bundle));
+  if (decision.reason === "override") {
+    card.append(h("p", { class: "pwd-note" }, "A QA preview: not recorded, not reported; the reasons below say what the rules would decide."));
+  }
 
   const audiences = new Map((bundle?.audiences || []).map((a) => [a.id, a.description]));
   const list = h("ol", { class: "pwd-candidates" });
@@ -247,11 +296,11 @@ function reloadAfter(pw, action) {
 }
 
 /** Builds and shows the panel. `pw` may be null (the SDK did not start). */
-export function mountDebugPanel(pw, log) {
+export async function mountDebugPanel(pw, log) {
   const link = h("link", { rel: "stylesheet", href: "/css/debug.css" });
   document.head.append(link);
 
-  const bundle = inlineBundle();
+  const bundle = await sourceBundle();
   const collapsed = window.sessionStorage.getItem(COLLAPSED_KEY) === "1";
   const panel = h("aside", { class: "pwd", id: "pathwise-debug", "aria-label": "Pathwise debug panel", "data-collapsed": collapsed ? "true" : "false" });
 
@@ -325,9 +374,6 @@ function fill(body, pw, log, bundle) {
           pw?.forget();
         }), { title: "Back to real time; forgets what was stored, since its times would be in the future", "data-action": "real-time" }),
       ),
-      bundle && bundle.expires_at
-        ? h("p", { class: "pwd-muted" }, `The bundle expires ${formatDate(Number(bundle.expires_at) * 1000 || Date.parse(bundle.expires_at), false)}: past that, the page keeps its defaults.`)
-        : null,
     ),
   );
 
@@ -347,7 +393,18 @@ function fill(body, pw, log, bundle) {
         shown = null;
       }
     }
-    decisions.append(slotCard(slot, log.explained.get(slot), onPage.has(slot), shown, bundle));
+    decisions.append(slotCard(pw, slot, log.explained.get(slot), onPage.has(slot), shown, bundle));
+  }
+  if (pw && Object.keys(storedPreviews()).length) {
+    decisions.append(
+      h(
+        "div",
+        { class: "pwd-row" },
+        button("Clear previews", () => {
+          for (const slot of Object.keys(storedPreviews())) setPreview(pw, slot, "");
+        }, { "data-action": "clear-previews" }),
+      ),
+    );
   }
   body.append(decisions);
 

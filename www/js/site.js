@@ -12,6 +12,21 @@ import { debugRequested } from "./debug-flag.js";
 /** The slots of the demo bundle, in the order the debug panel lists them. */
 export const SLOTS = ["hero", "pricing", "help", "reengage", "onboarding"];
 
+/**
+ * QA previews picked in the debug panel (slot → variant), kept for this tab so they follow the
+ * tester across pages. The demo keeps them; the SDK never stores or reports a preview.
+ */
+export const PREVIEWS_KEY = "ledgerly-demo:previews";
+
+export function storedPreviews() {
+  try {
+    const previews = JSON.parse(window.sessionStorage.getItem(PREVIEWS_KEY) || "{}");
+    return previews && typeof previews === "object" ? previews : {};
+  } catch {
+    return {};
+  }
+}
+
 /** What happened while starting, for the debug panel. */
 export const log = { errors: [], warnings: [], explained: new Map(), loadFailure: null };
 
@@ -51,6 +66,9 @@ async function start() {
       bundle: "#pw-bundle",
       collect: { url: "/pathwise/results" },
       now: demoNow,
+      // QA: the debug panel's previews, and `?pathwise-preview=slot:variant,…` links.
+      overrides: storedPreviews(),
+      allowPreview: true,
     });
   } catch (e) {
     // Unusable options (e.g. the page was served without `pathwise serve`, so the placeholders

@@ -29,6 +29,7 @@ mod schema;
 mod serve;
 mod sign;
 mod store;
+mod types;
 mod verify;
 
 use failure::Exit;
@@ -54,7 +55,7 @@ Exit codes:
 ///
 /// Create a key pair (keygen), sign a bundle (sign), check an envelope the way the browser will
 /// (verify), read the program it carries (inspect), find mistakes (lint), and see what a device
-/// would be shown and why (explain).
+/// would be shown and why (explain); give TypeScript the bundle's names (types).
 #[derive(Debug, Parser)]
 #[command(name = "pathwise", version, about, long_about, after_help = EXIT_CODES)]
 struct Cli {
@@ -84,6 +85,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Write every event the collector stored, one row each (NDJSON or Parquet), for a warehouse.
     Export(export::ExportArgs),
+    /// Write TypeScript declarations of the bundle's slot, variant, step, signal and event names.
+    Types(types::TypesArgs),
 }
 
 fn main() -> ExitCode {
@@ -107,6 +110,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain::run(&args),
         Command::Schema(args) => schema::run(&args),
         Command::Export(args) => export::run(&args),
+        Command::Types(args) => types::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
