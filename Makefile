@@ -98,11 +98,10 @@ mkdir -p $(BUILD)
 $(WASM_OPT) $(WASM_OPT_FLAGS) $(WASM_RAW) -o $(BUILD)/$(1).wasm
 endef
 
-# The four modules (Cargo.toml, [features], says which entry carries which), then each entry of
+# The three modules (Cargo.toml, [features], says which entry carries which), then each entry of
 # js/entries/ bundled with its module inside (scripts/bundle.mjs).
 pkg: schema
 	$(call MODULE,page,page)
-	$(call MODULE,verifier,verifier)
 	$(call MODULE,page-sync,page$(COMMA)envelope)
 	$(call MODULE,engine,engine$(COMMA)envelope)
 	node scripts/bundle.mjs $(PKG) $(BUILD) $(VERSION)

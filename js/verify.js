@@ -1,5 +1,6 @@
 // Signatures over a payload, verified with the browser's own Ed25519 (WebCrypto) where it has
-// one, and otherwise with the package's verifier module (verifier.js, loaded only then).
+// one, and otherwise with the package's own verifier in JavaScript (verifier.js, loaded only
+// then).
 //
 // WebCrypto is safe here only with two checks of ours (docs/design.md, "Verifying in the
 // browser"): every pinned key was refused at init if it is of small order (key.js), and a
@@ -21,7 +22,7 @@ function pae(payload) {
 }
 
 /** With WebCrypto: how many of `keys` made one of `sigs` over `message`; throws where the browser has no Ed25519. */
-async function platform(message, keys, sigs) {
+export async function platform(message, keys, sigs) {
   const subtle = crypto.subtle;
   const algorithm = { name: "Ed25519" };
   let count = 0;
@@ -41,8 +42,8 @@ let fallback;
 
 /**
  * How many of the pinned `keys` (each counted once) made a valid signature among `sigs` over
- * `payload`. The verifier module is fetched the first time the browser's Ed25519 is missing
- * (no WebCrypto outside secure contexts, none in older browsers).
+ * `payload`. The fallback verifier is fetched the first time the browser's Ed25519 is missing
+ * (no WebCrypto outside secure contexts, no Ed25519 in older browsers).
  */
 export async function verified(payload, keys, sigs) {
   const message = pae(payload);

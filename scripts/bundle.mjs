@@ -8,7 +8,7 @@
 // | entry | module | verifies an envelope with |
 // |---|---|---|
 // | index.js, auto.js | page.wasm | the browser's Ed25519 (js/open.js), else verifier.js |
-// | verifier.js | verifier.wasm | — (it is that fallback, imported by the two above only when needed) |
+// | verifier.js | none | Ed25519 in JavaScript: the fallback the two above import only when needed |
 // | sync.js, auto-sync.js | page-sync.wasm | its own module, within one task (js/open-sync.js) |
 // | engine.js | engine.wasm | its own module |
 //
@@ -83,7 +83,7 @@ function opener(file) {
 const entries = [
   ["index.js", "page", true, "open.js"],
   ["auto.js", "page", true, "open.js"],
-  ["verifier.js", "verifier", true, null],
+  ["verifier.js", null, false, null],
   ["sync.js", "page-sync", false, "open-sync.js"],
   ["auto-sync.js", "page-sync", false, "open-sync.js"],
   ["engine.js", "engine", true, null],
@@ -104,7 +104,7 @@ for (const [name, module, deflated, open] of entries) {
     outfile: join(out, name),
     // The fallback verifier stays a file of its own, fetched only where it is needed.
     external: ["./verifier.js"],
-    plugins: [wasm(join(modules, `${module}.wasm`), deflated), ...(open ? [opener(open)] : [])],
+    plugins: [...(module ? [wasm(join(modules, `${module}.wasm`), deflated)] : []), ...(open ? [opener(open)] : [])],
   });
 }
 

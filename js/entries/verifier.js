@@ -1,31 +1,25 @@
-// The package's own Ed25519 verifier (src/web/verifier.rs: `verify_strict` and nothing else),
-// for the page entries in browsers without Ed25519 in WebCrypto: js/verify.js imports this file
-// only there, so other pages never download it.
+// The fallback verifier of the page entries: Ed25519 in plain JavaScript (js/ed25519.js), for
+// browsers whose WebCrypto has no Ed25519 and pages without `crypto.subtle` (not a secure
+// origin). js/verify.js imports this file only there, so other pages never download it.
 
-import { DEFLATED, WASM } from "pathwise:wasm";
+import { verify } from "../ed25519.js";
+import { sha512 } from "../sha512.js";
 
-let instance;
-
-async function exports() {
-  instance ??= (async () => {
-    let bytes = Uint8Array.from(atob(WASM), (c) => c.charCodeAt(0));
-    if (DEFLATED) {
-      const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
-      bytes = new Uint8Array(await new Response(stream).arrayBuffer());
-    }
-    return (await WebAssembly.instantiate(bytes, {})).instance.exports;
-  })();
-  return instance;
+/** SHA-512 by the platform where it can, else in JavaScript. */
+async function digest(bytes) {
+  return globalThis.crypto?.subtle ? new Uint8Array(await crypto.subtle.digest("SHA-512", bytes)) : sha512(bytes);
 }
 
 /** How many of the pinned `keys` (each counted once) made a valid signature among `sigs` over `message`. */
 export async function verified(message, keys, sigs) {
-  const x = await exports();
-  const parts = [message, ...keys, ...sigs];
-  let at = x.pw_input(parts.reduce((n, part) => n + part.length, 0));
-  for (const part of parts) {
-    new Uint8Array(x.memory.buffer).set(part, at);
-    at += part.length;
+  let count = 0;
+  for (const key of keys) {
+    for (const sig of sigs) {
+      if (await verify(key, sig, message, digest)) {
+        count++;
+        break;
+      }
+    }
   }
-  return Math.max(0, x.pw_verify(message.length, keys.length));
+  return count;
 }

@@ -14,7 +14,6 @@
 //! | `pw_query(handle, what)` | a number about a program or a runtime |
 //! | `pw_program`, `pw_page(op, …)` | a verified payload's program read and checked; the page runtime's calls ([`page`], feature `page`) |
 //! | `pw_open` | an envelope's parts verified, its payload inflated, its program read and checked ([`envelope`], feature `envelope`) |
-//! | `pw_verify` | signatures over a payload checked against pinned keys, and nothing else ([`verifier`], feature `verifier`) |
 //! | `pw_engine(op, …)` | the headless engine's calls ([`engine`], feature `engine`) |
 //! | `pw_free(handle)` | releases a program, runtime or engine |
 //!
@@ -36,14 +35,10 @@ mod engine;
 mod envelope;
 #[cfg(feature = "page")]
 mod page;
-#[cfg(any(feature = "page", feature = "engine", feature = "envelope"))]
 mod objects;
-#[cfg(feature = "verifier")]
-mod verifier;
 
 use core::cell::UnsafeCell;
 
-#[cfg(any(feature = "page", feature = "engine", feature = "envelope"))]
 use objects::*;
 
 use crate::prelude::*;
@@ -51,10 +46,8 @@ use crate::prelude::*;
 /// The module's state: the input and output buffers and the object table.
 struct Globals {
     input: Vec<u8>,
-    #[cfg(any(feature = "page", feature = "engine", feature = "envelope"))]
-    output: Vec<u8>,
-    #[cfg(any(feature = "page", feature = "engine", feature = "envelope"))]
-    objects: Vec<Object>,
+        output: Vec<u8>,
+        objects: Vec<Object>,
 }
 
 struct Global(UnsafeCell<Option<Globals>>);
@@ -72,10 +65,8 @@ fn with<R>(f: impl FnOnce(&mut Globals) -> R) -> R {
     let globals = unsafe { &mut *GLOBALS.0.get() };
     f(globals.get_or_insert_with(|| Globals {
         input: Vec::new(),
-        #[cfg(any(feature = "page", feature = "engine", feature = "envelope"))]
-        output: Vec::new(),
-        #[cfg(any(feature = "page", feature = "engine", feature = "envelope"))]
-        objects: Vec::new(),
+                output: Vec::new(),
+                objects: Vec::new(),
     }))
 }
 
@@ -98,12 +89,10 @@ fn key(bytes: &[u8]) -> Option<Result<crate::envelope::PublicKey, crate::envelop
 }
 
 /// The strings of the input, each a little-endian `u32` length and UTF-8 bytes.
-#[cfg(any(feature = "page", feature = "engine", feature = "envelope"))]
 struct Args<'a> {
     bytes: &'a [u8],
 }
 
-#[cfg(any(feature = "page", feature = "engine", feature = "envelope"))]
 impl<'a> Args<'a> {
     fn new(bytes: &'a [u8]) -> Args<'a> {
         Args { bytes }

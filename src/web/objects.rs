@@ -1,6 +1,5 @@
-//! The object table of the modules that keep state between calls (feature `page`, `engine` or
-//! `envelope`; the verifier keeps none): programs, runtimes and engines behind handles, the
-//! output buffer, and the errors they answer as JSON.
+//! The object table: programs, runtimes and engines behind handles, the output buffer, and the
+//! errors the exports answer as JSON.
 
 use super::{with, Globals};
 use crate::engine::headless::Headless;
