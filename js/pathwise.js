@@ -4,12 +4,13 @@
 // through a handle. After each call the shell drains the runtime's effects: events to emit,
 // stored values to write or remove, reports to send.
 
-import { clock, fromLatin1, handle, json, load as loadModule, put, query, raw, text, toLatin1, u32, wasm } from "./core.js";
+import { clock, fromLatin1, handle, json, load as loadModule, put, query, raw, toLatin1, wasm } from "./core.js";
 import { coded, fail } from "./errors.js";
 import { Emitter } from "./events.js";
 import { draw, reveal, scan, stash } from "./dom.js";
 import { parse } from "./options.js";
 import { landing, listen, where } from "./page.js";
+import { Outbox } from "./outbox.js";
 import { random, Transport } from "./report.js";
 import { envelopeParts, fetchText, resolve } from "./source.js";
 import { openProgram } from "pathwise:open";
@@ -36,16 +37,15 @@ const FORGET = 17;
 const SNAPSHOT = 18;
 const EFFECTS = 19;
 const STATE = 20;
-const BATCHES = 21;
-const SETTLE = 22;
 
 /** Call `op` of runtime `s` (numbers `a`, `b`; the clock is now): its answer as bytes. */
 const call = (s, op, a = 0, b = 0) => raw("pw_page", op, s.h, a, b, ...clock(s.now()));
 /** The answer as JSON (`undefined` for none). */
 const ask = (s, op, a = 0, b = 0) => json("pw_page", op, s.h, a, b, ...clock(s.now()));
 
-// Storage names of the runtime's key bits (src/runtime/effects.rs `Key`).
-const KEYS = [[1, "id"], [2, "version"], [4, "session"], [8, "signals"], [16, "history"], [32, "ledger"], [64, "outbox"]];
+// Storage names of the runtime's key bits (src/runtime/effects.rs `Key`). The outbox is the
+// shell's own (outbox.js), under "outbox".
+const KEYS = [[1, "id"], [2, "version"], [4, "session"], [8, "signals"], [16, "history"], [32, "ledger"]];
 
 let newest = 0;
 
@@ -183,6 +183,7 @@ export class Pathwise {
     s.storedVersion = null;
     s.written.clear();
     this.#call(FORGET, [], s.unit);
+    if (s.outbox) s.outbox = new Outbox();
     s.report?.reset();
   }
 
@@ -196,7 +197,8 @@ export class Pathwise {
     if (grantedNow) {
       s.written.clear();
       save(s, 127);
-      if (s.report && query(s.h, 3) == 1) s.report.schedule();
+      keepOutbox(s);
+      if (s.outbox?.pending()) s.report.schedule();
     }
   }
 
@@ -215,7 +217,7 @@ export class Pathwise {
       bundleVersion: this.bundleVersion,
       signals: state.debug.signals,
       renders: state.debug.renders,
-      outbox: state.debug.outbox,
+      outbox: s.outbox?.waiting() ?? { batches: 0, queued: 0 },
     };
   }
 
@@ -283,24 +285,24 @@ function open(o) {
     else if (gpc) warn("reporting_off", "reporting is off: this browser sends Global Privacy Control (set respectGlobalPrivacyControl: false to report anyway)");
     else {
       call(s, COLLECT, o.collect.rate);
+      try {
+        s.outbox = new Outbox(s.store.get("outbox"));
+      } catch {
+        warn("storage_corrupt", "stored pathwise:v2:outbox is not what this SDK writes; it was discarded");
+        s.store.remove("outbox");
+        s.outbox = new Outbox();
+      }
       s.report = new Transport(
         {
           active: () => s.serial == newest,
           granted: () => s.store.consent == "granted",
           take: () => {
-            put(o.site, u32(16 * 8), random(8));
-            const lines = new TextDecoder().decode(call(s, BATCHES)).split("\n");
-            effects(s);
-            const out = [];
-            for (let i = 0; i + 1 < lines.length; i += 2) out.push([lines[i], lines[i + 1]]);
+            const out = s.outbox.take(o.site, newUnit);
+            keepOutbox(s);
             return out;
           },
-          settle: (id, ok) => {
-            put(id);
-            call(s, SETTLE, ok ? 1 : 0);
-            effects(s);
-          },
-          pending: () => query(s.h, 3) == 1,
+          settle: (id, ok) => s.outbox.settle(id, ok) && keepOutbox(s),
+          pending: () => s.outbox.pending(),
         },
         o.collect.url,
         o.collect.idleMs,
@@ -323,7 +325,7 @@ function open(o) {
   scheduleReveal(s, 0);
   s.loading = start(s);
   effects(s);
-  if (s.report && query(s.h, 3) == 1) s.report.schedule();
+  if (s.outbox?.pending()) s.report.schedule();
   return s;
 }
 
@@ -354,7 +356,16 @@ function effects(s) {
   for (const x of fx.x) s.em.emit("exposure", x);
   for (const c of fx.c) s.em.emit("conversion", c);
   save(s, fx.s);
-  if (fx.q) s.report?.schedule();
+  if (s.outbox && fx.r.length) {
+    for (const [bundle, event] of fx.r) s.outbox.push(bundle, event);
+    keepOutbox(s);
+    s.report.schedule();
+  }
+}
+
+/** Stores the outbox as it is now (there is one only when reporting is on). */
+function keepOutbox(s) {
+  if (s.outbox) s.store.set("outbox", JSON.stringify(s.outbox));
 }
 
 /** Writes the values of the key bits in `mask` that changed since they were last written. */

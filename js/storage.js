@@ -11,7 +11,7 @@
 // - A stored value over its key's cap is discarded (`storage_corrupt`) without being read.
 
 export const PREFIX = "pathwise:v2:";
-const CAPS = { id: 64, version: 24, session: 24, signals: 65536, history: 65536, ledger: 98304, outbox: 163840, bundle: 4194304 };
+const CAPS = { id: 64, version: 24, session: 24, signals: 65536, history: 65536, ledger: 114688, outbox: 262144, bundle: 4194304 };
 
 export class Store {
   constructor(consent, warn) {

@@ -151,8 +151,8 @@ fn envelope_seeds_get_past_the_signature_check() {
     );
 }
 
-/// The `stored` seeds hold snapshots the browser accepts (signals, render history, ledger,
-/// outbox), so the fuzzer starts from real state.
+/// The `stored` seeds hold snapshots the browser accepts (signals, render history, ledger), so
+/// the fuzzer starts from real state.
 #[test]
 fn stored_seeds_are_accepted_snapshots() {
     let clock = Clock::utc(harness::NOW);
@@ -161,13 +161,14 @@ fn stored_seeds_are_accepted_snapshots() {
     for file in files {
         let bytes = std::fs::read(&file).unwrap();
         let parts = harness::stored_parts(&bytes);
-        assert_eq!(parts.len(), 4, "{}", file.display());
+        assert_eq!(parts.len(), 3, "{}", file.display());
         Signals::from_snapshot(parts[0], &Declarations::default(), &clock)
             .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         RenderHistory::from_snapshot(parts[1], &clock)
             .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        let (_, problems) = Reporter::restore(Some(parts[2]), Some(parts[3]));
-        assert!(problems.is_empty(), "{}: {problems:?}", file.display());
+        Reporter::new()
+            .restore_ledger(parts[2])
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     }
 }
 
@@ -385,12 +386,10 @@ fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
             replayed.history = history;
             reporter.on_rendered(&saas, &decision, harness::NOW);
         }
-        let reports = reporter.snapshot();
         let input = harness::stored_input(&[
             &replayed.signals.to_snapshot(),
             &replayed.history.to_snapshot(),
-            &reports.ledger,
-            &reports.outbox,
+            &reporter.snapshot(),
         ]);
         out.push(("stored", case.to_owned(), input));
     }

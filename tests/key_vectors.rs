@@ -122,7 +122,9 @@ fn signatures() -> Vec<(String, Vec<u8>, [u8; 64])> {
     for seed in 0..12u8 {
         let secret = SecretKey::from_seed([seed.wrapping_mul(37).wrapping_add(1); 32]);
         let key = hex(secret.public_key().as_bytes());
-        let payload: Vec<u8> = (0..usize::from(seed) * 23).map(|i| (i * 7 + 3) as u8).collect();
+        let payload: Vec<u8> = (0..usize::from(seed) * 23)
+            .map(|i| (i * 7 + 3) as u8)
+            .collect();
         let envelope = pathwise::envelope::sign(&payload, &[&secret]);
         let message = pathwise::envelope::pae(&envelope.payload_type, &payload);
         let sig: [u8; 64] = envelope.signatures[0].sig.clone().try_into().unwrap();
@@ -142,7 +144,13 @@ fn signatures() -> Vec<(String, Vec<u8>, [u8; 64])> {
         wide[32..].copy_from_slice(&add_le(&sig[32..], &L));
         out.push((key.clone(), message.clone(), wide));
         let mut small = sig;
-        small[..32].copy_from_slice(&[1u8; 1].iter().copied().chain([0u8; 31]).collect::<Vec<_>>());
+        small[..32].copy_from_slice(
+            &[1u8; 1]
+                .iter()
+                .copied()
+                .chain([0u8; 31])
+                .collect::<Vec<_>>(),
+        );
         out.push((key.clone(), message.clone(), small));
         let mut sign = sig;
         sign[31] ^= 0x80;
@@ -161,7 +169,9 @@ fn the_shared_signature_vectors_hold_the_rust_verifiers_answers() {
                 .collect::<Vec<_>>()
                 .try_into()
                 .unwrap();
-            let ok = PublicKey::from_bytes(&bytes).unwrap().verifies(message, sig);
+            let ok = PublicKey::from_bytes(&bytes)
+                .unwrap()
+                .verifies(message, sig);
             format!("{key} {} {} {}", hex(message), hex(sig), u8::from(ok))
         })
         .collect();

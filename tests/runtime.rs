@@ -9,7 +9,7 @@ use pathwise::bundle::parse_bundle;
 use pathwise::engine::RenderHistory;
 use pathwise::envelope::MAX_VERSION_SKEW_SECONDS;
 use pathwise::program::{self, Program};
-use pathwise::report::payload::{Batch, EventType};
+use pathwise::report::payload::EventType;
 use pathwise::runtime::{Effects, Key, Runtime, SESSION_GAP_SECONDS};
 use pathwise::signals::PageContext;
 use pathwise::time::{Clock, DAY_SECONDS};
@@ -78,7 +78,7 @@ struct Stored {
     session: Option<i64>,
 }
 
-const SNAPSHOT_KEYS: [Key; 4] = [Key::Signals, Key::History, Key::Ledger, Key::Outbox];
+const SNAPSHOT_KEYS: [Key; 3] = [Key::Signals, Key::History, Key::Ledger];
 
 /// Everything the runtime asks to store, as the shell stores it after each call.
 fn save(rt: &Runtime) -> Stored {
@@ -228,7 +228,8 @@ fn an_exposure_is_recorded_once_per_device_across_a_restore_of_the_ledger() {
     rt.shown(&["cta"], &at(T0));
     let effects = rt.take_effects();
     assert_eq!(rules_of(&effects.exposures), ["cta-all"]);
-    assert!(effects.send, "queued for the collector");
+    assert_eq!(effects.reports.len(), 1, "for the collector");
+    assert_eq!(effects.reports[0], (VERSION, effects.exposures[0].clone()));
     assert!(!effects.exposures[0].control && effects.exposures[0].variant == "green");
     rt.shown(&["cta"], &at(T0 + 5));
     assert!(rt.take_effects().exposures.is_empty(), "once per device");
@@ -270,34 +271,20 @@ fn conversions_follow_an_exposure_once_per_rule_and_goal() {
     assert_eq!(rules_of(&effects.conversions), ["cta-all"]);
     assert_eq!(effects.conversions[0].kind, EventType::Conversion);
     assert_eq!(effects.conversions[0].goal.as_deref(), Some("signup"));
-    assert!(effects.send);
+    assert_eq!(effects.reports.len(), 1, "for the collector");
     rt.track("signup", &at(T0 + 3)).unwrap();
     assert!(
         rt.take_effects().conversions.is_empty(),
         "once per rule and goal"
     );
 
-    // Across a reload too; and what was queued reaches the collector in valid batches.
+    // Across a reload too.
     let stored = save(&rt);
     let mut next = load(&stored, &program, "/", T0 + HOUR);
     next.set_collect(Some(10_000));
     next.track("signup", &at(T0 + HOUR)).unwrap();
-    assert!(next.take_effects().conversions.is_empty());
-    let mut n = 0u128;
-    let batches = next.take_batches("acme.example", &mut || {
-        n += 1;
-        n.to_be_bytes()
-    });
-    let kinds: Vec<EventType> = batches
-        .iter()
-        .flat_map(|b| Batch::parse(b.body.as_bytes()).unwrap().events)
-        .map(|e| e.kind)
-        .collect();
-    assert_eq!(kinds, [EventType::Exposure, EventType::Conversion]);
-    for b in &batches {
-        assert!(next.settle(&b.id, true));
-    }
-    assert!(!next.pending());
+    let effects = next.take_effects();
+    assert!(effects.conversions.is_empty() && effects.reports.is_empty());
 }
 
 #[test]
@@ -309,8 +296,7 @@ fn a_device_outside_the_sample_gets_its_events_but_sends_nothing() {
     rt.shown(&["cta"], &at(T0));
     let effects = rt.take_effects();
     assert_eq!(rules_of(&effects.exposures), ["cta-all"]);
-    assert!(!effects.send);
-    assert!(!rt.pending());
+    assert!(effects.reports.is_empty());
 }
 
 #[test]
@@ -334,7 +320,7 @@ fn preview_overrides_are_never_recorded_or_reported() {
     rt.shown(&["banner"], &at(T0));
     let effects = rt.take_effects();
     assert!(effects.exposures.is_empty());
-    assert!(!effects.send);
+    assert!(effects.reports.is_empty());
     assert_eq!(renders(&rt, "banner-admin"), 0, "no render counted");
     // explain says what the rules would have decided, with the override's decision.
     let explained: serde_json::Value =

@@ -16,7 +16,7 @@
 //! | [`envelope`] | mode byte + envelope JSON, or + a payload (or a raw program) the harness signs | [`open`], then [`check_program`] |
 //! | [`decide`] | bundle JSON, optionally `0xFF` + device | [`load`], [`program::compile`], then [`check_program`] against the bundle |
 //! | [`program`] | any bytes, as a raw program and as a signed (deflated) payload | [`program::read`], [`program::open`], then [`check_program`] |
-//! | [`stored`] | up to four length-prefixed snapshots: signals, render history, ledger, outbox | their `from_snapshot`s, decisions and reports |
+//! | [`stored`] | up to three length-prefixed snapshots: signals, render history, ledger (a fourth part, once the outbox, is ignored) | their `from_snapshot`s, decisions and reports |
 //! | [`batch`] | a beacon body | [`Batch::parse`] |
 //!
 //! [`check_program`] is what every path ends in: each slot decided with `peek`, `explain` and
@@ -813,13 +813,14 @@ pub fn stored_input(parts: &[&[u8]]) -> Vec<u8> {
 /// Stored-data reading: what the browser reads back from `localStorage`, which any script on the
 /// page could have written.
 ///
-/// Input: the signals snapshot, the render history, the exposure ledger and the outbox, each
-/// length-prefixed ([`stored_parts`]; missing parts are absent). Each part that reads must
+/// Input: the signals snapshot, the render history and the exposure ledger, each length-prefixed
+/// ([`stored_parts`]; missing parts are absent; a fourth part, the outbox before the shell kept
+/// it, is ignored so the kept inputs stay meaningful). Each part that reads must
 /// survive a save/load round trip unchanged, and whether a signals snapshot is accepted must not
 /// depend on the program's declarations (only pruning does). Then every slot of the SaaS golden
 /// program is decided with what was accepted (empty state for a refused part, as the browser
-/// starts afresh), the decisions are reported as shown, a goal is tracked, and the batches are
-/// ones the collector accepts.
+/// starts afresh), the decisions are reported as shown, a goal is tracked, and every event for
+/// the collector is one it accepts.
 pub fn stored(data: &[u8]) {
     let parts = stored_parts(data);
     let part = |i: usize| parts.get(i).copied();
@@ -863,7 +864,11 @@ pub fn stored(data: &[u8]) {
         history = loaded;
     }
 
-    let (mut reporter, _) = Reporter::restore(part(2), part(3));
+    let mut reporter = Reporter::new();
+    reporter.set_reporting(true);
+    if let Some(bytes) = part(2) {
+        let _ = reporter.restore_ledger(bytes);
+    }
     check_reporter_round_trip(&reporter);
 
     let replayed = Replayed {
@@ -882,41 +887,41 @@ pub fn stored(data: &[u8]) {
     // The decisions shown, reported; a goal tracked; what is sent is what a collector accepts.
     reporter.retain_rules(program);
     let ctx = replayed.context();
+    let mut sent = Vec::new();
     for slot in 0..program.slot_count() {
         let decision = program.peek(slot, &ctx, &replayed.history);
-        let _ = reporter.on_rendered(program, &decision, NOW);
+        sent.extend(reporter.on_rendered(program, &decision, NOW));
     }
-    let _ = reporter.on_tracked(program, "invited_team", NOW + 60);
+    sent.extend(reporter.on_tracked(program, "invited_team", NOW + 60));
     check_reporter_round_trip(&reporter);
-    let mut n = 0u128;
-    let mut ids = || {
-        n += 1;
-        n.to_be_bytes()
-    };
-    match reporter.batches(SITE, &mut ids) {
-        Ok(batches) => {
-            for b in batches {
-                if let Err(e) = Batch::parse(b.body.as_bytes()) {
-                    panic!(
-                        "the collector refuses a batch the reporter made: {e}\n{}",
-                        b.body
-                    );
-                }
-            }
+    let events: Vec<_> = sent
+        .into_iter()
+        .filter(|r| r.send)
+        .map(|r| r.event)
+        .collect();
+    if !events.is_empty() {
+        let batch = Batch {
+            schema: pathwise::report::payload::PAYLOAD_SCHEMA,
+            site: SITE.to_owned(),
+            bundle: program.version(),
+            batch: "0123456789abcdef0123456789abcdef".to_owned(),
+            dropped: 0,
+            events,
+        };
+        let body = batch.to_json();
+        if let Err(e) = Batch::parse(body.as_bytes()) {
+            panic!("the collector refuses the events the reporter made: {e}\n{body}");
         }
-        Err(e) => panic!("the reporter refuses the harness's site: {e}"),
     }
-    check_reporter_round_trip(&reporter);
 }
 
-/// A reporter's stored bytes restore to a reporter that stores the same bytes.
+/// A reporter's stored ledger restores to a reporter that stores the same bytes.
 fn check_reporter_round_trip(reporter: &Reporter) {
     let saved = reporter.snapshot();
-    let (again, problems) = Reporter::restore(Some(&saved.ledger), Some(&saved.outbox));
-    assert!(
-        problems.is_empty(),
-        "the reporter refuses its own snapshot: {problems:?}"
-    );
+    let mut again = Reporter::new();
+    if let Err(e) = again.restore_ledger(&saved) {
+        panic!("the reporter refuses its own ledger: {e}");
+    }
     assert_eq!(
         again.snapshot(),
         saved,

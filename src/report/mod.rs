@@ -10,34 +10,20 @@
 //! - [`payload`]: the beacon body, the contract with the collector.
 //! - [`ledger`]: what this device has already reported, so each exposure and conversion is sent
 //!   at most once per device, across reloads.
-//! - [`outbox`]: the bounded outbox of events waiting to be sent, persisted for the next page,
-//!   cut into batches, then confirmed or failed.
-//! - [`batch`]: a batch's body, its exact size under the limit, and batch ids.
 //! - [`sampling`]: optional deterministic sampling per device.
-//! - [`reporter`]: the façade the browser layer drives.
+//! - [`reporter`]: the façade the page runtime drives.
 //!
-//! The browser layer is then a thin loop:
-//!
-//! ```text
-//! page load     Reporter::restore(stored ledger, stored outbox)
-//! rendered      reporter.on_rendered(&program, &decision, now)
-//! track(event)  reporter.on_tracked(&program, event, now)
-//! hide/flush    for b in reporter.batches(site, random16)?:
-//!                   sendBeacon(b.body) ? confirm(b.id) : fetch(keepalive) → confirm / fail
-//! after each    store reporter.snapshot()
-//! ```
+//! Holding events until they are sent, cutting them into batches under 60 KB and retrying is
+//! the browser shell's (js/outbox.js, js/report.js): transport bookkeeping, which the collector
+//! checks again on arrival ([`payload::Batch::parse`]).
 
-pub mod batch;
 pub mod ledger;
-pub mod outbox;
 pub mod payload;
 pub mod reporter;
 pub mod sampling;
 
-pub use batch::PendingBatch;
 pub use ledger::{Exposure, ExposureLedger, LedgerError};
-pub use outbox::{Outbox, OutboxError};
-pub use reporter::{Reporter, ReporterSnapshot, RestoreProblem};
+pub use reporter::{Recorded, Reporter};
 pub use sampling::sampled;
 
 /// The payload's JSON Schema (draft 2020-12), as published next to the SDK

@@ -4,6 +4,7 @@ use crate::prelude::*;
 
 use crate::json::{ToJson, Writer};
 use crate::report::payload::ReportEvent;
+use crate::report::Recorded;
 
 /// A storage key the runtime reads or asks to write (under the shell's versioned prefix).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,22 +21,19 @@ pub enum Key {
     History = 16,
     /// The exposure ledger.
     Ledger = 32,
-    /// The report outbox.
-    Outbox = 64,
-    /// The last verified envelope.
+    /// The last verified envelope (kept by the shell).
     Bundle = 128,
 }
 
 impl Key {
     /// Every key, in bit order.
-    pub const ALL: [Key; 8] = [
+    pub const ALL: [Key; 7] = [
         Key::Id,
         Key::Version,
         Key::Session,
         Key::Signals,
         Key::History,
         Key::Ledger,
-        Key::Outbox,
         Key::Bundle,
     ];
 
@@ -61,8 +59,9 @@ pub struct Effects {
     pub conversions: Vec<ReportEvent>,
     /// Keys whose value changed, as a mask: the shell writes them (or holds them until consent).
     pub save: u32,
-    /// Events were queued for the collector: the shell schedules a send.
-    pub send: bool,
+    /// Events for the collector, each with the bundle version it was decided under: the shell
+    /// queues them in its outbox (js/outbox.js).
+    pub reports: Vec<(u64, ReportEvent)>,
 }
 
 impl Effects {
@@ -74,6 +73,19 @@ impl Effects {
         self.save |= key as u32;
     }
 
+    /// An exposure or conversion recorded under bundle `version`: its page event, and its
+    /// report when it goes to the collector.
+    pub(super) fn record(&mut self, version: u64, recorded: Recorded, conversion: bool) {
+        if recorded.send {
+            self.reports.push((version, recorded.event.clone()));
+        }
+        if conversion {
+            self.conversions.push(recorded.event);
+        } else {
+            self.exposures.push(recorded.event);
+        }
+    }
+
     pub(super) fn error(&mut self, code: &'static str) {
         self.errors.push(code);
     }
@@ -83,7 +95,7 @@ impl Effects {
         *self == Effects::default()
     }
 
-    /// `{"k":corrupt,"e":[codes],"d":[decisions],"x":[exposures],"c":[conversions],"s":save,"q":send}`:
+    /// `{"k":corrupt,"e":[codes],"d":[decisions],"x":[exposures],"c":[conversions],"s":save,"r":[[bundle,event],…]}`:
     /// one JSON text for the shell to act on.
     pub fn to_json(&self) -> String {
         let mut w = Writer::new();
@@ -108,8 +120,15 @@ impl Effects {
         }
         w.key("s");
         w.uint(u64::from(self.save));
-        w.key("q");
-        w.bool(self.send);
+        w.key("r");
+        w.open_array();
+        for (bundle, e) in &self.reports {
+            w.open_array();
+            w.uint(*bundle);
+            e.write_json(&mut w);
+            w.close_array();
+        }
+        w.close_array();
         w.close_object();
         w.finish()
     }

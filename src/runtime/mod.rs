@@ -42,7 +42,7 @@ use crate::envelope::MAX_VERSION_SKEW_SECONDS;
 use crate::program::Program;
 use crate::report::ledger::Exposure;
 use crate::report::sampling::SAMPLE_SALT;
-use crate::report::{PendingBatch, Reporter};
+use crate::report::Reporter;
 use crate::signals::{builtin, Declarations, PageContext, SignalError, Signals};
 use crate::time::Clock;
 use crate::value::Value;
@@ -163,7 +163,6 @@ impl Runtime {
                 Err(_) => self.fx.corrupt(key),
             },
             Key::Ledger if self.reporter.restore_ledger(bytes).is_err() => self.fx.corrupt(key),
-            Key::Outbox if self.reporter.restore_outbox(bytes).is_err() => self.fx.corrupt(key),
             _ => {}
         }
     }
@@ -301,13 +300,14 @@ impl Runtime {
         self.touch(clock);
         self.save_signals();
         if let Some(program) = &self.program {
+            let version = program.version();
             let conversions = self.reporter.on_tracked(program, event, clock.now);
             if !conversions.is_empty() {
                 self.fx.save(Key::Ledger);
-                self.fx.save(Key::Outbox);
-                self.fx.send |= self.reporter.pending();
             }
-            self.fx.conversions.extend(conversions);
+            for recorded in conversions {
+                self.fx.record(version, recorded, true);
+            }
         }
         Ok(())
     }
@@ -425,15 +425,13 @@ impl Runtime {
             let Some(exposure) = shown.exposure() else {
                 continue;
             };
-            if let Some(event) = self.reporter.on_exposure(version, exposure, clock.now) {
-                self.fx.exposures.push(event);
+            if let Some(r) = self.reporter.on_exposure(exposure, clock.now) {
+                self.fx.record(version, r, false);
                 recorded = true;
             }
         }
         if recorded {
             self.fx.save(Key::Ledger);
-            self.fx.save(Key::Outbox);
-            self.fx.send |= self.reporter.pending();
         }
     }
 
@@ -524,7 +522,7 @@ impl Runtime {
     }
 
     /// `forget()`: a new device in memory (new install id, so a new sampling decision; no
-    /// signals, renders, ledger or outbox, no session). The program stays in use.
+    /// signals, renders or ledger, no session). The program stays in use.
     pub fn forget(&mut self, unit: &str) {
         self.unit = unit.to_owned();
         self.signals = Signals::new();
@@ -542,14 +540,12 @@ impl Runtime {
         match key {
             Key::Signals => self.signals.to_snapshot(),
             Key::History => self.history.to_snapshot(),
-            Key::Ledger => self.reporter.snapshot().ledger,
-            Key::Outbox => self.reporter.snapshot().outbox,
+            Key::Ledger => self.reporter.snapshot(),
             _ => Vec::new(),
         }
     }
 
-    /// `{"signals":…,"renders":…,"outbox":{"batches":N,"queued":N}}`: what this device keeps,
-    /// for a debug panel.
+    /// `{"signals":…,"renders":…}`: what this device keeps, for a debug panel.
     pub fn debug_json(&self) -> String {
         let mut w = crate::json::Writer::new();
         w.open_object();
@@ -557,49 +553,8 @@ impl Runtime {
         w.raw(&self.signals.to_json());
         w.key("renders");
         w.raw(&self.history.to_json());
-        let (batches, queued) = self.reporter.outbox().waiting();
-        w.key("outbox");
-        w.open_object();
-        w.key("batches");
-        w.uint(batches as u64);
-        w.key("queued");
-        w.uint(queued as u64);
-        w.close_object();
         w.close_object();
         w.finish()
-    }
-
-    /// The batches to send now, each marked in flight (see
-    /// [`Outbox::take_batches`](crate::report::Outbox::take_batches)); nothing for an invalid
-    /// site.
-    pub fn take_batches(
-        &mut self,
-        site: &str,
-        ids: &mut dyn FnMut() -> [u8; 16],
-    ) -> Vec<PendingBatch> {
-        let batches = self.reporter.batches(site, ids).unwrap_or_default();
-        if !batches.is_empty() {
-            self.fx.save(Key::Outbox);
-        }
-        batches
-    }
-
-    /// A send of `batch_id` was answered: delivered (`ok`), or kept to be sent again.
-    pub fn settle(&mut self, batch_id: &str, ok: bool) -> bool {
-        let known = if ok {
-            self.reporter.confirm(batch_id)
-        } else {
-            self.reporter.fail(batch_id)
-        };
-        if known {
-            self.fx.save(Key::Outbox);
-        }
-        known
-    }
-
-    /// Whether anything waits to be sent or confirmed.
-    pub fn pending(&self) -> bool {
-        self.reporter.pending()
     }
 
     /// The slot → assignment map of the decisions shown in this view, as JSON:

@@ -67,4 +67,3 @@ fn open(
     check_program(&program, &policy)?;
     Ok(program)
 }
-

@@ -33,9 +33,9 @@
 mod engine;
 #[cfg(feature = "envelope")]
 mod envelope;
+mod objects;
 #[cfg(feature = "page")]
 mod page;
-mod objects;
 
 use core::cell::UnsafeCell;
 
@@ -46,8 +46,8 @@ use crate::prelude::*;
 /// The module's state: the input and output buffers and the object table.
 struct Globals {
     input: Vec<u8>,
-        output: Vec<u8>,
-        objects: Vec<Object>,
+    output: Vec<u8>,
+    objects: Vec<Object>,
 }
 
 struct Global(UnsafeCell<Option<Globals>>);
@@ -65,8 +65,8 @@ fn with<R>(f: impl FnOnce(&mut Globals) -> R) -> R {
     let globals = unsafe { &mut *GLOBALS.0.get() };
     f(globals.get_or_insert_with(|| Globals {
         input: Vec::new(),
-                output: Vec::new(),
-                objects: Vec::new(),
+        output: Vec::new(),
+        objects: Vec::new(),
     }))
 }
 
@@ -145,4 +145,3 @@ pub extern "C" fn pw_input(len: usize) -> *mut u8 {
         g.input.as_mut_ptr()
     })
 }
-

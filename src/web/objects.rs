@@ -146,7 +146,6 @@ pub(super) fn envelope_error(e: &crate::envelope::EnvelopeError) -> String {
     w.finish()
 }
 
-
 /// The clock of an export's `(now_s, offset_min)` arguments.
 pub(super) fn clock(now: f64, offset: i32) -> Clock {
     Clock {
@@ -162,7 +161,6 @@ pub extern "C" fn pw_output() -> *const u8 {
     with(|g| g.output.as_ptr())
 }
 
-
 /// Releases the program, runtime or engine `handle`.
 #[no_mangle]
 pub extern "C" fn pw_free(handle: i32) {
@@ -173,8 +171,7 @@ pub extern "C" fn pw_free(handle: i32) {
 
 /// A number about `handle`, for the shell (negative: none): `what` 0 the version of the program
 /// (a program handle, or the runtime's program in use), 1 the highest version the runtime
-/// accepted, 2 its last activity (Unix seconds), 3 whether reports wait to be sent (1/0), 4 how
-/// many slots this page view decided.
+/// accepted, 2 its last activity (Unix seconds), 4 how many slots this page view decided.
 #[no_mangle]
 pub extern "C" fn pw_query(handle: i32, what: u32) -> f64 {
     #[cfg(feature = "page")]
@@ -187,8 +184,6 @@ pub extern "C" fn pw_query(handle: i32, what: u32) -> f64 {
         (Some(Object::Runtime(r)), 1) => num(r.accepted()),
         #[cfg(feature = "page")]
         (Some(Object::Runtime(r)), 2) => r.last_activity().map_or(-1.0, |t| t as f64),
-        #[cfg(feature = "page")]
-        (Some(Object::Runtime(r)), 3) => f64::from(u8::from(r.pending())),
         #[cfg(feature = "page")]
         (Some(Object::Runtime(r)), 4) => r.decided() as f64,
         _ => -1.0,

@@ -86,12 +86,6 @@ pub const SNAPSHOT: u32 = 18;
 pub const EFFECTS: u32 = 19;
 /// `{"debug":{"signals","renders"},"assignments":…}`: for `signals()` and `assignments()`.
 pub const STATE: u32 = 20;
-/// The batches to send now: the input holds the site, then random bytes for batch ids (16 per
-/// new batch). Answers `id\nbody\n` per batch.
-pub const BATCHES: u32 = 21;
-/// The send of the batch whose id is the input was answered: `a` 1 (a `2xx`) confirms it, 0
-/// keeps it to be sent again.
-pub const SETTLE: u32 = 22;
 
 fn unknown_slot(slot: &str) -> String {
     let mut w = Writer::new();
@@ -260,31 +254,6 @@ pub extern "C" fn pw_page(op: u32, handle: i32, a: f64, b: f64, now: f64, offset
                 out.key("assignments");
                 out.raw(&r.assignments_json());
                 out.close_object();
-                Ok(())
-            }
-            BATCHES => {
-                let site = args.str();
-                let random = args.blob().unwrap_or_default();
-                let mut chunks = random.chunks_exact(16);
-                let mut ids = || {
-                    let mut id = [0u8; 16];
-                    if let Some(chunk) = chunks.next() {
-                        id.copy_from_slice(chunk);
-                    }
-                    id
-                };
-                let mut text = String::new();
-                for batch in r.take_batches(site, &mut ids) {
-                    text.push_str(&batch.id);
-                    text.push('\n');
-                    text.push_str(&batch.body);
-                    text.push('\n');
-                }
-                bytes = text.into_bytes();
-                Ok(())
-            }
-            SETTLE => {
-                out.bool(r.settle(args.str(), a == 1.0));
                 Ok(())
             }
             _ => Err(code("invalid_argument")),
