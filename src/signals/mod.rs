@@ -25,7 +25,9 @@ pub use context::{EvalContext, PageContext};
 pub use days::MAX_TIMESTAMP;
 pub use declarations::{Declarations, Declared, DEFAULT_WINDOW_DAYS};
 pub use event::{EventRecord, MAX_DAY_COUNT, MAX_TOTAL_COUNT};
-pub use snapshot::{SnapshotError, MAX_CLOCK_SKEW_SECONDS, MAX_SNAPSHOT_BYTES, SNAPSHOT_VERSION};
+pub use snapshot::{
+    Field, SnapshotError, MAX_CLOCK_SKEW_SECONDS, MAX_SNAPSHOT_BYTES, SNAPSHOT_VERSION,
+};
 // The headless engine checks values it keeps outside the store with the store's rules.
 pub(crate) use store::check_value;
 pub use store::{AttributeRecord, SignalError, Signals};

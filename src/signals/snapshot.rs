@@ -60,8 +60,8 @@ pub enum SnapshotError {
     /// A time lies more than [`MAX_CLOCK_SKEW_SECONDS`] after now.
     #[error("snapshot {what}{} ({at}) is more than a day after now ({now})", named(.name))]
     FutureTime {
-        /// Which time, e.g. "last time of event".
-        what: &'static str,
+        /// Which time, e.g. the last time of an event.
+        what: Field,
         /// The attribute or event it belongs to, if any.
         name: Option<String>,
         /// The time found (Unix seconds).
@@ -82,13 +82,50 @@ pub enum SnapshotError {
     /// A number is out of its possible range or inconsistent with another one.
     #[error("snapshot {what}{} is impossible: {value}", named(.name))]
     OutOfRange {
-        /// Which number, e.g. "total of event".
-        what: &'static str,
+        /// Which number, e.g. the total of an event.
+        what: Field,
         /// The attribute or event it belongs to, if any.
         name: Option<String>,
         /// The value found.
         value: i64,
     },
+}
+
+/// Which stored value a [`SnapshotError`] is about. Its words are in `Display` only, so a
+/// browser module that never formats the error carries none of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// The first-seen time of the device.
+    DeviceFirstSeen,
+    /// The write time of attribute.
+    AttributeWritten,
+    /// The first time of event.
+    EventFirst,
+    /// The last time of event.
+    EventLast,
+    /// The first time (after the last) of event.
+    EventFirstAfterLast,
+    /// The total of event.
+    EventTotal,
+    /// The day (not after the one before) of event.
+    EventDayOrder,
+    /// The day count of event.
+    EventDayCount,
+}
+
+impl core::fmt::Display for Field {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Field::DeviceFirstSeen => "first-seen time of the device",
+            Field::AttributeWritten => "write time of attribute",
+            Field::EventFirst => "first time of event",
+            Field::EventLast => "last time of event",
+            Field::EventFirstAfterLast => "first time (after the last) of event",
+            Field::EventTotal => "total of event",
+            Field::EventDayOrder => "day (not after the one before) of event",
+            Field::EventDayCount => "day count of event",
+        })
+    }
 }
 
 /// `` `name` `` after a description, when there is a name.
@@ -145,7 +182,7 @@ impl Signals {
         if r.u8() == 1 {
             let seen = r.int();
             read_ok(&r)?;
-            checker.time("first-seen time of the device", None, seen)?;
+            checker.time(Field::DeviceFirstSeen, None, seen)?;
             signals.first_seen = Some(seen);
         }
         let n = r.count(3);
@@ -156,7 +193,7 @@ impl Signals {
             let value = read_value(&mut r);
             read_ok(&r)?;
             check_value(name, &value)?;
-            checker.time("write time of attribute", Some(name), written_at)?;
+            checker.time(Field::AttributeWritten, Some(name), written_at)?;
             if signals.attributes.contains_key(name) {
                 return Err(SnapshotError::Malformed { at });
             }
@@ -360,7 +397,7 @@ impl Checker {
     }
 
     /// Checks the instant `at`, described as `what` of `name` (if any).
-    fn time(&self, what: &'static str, name: Option<&str>, at: i64) -> Result<(), SnapshotError> {
+    fn time(&self, what: Field, name: Option<&str>, at: i64) -> Result<(), SnapshotError> {
         let name = || name.map(str::to_owned);
         if at.unsigned_abs() > days::MAX_TIMESTAMP.unsigned_abs() {
             return Err(SnapshotError::OutOfRange {
@@ -386,22 +423,19 @@ impl Checker {
             name: Some(name.to_owned()),
             value,
         };
-        self.time("first time of event", Some(name), dto.first)?;
-        self.time("last time of event", Some(name), dto.last)?;
+        self.time(Field::EventFirst, Some(name), dto.first)?;
+        self.time(Field::EventLast, Some(name), dto.last)?;
         if dto.first > dto.last {
-            return Err(impossible(
-                "first time (after the last) of event",
-                dto.first,
-            ));
+            return Err(impossible(Field::EventFirstAfterLast, dto.first));
         }
         if !(1..=MAX_TOTAL_COUNT).contains(&dto.total) {
-            return Err(impossible("total of event", dto.total as i64));
+            return Err(impossible(Field::EventTotal, dto.total as i64));
         }
         let mut days = Vec::with_capacity(dto.days.len());
         let mut previous: Option<i64> = None;
         for (day, count) in dto.days {
             if previous.is_some_and(|p| day <= p) {
-                return Err(impossible("day (not after the one before) of event", day));
+                return Err(impossible(Field::EventDayOrder, day));
             }
             previous = Some(day);
             if day > self.today.saturating_add(1) {
@@ -412,7 +446,7 @@ impl Checker {
                 });
             }
             if !(1..=MAX_DAY_COUNT.min(dto.total)).contains(&count) {
-                return Err(impossible("day count of event", count as i64));
+                return Err(impossible(Field::EventDayCount, count as i64));
             }
             days.push((day, count));
         }

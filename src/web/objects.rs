@@ -99,47 +99,78 @@ pub(super) fn signal_error(e: &SignalError) -> String {
     w.finish()
 }
 
-/// The refusal as `{"code":…, …facts}` (the shell words the message).
-#[cfg(any(feature = "page", feature = "envelope"))]
+/// A program's refusal by its checks (what `pw_program` answers) as `{"code":…, …facts}`: the
+/// shell words the message. Only the refusals a verified payload can meet are named here, so a
+/// module without envelope verification carries none of the others' codes.
+pub(super) fn program_error(e: &crate::envelope::EnvelopeError) -> String {
+    use crate::envelope::EnvelopeError;
+    let mut w = Writer::new();
+    w.open_object();
+    w.key("code");
+    match e {
+        EnvelopeError::Program(p) => {
+            w.string(p.code());
+            w.key("reason");
+            w.string(p.problem.code());
+            w.key("offset");
+            w.uint(p.at as u64);
+        }
+        EnvelopeError::SiteMismatch { found, .. } => {
+            w.string("site_mismatch");
+            w.key("found");
+            w.string(found);
+        }
+        EnvelopeError::Expired { expires_at, .. } => {
+            w.string("expired");
+            w.key("expires_at");
+            w.int(expires_at.0);
+        }
+        EnvelopeError::VersionInFuture { version, .. } => {
+            w.string("version_in_future");
+            w.key("version");
+            w.uint(*version);
+        }
+        EnvelopeError::Rollback { version, accepted } => {
+            w.string("rollback");
+            w.key("version");
+            w.uint(*version);
+            w.key("accepted");
+            w.uint(*accepted);
+        }
+        _ => w.string("invalid_argument"),
+    }
+    w.close_object();
+    w.finish()
+}
+
+/// An envelope's refusal (what `pw_open` answers) as `{"code":…, …facts}`.
+#[cfg(feature = "envelope")]
 pub(super) fn envelope_error(e: &crate::envelope::EnvelopeError) -> String {
     use crate::envelope::EnvelopeError;
     let mut w = Writer::new();
     w.open_object();
     w.key("code");
     w.string(e.code());
-    let num = |w: &mut Writer, key: &str, n: u64| {
-        w.key(key);
-        w.uint(n);
-    };
     match e {
         EnvelopeError::InvalidThreshold { threshold, pinned } => {
-            num(&mut w, "threshold", *threshold as u64);
-            num(&mut w, "pinned", *pinned as u64);
+            w.key("threshold");
+            w.uint(*threshold as u64);
+            w.key("pinned");
+            w.uint(*pinned as u64);
         }
         EnvelopeError::SignatureThresholdNotMet {
             verified, required, ..
         } => {
-            num(&mut w, "verified", *verified as u64);
-            num(&mut w, "required", *required as u64);
+            w.key("verified");
+            w.uint(*verified as u64);
+            w.key("required");
+            w.uint(*required as u64);
         }
-        EnvelopeError::Program(p) => {
-            w.key("reason");
-            w.string(p.problem.code());
-            num(&mut w, "offset", p.at as u64);
-        }
-        EnvelopeError::SiteMismatch { found, .. } => {
-            w.key("found");
-            w.string(found);
-        }
-        EnvelopeError::Expired { expires_at, .. } => {
-            w.key("expires_at");
-            w.int(expires_at.0);
-        }
-        EnvelopeError::VersionInFuture { version, .. } => num(&mut w, "version", *version),
-        EnvelopeError::Rollback { version, accepted } => {
-            num(&mut w, "version", *version);
-            num(&mut w, "accepted", *accepted);
-        }
+        EnvelopeError::Program(_)
+        | EnvelopeError::SiteMismatch { .. }
+        | EnvelopeError::Expired { .. }
+        | EnvelopeError::VersionInFuture { .. }
+        | EnvelopeError::Rollback { .. } => return program_error(e),
         _ => {}
     }
     w.close_object();

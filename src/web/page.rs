@@ -6,7 +6,7 @@
 //! [`NEW`]), `a` and `b` are the call's numbers, and the clock is the last two arguments. After
 //! a call the shell takes its [`EFFECTS`]. The numbers below are the shell's too (js/ops.js).
 
-use super::{call, clock, code, envelope_error, signal_error, Args, Globals, Object};
+use super::{call, clock, code, program_error, signal_error, Args, Globals, Object};
 use crate::envelope::{check_program, EnvelopeError, Policy};
 use crate::json::Writer;
 use crate::prelude::*;
@@ -33,7 +33,7 @@ pub extern "C" fn pw_program(now: f64, accepted: f64) -> i32 {
             .and_then(|program| check_program(&program, &policy).map(|_| program));
         match checked {
             Ok(program) => g.add(Object::Program(Box::new(program))),
-            Err(e) => g.fail(&envelope_error(&e)),
+            Err(e) => g.fail(&program_error(&e)),
         }
     })
 }
