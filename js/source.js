@@ -6,14 +6,14 @@
 // checked against the cap before anything else, then the platform's own JSON.parse and base64
 // decoding take it apart, and the module verifies the parts (core.js, `pw_open`).
 
-import { coded } from "./errors.js";
+import { coded, fail } from "./errors.js";
 
 export const INLINE_TYPE = "application/vnd.pathwise+json";
 export const PAYLOAD_TYPE = "application/vnd.pathwise.program.v1";
 /** Default envelope cap, in bytes: 256 KiB of payload in base64 plus 4 KiB (as the core's). */
 export const MAX_ENVELOPE_BYTES = 353_624;
 
-const malformed = (detail) => coded("malformed_envelope", `not a Pathwise envelope: ${detail}`, { detail });
+const malformed = (detail) => fail({ code: "malformed_envelope", detail });
 
 /** Standard padded base64 to bytes, or null. */
 function base64(text) {
@@ -30,7 +30,7 @@ function base64(text) {
  */
 export function envelopeParts(text, cap = MAX_ENVELOPE_BYTES) {
   if (typeof text != "string") throw coded("invalid_argument", "the envelope must be a string");
-  if (text.length > cap) throw coded("too_large", `the envelope is ${text.length} bytes; the limit is ${cap}`, { size: text.length, limit: cap });
+  if (text.length > cap) throw fail({ code: "too_large", size: text.length, limit: cap });
   let envelope;
   try {
     envelope = JSON.parse(text);
@@ -45,21 +45,21 @@ export function envelopeParts(text, cap = MAX_ENVELOPE_BYTES) {
     !Array.isArray(signatures) ||
     keys.some((k) => k != "payloadType" && k != "payload" && k != "signatures")
   ) {
-    throw malformed("expected {payloadType, payload, signatures}");
+    throw malformed("not {payloadType, payload, signatures}");
   }
-  if (signatures.length > 16) throw coded("too_many_signatures", `the envelope carries ${signatures.length} signatures; the limit is 16`, { count: signatures.length });
+  if (signatures.length > 16) throw fail({ code: "too_many_signatures", count: signatures.length });
   const sigs = [];
   for (const s of signatures) {
     if (!s || typeof s != "object" || Object.keys(s).some((k) => k != "keyid" && k != "sig") || (s.keyid != null && typeof s.keyid != "string")) {
-      throw malformed("a signature must be {keyid, sig}");
+      throw malformed("a signature is not {keyid, sig}");
     }
-    if (s.keyid && s.keyid.length > 128) throw coded("keyid_too_long", "a signature's keyid is longer than 128 bytes");
+    if (s.keyid && s.keyid.length > 128) throw fail({ code: "keyid_too_long" });
     const sig = base64(s.sig);
     if (!sig) throw malformed("a signature is not base64");
-    if (sig.length != 64) throw coded("bad_signature_length", `a signature decodes to ${sig.length} bytes, not 64`);
+    if (sig.length != 64) throw fail({ code: "bad_signature_length" });
     sigs.push(sig);
   }
-  if (payloadType != PAYLOAD_TYPE) throw coded("wrong_payload_type", `payloadType is ${JSON.stringify(payloadType)}; this SDK reads ${PAYLOAD_TYPE} (sign with pathwise sign)`, { found: payloadType });
+  if (payloadType != PAYLOAD_TYPE) throw fail({ code: "wrong_payload_type", found: payloadType });
   const bytes = base64(payload);
   if (!bytes) throw malformed("the payload is not base64");
   return { payload: bytes, sigs };
@@ -75,7 +75,7 @@ export function resolve(spec) {
   if (element && element.getAttribute("type") == INLINE_TYPE) return { inline: element.textContent };
   throw coded(
     "bundle_not_found",
-    element ? `#${id} must be a <script type="${INLINE_TYPE}"> element` : `options.bundle names #${id}, but the page has no element with that id`,
+    element ? `#${id} is not a <script type="${INLINE_TYPE}">` : `no element #${id} in the page`,
   );
 }
 
@@ -101,7 +101,7 @@ export async function fetchText(url, revalidate, ms, cap) {
   const race = (promise) => Promise.race([promise, deadline]);
   const tooLarge = (size) => {
     controller.abort();
-    return coded("too_large", `the bundle at ${url} is over ${cap} bytes; its download was stopped`, { size, limit: cap });
+    return coded("too_large", `${url} is over ${cap} bytes; its download was stopped`, { size, limit: cap });
   };
   try {
     const response = await race(fetch(url, { cache: revalidate ? "no-cache" : undefined, signal: controller.signal }));
