@@ -223,6 +223,20 @@ function drawNext(link, step, decision) {
   link.toggleAttribute("hidden", false);
 }
 
+// Whether no anti-flicker rule is in effect: the first undecided block or path of `root` is
+// neither hidden (`visibility`) nor animated by the rule's `pathwise-reveal` (which shows it
+// after 400 ms, so a page that starts late still counts as guarded). `false` without one.
+export function unguarded(root) {
+  const [first] = select(root, "[data-pw-block]:not([data-pw-state]), [data-pw-path]:not([data-pw-state])");
+  if (!first) return false;
+  try {
+    const style = getComputedStyle(first);
+    return style.visibility == "visible" && !/pathwise-reveal/.test(style.animationName);
+  } catch (e) {
+    return false;
+  }
+}
+
 // Anti-flicker: marks every undecided block and path under `root` as `default` (pathwise.css
 // shows them then) and returns their slots.
 export function reveal(root) {
