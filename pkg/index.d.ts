@@ -223,6 +223,10 @@ export type ErrorCode =
 export interface PathwiseError extends Error {
   /** e.g. `invalid_options`, `expired`, `rollback`, `signature_threshold_not_met`, `too_large`. */
   code: ErrorCode;
+  /** `program_malformed`: what is wrong with the signed program. */
+  reason?: "truncated" | "not_a_program" | "malformed" | "too_complex";
+  /** `program_malformed`: the byte of the program where it was found. */
+  offset?: number;
 }
 
 /** A `warning` event: something to know that did not stop the SDK. */
