@@ -1,9 +1,7 @@
 // The page surfaces: blocks, paths, `data-pw-next` links and the anti-flicker reveal. The
 // runtime decides; this part only finds the elements and draws the decisions.
 //
-// Blocks, paths, `data-pw-next` links and the anti-flicker reveal. Rust decides; this part only
-// finds the elements and draws the decisions.
-//// Nothing from the bundle is ever parsed as HTML or written into an attribute, with one narrow
+// Nothing from the bundle is ever parsed as HTML or written into an attribute, with one narrow
 // exception: the id of the next step in a path replaces `{step}` in a page-authored
 // `data-pw-href`, and only when it is a plain id (`[A-Za-z0-9_.-]`, what bundle validation
 // allows). Text replacements go through `textContent`, variants are clones of `<template>`
