@@ -67,7 +67,7 @@ native:
 # The shipped modules are compiled with this pinned nightly, everything else (native builds,
 # clippy, every test) with stable. Only nightly can rebuild `core`/`alloc` for the module
 # (`-Zbuild-std`) and drop the panic and formatting machinery a `no_std` module still drags in
-# from them (docs/performance.md). Pinned by date so the shipped bytes do not change under us;
+# from them (docs/development.md). Pinned by date so the shipped bytes do not change under us;
 # `make setup` installs it.
 NIGHTLY ?= nightly-2026-05-20
 # Appended to the rustflags of .cargo/config.toml (cargo joins arrays given with `--config`):

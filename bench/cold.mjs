@@ -36,7 +36,7 @@
 //   leaves baseline code. ed25519-dalek's `verify_stream` (feature `hazmat`) fed 8 KiB at a time
 //   measured 17.2 -> 3.8 ms for the verification step (cold init 54 -> 41 ms); it would need
 //   verify_strict's two extra checks (small-order R, small-order key) written out here, so it is
-//   not done without a decision on DESIGN.md's "verify_strict". V8's own JSON.parse of the same
+//   not done without a decision on docs/design.md's "Verifying in the browser". V8's own JSON.parse of the same
 //   payload takes 3.2 ms, more than GrowthBook's whole JSON.parse + init (2.9 ms).
 
 import { readFileSync } from "node:fs";

@@ -1,9 +1,7 @@
 // The page surfaces: blocks, paths, `data-pw-next` links and the anti-flicker reveal. The
 // runtime decides; this part only finds the elements and draws the decisions.
 //
-// Blocks, paths, `data-pw-next` links and the anti-flicker reveal. Rust decides; this part only
-// finds the elements and draws the decisions.
-//// Nothing from the bundle is ever parsed as HTML or written into an attribute, with one narrow
+// Nothing from the bundle is ever parsed as HTML or written into an attribute, with one narrow
 // exception: the id of the next step in a path replaces `{step}` in a page-authored
 // `data-pw-href`, and only when it is a plain id (`[A-Za-z0-9_.-]`, what bundle validation
 // allows). Text replacements go through `textContent`, variants are clones of `<template>`
@@ -221,6 +219,20 @@ function drawNext(link, step, decision) {
   }
   if (href != null) link.setAttribute("href", href);
   link.toggleAttribute("hidden", false);
+}
+
+// Whether no anti-flicker rule is in effect: the first undecided block or path of `root` is
+// neither hidden (`visibility`) nor animated by the rule's `pathwise-reveal` (which shows it
+// after 400 ms, so a page that starts late still counts as guarded). `false` without one.
+export function unguarded(root) {
+  const [first] = select(root, "[data-pw-block]:not([data-pw-state]), [data-pw-path]:not([data-pw-state])");
+  if (!first) return false;
+  try {
+    const style = getComputedStyle(first);
+    return style.visibility == "visible" && !/pathwise-reveal/.test(style.animationName);
+  } catch (e) {
+    return false;
+  }
 }
 
 // Anti-flicker: marks every undecided block and path under `root` as `default` (pathwise.css

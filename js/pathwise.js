@@ -7,7 +7,7 @@
 import { clock, fromLatin1, handle, json, load as loadModule, put, query, raw, toLatin1, wasm } from "./core.js";
 import { coded, fail } from "./errors.js";
 import { Emitter } from "./events.js";
-import { draw, reveal, scan, stash } from "./dom.js";
+import { draw, reveal, scan, stash, unguarded } from "./dom.js";
 import { parse } from "./options.js";
 import { landing, listen, where } from "./page.js";
 import { Outbox } from "./outbox.js";
@@ -251,6 +251,7 @@ function open(o) {
   };
   const warn = (code, message) => s.em.emit("warning", { code, message });
   for (const [code, message] of o.warnings) warn(code, message);
+  if (unguarded(document)) warn("anti_flicker_missing", "undecided [data-pw-block]/[data-pw-path] elements are visible: no anti-flicker rule is in effect, so their default content may show before the decided variant (link pathwise.css, or add its rule to the site's CSS)");
   s.warn = warn;
   s.store = new Store(o.consent, warn);
   let unit = s.store.get("id");
@@ -464,16 +465,18 @@ async function start(s) {
 
 /** Fetches the bundle URL again in the background; a newer bundle replaces the one in use. */
 async function revalidateFrom(s, url) {
-  let fresh = false;
+  let newer = false;
   try {
     const envelope = await fetchText(url, true, s.o.fetchTimeoutMs, s.o.maxEnvelopeBytes);
     const before = query(s.h, 0);
-    fresh = (await use(s, envelope, true, before < 0 ? null : before)) && query(s.h, 4) == 0;
+    newer = await use(s, envelope, true, before < 0 ? null : before);
   } catch (e) {
     s.em.emit("error", sourced(e, `bundle from ${url}`));
   }
   effects(s);
-  if (fresh && s.o.autoApply && s.serial == newest) apply(s, document);
+  if (newer && query(s.h, 4) == 0 && s.o.autoApply && s.serial == newest) apply(s, document);
+  // A newer bundle is in use: `ready` again, with its version.
+  if (newer) s.em.emit("ready", { bundleVersion: query(s.h, 0) });
 }
 
 /** Decides and draws the slots under `root` (all, or those of `only`). */

@@ -1,6 +1,24 @@
 // Type declarations for the `pathwise` package's page entry (index.js, and pathwise/sync, which
 // exports the same): exactly the API of docs/js-api.md. The headless engine, `pathwise/engine`,
 // is declared in engine.d.ts.
+//
+// Slot, variant, step, rule, attribute and event names come from `pathwise/names` (names.d.ts):
+// with the file `pathwise types` generates in the project they are the bundle's names, checked
+// (docs/types.md); without it every one of them is a `string`.
+
+import type { AttributeName, AttributeValue, EventName, PathSlotId, RuleId, SlotId, StepId, VariantId } from "./names.js";
+export type {
+  PathwiseNames,
+  SlotId,
+  PathSlotId,
+  BlockSlotId,
+  VariantId,
+  StepId,
+  RuleId,
+  EventName,
+  AttributeName,
+  AttributeValue,
+} from "./names.js";
 
 /** The site's consent state for local storage. */
 export type Consent = "granted" | "pending" | "denied";
@@ -18,10 +36,10 @@ export interface CollectOptions {
 /** An exposure: which rule showed which variant (or its measured default) in which slot. */
 export interface ExposureEvent {
   type: "exposure";
-  rule: string;
+  rule: RuleId;
   /** The variant shown (the slot's default id for a control). */
-  variant: string;
-  slot: string;
+  variant: VariantId;
+  slot: SlotId;
   /** True for the rule's control group or the global holdout. */
   control: boolean;
   /** Unix time in whole minutes, rounded down. */
@@ -31,13 +49,13 @@ export interface ExposureEvent {
 /** A conversion: `track(goal)` after an exposure of a rule listing `goal` in its `goals`. */
 export interface ConversionEvent {
   type: "conversion";
-  rule: string;
+  rule: RuleId;
   /** The variant of the rule's exposure (the slot's default id for a control). */
-  variant: string;
-  slot: string;
+  variant: VariantId;
+  slot: SlotId;
   control: boolean;
   /** The goal event tracked. */
-  goal: string;
+  goal: EventName;
   /** Unix time in whole minutes, rounded down. */
   minute: number;
 }
@@ -87,7 +105,7 @@ export interface PathwiseOptions {
    * Preview overrides: slot id → variant id (or the slot's default id), shown whatever the rules
    * say. Never stored or reported; `explain` gives them reason `"override"`.
    */
-  overrides?: Record<string, string>;
+  overrides?: { [S in SlotId]?: VariantId<S> };
   /**
    * Honour `?pathwise-preview=slot:variant,slot:variant` in the page's URL as overrides (default
    * false: a visitor cannot pick variants from a link unless the site allows it).
@@ -111,16 +129,16 @@ export interface TextReplacement {
 }
 
 /** The decision for one slot (the JSON `pathwise explain --json` prints). */
-export interface Decision {
-  slot: string;
+export interface Decision<S extends string = SlotId> {
+  slot: S;
   /** The slot's default variant id (normally `"default"`) means the page's default content. */
-  variant: string;
-  rule: string | null;
+  variant: VariantId<S>;
+  rule: RuleId | null;
   /** True when the default is shown as a measured control (control group or holdout). */
   control: boolean;
   reason: Reason;
   /** Path slots: the steps in order. */
-  steps?: string[];
+  steps?: StepId<S>[];
   /** Block slots: the variant's text replacements (absent when none). */
   text?: TextReplacement[];
 }
@@ -141,8 +159,8 @@ export type Outcome =
 export type Candidate = { rule: string; priority: number } & Outcome;
 
 /** `explain(slot)`. */
-export interface Explanation {
-  decision: Decision;
+export interface Explanation<S extends string = SlotId> {
+  decision: Decision<S>;
   candidates: Candidate[];
 }
 
@@ -157,7 +175,8 @@ export type WarningCode =
   | "unknown_option"
   | "reporting_off"
   | "template_missing"
-  | "invalid_selector";
+  | "invalid_selector"
+  | "anti_flicker_missing";
 
 /** Every code the SDK gives an `Error` (thrown or emitted) or a `warning` (docs/js-api.md). */
 export type ErrorCode =
@@ -165,15 +184,12 @@ export type ErrorCode =
   | "no_pinned_keys"
   | "invalid_threshold"
   | "too_large"
-  | "envelope_too_deep"
   | "malformed_envelope"
   | "too_many_signatures"
   | "keyid_too_long"
   | "bad_signature_length"
   | "wrong_payload_type"
   | "signature_threshold_not_met"
-  | "payload_too_deep"
-  | "malformed_payload"
   | "site_mismatch"
   | "expired"
   | "rollback"
@@ -181,14 +197,6 @@ export type ErrorCode =
   // The signed program inside it.
   | "program_malformed"
   | "program_unsupported"
-  // The bundle.
-  | "bundle_too_large"
-  | "bundle_too_deep"
-  | "bundle_not_utf8"
-  | "bundle_not_json"
-  | "bundle_shape_invalid"
-  | "bundle_schema_unsupported"
-  | "bundle_invalid"
   // Loading.
   | "fetch_failed"
   | "fetch_timeout"
@@ -206,7 +214,6 @@ export type ErrorCode =
   | "list_too_long"
   | "non_finite_number"
   | "invalid_argument"
-  | "busy"
   | "invalid_options"
   | "no_browser"
   // Warnings.
@@ -216,6 +223,10 @@ export type ErrorCode =
 export interface PathwiseError extends Error {
   /** e.g. `invalid_options`, `expired`, `rollback`, `signature_threshold_not_met`, `too_large`. */
   code: ErrorCode;
+  /** `program_malformed`: what is wrong with the signed program. */
+  reason?: "truncated" | "not_a_program" | "malformed" | "too_complex";
+  /** `program_malformed`: the byte of the program where it was found. */
+  offset?: number;
 }
 
 /** A `warning` event: something to know that did not stop the SDK. */
@@ -270,12 +281,18 @@ export interface StoredSignals {
 }
 
 /** What `assignments()` gives for a slot decided in this page view. */
-export interface Assignment {
-  rule: string | null;
-  variant: string;
+export interface Assignment<S extends string = SlotId> {
+  rule: RuleId | null;
+  variant: VariantId<S>;
   control: boolean;
   reason: Reason;
 }
+
+/**
+ * `assignments()`: slot → its assignment, for the slots decided in this page view. With generated
+ * names each slot's entry is typed by its own variants; without, a `Record` of strings.
+ */
+export type Assignments = string extends SlotId ? Record<string, Assignment> : { [S in SlotId]?: Assignment<S> };
 
 /** The SDK instance. */
 export declare class Pathwise {
@@ -294,25 +311,25 @@ export declare class Pathwise {
    * changes are decided again (and, with `autoApply`, redrawn). Throws `PathwiseError`
    * (`undeclared_signal`, …).
    */
-  track(event: string): void;
+  track(event: EventName): void;
   /**
    * Writes a declared attribute. Takes effect at once, like `track`. Throws `PathwiseError`
    * (`undeclared_signal`, `wrong_kind`, …).
    */
-  set(name: string, value: SignalValue): void;
+  set<N extends AttributeName>(name: N, value: AttributeValue<N>): void;
   /**
    * The decision shown in this page view; the first call records the render. Later calls reuse
    * it until `set`, `track` or `refresh` changes the answer.
    */
-  decide(slot: string): Decision;
+  decide<S extends SlotId>(slot: S): Decision<S>;
   /** Decides without recording anything. */
-  peek(slot: string): Decision;
+  peek<S extends SlotId>(slot: S): Decision<S>;
   /** The reason for every candidate rule; records nothing. */
-  explain(slot: string): Explanation;
+  explain<S extends SlotId>(slot: S): Explanation<S>;
   /** The steps of a path slot for this device (empty without a bundle). */
-  path(slot: string): string[];
+  path<S extends PathSlotId>(slot: S): StepId<S>[];
   /** The step after `step`, or `null` at the last step. */
-  next(slot: string, step: string): string | null;
+  next<S extends PathSlotId>(slot: S, step: StepId<S>): StepId<S> | null;
   /** Applies blocks, paths and `data-pw-next` links under `root` (default: `document`). */
   apply(root?: Document | Element | DocumentFragment): void;
   /**
@@ -326,7 +343,7 @@ export declare class Pathwise {
    * `"override"`. Throws `unknown_variant` when the bundle in use has no such variant for the
    * slot, `invalid_argument` when `variant` is neither a string nor `null`.
    */
-  override(slot: string, variant: string | null): void;
+  override<S extends SlotId>(slot: S, variant: VariantId<S> | null): void;
   /** Subscribes; returns the unsubscribe function. */
   on<E extends keyof PathwiseEvents>(
     event: E,
@@ -341,7 +358,7 @@ export declare class Pathwise {
   /** What is stored on this device. */
   signals(): StoredSignals;
   /** The slots decided in this page view, with their rule, variant, control and reason. */
-  assignments(): Record<string, Assignment>;
+  assignments(): Assignments;
   /** The version of the bundle in use. */
   readonly bundleVersion: number | null;
 }

@@ -83,12 +83,13 @@ fi
 #   - tools/: wasm-opt from Binaryen 132 (the `binaryen` package) and esbuild (minifies the glue),
 #     which `make pkg` uses;
 #   - tests/e2e/: playwright-core for the end-to-end tests;
-#   - tests/e2e/fixtures/apps/react19 and react18: the test apps' React, Vite and OpenFeature SDKs.
-#     The tests install them again, offline, into each app they build: this `npm ci` is what
+#   - tests/e2e/fixtures/apps/react19 and react18: the test apps' React, Vite and OpenFeature SDKs;
+#     tests/e2e/fixtures/bundlers: Vite 7 and webpack 5 for bundlers.test.mjs.
+#     The tests install them again, offline, into each project they build: this `npm ci` is what
 #     puts them in the npm cache.
 install_npm_packages() {
     local dir
-    for dir in tools tests/e2e tests/e2e/fixtures/apps/react19 tests/e2e/fixtures/apps/react18; do
+    for dir in tools tests/e2e tests/e2e/fixtures/apps/react19 tests/e2e/fixtures/apps/react18 tests/e2e/fixtures/bundlers; do
         if [ ! -f "${dir}/node_modules/.package-lock.json" ] \
             || [ "${dir}/package-lock.json" -nt "${dir}/node_modules/.package-lock.json" ]; then
             say "installing npm packages in ${dir} (npm ci)"

@@ -1,4 +1,4 @@
-//! Deterministic bucketing (see DESIGN.md "Bucketing").
+//! Deterministic bucketing (docs/design.md, "Bucketing").
 //!
 //! Every random-looking choice Pathwise makes — which arm of a rule a device is in, whether it is
 //! inside a rule's rollout, which rule of a layer it may see, whether it is in the global holdout —

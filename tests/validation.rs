@@ -1,8 +1,8 @@
 //! Bundle validation as an author meets it: each problem reported at its JSON path, with a
 //! message that says what would be valid; every problem at once; parse caps that fail cleanly.
 //!
-//! Most tests start from `data/bundles/onboarding.json` (a realistic, valid bundle of the onboarding
-//! SaaS in DESIGN.md), break exactly one thing, and assert that exactly one problem comes back —
+//! Most tests start from `data/bundles/onboarding.json` (a realistic, valid bundle of an onboarding
+//! SaaS), break exactly one thing, and assert that exactly one problem comes back —
 //! which also proves the check does not cascade into follow-on errors.
 // Tests may stop at the first surprise; the crate-wide deny is for library code.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -1,4 +1,5 @@
-//! DSSE envelope verification against pinned Ed25519 keys (see DESIGN.md "Signed bundles").
+//! DSSE envelope verification against pinned Ed25519 keys (docs/design.md, "Threat model, as
+//! implemented"; docs/signing.md).
 //!
 //! A bundle reaches the browser inside a [DSSE v1](https://github.com/secure-systems-lab/dsse)
 //! envelope. [`open`] decides whether the device may act on it; nothing else in the SDK looks at
@@ -25,9 +26,10 @@
 //!   must be above the highest version this device accepted (lower is a rollback and refused;
 //!   equal is [`Opened::AlreadyCurrent`], which is not an error).
 //! - **Cheap checks first.** The raw size cap ([`MAX_ENVELOPE_BYTES`] by default) is applied before
-//!   any decoding, and JSON nesting is bounded by a linear scan before the JSON reader runs, for the
-//!   envelope and again for the payload, so hostile input costs one pass and cannot exhaust the
-//!   stack.
+//!   any decoding, and the envelope's JSON nesting is bounded by a linear scan before the JSON
+//!   reader runs, so hostile input costs one pass and cannot exhaust the stack. The payload is a
+//!   compiled program, inflated under a cap and read with bounds checks only after the
+//!   signatures verified.
 //!
 //! # Key rotation
 //!
@@ -37,7 +39,7 @@
 //! 3. Once every deployed page pins the new key, drop the old key from the pins and stop signing
 //!    with it.
 //!
-//! # Why `verify_strict`, never WebCrypto or plain `verify`
+//! # Why `verify_strict`, not plain `verify`
 //!
 //! Ed25519 verification as commonly implemented (RFC 8032's cofactored or cofactorless check,
 //! ed25519-dalek's `verify`, and WebCrypto's `Ed25519`) accepts a well-known forgery: public key =
@@ -46,8 +48,11 @@
 //! values. [`PublicKey::parse`] refuses small-order keys outright, and every signature is checked
 //! with ed25519-dalek's `verify_strict`, which additionally refuses small-order `R` and
 //! non-canonical `S` (`S >= L`, the order of the group), so a valid signature cannot be altered
-//! into a second valid one. The browser build runs this same Rust code in WebAssembly, so browsers
-//! never fall back to WebCrypto.
+//! into a second valid one. The CLI, `pathwise/sync` and `pathwise/engine` run this code. The
+//! main page entry uses the browser's WebCrypto instead, made to accept exactly the same
+//! signatures by two checks of its own — small-order pinned keys refused at init, `S < L` checked
+//! before each verify — and held to this code by shared vectors (docs/design.md, "Verifying in
+//! the browser"; `tests/key_vectors.rs`).
 
 pub mod b64;
 mod dsse;

@@ -7,7 +7,7 @@ implementation independently. Requires `pip install mmh3`.
 
     python3 tests/data/gen_bucketing_vectors.py > tests/data/bucketing_vectors.json
 
-Algorithm pinned by the vectors (DESIGN.md "Bucketing"):
+Algorithm pinned by the vectors (docs/design.md, "Bucketing"):
     hash   = murmur3_x86_32(seed 0, UTF-8 bytes of f"{salt}:{unit}"), unsigned
     bucket = (hash * 10000) >> 32          # 0..=9999, integer maths only
 """

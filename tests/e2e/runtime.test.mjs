@@ -307,6 +307,9 @@ test("bundle sources: an inline element, then the stored bundle when it is gone,
       assert.equal(await w.start(page, { bundle: "/rt-bundle.json" }), 4);
       await page.waitForFunction(() => window.rt.pw.bundleVersion === 5);
       assert.equal((await storedOf(page))["pathwise:v2:version"], "5");
+      // `ready` again once the newer bundle is in use, with its version.
+      await page.waitForFunction(() => window.rt.of("ready").length === 2);
+      assert.deepEqual(await eventsOf(page, "ready"), [{ bundleVersion: 4 }, { bundleVersion: 5 }]);
       // A URL that fails leaves the stored bundle in use, and says why.
       served = "not-an-envelope";
       await w.reload(page);
@@ -317,10 +320,49 @@ test("bundle sources: an inline element, then the stored bundle when it is gone,
       assert.equal(error.isError, true);
       assert.match(error.message, /rt-bundle\.json/);
       assert.equal(await page.evaluate(() => window.rt.pw.bundleVersion), 5);
+      // No newer bundle, no second `ready`.
+      assert.deepEqual(await eventsOf(page, "ready"), [{ bundleVersion: 5 }]);
+      // The same version again from the URL: a quiet no-op, no second `ready` either.
+      served = w.signed(5);
+      await w.reload(page);
+      assert.equal(await w.start(page, { bundle: "/rt-bundle.json" }), 5);
+      await page.waitForFunction(() => performance.getEntriesByType("resource").filter((r) => r.name.endsWith("/rt-bundle.json")).length > 0);
+      await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
+      assert.deepEqual(await eventsOf(page, "ready"), [{ bundleVersion: 5 }]);
+      assert.deepEqual(await eventsOf(page, "error"), []);
     });
   } finally {
     w.h.server.unroute("/rt-bundle.json");
   }
+});
+
+test("no anti-flicker rule in effect: init warns anti_flicker_missing, once per instance; the rule pasted into the site's CSS counts", async () => {
+  await device(async (page) => {
+    await page.evaluate(() => document.querySelector('link[href="/pkg/pathwise.css"]').remove());
+    assert.equal(await w.start(page), 1);
+    const [warning] = await eventsOf(page, "warning");
+    assert.equal(warning.code, "anti_flicker_missing");
+    assert.match(warning.message, /pathwise\.css/);
+    // Answers, redraws and navigations do not repeat it.
+    await page.evaluate(() => {
+      window.rt.pw.set("role", "admin");
+      window.rt.pw.apply();
+      history.pushState(null, "", "/runtime.html?next=1");
+    });
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 0)));
+    assert.deepEqual(await codes(page, "warning"), ["anti_flicker_missing"]);
+  });
+  await device(async (page) => {
+    // The few lines of the rule in the site's own stylesheet instead of a <link> to pathwise.css.
+    await page.evaluate(() => {
+      document.querySelector('link[href="/pkg/pathwise.css"]').remove();
+      const style = document.createElement("style");
+      style.textContent = "[data-pw-block]:not([data-pw-state]), [data-pw-path]:not([data-pw-state]) { visibility: hidden; }";
+      document.head.append(style);
+    });
+    assert.equal(await w.start(page), 1);
+    assert.deepEqual(await eventsOf(page, "warning"), []);
+  });
 });
 
 test("a bundle URL that never answers, even past its abort, times out and init settles with the defaults shown at once", async () => {

@@ -100,7 +100,7 @@ test("without generated names every name is a string and every value any kind se
   assert.equal(r.status, 0, `tsc reported:\n${r.output}`);
 });
 
-test("the Pathwise class itself takes the bundle's names", { skip: !wired && "pkg/index.d.ts does not derive its parameter types from pathwise/names yet (docs/types.md, \"Wiring pkg/index.d.ts\")" }, () => {
+test("the Pathwise class itself takes the bundle's names", { skip: !wired && "pkg/index.d.ts does not derive its parameter types from pathwise/names yet (docs/types.md, \"The Pathwise class\")" }, () => {
   const r = tsc("tsconfig.wired.json");
   assert.equal(r.status, 0, `tsc reported:\n${r.output}`);
 });
