@@ -17,7 +17,7 @@ COMMA := ,
 BUILD := target/pkg-build
 # Generated into $(PKG)/ (ignored by git): each entry of js/entries/ bundled with its module
 # inside (scripts/bundle.mjs), and the schemas. The other files there are hand-written.
-PKG_GENERATED := index.js auto.js verifier.js sync.js auto-sync.js engine.js react.js openfeature.js analytics.js bundle.schema.json beacon.schema.json
+PKG_GENERATED := index.js auto.js verifier.js sync.js auto-sync.js engine.js debug.js react.js openfeature.js analytics.js bundle.schema.json beacon.schema.json
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 
 # Page weight budget, bytes gzip -9: every file a browser fetches for
@@ -98,12 +98,13 @@ mkdir -p $(BUILD)
 $(WASM_OPT) $(WASM_OPT_FLAGS) $(WASM_RAW) -o $(BUILD)/$(1).wasm
 endef
 
-# The three modules (Cargo.toml, [features], says which entry carries which), then each entry of
+# The four modules (Cargo.toml, [features], says which entry carries which), then each entry of
 # js/entries/ bundled with its module inside (scripts/bundle.mjs).
 pkg: schema
 	$(call MODULE,page,page)
 	$(call MODULE,page-sync,page$(COMMA)envelope)
 	$(call MODULE,engine,engine$(COMMA)envelope)
+	$(call MODULE,debug,explain$(COMMA)envelope)
 	node scripts/bundle.mjs $(PKG) $(BUILD) $(VERSION)
 
 schema:

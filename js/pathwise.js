@@ -37,6 +37,7 @@ const FORGET = 17;
 const SNAPSHOT = 18;
 const EFFECTS = 19;
 const STATE = 20;
+const BASIS = 21;
 
 /** Call `op` of runtime `s` (numbers `a`, `b`; the clock is now): its answer as bytes. */
 const call = (s, op, a = 0, b = 0) => raw("pw_page", op, s.h, a, b, ...clock(s.now()));
@@ -112,9 +113,23 @@ export class Pathwise {
     return this.#call(PEEK, [0], String(slot)) ?? fallback(slot);
   }
 
-  /** The decision and the outcome of every candidate rule. */
-  explain(slot) {
-    return this.#call(PEEK, [1], String(slot)) ?? { decision: fallback(slot), candidates: [] };
+  /**
+   * What pathwise/debug needs to explain this instance's decisions (`explain(pw, slot)`): a copy
+   * of its inputs — the bundle in use, what conditions see, the render history, the page, the
+   * clock, the previews. Not part of the API.
+   */
+  [Symbol.for("pathwise.debug")]() {
+    const s = this.#s;
+    return {
+      envelope: s.envelope,
+      o: s.o,
+      unit: s.unit,
+      page: [s.where.split("\n")[0], ...s.landing],
+      overrides: [...s.overrides],
+      now: s.now(),
+      basis: call(s, BASIS),
+      history: call(s, SNAPSHOT, 16),
+    };
   }
 
   /** The steps of path slot `slot` for this device (`[]` without a bundle). */
@@ -159,7 +174,7 @@ export class Pathwise {
   /** Previews `variant` in `slot` (`null` removes it): never stored, never reported. */
   override(slot, variant) {
     if (variant !== null && typeof variant != "string") throw coded("invalid_argument", "override(slot, variant) takes a variant id or null");
-    const known = this.#call(OVERRIDE, [], String(slot), ...(variant === null ? [] : [variant]));
+    const known = setOverride(this.#s, String(slot), variant);
     redecide(this.#s);
     if (!known && variant !== null && this.#s.loaded) {
       throw coded("unknown_variant", `slot ${JSON.stringify(slot)} has no variant ${JSON.stringify(variant)} in the bundle in use`);
@@ -248,6 +263,7 @@ function open(o) {
     written: new Map(),
     storedVersion: null,
     loaded: false,
+    overrides: new Map(),
   };
   const warn = (code, message) => s.em.emit("warning", { code, message });
   for (const [code, message] of o.warnings) warn(code, message);
@@ -330,9 +346,16 @@ function open(o) {
   return s;
 }
 
+/** Sets (`null`: removes) the preview of `slot`; whether the bundle in use knows the variant. */
 function setOverride(s, slot, variant) {
-  put(slot, variant);
-  call(s, OVERRIDE);
+  if (variant === null) s.overrides.delete(slot);
+  else s.overrides.set(slot, variant);
+  put(slot, ...(variant === null ? [] : [variant]));
+  try {
+    return ask(s, OVERRIDE);
+  } finally {
+    effects(s);
+  }
 }
 
 /** Starts a page view on the current location (the runtime records it once a bundle is in place). */
@@ -402,6 +425,7 @@ async function use(s, envelope, keep, current) {
   }
   call(s, INSTALL, program);
   s.loaded = true;
+  s.envelope = envelope;
   if (keep && version != s.storedVersion) {
     s.store.set("bundle", envelope, true);
     s.storedVersion = version;

@@ -158,7 +158,7 @@ export type Outcome =
 /** A candidate rule, in the order the engine tried them. */
 export type Candidate = { rule: string; priority: number } & Outcome;
 
-/** `explain(slot)`. */
+/** `explain(pw, slot)` of `pathwise/debug`. */
 export interface Explanation<S extends string = SlotId> {
   decision: Decision<S>;
   candidates: Candidate[];
@@ -324,8 +324,6 @@ export declare class Pathwise {
   decide<S extends SlotId>(slot: S): Decision<S>;
   /** Decides without recording anything. */
   peek<S extends SlotId>(slot: S): Decision<S>;
-  /** The reason for every candidate rule; records nothing. */
-  explain<S extends SlotId>(slot: S): Explanation<S>;
   /** The steps of a path slot for this device (empty without a bundle). */
   path<S extends PathSlotId>(slot: S): StepId<S>[];
   /** The step after `step`, or `null` at the last step. */

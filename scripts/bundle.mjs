@@ -11,6 +11,7 @@
 // | verifier.js | none | Ed25519 in JavaScript: the fallback the two above import only when needed |
 // | sync.js, auto-sync.js | page-sync.wasm | its own module, within one task (js/open-sync.js) |
 // | engine.js | engine.wasm | its own module |
+// | debug.js | debug.wasm | its own module (pathwise/debug: `explain`) |
 //
 // The app entries (react.js, openfeature.js, analytics.js) carry no module (below). One file per
 // entry means an `import` makes one request with nothing to resolve or copy: no glue
@@ -100,6 +101,7 @@ const entries = [
   ["sync.js", "page-sync", false, "open-sync.js"],
   ["auto-sync.js", "page-sync", false, "open-sync.js"],
   ["engine.js", "engine", true, null],
+  ["debug.js", "debug", true, null],
 ];
 const common = {
   bundle: true,

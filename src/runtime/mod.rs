@@ -336,6 +336,14 @@ impl Runtime {
         self.view.basis.as_ref().unwrap_or(&self.signals)
     }
 
+    /// What conditions see now (this view's basis: the signals before its own built-ins, plus
+    /// its answers), as a signal snapshot. A runtime that restores it as its signals, with the
+    /// same history, page, clock, unit and overrides, and decides without beginning a view,
+    /// decides as this one does: how the debug module explains an instance's decisions.
+    pub fn basis_snapshot(&self) -> Vec<u8> {
+        self.basis().to_snapshot()
+    }
+
     /// The decision of `slot` if it were made now, nothing recorded, and whether a preview
     /// override made it.
     fn evaluate(&self, program: &Program, index: usize, clock: &Clock) -> Decision {

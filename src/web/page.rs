@@ -65,7 +65,8 @@ pub const REVEAL: u32 = 10;
 /// `decide(slot)`: the decision shown (decided and recorded once per view), and its exposure;
 /// answers its JSON, or `null` without a program.
 pub const DECIDE: u32 = 11;
-/// `peek(slot)`, or `explain(slot)` when `a` is 1: JSON, or `null` without a program.
+/// `peek(slot)`, or with feature `explain` (the debug module) `explain(slot)` when `a` is 1:
+/// JSON, or `null` without a program.
 pub const PEEK: u32 = 12;
 /// `track(event)`.
 pub const TRACK: u32 = 13;
@@ -86,6 +87,8 @@ pub const SNAPSHOT: u32 = 18;
 pub const EFFECTS: u32 = 19;
 /// `{"debug":{"signals","renders"},"assignments":…}`: for `signals()` and `assignments()`.
 pub const STATE: u32 = 20;
+/// What conditions see now, as a signal snapshot ([`Runtime::basis_snapshot`]).
+pub const BASIS: u32 = 21;
 
 fn unknown_slot(slot: &str) -> String {
     let mut w = Writer::new();
@@ -198,11 +201,16 @@ pub extern "C" fn pw_page(op: u32, handle: i32, a: f64, b: f64, now: f64, offset
             }
             PEEK => {
                 let slot = args.str();
+                // `explain` only in the debug module (js/entries/debug.js): a page view never
+                // runs it, so the page module does not carry it.
+                #[cfg(feature = "explain")]
                 let answer = if a == 1.0 {
                     r.explain(slot, &clock)
                 } else {
                     r.peek(slot, &clock)
                 };
+                #[cfg(not(feature = "explain"))]
+                let answer = r.peek(slot, &clock);
                 match answer {
                     Ok(json) => {
                         out.raw(json.as_deref().unwrap_or("null"));
@@ -235,6 +243,10 @@ pub extern "C" fn pw_page(op: u32, handle: i32, a: f64, b: f64, now: f64, offset
             }
             FORGET => {
                 r.forget(args.str());
+                Ok(())
+            }
+            BASIS => {
+                bytes = r.basis_snapshot();
                 Ok(())
             }
             SNAPSHOT => {

@@ -23,15 +23,18 @@ after(() => h?.teardown());
 
 const SLOTS = ["hero", "headline", "pricing_help", "onboarding"];
 
-test("explain() in the page says exactly what `pathwise explain --json` says for the same device", async () => {
+test("explain() of pathwise/debug in the page says exactly what `pathwise explain --json` says for the same device", async () => {
   const { context, page } = await openPage(h.browser);
   try {
     await page.goto(`${h.server.url}/blocks.html`);
     await page.waitForSelector('#hero[data-pw-state="applied"]', { timeout: 5000 });
-    const inPage = await page.evaluate((slots) => {
+    const inPage = await page.evaluate(async (slots) => {
+      const { explain } = await import("/pkg/debug.js");
       const pw = window.__pw.pw;
       pw.set("role", "admin");
-      return Object.fromEntries(slots.map((slot) => [slot, pw.explain(slot)]));
+      const out = {};
+      for (const slot of slots) out[slot] = await explain(pw, slot);
+      return out;
     }, SLOTS);
     // The same device for the CLI: the signed envelope, verified; the page's path; the answer.
     const scenario = join(h.tmp, "device.json");

@@ -368,18 +368,18 @@ test("every page works under its strict CSP with Trusted Types: no violation, no
 });
 
 /**
- * Init script: notes the device's state the page's decisions were made on, as of the page's
- * first `explain()` call (the debug panel's reasons are captured right then, after init and
- * before the page's own tracking). Decisions see the history up to the previous page view
+ * Init script: notes the device's state the page's decisions were made on, as of the moment the
+ * page copies its instance's inputs for pathwise/debug's `explain()` (the debug panel's reasons
+ * are captured right then, after init and before the page's own tracking). Decisions see the history up to the previous page view
  * (docs/js-api.md, "What conditions see"): `init` stores this view's `page_view` (and `visit`)
  * at once, but the view decides without them. So the signals are the ones the previous page of
  * this device left stored — as its own `signals()` described them when it was left (`pagehide`,
  * kept in sessionStorage across the reload; the stored snapshot is binary, and the SDK writes
  * it after every call, so this is what the next page reads) — and none on a device's first
  * page. The render history, the demo clock, the time zone and the install id are taken at the
- * `explain()` call, with the signals as kept then (`after`, to check that this view's own
- * built-ins were left out, not missed). It wraps `explain` on the package's own class, the one
- * the page's instance has.
+ * same moment, with the signals as kept then (`after`, to check that this view's own built-ins
+ * were left out, not missed). It wraps the copy (`Symbol.for("pathwise.debug")`) on the
+ * package's own class, the one the page's instance has.
  */
 function captureExplainState() {
   if (!/^https?:$/.test(location.protocol) || window.top !== window) return;
@@ -390,8 +390,9 @@ function captureExplainState() {
     if (pw) sessionStorage.setItem(LEFT, JSON.stringify(pw.signals().signals));
   });
   import("/pkg/index.js").then(({ Pathwise }) => {
-    const explain = Pathwise.prototype.explain;
-    Pathwise.prototype.explain = function (slot) {
+    const key = Symbol.for("pathwise.debug");
+    const inputs = Pathwise.prototype[key];
+    Pathwise.prototype[key] = function () {
       if (!window.__explainState) {
         const offset = Number(localStorage.getItem("ledgerly-demo:clock-offset-ms")) || 0;
         const now = JSON.parse(JSON.stringify(this.signals()));
@@ -404,7 +405,7 @@ function captureExplainState() {
           path: location.pathname,
         };
       }
-      return explain.call(this, slot);
+      return inputs.call(this);
     };
   }).catch((e) => {
     window.__explainStateError = String(e);

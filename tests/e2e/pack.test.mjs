@@ -37,8 +37,8 @@ after(async () => {
 // import where the browser has no Ed25519, plus declarations, stylesheet and schemas.
 const SHIPPED = [
   "index.js", "sync.js", "auto.js", "auto-sync.js", "engine.js", "verifier.js",
-  "react.js", "openfeature.js", "analytics.js",
-  "index.d.ts", "engine.d.ts", "react.d.ts", "openfeature.d.ts", "analytics.d.ts", "names.d.ts",
+  "react.js", "openfeature.js", "analytics.js", "debug.js",
+  "index.d.ts", "engine.d.ts", "debug.d.ts", "react.d.ts", "openfeature.d.ts", "analytics.d.ts", "names.d.ts",
   "pathwise.css", "pathwise.css.d.ts",
   "bundle.schema.json", "beacon.schema.json", "README.md", "package.json",
 ];

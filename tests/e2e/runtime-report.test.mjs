@@ -289,12 +289,12 @@ test("exposures and conversions are reported once per device, across reloads; a 
   });
 });
 
-test("peek() and explain() record nothing; decide() is a render and an exposure", async () => {
+test("peek() and explain() of pathwise/debug record nothing; decide() is a render and an exposure", async () => {
   await device(async (page) => {
     await report(page, { autoApply: false });
-    await page.evaluate(() => {
+    await page.evaluate(async () => {
       window.rt.pw.peek("banner");
-      window.rt.pw.explain("banner");
+      await (await import("/pkg/debug.js")).explain(window.rt.pw, "banner");
       window.rt.pw.track("signup");
     });
     await run(page, "flush", "hide");

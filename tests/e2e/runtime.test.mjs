@@ -664,16 +664,16 @@ test("single-page navigation: pushState and popstate are page views that re-deci
   });
 });
 
-test("apply() again, decide(), peek() and explain() show and count one render per page view; late blocks get the same decision", async () => {
+test("apply() again, decide(), peek() and explain() (pathwise/debug) show and count one render per page view; late blocks get the same decision", async () => {
   await device(async (page) => {
     await w.start(page, { only: ["banner"] });
-    const counted = await page.evaluate(() => {
+    const counted = await page.evaluate(async () => {
       const pw = window.rt.pw;
       pw.apply();
       pw.apply(document.querySelector("#banner"));
       const variant = pw.decide("banner").variant;
       pw.peek("banner");
-      pw.explain("banner");
+      await (await import("/pkg/debug.js")).explain(pw, "banner");
       return variant;
     });
     assert.equal(counted, "short");
@@ -793,7 +793,7 @@ test("preview overrides (option, method, ?pathwise-preview with allowPreview) sh
     await w.start(page, { overrides: { hero: "admin" }, only: ["hero", "banner"], collect: { url: "/collect", idleMs: 60000 } });
     await page.waitForSelector('#hero[data-pw-state="applied"]');
     assert.equal(await text(page, "#hero"), "Welcome back, admin");
-    const explained = await page.evaluate(() => window.rt.pw.explain("hero"));
+    const explained = await page.evaluate(async () => (await import("/pkg/debug.js")).explain(window.rt.pw, "hero"));
     assert.deepEqual(explained.decision, { slot: "hero", variant: "admin", rule: null, control: false, reason: "override" });
     assert.deepEqual(explained.candidates.map((c) => [c.rule, c.outcome]), [["hero-admin", "not_in_audience"]],
       "the candidates say what the rules would have decided");

@@ -301,6 +301,8 @@ export async function mountDebugPanel(pw, log) {
   document.head.append(link);
 
   const bundle = await sourceBundle();
+  // The reasons (pathwise/debug) arrive after the module that explains them.
+  await log.explaining;
   const collapsed = window.sessionStorage.getItem(COLLAPSED_KEY) === "1";
   const panel = h("aside", { class: "pwd", id: "pathwise-debug", "aria-label": "Pathwise debug panel", "data-collapsed": collapsed ? "true" : "false" });
 
@@ -331,11 +333,12 @@ export async function mountDebugPanel(pw, log) {
     pw.on("decision", () => {
       if (pending) return;
       pending = true;
-      setTimeout(() => {
+      setTimeout(async () => {
         pending = false;
+        const { explain } = await import("/pkg/debug.js");
         for (const slot of log.explained.keys()) {
           try {
-            log.explained.set(slot, pw.explain(slot));
+            log.explained.set(slot, await explain(pw, slot));
           } catch {
             // Keep the earlier explanation.
           }

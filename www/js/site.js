@@ -80,14 +80,21 @@ async function start() {
   pw.on("error", (e) => log.errors.push(describeError(e)));
   pw.on("warning", (w) => log.warnings.push(describeError(w)));
 
-  // The reasons behind this page's decisions, as they were made: explain() records nothing, and
-  // the page-view tracking below takes effect at once, so it would change what it answers.
-  for (const slot of SLOTS) {
-    try {
-      log.explained.set(slot, pw.explain(slot));
-    } catch (e) {
-      log.explained.set(slot, { error: describeError(e) });
-    }
+  // For the debug panel, the reasons behind this page's decisions as they were made, before the
+  // page-view tracking below (which takes effect at once and would change the answers): a copy of
+  // the instance's inputs now, explained by pathwise/debug (downloaded only when the panel is
+  // asked for) once it has arrived. explain() records nothing.
+  if (debugRequested()) {
+    const inputs = pw[Symbol.for("pathwise.debug")]();
+    log.explaining = import("/pkg/debug.js").then(async ({ explain }) => {
+      for (const slot of SLOTS) {
+        try {
+          log.explained.set(slot, await explain(inputs, slot));
+        } catch (e) {
+          log.explained.set(slot, { error: describeError(e) });
+        }
+      }
+    });
   }
 
   // Page-view events declared by the page (e.g. pricing.html: pricing_viewed).

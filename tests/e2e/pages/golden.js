@@ -1,8 +1,9 @@
 // A golden case in a real page: `window.__golden` ({site, keys, envelope, now, slots}), set by the
 // test's init script together with the device's stored signals and render history, says what to
-// start; `window.__goldenResult` resolves with what the page's SDK explains for each slot, and
+// start; `window.__goldenResult` resolves with what pathwise/debug explains for each slot, and
 // every event it emitted while starting (none is expected).
 import { Pathwise } from "/pkg/index.js";
+import { explain } from "/pkg/debug.js";
 
 async function run() {
   const g = window.__golden;
@@ -13,11 +14,9 @@ async function run() {
   }
   // The events raised while `init` ran are delivered in a task after it resolved.
   await new Promise((resolve) => setTimeout(resolve, 0));
-  return {
-    bundleVersion: pw.bundleVersion,
-    events,
-    explained: Object.fromEntries(g.slots.map((slot) => [slot, pw.explain(slot)])),
-  };
+  const explained = {};
+  for (const slot of g.slots) explained[slot] = await explain(pw, slot);
+  return { bundleVersion: pw.bundleVersion, events, explained };
 }
 
 window.__goldenResult = run().catch((e) => ({ failed: { code: e?.code, message: String(e?.message ?? e) } }));
