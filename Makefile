@@ -104,7 +104,7 @@ pkg: schema
 	$(call MODULE,page,page)
 	$(call MODULE,page-sync,page$(COMMA)envelope)
 	$(call MODULE,engine,engine$(COMMA)envelope)
-	$(call MODULE,debug,explain$(COMMA)envelope)
+	$(call MODULE,debug,debug$(COMMA)envelope)
 	node scripts/bundle.mjs $(PKG) $(BUILD) $(VERSION)
 
 schema:

@@ -114,9 +114,9 @@ export class Pathwise {
   }
 
   /**
-   * What pathwise/debug needs to explain this instance's decisions (`explain(pw, slot)`): a copy
-   * of its inputs — the bundle in use, what conditions see, the render history, the page, the
-   * clock, the previews. Not part of the API.
+   * What pathwise/debug needs (`explain(pw, slot)`, `signals(pw)`): a copy of this instance's
+   * inputs and state — the bundle in use, what conditions see, the signals and render history
+   * kept, the page, the clock, the previews, consent, storage and the outbox. Not part of the API.
    */
   [Symbol.for("pathwise.debug")]() {
     const s = this.#s;
@@ -128,7 +128,12 @@ export class Pathwise {
       overrides: [...s.overrides],
       now: s.now(),
       basis: call(s, BASIS),
+      signals: call(s, SNAPSHOT, 8),
       history: call(s, SNAPSHOT, 16),
+      consent: s.store.consent,
+      storage: s.store.persistent() ? "local" : "memory",
+      bundleVersion: this.bundleVersion,
+      outbox: s.outbox?.waiting() ?? { batches: 0, queued: 0 },
     };
   }
 
@@ -222,23 +227,9 @@ export class Pathwise {
     this.#s.report?.send(false);
   }
 
-  /** What this device keeps (for a debug panel). */
-  signals() {
-    const s = this.#s;
-    const state = ask(s, STATE);
-    return {
-      consent: s.store.consent,
-      storage: s.store.persistent() ? "local" : "memory",
-      bundleVersion: this.bundleVersion,
-      signals: state.debug.signals,
-      renders: state.debug.renders,
-      outbox: s.outbox?.waiting() ?? { batches: 0, queued: 0 },
-    };
-  }
-
   /** The slots decided in this page view: slot → {rule, variant, control, reason}. */
   assignments() {
-    return ask(this.#s, STATE).assignments;
+    return ask(this.#s, STATE);
   }
 
   /** The version of the bundle in use, or `null`. */

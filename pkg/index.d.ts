@@ -259,7 +259,7 @@ export interface PathwiseEvents {
 /** A value for `set`. */
 export type SignalValue = string | number | boolean | string[];
 
-/** `signals()`: what this device keeps, for a debug panel. */
+/** `signals(pw)` of `pathwise/debug`: what this device keeps, for a debug panel. */
 export interface StoredSignals {
   consent: Consent;
   /** `"memory"` when nothing is written (no consent, storage unavailable or full). */
@@ -354,7 +354,6 @@ export declare class Pathwise {
   /** Sends queued reports now. */
   flush(): void;
   /** What is stored on this device. */
-  signals(): StoredSignals;
   /** The slots decided in this page view, with their rule, variant, control and reason. */
   assignments(): Assignments;
   /** The version of the bundle in use. */

@@ -65,7 +65,7 @@ pub const REVEAL: u32 = 10;
 /// `decide(slot)`: the decision shown (decided and recorded once per view), and its exposure;
 /// answers its JSON, or `null` without a program.
 pub const DECIDE: u32 = 11;
-/// `peek(slot)`, or with feature `explain` (the debug module) `explain(slot)` when `a` is 1:
+/// `peek(slot)`, or with feature `debug` (the debug module) `explain(slot)` when `a` is 1:
 /// JSON, or `null` without a program.
 pub const PEEK: u32 = 12;
 /// `track(event)`.
@@ -85,10 +85,13 @@ pub const FORGET: u32 = 17;
 pub const SNAPSHOT: u32 = 18;
 /// What happened since the last call ([`crate::runtime::Effects::to_json`]), and forgets it.
 pub const EFFECTS: u32 = 19;
-/// `{"debug":{"signals","renders"},"assignments":…}`: for `signals()` and `assignments()`.
+/// `assignments()`: the decisions shown in this view, as JSON.
 pub const STATE: u32 = 20;
 /// What conditions see now, as a signal snapshot ([`Runtime::basis_snapshot`]).
 pub const BASIS: u32 = 21;
+/// `{"signals":…,"renders":…}`: what the device keeps, for pathwise/debug's `signals()` (feature
+/// `debug` only).
+pub const DEBUG: u32 = 22;
 
 fn unknown_slot(slot: &str) -> String {
     let mut w = Writer::new();
@@ -203,13 +206,13 @@ pub extern "C" fn pw_page(op: u32, handle: i32, a: f64, b: f64, now: f64, offset
                 let slot = args.str();
                 // `explain` only in the debug module (js/entries/debug.js): a page view never
                 // runs it, so the page module does not carry it.
-                #[cfg(feature = "explain")]
+                #[cfg(feature = "debug")]
                 let answer = if a == 1.0 {
                     r.explain(slot, &clock)
                 } else {
                     r.peek(slot, &clock)
                 };
-                #[cfg(not(feature = "explain"))]
+                #[cfg(not(feature = "debug"))]
                 let answer = r.peek(slot, &clock);
                 match answer {
                     Ok(json) => {
@@ -260,12 +263,12 @@ pub extern "C" fn pw_page(op: u32, handle: i32, a: f64, b: f64, now: f64, offset
                 Ok(())
             }
             STATE => {
-                out.open_object();
-                out.key("debug");
-                out.raw(&r.debug_json());
-                out.key("assignments");
                 out.raw(&r.assignments_json());
-                out.close_object();
+                Ok(())
+            }
+            #[cfg(feature = "debug")]
+            DEBUG => {
+                out.raw(&r.debug_json());
                 Ok(())
             }
             _ => Err(code("invalid_argument")),

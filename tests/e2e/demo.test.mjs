@@ -368,44 +368,40 @@ test("every page works under its strict CSP with Trusted Types: no violation, no
 });
 
 /**
- * Init script: notes the device's state the page's decisions were made on, as of the moment the
- * page copies its instance's inputs for pathwise/debug's `explain()` (the debug panel's reasons
- * are captured right then, after init and before the page's own tracking). Decisions see the history up to the previous page view
- * (docs/js-api.md, "What conditions see"): `init` stores this view's `page_view` (and `visit`)
- * at once, but the view decides without them. So the signals are the ones the previous page of
- * this device left stored — as its own `signals()` described them when it was left (`pagehide`,
- * kept in sessionStorage across the reload; the stored snapshot is binary, and the SDK writes
- * it after every call, so this is what the next page reads) — and none on a device's first
- * page. The render history, the demo clock, the time zone and the install id are taken at the
- * same moment, with the signals as kept then (`after`, to check that this view's own built-ins
- * were left out, not missed). It wraps the copy (`Symbol.for("pathwise.debug")`) on the
- * package's own class, the one the page's instance has.
+ * Init script: notes the device's state the page's decisions were made on, at the moment the
+ * page copies its instance's inputs for pathwise/debug (the debug panel's reasons are captured
+ * right then, after init and before the page's own tracking). Decisions see the history up to
+ * the previous page view (docs/js-api.md, "What conditions see"): `init` stores this view's
+ * `page_view` (and `visit`) at once, but the view decides without them. So the signals of the
+ * scenario are the view's basis, and the signals as kept then (`after`) check that this view's
+ * own built-ins were left out, not missed; both are read by pathwise/debug's `signals()`. The
+ * render history, the demo clock, the time zone and the install id are taken at the same moment.
+ * It wraps the copy (`Symbol.for("pathwise.debug")`) on the package's own class, the one the
+ * page's instance has.
  */
 function captureExplainState() {
   if (!/^https?:$/.test(location.protocol) || window.top !== window) return;
-  const LEFT = "pathwise-e2e:signals-when-left";
-  const left = sessionStorage.getItem(LEFT);
-  addEventListener("pagehide", () => {
-    const pw = window.__demo?.pw;
-    if (pw) sessionStorage.setItem(LEFT, JSON.stringify(pw.signals().signals));
-  });
   import("/pkg/index.js").then(({ Pathwise }) => {
     const key = Symbol.for("pathwise.debug");
     const inputs = Pathwise.prototype[key];
     Pathwise.prototype[key] = function () {
+      const d = inputs.call(this);
       if (!window.__explainState) {
         const offset = Number(localStorage.getItem("ledgerly-demo:clock-offset-ms")) || 0;
-        const now = JSON.parse(JSON.stringify(this.signals()));
-        window.__explainState = {
-          stored: { signals: left === null ? {} : JSON.parse(left), renders: now.renders },
-          after: now.signals,
+        const meta = {
           nowMs: Date.now() + offset,
           utcOffsetMinutes: -new Date().getTimezoneOffset(),
           unit: localStorage.getItem("pathwise:v2:id"),
           path: location.pathname,
         };
+        // What conditions see (the view's basis) and what is kept, as pathwise/debug reads them.
+        window.__explainState = import("/pkg/debug.js").then(async ({ signals }) => {
+          const seen = await signals({ ...d, signals: d.basis });
+          const kept = await signals(d);
+          return { stored: { signals: seen.signals, renders: kept.renders }, after: kept.signals, ...meta };
+        });
       }
-      return inputs.call(this);
+      return d;
     };
   }).catch((e) => {
     window.__explainStateError = String(e);

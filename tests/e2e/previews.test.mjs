@@ -68,7 +68,7 @@ test("the debug panel previews a variant per slot, across the tab's pages, and c
 
     // Never recorded: no exposure of the preview, no render of hero-returning; never reported.
     assert.deepEqual(device.exposures().filter((e) => e.variant === "welcome-back"), []);
-    const renders = await page.evaluate(() => window.__demo.pw.signals().renders);
+    const renders = await page.evaluate(async () => (await (await import("/pkg/debug.js")).signals(window.__demo.pw)).renders);
     assert.ok(!JSON.stringify(renders).includes("hero-returning"), JSON.stringify(renders));
     await page.evaluate(() => window.__demo.pw.flush());
     await page.waitForTimeout(300);

@@ -13,7 +13,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { launch } from "./lib/browser.mjs";
+import { launch, waitForSignals } from "./lib/browser.mjs";
 import {
   DEMO_SITE, conversionsOf, demoBundle, expectedCounts, newDevice, reportCounts, setVisibility,
   settledReport, startDemo,
@@ -364,7 +364,7 @@ test("the collector down during a visit loses nothing: events arrive, once each,
     await page.waitForFunction(() => window.__demo.exposures.some((e) => e.rule === "onboarding-operator"));
     await page.evaluate(() => window.__demo.pw.track("data_connected"));
     await flush(page);
-    await page.waitForFunction(() => window.__demo.pw.signals().outbox.batches > 0);
+    await waitForSignals(page, ["__demo", "pw"], (s) => s.outbox.batches > 0);
     await setVisibility(page, "hidden");
     const pending = await d.outbox();
     assert.ok(pending.batches > 0, `the events wait in the outbox (${JSON.stringify(pending)})`);

@@ -4,7 +4,7 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { isShown, openPage, pwLog, visibleSteps, waitForLog } from "./lib/browser.mjs";
+import { isShown, openPage, pwLog, visibleSteps, waitForLog, waitForSignals } from "./lib/browser.mjs";
 import { setup } from "./lib/harness.mjs";
 import { tamper } from "./lib/tools.mjs";
 
@@ -246,7 +246,7 @@ test("consent pending: the page personalizes and nothing is written to storage; 
       history.pushState({}, "", "/pricing");
     });
     // The navigation's page view was recorded (in memory): whatever it would write is written by now.
-    await page.waitForFunction(() => window.__pw.pw.signals().signals.events.page_view?.total === 2);
+    await waitForSignals(page, ["__pw", "pw"], (s) => s.signals.events.page_view?.total === 2);
     assert.deepEqual(await stored(page), { local: [], session: [], cookie: "" }, "nothing stored before consent");
     // Signals still count for this page view.
     assert.deepEqual(await page.evaluate(() => window.__pw.pw.path("onboarding")), ["welcome", "role", "sso", "invite", "done"]);

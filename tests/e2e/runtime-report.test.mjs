@@ -14,6 +14,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { waitForSignals } from "./lib/browser.mjs";
 import { bucket, murmur3 } from "./lib/bucket.mjs";
 import { T0, eventsOf, runtimeBundle, runtimeWorld, signalsOf, storedOf } from "./lib/runtime.mjs";
 import { REPO, SITE } from "./lib/tools.mjs";
@@ -53,10 +54,7 @@ const run = (page, ...names) => page.evaluate((names) => {
 const answered = (page) => page.waitForFunction(() => window.rt.sent.every((s) => s.via !== "fetch" || s.status !== null));
 
 /** Waits until nothing waits to be sent or confirmed. */
-const drained = (page) => page.waitForFunction(() => {
-  const o = window.rt.pw.signals().outbox;
-  return o.batches === 0 && o.queued === 0;
-});
+const drained = (page) => waitForSignals(page, ["rt", "pw"], (s) => s.outbox.batches === 0 && s.outbox.queued === 0);
 
 test("the test's bucket formula is the README's (the frozen vectors)", () => {
   const { vectors } = JSON.parse(readFileSync(join(REPO, "tests/data/bucketing_vectors.json"), "utf8"));

@@ -6,7 +6,7 @@
 // The panel is built with createElement and textContent only: the pages enforce Trusted Types,
 // and nothing here ever parses a string as HTML.
 
-import { PREVIEWS_KEY, SLOTS, pageSlots, storedPreviews } from "./site.js";
+import { DONE_KEY, PREVIEWS_KEY, ROLE_KEY, SLOTS, pageSlots, remember, storedPreviews } from "./site.js";
 import { advanceClock, clockOffsetMs, demoNow, resetClock } from "./clock.js";
 import { stopDebug } from "./debug-flag.js";
 
@@ -301,8 +301,9 @@ export async function mountDebugPanel(pw, log) {
   document.head.append(link);
 
   const bundle = await sourceBundle();
-  // The reasons (pathwise/debug) arrive after the module that explains them.
+  // The reasons and what the device keeps (pathwise/debug) arrive after the module that reads them.
   await log.explaining;
+  log.stored = pw ? await (await import("/pkg/debug.js")).signals(pw).catch(() => null) : null;
   const collapsed = window.sessionStorage.getItem(COLLAPSED_KEY) === "1";
   const panel = h("aside", { class: "pwd", id: "pathwise-debug", "aria-label": "Pathwise debug panel", "data-collapsed": collapsed ? "true" : "false" });
 
@@ -335,7 +336,8 @@ export async function mountDebugPanel(pw, log) {
       pending = true;
       setTimeout(async () => {
         pending = false;
-        const { explain } = await import("/pkg/debug.js");
+        const { explain, signals } = await import("/pkg/debug.js");
+        log.stored = await signals(pw).catch(() => log.stored);
         for (const slot of log.explained.keys()) {
           try {
             log.explained.set(slot, await explain(pw, slot));
@@ -411,13 +413,8 @@ function fill(body, pw, log, bundle) {
   }
   body.append(decisions);
 
-  // Signals.
-  let stored = null;
-  try {
-    stored = pw ? pw.signals() : null;
-  } catch {
-    stored = null;
-  }
+  // Signals, as pathwise/debug read them.
+  const stored = log.stored ?? null;
   body.append(
     h(
       "section",
@@ -429,11 +426,13 @@ function fill(body, pw, log, bundle) {
         { class: "pwd-row" },
         button("+1 visit", reloadAfter(pw, () => advanceClock(31 * MINUTE))),
         button("View pricing", reloadAfter(pw, () => pw.track("pricing_viewed")), { disabled: !pw }),
-        button("Role: admin", reloadAfter(pw, () => pw.set("role", "admin")), { disabled: !pw }),
-        button("Role: operator", reloadAfter(pw, () => pw.set("role", "operator")), { disabled: !pw }),
-        button("Role: champion", reloadAfter(pw, () => pw.set("role", "champion")), { disabled: !pw }),
+        ...["admin", "operator", "champion"].map((role) =>
+          button(`Role: ${role}`, reloadAfter(pw, () => (pw.set("role", role), remember(ROLE_KEY, role))), { disabled: !pw })),
       ),
-      h("div", { class: "pwd-row" }, button("Forget everything", reloadAfter(pw, () => pw.forget()), { class: "pwd-btn pwd-danger", disabled: !pw })),
+      h("div", { class: "pwd-row" }, button("Forget everything", reloadAfter(pw, () => {
+        pw.forget();
+        for (const key of [ROLE_KEY, DONE_KEY]) localStorage.removeItem(key);
+      }), { class: "pwd-btn pwd-danger", disabled: !pw })),
     ),
   );
 

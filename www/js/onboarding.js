@@ -7,7 +7,7 @@
 // the step list and the links — the remaining steps change under the reader's eyes, without a
 // reload.
 
-import { ready, toast } from "./site.js";
+import { DONE_KEY, ROLE_KEY, ready, recalled, remember, toast } from "./site.js";
 
 const TITLES = {
   welcome: "Welcome",
@@ -35,21 +35,13 @@ for (const p of document.querySelectorAll("[data-panel]")) {
 }
 document.title = `${TITLES[current]} — Ledgerly`;
 
-function storedRole(pw) {
-  try {
-    const role = pw.signals()?.signals?.attrs?.role?.v;
-    return typeof role === "string" ? role : null;
-  } catch {
-    return null;
-  }
+function storedRole() {
+  const role = recalled(ROLE_KEY, null);
+  return typeof role === "string" ? role : null;
 }
 
-function storedEvents(pw) {
-  try {
-    return pw.signals()?.signals?.events || {};
-  } catch {
-    return {};
-  }
+function storedEvents() {
+  return Object.fromEntries(recalled(DONE_KEY, []).map((name) => [name, true]));
 }
 
 function stepLink(step) {
@@ -70,7 +62,7 @@ function refresh(pw) {
     }
   }
   const at = steps.indexOf(current);
-  const role = pw ? storedRole(pw) : null;
+  const role = pw ? storedRole() : null;
 
   for (const li of document.querySelectorAll("[data-pw-step]")) {
     const i = steps.indexOf(li.getAttribute("data-pw-step"));
@@ -126,7 +118,7 @@ function refresh(pw) {
 
   const summary = document.querySelector("[data-summary]");
   if (summary && pw) {
-    const done = storedEvents(pw);
+    const done = storedEvents();
     const labels = { sso_configured: "enabled SSO", data_connected: "connected data", invited_team: "invited your team", report_shared: "shared a report", report_created: "created a report" };
     const did = Object.keys(labels).filter((e) => done[e]).map((e) => labels[e]);
     summary.textContent = did.length ? `So far you ${did.join(", ")}.` : "";
@@ -156,6 +148,7 @@ for (const choice of document.querySelectorAll("[data-role]")) {
       pw.set("role", role);
       pw.track("role_answered");
       pw.flush();
+      remember(ROLE_KEY, role);
     } catch (e) {
       toast(`Could not record the answer (${e.code || e.message}).`);
       return;

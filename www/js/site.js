@@ -17,6 +17,29 @@ export const SLOTS = ["hero", "pricing", "help", "reengage", "onboarding"];
  * tester across pages. The demo keeps them; the SDK never stores or reports a preview.
  */
 export const PREVIEWS_KEY = "ledgerly-demo:previews";
+// The app's own memory of what this browser did and answered, for its own UI (the onboarding
+// summary, the chosen role): Pathwise keeps these for its decisions, and what it keeps is for
+// the SDK's debug entry to read, not for a page's rendering. Cleared with "Forget everything".
+export const DONE_KEY = "ledgerly-demo:done";
+export const ROLE_KEY = "ledgerly-demo:role";
+
+/** A value this app stored under `key`, or `fallback`. */
+export function recalled(key, fallback) {
+  try {
+    return JSON.parse(localStorage.getItem(key)) ?? fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** Stores `value` under `key` for this app. */
+export function remember(key, value) {
+  try {
+    localStorage.setItem(key, JSON.stringify(value));
+  } catch {
+    // A full or blocked storage: the UI forgets, the SDK still knows.
+  }
+}
 
 export function storedPreviews() {
   try {
@@ -151,6 +174,7 @@ export async function track(name) {
   const pw = await ready;
   if (!pw) return false;
   const ok = safeTrack(pw, name);
+  if (ok) remember(DONE_KEY, [...new Set([...recalled(DONE_KEY, []), name])]);
   if (ok) {
     try {
       pw.flush();

@@ -80,3 +80,29 @@ export function linkTarget(page, selector) {
   return page.$eval(selector, (a) =>
     a.hidden || !a.checkVisibility() ? "hidden" : a.getAttribute("href"));
 }
+
+/**
+ * pathwise/debug's `signals(pw)` for the instance at `window[name]…` (`path`, e.g.
+ * `["__demo", "pw"]`) in `page`.
+ */
+export function debugSignals(page, path) {
+  return page.evaluate(async (path) => {
+    const pw = path.reduce((o, k) => o?.[k], window);
+    return (await import("/pkg/debug.js")).signals(pw);
+  }, path);
+}
+
+/**
+ * Waits until `predicate(signals)` holds for pathwise/debug's `signals(pw)` of the instance at
+ * `path` (see `debugSignals`), polled from here: `signals` is async, and a page-side
+ * `waitForFunction` would take its promise for a truthy answer. Resolves with the signals.
+ */
+export async function waitForSignals(page, path, predicate, { timeout = 15000, interval = 50 } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const s = await debugSignals(page, path);
+    if (predicate(s)) return s;
+    if (Date.now() > deadline) throw new Error(`signals did not settle in ${timeout} ms: ${JSON.stringify(s)}`);
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}

@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { openPage } from "./browser.mjs";
+import { debugSignals, openPage, waitForSignals } from "./browser.mjs";
 import { PKG, REPO, pathwiseBin, tempDir } from "./tools.mjs";
 
 /** The demo site folder and its bundle. */
@@ -285,20 +285,17 @@ export async function newDevice(browser, { id, contextOptions } = {}) {
       await device.ready(p);
     },
     /**
-     * What the page's outbox holds, as `pw.signals().outbox` says: `{batches, queued}` (both 0
+     * What the page's outbox holds, as pathwise/debug's `signals(pw).outbox` says: `{batches, queued}` (both 0
      * once the collector confirmed all). Waits for the page's SDK first.
      */
     async outbox(p = page) {
       await p.waitForFunction(() => window.__demo?.pw, null, { timeout: 10000 });
-      return p.evaluate(() => window.__demo.pw.signals().outbox);
+      return (await debugSignals(p, ["__demo", "pw"])).outbox;
     },
     /** Waits until every recorded event was confirmed by the collector (a 2xx to a fetch). */
     async drained(p = page, { timeout = 15000 } = {}) {
       await device.outbox(p);
-      await p.waitForFunction(() => {
-        const o = window.__demo.pw.signals().outbox;
-        return o.batches === 0 && o.queued === 0;
-      }, null, { timeout }).catch(async (e) => {
+      await waitForSignals(p, ["__demo", "pw"], (s) => s.outbox.batches === 0 && s.outbox.queued === 0, { timeout }).catch(async (e) => {
         throw new Error(`the outbox still holds ${JSON.stringify(await device.outbox(p))} after ${timeout} ms (${e.message})`);
       });
     },
@@ -352,7 +349,7 @@ export function setVisibility(page, state) {
 
 /**
  * A `pathwise explain --scenario` file for the device state a page captured: `{stored: {signals,
- * renders} (as pw.signals() gives them), nowMs, utcOffsetMinutes, unit, path}`. The stored
+ * renders} (as pathwise/debug's signals() gives them), nowMs, utcOffsetMinutes, unit, path}`. The stored
  * signals are replayed as actions: each attribute at its write time; each event's per-day counts on their local day (at the event's
  * last time on its last day, which `days_since_event` reads; at local noon on earlier days, which
  * only `event_count` reads). The render history is copied as is.

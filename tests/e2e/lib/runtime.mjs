@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { setup } from "./harness.mjs";
-import { openPage } from "./browser.mjs";
+import { debugSignals, openPage } from "./browser.mjs";
 import { SITE, sign } from "./tools.mjs";
 
 /** 2027-01-15T08:00:00Z, epoch ms: the device clock of the tests that set one (`nowMs`). */
@@ -159,8 +159,8 @@ export async function runtimeWorld() {
   return w;
 }
 
-/** `pw.signals()` in `page`. */
-export const signalsOf = (page) => page.evaluate(() => window.rt.pw.signals());
+/** pathwise/debug's `signals(pw)` in `page`. */
+export const signalsOf = (page) => debugSignals(page, ["rt", "pw"]);
 
 /** The events of `type` the page's instance emitted so far. */
 export const eventsOf = (page, type) => page.evaluate((type) => window.rt.of(type), type);
