@@ -269,7 +269,8 @@ bench: setup pkg
 # against the reference (N = 10, 100), the headless engine's visitor handling and the regex
 # translation. Needs pkg/ (`make pkg`).
 test-bench:
-	node --test bench/
+	$(CARGO) build --quiet --features cli
+	PATHWISE_BIN=$(TARGET_DIR)/debug/pathwise node --test bench/
 
 # What a page pays: what takes the page module's bytes (the module rebuilt with names kept, read
 # by scripts/wasm-breakdown.mjs), the app entries (scripts/entry-sizes.mjs), then the main
