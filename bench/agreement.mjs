@@ -1,9 +1,30 @@
-// The agreement checks of the benchmark: Pathwise (through PathwiseEngine) against the neutral
-// reference evaluator (bench/reference.mjs) on one prepared workload (lib.mjs's `prepare`).
-// `make bench` prints them for N = 10, 100, 1000; agreement.test.mjs asserts them for 10 and 100.
+// The agreement checks of the benchmark, on one prepared workload (lib.mjs's `prepare`): the
+// neutral reference evaluator (bench/reference.mjs) decides as GrowthBook does, and Pathwise
+// (through PathwiseEngine) as the reference says. `make bench` prints them for N = 10, 100, 1000
+// and fails when one does not hold; agreement.test.mjs asserts Pathwise's for 10 and 100.
 
+import { makeGrowthBook } from "./speed.mjs";
 import { pathwiseEngine } from "./lib.mjs";
-import { decide, whenHolds } from "./reference.mjs";
+import { decide, evaluate, whenHolds } from "./reference.mjs";
+import { fnv1a32 } from "./workload.mjs";
+
+/**
+ * The reference evaluator against GrowthBook's own decisions for every user x feature, both
+ * folded the reference's way (FNV-1a of each value followed by "\n"): `{ reference, growthBook, ok }`.
+ */
+export function referenceIsGrowthBook(GrowthBook, p) {
+  const gb = makeGrowthBook(GrowthBook, p.gbPayloadText);
+  let h = fnv1a32("");
+  for (const user of p.users) {
+    gb.setAttributes(user);
+    gb.setURL(user.url);
+    for (const key of p.featureKeys) h = fnv1a32(`${gb.getFeatureValue(key, "")}\n`, h);
+  }
+  gb.destroy();
+  const hex = (x) => x.toString(16).padStart(8, "0");
+  const reference = evaluate(p.neutral).checksum;
+  return { reference, growthBook: hex(h), ok: reference === hex(h) };
+}
 
 /**
  * 1. Condition-only: for every user x rule, Pathwise's audience (condition-only bundle) matches

@@ -32,12 +32,13 @@ export function requireFile(path, hint) {
 
 /**
  * Imports the package's headless entry (`pathwise/engine`: engine.js, which carries its own
- * module) and instantiates the module; returns the entry and the module's exports.
+ * module) and instantiates the module (or `module`, the bytes of another build of it); returns
+ * the entry and the module's exports.
  */
-export async function loadPathwise() {
+export async function loadPathwise(module) {
   const entry = requireFile(join(PKG, "engine.js"), "run `make pkg`");
   const pw = await import(pathToFileURL(entry).href);
-  const wasm = pw.initSync();
+  const wasm = pw.initSync(module ? { module } : undefined);
   return { pw, wasm };
 }
 
