@@ -30,7 +30,6 @@ let checksFailed = false;
 
 // ---------------------------------------------------------------- Node
 if (node) {
-  const byN = Object.fromEntries(node.results.map((r) => [r.n, r]));
   for (const r of node.results) {
     const q = r.init.pwNs / r.init.gbNs;
     const targeted = r.n === 100 || r.n === 1000;
@@ -71,7 +70,6 @@ if (node) {
       `${fmt(r.envelopeGzip)} [${fmt(r.envelopeBytes)}]`, `${fmt(r.gbPayloadGzip)} [${fmt(r.gbPayloadBytes)}]`,
       times(q), "≤ GrowthBook", verdict(q <= 1));
   }
-  void byN;
 }
 
 // ---------------------------------------------------------------- Chromium race
