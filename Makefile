@@ -232,13 +232,16 @@ fuzz:
 
 # --- measurements -----------------------------------------------------------------------------
 
-# `make bench`: one command, one table (bench/README.md). GrowthBook is installed into the
-# git-ignored bench/.deps; the workload (bench/workload.mjs) and the reference evaluator
-# (bench/reference.mjs) are the repository's own. Criterion runs with short warm-up/measurement times to keep the whole
-# target within ~5 minutes on 2 cores.
+# `make bench`: one command, one table (bench/README.md): issue 13's targets against GrowthBook
+# 1.8.0, in Node (same process, same seeded workload; cold starts and memory in fresh processes)
+# and in headless Chromium (the same page personalized by each SDK), plus the Ed25519
+# verification in both. GrowthBook is installed into the git-ignored bench/.deps; the workload
+# (bench/workload.mjs) and the reference evaluator (bench/reference.mjs) are the repository's own;
+# the bench's envelopes are signed by the CLI. Each step writes its figures into BENCH_OUT and
+# bench/table.mjs prints the table from them. About 10 minutes on 2 cores; not part of `make test`.
 BENCH_OUT := $(TARGET_DIR)/pathwise-bench
 GB_VERSION := 1.8.0
-CRITERION_FLAGS := --output-format bencher --warm-up-time 1 --measurement-time 3
+BENCH_ENV := PATHWISE_BIN=$(TARGET_DIR)/debug/pathwise
 
 # The collector's sustained acknowledged batches per second and latency, 20 keep-alive clients:
 # one instance on SQLite, one on PostgreSQL, two on one PostgreSQL (tests/collector_bench.rs;
@@ -253,24 +256,29 @@ bench-collector: setup
 
 bench: setup pkg
 	@mkdir -p $(BENCH_OUT) bench/.deps
+	@rm -f $(BENCH_OUT)/*.json
 	@[ -f bench/.deps/node_modules/@growthbook/growthbook/package.json ] \
 	    && grep -q '"version": "$(GB_VERSION)"' bench/.deps/node_modules/@growthbook/growthbook/package.json \
 	    || { echo '{"name":"pathwise-bench-deps","private":true}' > bench/.deps/package.json; \
 	         npm install --prefix bench/.deps --no-audit --no-fund --silent @growthbook/growthbook@$(GB_VERSION); }
-	@echo "==> make bench: native (criterion)"
-	$(CARGO) bench --bench engine -- $(CRITERION_FLAGS) | tee $(BENCH_OUT)/native.txt
-	@echo "==> make bench: headless Chromium"
-	$(CARGO) build --features cli
-	PATHWISE_BIN=$(TARGET_DIR)/debug/pathwise node bench/browser.mjs --out $(BENCH_OUT)/browser.json
-	@echo "==> make bench: Node, Pathwise vs GrowthBook (interleaved), cold starts, agreement"
-	node --expose-gc bench/run.mjs --native $(BENCH_OUT)/native.txt --browser $(BENCH_OUT)/browser.json \
-	    --json $(BENCH_OUT)/results.json
+	$(CARGO) build --quiet --features cli
+	@echo "==> make bench: Node: per decision, init, memory, sizes, cold starts, agreement"
+	$(BENCH_ENV) node --expose-gc bench/node.mjs --out $(BENCH_OUT)/node.json
+	@echo "==> make bench: Node: Ed25519 verification"
+	$(BENCH_ENV) node bench/verify-node.mjs --out $(BENCH_OUT)/verify-node.json
+	@echo "==> make bench: headless Chromium: the race, Pathwise's page against GrowthBook's"
+	$(BENCH_ENV) node bench/race.mjs --out $(BENCH_OUT)/race.json
+	@echo "==> make bench: headless Chromium: Ed25519 verification"
+	$(BENCH_ENV) node bench/verify-browser.mjs --out $(BENCH_OUT)/verify-browser.json
+	@node bench/table.mjs $(BENCH_OUT)
 
 # The generator pinned by checksums, the reference evaluator = GrowthBook's checksums, Pathwise
-# against the reference (N = 10, 100), the headless engine's visitor handling and the regex
-# translation. Needs pkg/ (`make pkg`).
+# against the reference (N = 10, 100), the headless engine's visitor handling, the regex
+# translation, the envelopes the CLI signs and the race's analysis. Needs pkg/ (`make pkg`) and
+# the CLI (built here). A few seconds; no browser, no GrowthBook.
 test-bench:
-	node --test bench/
+	$(CARGO) build --quiet --features cli
+	$(BENCH_ENV) node --test bench/
 
 # What a page pays: what takes the page module's bytes (the module rebuilt with names kept, read
 # by scripts/wasm-breakdown.mjs), the app entries (scripts/entry-sizes.mjs), then the main

@@ -6,7 +6,9 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { agreement, loadPathwise, prepare } from "./lib.mjs";
+import { agreement } from "./agreement.mjs";
+import { loadPathwise, NOW_MS, pathwiseEngine, prepare } from "./lib.mjs";
+import { SITE } from "./translate.mjs";
 
 const { pw } = await loadPathwise();
 
@@ -23,29 +25,28 @@ for (const n of [10, 100]) {
 
 test("setAttributes refuses a value the declaration does not allow, with a code", () => {
   const p = prepare(10);
-  const engine = pw.PathwiseEngine.fromEnvelope(p.envelope, "bench.pathwise.test", [p.publicKey], Date.UTC(2026, 0, 1));
+  const engine = pathwiseEngine(pw, p);
   assert.throws(() => engine.setAttributes({ country: 3 }), (e) => e instanceof Error && e.code === "wrong_kind");
   assert.throws(() => engine.setAttributes({ pagesVisited: ["/", 1] }), (e) => e.code === "wrong_kind");
-  assert.throws(() => engine.setAttributesEncoded("s5:ab"), (e) => e.code === "invalid_argument");
   engine.setUnit("u_1");
   engine.setAttributes({ country: "DE", url: "https://app.example.com/é?ref=x", pagesVisited: ["/docs", "/ü"] });
   assert.equal(engine.decideAll().length, 10);
   engine.free();
 });
 
-test("fromEnvelope checks the signature, the site and the caps", () => {
+test("fromEnvelope checks the signature, the site, the clock and the size cap", () => {
   const p = prepare(10);
   const other = prepare(10); // another key
-  const at = Date.UTC(2026, 0, 1);
-  assert.throws(() => pw.PathwiseEngine.fromEnvelope(p.envelope, "bench.pathwise.test", [other.publicKey], at),
-    (e) => e.code === "signature_threshold_not_met");
-  assert.throws(() => pw.PathwiseEngine.fromEnvelope(p.envelope, "other.site", [p.publicKey], at),
-    (e) => e.code === "site_mismatch");
-  assert.throws(() => pw.PathwiseEngine.fromEnvelope(p.envelope, "bench.pathwise.test", ["nope"], at),
-    (e) => e.code === "invalid_options");
-  const big = prepare(600); // 600 slots, ~380 KB: over the default caps (500, 256 KiB)
-  const open = (options) => pw.PathwiseEngine.fromEnvelope(big.envelope, "bench.pathwise.test", [big.publicKey], at, options);
-  assert.throws(() => open(), (e) => e.code === "too_large");
-  assert.throws(() => open({ maxBundleBytes: 1 << 20 }), (e) => e.code === "bundle_invalid" && /slots/.test(e.message));
-  open({ maxBundleBytes: 1 << 20, maxSlots: 600 }).free();
+  const open = (keys, { site = SITE, at = NOW_MS, options } = {}) =>
+    pw.PathwiseEngine.fromEnvelope(p.envelope, site, keys, at, options);
+  assert.throws(() => open([other.publicKey]), (e) => e.code === "signature_threshold_not_met");
+  assert.throws(() => open([p.publicKey], { site: "other.site" }), (e) => e.code === "site_mismatch");
+  assert.throws(() => open(["nope"]), (e) => e.code === "invalid_options");
+  // Signed at NOW_MS (sign.mjs): a device whose clock is two days earlier refuses the version.
+  assert.throws(() => open([p.publicKey], { at: NOW_MS - 2 * 86400e3 }), (e) => e.code === "version_in_future");
+  assert.throws(() => open([p.publicKey], { options: { maxEnvelopeBytes: p.envelope.length - 1 } }), (e) => e.code === "too_large");
+  open([p.publicKey], { options: { maxEnvelopeBytes: p.envelope.length } }).free();
+  // N = 1000 (1000 slots, signed with the raised --max-slots) opens under the default caps.
+  const big = prepare(1000);
+  assert.equal(pathwiseEngine(pw, big).slots().length, 1000);
 });

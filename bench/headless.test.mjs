@@ -1,13 +1,13 @@
-// PathwiseEngine (headless) keeps a visitor's attributes by position and reuses the previous
-// visitor's string and list buffers (src/web/headless.rs): deciding for many visitors in a row
-// must give exactly what a fresh engine gives each of them, and a refused set must leave no
-// attribute behind. Part of `make test-bench` (`node --test bench/`); needs pkg/ (`make pkg`).
+// PathwiseEngine (headless) keeps a visitor's attributes by position (js/engine.js writes them as
+// bytes into the module, src/web/engine.rs reads them): deciding for many visitors in a row must
+// give exactly what a fresh engine gives each of them, and a refused set must leave no attribute
+// behind. Part of `make test-bench` (`node --test bench/`); needs pkg/ (`make pkg`) and the CLI.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadPathwise, pathwiseEngine, prepare } from "./lib.mjs";
 
-const { pw } = await loadPathwise();
+const { pw, wasm } = await loadPathwise();
 const p = prepare(10);
 
 const fresh = (attributes, unit) => {
@@ -54,49 +54,34 @@ test("attributes missing after present ones are missing, not the previous visito
   e.free();
 });
 
-// engine.js sends a visitor as bytes written into the module's memory (`setVisitor`, the unit
-// with it); the text form (`setAttributesEncoded`) and the glue's own `setUnit` remain. Both
-// must give the same decisions and the same errors.
-const wasmProto = Object.getPrototypeOf(pw.PathwiseEngine.prototype);
-const textForm = (names, attributes) => names.map((name) => {
-  const v = attributes[name];
-  if (v === undefined || v === null) return "-";
-  if (typeof v === "string") return `s${v.length}:${v}`;
-  if (typeof v === "number") return `n${v};`;
-  if (typeof v === "boolean") return v ? "t" : "f";
-  if (Array.isArray(v) && v.every((e) => typeof e === "string")) return `l${v.length}:` + v.map((e) => `${e.length}:${e}`).join("");
-  return "x";
-}).join("");
-
-test("the byte form decides and refuses exactly as the text form", () => {
-  const bytes = pathwiseEngine(pw, p);
-  const text = pathwiseEngine(pw, p);
-  const names = text.attributeNames();
+// engine.js writes a visitor's unit and attributes as bytes into the module's memory, one
+// crossing per visitor (js/engine.js `setAttributes`): odd values must be read as a fresh
+// engine reads them, and every refusal must carry its code.
+test("odd values decide as on a fresh engine, and each refusal has its code", () => {
+  const e = pathwiseEngine(pw, p);
   const odd = [
-    { country: "DÉ", url: "https://app.example.com/ü?ref=партнёр", pagesVisited: ["/docs", "/😀", ""] },
-    { country: "", plan: "team", visit_count: -0, daysSinceSignup: 1e21 },
-    { role: "owner", pagesVisited: [], visit_count: 0.1 + 0.2 },
-    { country: 3 }, { pagesVisited: ["/", 1] }, { visit_count: NaN }, { daysSinceSignup: Infinity },
-    { role: "x".repeat(1025) }, { role: "é".repeat(600) }, { pagesVisited: Array(101).fill("/") },
-    { country: { toString: () => "US" } }, { plan: true },
+    [{ country: "DÉ", url: "https://app.example.com/ü?ref=партнёр", pagesVisited: ["/docs", "/😀", ""] }],
+    [{ country: "", plan: "team", visit_count: -0, daysSinceSignup: 1e21 }],
+    [{ role: "owner", pagesVisited: [], visit_count: 0.1 + 0.2 }],
+    [{ role: "é".repeat(512) }],
+    [{ country: 3 }, "wrong_kind"], [{ pagesVisited: ["/", 1] }, "wrong_kind"],
+    [{ visit_count: NaN }, "non_finite_number"], [{ daysSinceSignup: Infinity }, "non_finite_number"],
+    [{ role: "x".repeat(1025) }, "string_too_long"], [{ role: "é".repeat(513) }, "string_too_long"],
+    [{ pagesVisited: Array(101).fill("/") }, "list_too_long"],
+    [{ country: { toString: () => "US" } }, "wrong_kind"], [{ plan: true }, "wrong_kind"],
   ];
-  const visitors = [...p.pwUsers.slice(0, 100), ...odd];
-  let refused = 0;
-  visitors.forEach((attributes, u) => {
+  odd.forEach(([attributes, code], u) => {
     const unit = `u_${u}_ü`;
-    bytes.setUnit(unit);
-    wasmProto.setUnit.call(text, unit);
-    let b, t;
-    try { bytes.setAttributes(attributes); } catch (e) { b = e; }
-    try { text.setAttributesEncoded(textForm(names, attributes)); } catch (e) { t = e; }
-    assert.equal(b?.code, t?.code, `visitor ${u}`);
-    assert.equal(b?.message, t?.message, `visitor ${u}`);
-    refused += b ? 1 : 0;
-    assert.deepEqual([...bytes.decideAll()], [...wasmProto.decideAll.call(text)], `visitor ${u}`);
+    e.setUnit(unit);
+    if (code) {
+      assert.throws(() => e.setAttributes(attributes), (err) => err instanceof Error && err.code === code, `visitor ${u}`);
+      assert.deepEqual([...e.decideAll()], fresh(null, unit), `visitor ${u}: nothing left behind`);
+    } else {
+      e.setAttributes(attributes);
+      assert.deepEqual([...e.decideAll()], fresh(attributes, unit), `visitor ${u}`);
+    }
   });
-  assert.equal(refused, 9);
-  bytes.free();
-  text.free();
+  e.free();
 });
 
 test("the unit is sent with the attributes or the decisions, whichever comes first", () => {
@@ -117,25 +102,19 @@ test("the unit is sent with the attributes or the decisions, whichever comes fir
 test("views over the module's memory survive its growth", () => {
   const e = pathwiseEngine(pw, p);
   const before = e.decideAll();
-  // Another engine's init grows the memory the first engine's buffers live in.
+  // Other engines grow the memory the first engine's buffers live in.
   const grown = [];
-  const pages = () => pw.PathwiseEngine.wasmMemory().buffer.byteLength;
-  const start = pages();
-  while (pages() === start) grown.push(pathwiseEngine(pw, prepare(100)));
+  const size = () => wasm.memory.buffer.byteLength;
+  const start = size();
+  const other = prepare(100);
+  while (size() === start) grown.push(pathwiseEngine(pw, other));
   for (let u = 0; u < 20; u++) {
+    const attributes = { ...p.pwUsers[u], url: p.pwUsers[u].url + "/".repeat(40 * u) };
     e.setUnit(p.users[u].id);
-    e.setAttributes({ ...p.pwUsers[u], url: p.pwUsers[u].url + "/".repeat(40 * u) });
-    assert.deepEqual([...e.decideAll()], fresh({ ...p.pwUsers[u], url: p.pwUsers[u].url + "/".repeat(40 * u) }, p.users[u].id));
+    e.setAttributes(attributes);
+    assert.deepEqual([...e.decideAll()], fresh(attributes, p.users[u].id));
   }
   assert.equal(before.length, 10);
   grown.forEach((g) => g.free());
-  e.free();
-});
-
-test("setVisitor refuses bytes not in its form", () => {
-  const e = pathwiseEngine(pw, p);
-  e.inputAt(16);
-  assert.throws(() => e.setVisitor(1 << 20), (err) => err.code === "invalid_argument");
-  assert.throws(() => e.setVisitor(3), (err) => err.code === "invalid_argument");
   e.free();
 });

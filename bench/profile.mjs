@@ -2,16 +2,14 @@
 // benchmark in a loop so `node --cpu-prof` (or perf) sees where the time goes, and prints the
 // top functions by self time from the profile it wrote.
 //
-//   PATHWISE_BENCH_PKG=<a package whose module keeps its function names> \
-//     node --cpu-prof --cpu-prof-dir=/tmp/prof bench/profile.mjs --n 100 --what decide|init
+//   node --cpu-prof --cpu-prof-dir=/tmp/prof bench/profile.mjs --n 100 --what decide|init [--wasm FILE]
 //   node bench/profile.mjs --summarize /tmp/prof/<file>.cpuprofile [--under NAME] [--inclusive 1]
 //
-// The package: `wasm-bindgen --target web --keep-debug` of the release build, then the Makefile's
-// wasm-opt flags with `-g` instead of `--strip-debug` (names kept, the shipped inlining; without
-// wasm-opt at all, small functions that the shipped module inlines show up as calls of their
-// own), plus pkg/index.js and pkg/package.json beside it. Self times are flat; for the time under
-// a function (a phase: `open_with`, `read_parsed`, `validate_within`), sum the samples whose
-// stack contains it (see bench/README.md, "Profile").
+// --wasm FILE: the engine module to run instead of the one engine.js carries, e.g. one that keeps
+// its function names (the Makefile's NAMES_BUILD with the engine's features, then wasm-opt with
+// `-g` instead of `--strip-debug`); the shipped module's functions show up as numbers. Self times
+// are flat; for the time under a function (a phase), sum the samples whose stack contains it
+// (--under, --inclusive).
 
 import { readFileSync } from "node:fs";
 import { loadPathwise, pathwiseEngine, prepare, valueTable } from "./lib.mjs";
@@ -46,7 +44,7 @@ if (args.summarize) {
   for (const [name, t] of top) console.log(`${((100 * t) / total).toFixed(1).padStart(5)} %  ${name}`);
 } else {
   const n = Number(args.n ?? 100);
-  const { pw } = await loadPathwise();
+  const { pw } = await loadPathwise(args.wasm ? readFileSync(args.wasm) : undefined);
   const p = prepare(n);
   const rounds = Number(args.rounds ?? 20);
   const t0 = performance.now();

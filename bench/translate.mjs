@@ -1,5 +1,6 @@
 // Translates the neutral benchmark workload (bench/workload.mjs, format pz-neutral-workload/1)
-// into Pathwise bundles, and signs them into DSSE envelopes.
+// into Pathwise bundles (the authoring JSON). Signing is the CLI's job (bench/sign.mjs): it
+// compiles the bundle into the program a device reads.
 //
 // Two bundles per workload:
 //   - `bundle(w)`: the benchmark bundle. One block slot per feature (slot id = feature key, default
@@ -20,10 +21,7 @@
 // Regex clauses are translated exactly into the condition language, or the translation fails
 // loudly (see `regexToCondition`). Nothing is approximated.
 
-import { createHash, generateKeyPairSync, sign as edSign } from "node:crypto";
-
 export const SITE = "bench.pathwise.test";
-export const PAYLOAD_TYPE = "application/vnd.pathwise.bundle.v1+json";
 
 /** Attribute name in the workload -> declared signal name and kind. */
 export const SIGNALS = {
@@ -300,33 +298,4 @@ export function audienceBundle(w) {
     }
   }
   return header(w.features, { slots, rules });
-}
-
-// ---------------------------------------------------------------- signing (DSSE, Ed25519)
-
-/** A fresh Ed25519 key pair: `{ privateKey, publicKey: "ed25519:<base64>", keyid }`. */
-export function keyPair() {
-  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
-  const raw = Buffer.from(publicKey.export({ format: "jwk" }).x, "base64url");
-  const keyid = createHash("sha256").update(raw).digest().subarray(0, 8).toString("hex");
-  return { privateKey, publicKey: "ed25519:" + raw.toString("base64"), keyid };
-}
-
-/** DSSE pre-authentication encoding, as the SDK verifies it. */
-export function pae(type, body) {
-  return Buffer.concat([
-    Buffer.from(`DSSEv1 ${Buffer.byteLength(type)} ${type} ${body.length} `),
-    body,
-  ]);
-}
-
-/** Signs bundle text into envelope text with `key` from `keyPair()`. */
-export function signEnvelope(bundleText, key) {
-  const body = Buffer.from(bundleText, "utf8");
-  const sig = edSign(null, pae(PAYLOAD_TYPE, body), key.privateKey);
-  return JSON.stringify({
-    payloadType: PAYLOAD_TYPE,
-    payload: body.toString("base64"),
-    signatures: [{ keyid: key.keyid, sig: sig.toString("base64") }],
-  });
 }
