@@ -196,7 +196,8 @@ FUZZ_TARGETS ?= program envelope decide stored batch
 FUZZ_FLAGS ?=
 # Inputs up to 64 KiB: room for a compiled program several times the largest seed (libFuzzer's
 # default follows the largest seed, a few KiB). -timeout=10 reports an input that runs longer as
-# a crash (unbounded work), -rss_limit_mb=2048 one that grows the process past 2 GiB.
+# a crash (unbounded work), -rss_limit_mb=2048 one that grows the process past 2 GiB. The JSON
+# targets use fuzz/bundle.dict, the binary ones (program, stored) fuzz/binary.dict.
 FUZZ_MAX_LEN ?= 65536
 # cargo-fuzz builds in release mode with debug assertions and overflow checks, under
 # AddressSanitizer unless FUZZ_SANITIZER=none (faster; the core has no unsafe code of its own).
@@ -224,12 +225,13 @@ fuzz:
 	for target in $(FUZZ_TARGETS); do \
 	    seeds="fuzz/seeds/$$target"; \
 	    if [ "$$target" = decide ]; then seeds="$$seeds tests/golden/bundles tests/data/bundles"; fi; \
+	    case "$$target" in program|stored) dict=fuzz/binary.dict;; *) dict=fuzz/bundle.dict;; esac; \
 	    mkdir -p "fuzz/corpus/$$target"; \
 	    echo "==> make fuzz: $$target for $(FUZZ_SECONDS)s"; \
 	    if ! $(FUZZ_CARGO) run --sanitizer $(FUZZ_SANITIZER) "$$target" \
 	        "fuzz/corpus/$$target" $$seeds -- \
 	        -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN) -timeout=10 \
-	        -rss_limit_mb=2048 -dict=fuzz/bundle.dict -print_final_stats=1 $(FUZZ_FLAGS); then \
+	        -rss_limit_mb=2048 -dict=$$dict -print_final_stats=1 $(FUZZ_FLAGS); then \
 	        failed="$$failed $$target"; \
 	    fi; \
 	done; \
