@@ -16,7 +16,7 @@
 //!
 //! Adding a crasher: copy `fuzz/artifacts/<target>/crash-…` (after `cargo fuzz tmin`) to
 //! `tests/fuzz_regressions/<target>/<short-name>`, fix the bug, and `cargo test --test
-//! fuzz_regressions` must pass.
+//! fuzz_regressions` must pass. docs/fuzzing.md has the commands and the last campaign's figures.
 
 #[path = "../fuzz/src/harness.rs"]
 #[allow(dead_code)]
