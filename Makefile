@@ -195,37 +195,50 @@ test-e2e:
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= program envelope decide stored batch
 FUZZ_FLAGS ?=
+# Inputs up to 64 KiB: room for a compiled program several times the largest seed (libFuzzer's
+# default follows the largest seed, a few KiB). -timeout=10 reports an input that runs longer as
+# a crash (unbounded work), -rss_limit_mb=2048 one that grows the process past 2 GiB. The JSON
+# targets use fuzz/bundle.dict, the binary ones (program, stored) fuzz/binary.dict.
+FUZZ_MAX_LEN ?= 65536
 # cargo-fuzz builds in release mode with debug assertions and overflow checks, under
 # AddressSanitizer unless FUZZ_SANITIZER=none (faster; the core has no unsafe code of its own).
 FUZZ_SANITIZER ?= address
+# cargo-fuzz, from crates.io, installed by `make fuzz` when cargo has no `fuzz` subcommand.
+CARGO_FUZZ_VERSION ?= 0.13.2
+# The fuzzer is built with the pinned nightly that builds the shipped modules (libFuzzer and
+# the sanitizers need nightly; pinned so a run is repeatable).
+FUZZ_CARGO = $(CARGO) +$(NIGHTLY) fuzz
 
 # One libFuzzer process per target, one after the other (one core). The corpus grows in
 # fuzz/corpus/<target>/ (git-ignored) from the committed seeds; a crash stops that target, leaves
 # its input in fuzz/artifacts/<target>/ and fails the run after the other targets ran.
-# tests/fuzz_regressions.rs says how a crash becomes a regression test.
+# docs/fuzzing.md has the commands, the figures of past runs and how a crash becomes a regression.
 fuzz:
-	@if ! $(CARGO) +nightly fuzz --version >/dev/null 2>&1; then \
-	    echo "make fuzz needs cargo-fuzz and the nightly toolchain:" >&2; \
-	    echo "    rustup toolchain install nightly" >&2; \
-	    echo "    cargo install cargo-fuzz" >&2; \
-	    exit 1; \
+	@if ! rustup run $(NIGHTLY) rustc --version >/dev/null 2>&1; then \
+	    echo "make fuzz: installing Rust $(NIGHTLY) (minimal)"; \
+	    rustup toolchain install $(NIGHTLY) --profile minimal; \
+	fi
+	@if ! $(FUZZ_CARGO) --version >/dev/null 2>&1; then \
+	    echo "make fuzz: installing cargo-fuzz $(CARGO_FUZZ_VERSION) (cargo install)"; \
+	    $(CARGO) install --locked cargo-fuzz --version $(CARGO_FUZZ_VERSION); \
 	fi
 	@failed=""; \
 	for target in $(FUZZ_TARGETS); do \
 	    seeds="fuzz/seeds/$$target"; \
 	    if [ "$$target" = decide ]; then seeds="$$seeds tests/golden/bundles tests/data/bundles"; fi; \
+	    case "$$target" in program|stored) dict=fuzz/binary.dict;; *) dict=fuzz/bundle.dict;; esac; \
 	    mkdir -p "fuzz/corpus/$$target"; \
 	    echo "==> make fuzz: $$target for $(FUZZ_SECONDS)s"; \
-	    if ! $(CARGO) +nightly fuzz run --sanitizer $(FUZZ_SANITIZER) "$$target" \
+	    if ! $(FUZZ_CARGO) run --sanitizer $(FUZZ_SANITIZER) "$$target" \
 	        "fuzz/corpus/$$target" $$seeds -- \
-	        -max_total_time=$(FUZZ_SECONDS) -timeout=10 -dict=fuzz/bundle.dict \
-	        -print_final_stats=1 $(FUZZ_FLAGS); then \
+	        -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN) -timeout=10 \
+	        -rss_limit_mb=2048 -dict=$$dict -print_final_stats=1 $(FUZZ_FLAGS); then \
 	        failed="$$failed $$target"; \
 	    fi; \
 	done; \
 	if [ -n "$$failed" ]; then \
 	    echo "make fuzz: crashes in:$$failed (inputs in fuzz/artifacts/; minimise with" \
-	        "'cargo +nightly fuzz tmin TARGET INPUT')" >&2; \
+	        "'cargo +$(NIGHTLY) fuzz tmin TARGET INPUT')" >&2; \
 	    exit 1; \
 	fi; \
 	echo "make fuzz: no crash in $(FUZZ_TARGETS) ($(FUZZ_SECONDS)s each)"

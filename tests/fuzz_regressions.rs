@@ -16,7 +16,7 @@
 //!
 //! Adding a crasher: copy `fuzz/artifacts/<target>/crash-…` (after `cargo fuzz tmin`) to
 //! `tests/fuzz_regressions/<target>/<short-name>`, fix the bug, and `cargo test --test
-//! fuzz_regressions` must pass.
+//! fuzz_regressions` must pass. docs/fuzzing.md has the commands and the last campaign's figures.
 
 #[path = "../fuzz/src/harness.rs"]
 #[allow(dead_code)]
@@ -325,9 +325,17 @@ fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         compiled(&holdout),
     );
 
-    // program: every golden bundle compiled, raw and deflated (as signed).
-    for name in ["builtins", "experiments", "holdout", "saas"] {
-        let raw = compiled(&read(&format!("tests/golden/bundles/{name}.json")));
+    // program: every golden bundle compiled, raw and deflated (as signed), and the test data's
+    // valid bundle (tests/data/bundles/many-problems.json is refused by design).
+    for path in [
+        "tests/golden/bundles/builtins.json",
+        "tests/golden/bundles/experiments.json",
+        "tests/golden/bundles/holdout.json",
+        "tests/golden/bundles/saas.json",
+        "tests/data/bundles/onboarding.json",
+    ] {
+        let raw = compiled(&read(path));
+        let name = Path::new(path).file_stem().unwrap().to_string_lossy();
         out.push(("program", format!("{name}.raw"), raw.clone()));
         out.push(("program", format!("{name}.signed"), program::pack(&raw)));
     }

@@ -321,6 +321,50 @@ fn equal_conditions_are_stored_once() {
     assert_eq!(shown["tables"]["nodes"], 3);
 }
 
+/// Optional day counts are written as days + 1, so `u32::MAX` days is 2^32 in the program; the
+/// reader once capped the field at `u32::MAX` and refused what the compiler wrote (found by the
+/// `decide` fuzz target: tests/fuzz_regressions/decide/cap-per-days-of-u32-max-does-not-read-back).
+#[test]
+fn the_longest_windows_a_bundle_may_give_read_back() {
+    for days in [1, u32::MAX - 1, u32::MAX] {
+        let bundle = json!({ "schema": 1, "site": "a.example", "version": 1, "expires_at": 0,
+            "slots": [{ "id": "s", "kind": "block" }],
+            "rules": [{ "id": "r", "slot": "s", "objective": "activation",
+                "trigger": { "cap": { "max": 2, "per_days": days },
+                             "after": { "event": "visit", "within_days": days } },
+                "variants": [{ "id": "v" }] }] });
+        let bytes = compile(&load(bundle.to_string().as_bytes()).unwrap());
+        let p = program::read(&bytes).unwrap_or_else(|e| panic!("{days} days: {e}"));
+        let shown: Value = serde_json::from_str(&program::inspect(&p)).unwrap();
+        let trigger = &shown["slots"][0]["rules"][0]["trigger"];
+        assert_eq!(trigger["cap"]["per_days"], json!(days));
+        assert_eq!(trigger["after"]["within_days"], json!(days));
+        decide_all(&p);
+    }
+    // One past what the compiler writes is still refused.
+    let good = compile(
+        &load(
+            json!({ "schema": 1, "site": "a.example", "version": 1, "expires_at": 0,
+                "slots": [{ "id": "s", "kind": "block" }],
+                "rules": [{ "id": "r", "slot": "s", "objective": "activation",
+                    "trigger": { "cap": { "max": 2, "per_days": u32::MAX } },
+                    "variants": [{ "id": "v" }] }] })
+            .to_string()
+            .as_bytes(),
+        )
+        .unwrap(),
+    );
+    // 2^32 as a varint is 80 80 80 80 10; 2^32 + 1 is 81 80 80 80 10.
+    let at = good
+        .windows(5)
+        .position(|w| w == [0x80, 0x80, 0x80, 0x80, 0x10])
+        .unwrap();
+    let mut bad = good.clone();
+    bad[at] = 0x81;
+    let err = program::read(&bad).unwrap_err();
+    assert_eq!((err.problem, err.at), (Problem::Malformed, at));
+}
+
 #[test]
 fn every_cut_of_a_program_is_refused_at_an_offset_within_it() {
     for (file, bundle) in bundles() {

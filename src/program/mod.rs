@@ -50,7 +50,7 @@
 //! - **Sources** (`source`): `0..12` are the built-in attributes in [`Builtin`] order, `12 + i`
 //!   is declared signal `i` (an attribute). **Events** (`event`): `0` is `visit`, `1` is
 //!   `page_view`, `2 + i` is declared signal `i` (an event).
-//! - `within` and `per` are `0` for "none", else days + 1.
+//! - `within` and `per` are `0` for "none", else days + 1 (up to 2^32, for `u32::MAX` days).
 //! - `width_bp`: a variant's share of the bucket space before rollout, computed at signing from
 //!   the weights ([`crate::bucketing::Allocation`]). With `control_bp` the widths add up to
 //!   exactly 10 000, so the last one is not stored: it is what the others leave.

@@ -413,9 +413,18 @@ fn nodes(r: &mut Reader<'_>, p: &mut Program) -> Result<()> {
     Ok(())
 }
 
-/// `0` for none, else the value + 1.
+/// `0` for none, else the value + 1: up to 2^32, which stands for `u32::MAX` (a bundle may say
+/// `"per_days": 4294967295`, and the compiler writes it as 2^32).
 fn optional(r: &mut Reader<'_>) -> Option<u32> {
-    r.up_to(u32::MAX).checked_sub(1)
+    let at = r.at();
+    let value = r.uint().checked_sub(1)?;
+    u32::try_from(value).map_or_else(
+        |_| {
+            r.malformed(at);
+            None
+        },
+        Some,
+    )
 }
 
 fn slots(r: &mut Reader<'_>, p: &mut Program) {
