@@ -150,7 +150,9 @@ clippy-cli:
 clippy-wasm:
 	$(CARGO) clippy --target $(WASM_TARGET) --lib -- -D warnings
 	$(CARGO) clippy --target $(WASM_TARGET) --lib --no-default-features --features page -- -D warnings
-	$(CARGO) clippy --target $(WASM_TARGET) --lib --no-default-features --features engine -- -D warnings
+	$(CARGO) clippy --target $(WASM_TARGET) --lib --no-default-features --features page,envelope -- -D warnings
+	$(CARGO) clippy --target $(WASM_TARGET) --lib --no-default-features --features engine,envelope -- -D warnings
+	$(CARGO) clippy --target $(WASM_TARGET) --lib --no-default-features --features debug,envelope -- -D warnings
 
 test-native:
 	$(CARGO) test

@@ -1,6 +1,6 @@
 // What takes the bytes in a wasm module: function bodies grouped by the Rust module they come
 // from, the largest functions, and the data segments. Reads the module's `name` section, so give
-// it a build that kept names (wasm-bindgen --keep-debug, wasm-opt -g); the sizes are those of the
+// it a build that kept names (wasm-opt -g); the sizes are those of the
 // optimized code, which names do not change. No external tool (twiggy is not needed).
 // Usage: node scripts/wasm-breakdown.mjs MODULE.wasm [TOP]
 import { readFileSync } from "node:fs";
@@ -124,7 +124,7 @@ function group(fn) {
   }
   let s = fn.replace(/^<+/, "").replace(/\[[0-9a-f]+\]/g, "");
   const path = s.split(/::|\s/).filter((p) => /^[a-z_][a-z0-9_]*$/.test(p));
-  if (path.length === 0) return fn.startsWith("__wbg") || fn.includes("wbg") ? "wasm-bindgen shims" : "(other)";
+  if (path.length === 0) return "(other)";
   const depth = path[0] === "pathwise" ? 3 : 2;
   return path.slice(0, depth).join("::");
 }

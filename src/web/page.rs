@@ -91,6 +91,7 @@ pub const STATE: u32 = 20;
 pub const BASIS: u32 = 21;
 /// `{"signals":…,"renders":…}`: what the device keeps, for pathwise/debug's `signals()` (feature
 /// `debug` only).
+#[cfg(feature = "debug")]
 pub const DEBUG: u32 = 22;
 
 fn unknown_slot(slot: &str) -> String {
