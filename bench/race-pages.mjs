@@ -2,7 +2,7 @@
 // way each SDK documents it; the HTML is otherwise the same (race-probe.js first in <head>).
 //
 // - Pathwise (pkg/README.md, "No build step"): pathwise.css linked in <head> (the anti-flicker
-//   rule: undecided blocks hidden, revealed with their default after 400 ms), the drop-in
+//   rule: undecided blocks hidden, revealed with their default after one second), the drop-in
 //   `auto.js` as a module script in <head>, the signed bundle inline
 //   (<script type="application/vnd.pathwise+json" id="pw-bundle">); the hero is a
 //   data-pw-block with its variant in a <template>.

@@ -223,7 +223,7 @@ function drawNext(link, step, decision) {
 
 // Whether no anti-flicker rule is in effect: the first undecided block or path of `root` is
 // neither hidden (`visibility`) nor animated by the rule's `pathwise-reveal` (which shows it
-// after 400 ms, so a page that starts late still counts as guarded). `false` without one.
+// after a second, so a page that starts late still counts as guarded). `false` without one.
 export function unguarded(root) {
   const [first] = select(root, "[data-pw-block]:not([data-pw-state]), [data-pw-path]:not([data-pw-state])");
   if (!first) return false;

@@ -67,7 +67,7 @@ export function parse(options) {
   if (given(o.bundle) && (typeof o.bundle != "string" || !o.bundle.trim())) throw invalid('bundle must be a URL, envelope text or "#id"');
   o.consent = options.consent ?? "granted";
   if (!CONSENTS.includes(o.consent)) throw invalid(`consent must be one of ${CONSENTS.join(", ")}`);
-  o.revealTimeoutMs = number(options, "", "revealTimeoutMs", 400, 0, 10000);
+  o.revealTimeoutMs = number(options, "", "revealTimeoutMs", 1000, 0, 10000);
   o.fetchTimeoutMs = number(options, "", "fetchTimeoutMs", 3000, 1, 60000);
   o.maxEnvelopeBytes = number(options, "", "maxEnvelopeBytes", MAX_ENVELOPE_BYTES, 1024, 1 << 24);
   o.autoApply = flag(options, "autoApply", true);

@@ -81,7 +81,7 @@ export interface PathwiseOptions {
   bundle?: string;
   /** Default `"granted"`. */
   consent?: Consent;
-  /** Anti-flicker timeout in milliseconds, 0–10000 (default 400). */
+  /** Anti-flicker timeout in milliseconds, 0–10000 (default 1000). */
   revealTimeoutMs?: number;
   /**
    * Time limit for fetching the bundle URL, in milliseconds, 1–60000 (default 3000). Past it the
