@@ -137,6 +137,12 @@ export interface Decision<S extends string = SlotId> {
   /** True when the default is shown as a measured control (control group or holdout). */
   control: boolean;
   reason: Reason;
+  /**
+   * `true` when a rule matched and bucketing chose this outcome among others (the rule has a
+   * control share, a partial rollout or several variants, or the bundle a global holdout);
+   * absent otherwise. OpenFeature's `SPLIT`.
+   */
+  split?: true;
   /** Path slots: the steps in order. */
   steps?: StepId<S>[];
   /** Block slots: the variant's text replacements (absent when none). */

@@ -104,8 +104,47 @@ fn run_case(file: &Path) -> Vec<String> {
             ));
         }
         subset(expected, &actual, slot, &mut problems);
+        check_split(
+            &bundle_json(&case.bundle),
+            &actual["decision"],
+            slot,
+            &mut problems,
+        );
     }
     problems
+}
+
+/// The bundle's JSON as written (a file under `tests/golden/` or inline).
+fn bundle_json(spec: &Value) -> Value {
+    match spec {
+        Value::String(rel) => {
+            serde_json::from_slice(&std::fs::read(golden_dir().join(rel)).unwrap()).unwrap()
+        }
+        inline => inline.clone(),
+    }
+}
+
+/// A decision says `"split": true` exactly when a rule matched and bucketing chose among several
+/// outcomes — as the source bundle declares the rule (a control share, a partial rollout,
+/// several variants) or the bundle (a global holdout) — and says nothing otherwise.
+fn check_split(bundle: &Value, decision: &Value, slot: &str, problems: &mut Vec<String>) {
+    let percent = |v: &Value, key: &str, default: f64| v[key].as_f64().unwrap_or(default);
+    let expected = decision["reason"] == "matched" && {
+        let rule = bundle["rules"]
+            .as_array()
+            .and_then(|rules| rules.iter().find(|r| r["id"] == decision["rule"]))
+            .unwrap_or(&Value::Null);
+        percent(rule, "control", 0.0) > 0.0
+            || percent(rule, "rollout", 100.0) < 100.0
+            || rule["variants"].as_array().map_or(0, Vec::len) > 1
+            || percent(bundle, "holdout", 0.0) > 0.0
+    };
+    let said = decision.get("split") == Some(&Value::Bool(true));
+    if said != expected || (decision.get("split").is_some() && !said) {
+        problems.push(format!(
+            "{slot}: split should be {expected}, the decision is {decision}"
+        ));
+    }
 }
 
 #[test]

@@ -136,6 +136,10 @@ impl Decision {
         w.bool(self.control);
         w.key("reason");
         w.string(self.reason.name());
+        if self.split(p) {
+            w.key("split");
+            w.bool(true);
+        }
         if let Some(steps) = self.steps(p) {
             w.key("steps");
             strings(w, p, steps);
@@ -162,6 +166,21 @@ impl Decision {
         let mut w = Writer::new();
         self.write_json(p, &mut w);
         w.finish()
+    }
+
+    /// True when a rule matched and bucketing chose this outcome among others: the rule has a
+    /// control share, a partial rollout or several variants, or the bundle a global holdout.
+    /// (OpenFeature calls this reason `SPLIT`; a rule that can only give one outcome is a
+    /// targeting match.) Written as `"split": true` in the decision's JSON.
+    pub fn split(&self, p: &Program) -> bool {
+        let rule = self.rule.and_then(|r| p.rules.get(r as usize));
+        self.reason == Reason::Matched
+            && rule.is_some_and(|r| {
+                r.control_bp > 0
+                    || r.rollout_bp < crate::bucketing::BUCKETS
+                    || r.variants.len() > 1
+                    || p.holdout_bp > 0
+            })
     }
 }
 
