@@ -144,20 +144,7 @@ impl Decision {
             w.key("steps");
             strings(w, p, steps);
         }
-        let text = self.text(p);
-        if !text.is_empty() {
-            w.key("text");
-            w.open_array();
-            for pair in text.chunks_exact(2) {
-                w.open_object();
-                w.key("selector");
-                w.string(p.str(pair[0]));
-                w.key("text");
-                w.string(p.str(pair[1]));
-                w.close_object();
-            }
-            w.close_array();
-        }
+        text_replacements(w, p, self.text(p));
         w.close_object();
     }
 
@@ -182,6 +169,26 @@ impl Decision {
                     || p.holdout_bp > 0
             })
     }
+}
+
+/// A variant's text replacements — (selector, text) string pairs in the program's `refs` — as
+/// `"text": [{"selector", "text"}, …]`, nothing when there are none: in decisions and in
+/// `pathwise inspect`.
+pub(crate) fn text_replacements(w: &mut Writer, p: &Program, pairs: &[u32]) {
+    if pairs.is_empty() {
+        return;
+    }
+    w.key("text");
+    w.open_array();
+    for pair in pairs.chunks_exact(2) {
+        w.open_object();
+        w.key("selector");
+        w.string(p.str(pair[0]));
+        w.key("text");
+        w.string(p.str(pair[1]));
+        w.close_object();
+    }
+    w.close_array();
 }
 
 fn strings(w: &mut Writer, p: &Program, items: &[u32]) {

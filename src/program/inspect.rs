@@ -191,20 +191,7 @@ fn rule_json(w: &mut Writer, p: &Program, rule: &super::Rule) {
         w.string(p.str(v.id));
         w.key("width_bp");
         w.uint(u64::from(v.width_bp));
-        let pairs = p.refs(v.text);
-        if !pairs.is_empty() {
-            w.key("text");
-            w.open_array();
-            for pair in pairs.chunks_exact(2) {
-                w.open_object();
-                w.key("selector");
-                w.string(p.str(pair[0]));
-                w.key("text");
-                w.string(p.str(pair[1]));
-                w.close_object();
-            }
-            w.close_array();
-        }
+        crate::engine::decision::text_replacements(w, p, p.refs(v.text));
         if let Some(steps) = v.steps {
             w.key("steps");
             strings(w, p, p.refs(steps));
