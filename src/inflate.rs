@@ -97,11 +97,20 @@ impl Bits<'_> {
         Ok(value)
     }
 
-    /// One symbol of `code`.
+    /// One symbol of `code`. Its bits are taken from the buffer in place (a byte fetched when it
+    /// runs dry) rather than by `need(1)` per bit, whose call and `Result` at the module's
+    /// opt-level were most of inflating.
     fn decode(&mut self, code: &Huffman) -> Result<u16, InflateError> {
         let (mut value, mut first, mut index) = (0i32, 0i32, 0i32);
-        for len in 1..=MAX_BITS {
-            value |= self.need(1)? as i32;
+        for len in 1..MAX_BITS + 1 {
+            if self.count == 0 {
+                self.buffer = u32::from(*self.input.get(self.at).ok_or(InflateError::Truncated)?);
+                self.at += 1;
+                self.count = 8;
+            }
+            value |= (self.buffer & 1) as i32;
+            self.buffer >>= 1;
+            self.count -= 1;
             let count = i32::from(code.counts[len]);
             if value - first < count {
                 let at = (index + value - first) as usize;
