@@ -52,20 +52,35 @@ export function initSync(module) {
   return instantiate(zlib.inflateRawSync(carried()));
 }
 
-/** Instantiates the module once (inflating it with DecompressionStream); later calls return the same promise. */
+/**
+ * `bytes` inflated (raw DEFLATE) by the platform's DecompressionStream, as a stream. The input
+ * stream is made here from the bytes in memory: `new Blob([bytes]).stream()` sends them through
+ * the browser's blob registry and back, which measured 18-60 ms for the page module in Chromium.
+ */
+export function inflating(bytes) {
+  return new ReadableStream({
+    start(c) {
+      c.enqueue(bytes);
+      c.close();
+    },
+  }).pipeThrough(new DecompressionStream("deflate-raw"));
+}
+
+/**
+ * Instantiates the module once (inflating it with DecompressionStream); later calls return the
+ * same promise. The inflated module is compiled synchronously: with lazy compilation that is
+ * validation only (about a millisecond), and one asynchronous step fewer before the first
+ * decision.
+ */
 export function load(module) {
   loading ??= (async () => {
     if (exports) return exports;
     module = given(module);
     if (!module) {
       module = carried();
-      if (DEFLATED) {
-        const stream = new Blob([module]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
-        module = new Uint8Array(await new Response(stream).arrayBuffer());
-      }
+      if (DEFLATED) module = new Uint8Array(await new Response(inflating(module)).arrayBuffer());
     }
-    const compiled = module instanceof WebAssembly.Module ? module : await WebAssembly.compile(module);
-    return exports ?? instantiate(compiled);
+    return exports ?? instantiate(module);
   })();
   return loading;
 }

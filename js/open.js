@@ -3,7 +3,7 @@
 // DecompressionStream, and the module reads and checks only the program (`pw_program`). The
 // synchronous entries do all of it inside their module instead (open-sync.js).
 
-import { clock, handle, put, u32 } from "./core.js";
+import { clock, handle, inflating, put, u32 } from "./core.js";
 import { fail } from "./errors.js";
 import { verified } from "./verify.js";
 
@@ -16,7 +16,7 @@ const malformed = (reason) => fail({ code: "program_malformed", reason, offset: 
  */
 async function inflate(payload) {
   const cap = payload.length * 16 + 1024;
-  const reader = new Blob([payload]).stream().pipeThrough(new DecompressionStream("deflate-raw")).getReader();
+  const reader = inflating(payload).getReader();
   const chunks = [];
   let size = 0;
   for (;;) {
