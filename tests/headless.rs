@@ -72,10 +72,36 @@ impl Visitor {
     }
 }
 
+/// The tables as `choices()` gives them to JavaScript (js/engine.js expands them the same way):
+/// `{slots: [ids], choices: [[[variant, rule | null, control], …] per slot], attributes}`.
+fn expanded_tables(engine: &Headless) -> Json {
+    let tables: Json = serde_json::from_str(&engine.tables_json()).unwrap();
+    let slots = tables["slots"].as_array().unwrap();
+    let choices: Vec<Json> = slots
+        .iter()
+        .map(|slot| {
+            let base = &slot[1];
+            let mut out = vec![json!([base, null, false])];
+            for rule in slot[2].as_array().unwrap() {
+                out.push(json!([base, rule[0], true]));
+                for v in rule[1].as_array().unwrap() {
+                    out.push(json!([v, rule[0], false]));
+                }
+            }
+            Json::Array(out)
+        })
+        .collect();
+    json!({
+        "slots": slots.iter().map(|s| s[0].clone()).collect::<Vec<_>>(),
+        "choices": choices,
+        "attributes": tables["attributes"],
+    })
+}
+
 #[test]
 fn the_tables_name_every_choice_and_attribute() {
     let engine = Headless::new(saas(), Clock::utc(NOW));
-    let tables: Json = serde_json::from_str(&engine.tables_json()).unwrap();
+    let tables = expanded_tables(&engine);
     assert_eq!(
         tables["slots"],
         json!(["hero", "pricing_help", "reengage", "banner", "onboarding"])
@@ -108,7 +134,7 @@ fn the_tables_name_every_choice_and_attribute() {
 
 /// The choice the headless engine made for each slot, as (variant, rule, control).
 fn choices(engine: &Headless) -> Vec<Json> {
-    let tables: Json = serde_json::from_str(&engine.tables_json()).unwrap();
+    let tables = expanded_tables(engine);
     let mut out = Vec::new();
     engine.decide_all(&mut out);
     out.iter()

@@ -709,8 +709,8 @@ fn check_headless(program: &Program, unit: &str) {
         Ok(json) => json,
         Err(e) => panic!("the headless tables are not JSON: {e}"),
     };
-    let choices = tables["choices"].as_array().map_or(&[][..], Vec::as_slice);
-    assert_eq!(choices.len(), program.slot_count());
+    let slots = tables["slots"].as_array().map_or(&[][..], Vec::as_slice);
+    assert_eq!(slots.len(), program.slot_count());
     let attributes = tables["attributes"].as_array().map_or(0, Vec::len);
     engine.set_unit(unit);
     let missing = vec![b'-'; attributes];
@@ -723,7 +723,7 @@ fn check_headless(program: &Program, unit: &str) {
     let first = out.clone();
     assert_eq!(out.len(), program.slot_count());
     for (slot, &choice) in out.iter().enumerate() {
-        let n = choices[slot].as_array().map_or(0, Vec::len);
+        let n = choice_count(&slots[slot]);
         assert!(
             (choice as usize) < n,
             "choice {choice} of slot {slot} has {n} choices"
@@ -736,6 +736,16 @@ fn check_headless(program: &Program, unit: &str) {
             "a refused visitor does not decide as the empty one"
         );
     }
+}
+
+/// How many choices a slot of the headless tables has (`[id, default, [[rule, [variants]], …]]`):
+/// no rule, then each rule's control and variants.
+fn choice_count(slot: &Json) -> usize {
+    let rules = slot[2].as_array().map_or(&[][..], Vec::as_slice);
+    1 + rules
+        .iter()
+        .map(|r| 1 + r[1].as_array().map_or(0, Vec::len))
+        .sum::<usize>()
 }
 
 // --- program -----------------------------------------------------------------------------------
