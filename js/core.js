@@ -92,7 +92,10 @@ function memory() {
 
 /**
  * Writes `parts` into the input buffer: a string as its UTF-8 length (u32, little-endian) and
- * bytes; a Uint8Array as it is. Returns the input's length.
+ * bytes; a Uint8Array as it is. Returns the input's length. It allocates per part, which a
+ * page's few calls do not notice; pathwise/engine, deciding for visitor after visitor, writes
+ * them into a kept buffer instead (js/engine.js). Moving that buffer here for both measured
+ * 160 B gzip more on every page for nothing a page uses.
  */
 export function put(...parts) {
   const chunks = [];
