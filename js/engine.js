@@ -7,8 +7,9 @@
 // and attributes are written as bytes straight into the module's memory and cross in one call,
 // and `decideAll` answers every slot as integers (indexes into `choices()`).
 
-import { clock, handle, initSync, put, raw, text, u32, wasm } from "./core.js";
+import { checked, clock, handle, initSync, input, outputWords, put, raw, text, u32, wasm } from "./core.js";
 import { coded } from "./errors.js";
+import { nativeInflate } from "./native.js";
 import { key } from "./options.js";
 import { envelopeParts, MAX_ENVELOPE_BYTES } from "./source.js";
 
@@ -72,13 +73,23 @@ const visitor = {
     this.used += 8;
     return this;
   },
-  /** A string as its UTF-8 length (u32) and bytes, as core.js `put` writes one. */
+  /**
+   * A string as its UTF-8 length (u32) and bytes, as core.js `put` writes one. ASCII is copied
+   * by a loop: for the short strings of a visitor (ids, countries, plans) that is faster than a
+   * call into `encodeInto` and its subarray; the rest of a string with other characters is
+   * encoded by `encodeInto`.
+   */
   text(s) {
     s = String(s);
-    this.room(4 + 3 * s.length);
-    const { written } = encoder.encodeInto(s, this.buf.subarray(this.used + 4));
+    const n = s.length;
+    this.room(4 + 3 * n);
+    const buf = this.buf;
+    const at = this.used + 4;
+    let i = 0;
+    for (let c; i < n && (c = s.charCodeAt(i)) < 128; i++) buf[at + i] = c;
+    const written = i == n ? n : i + encoder.encodeInto(s.slice(i), buf.subarray(at + i)).written;
     this.view.setUint32(this.used, written, true);
-    this.used += 4 + written;
+    this.used = at + written;
     return this;
   },
   bytes() {
@@ -89,6 +100,7 @@ const visitor = {
 export class PathwiseEngine {
   #h;
   #tables;
+  #names; // the declared attributes' names, in the order setAttributes writes them
   #unit = null; // set by setUnit, sent with the next visitor or decideAll
 
   /**
@@ -113,7 +125,10 @@ export class PathwiseEngine {
       return k;
     });
     const { payload, sigs } = envelopeParts(text, cap);
-    put(u32(payload.length), payload, site, ...pinned, ...sigs);
+    // In Node, Deno and Bun the platform inflates the payload (native.js); the module verifies
+    // the signatures either way, and reads the program inflated here if it was given one.
+    const inflated = nativeInflate(payload);
+    put(u32(payload.length), payload, site, ...pinned, ...sigs, ...(inflated ? [u32(inflated.length), inflated] : []));
     const program = handle("pw_open", pinned.length, sigs.length, threshold, Math.floor(nowMs / 1000), -1);
     return new PathwiseEngine(handle("pw_engine", NEW, 0, program, 0, ...clock(nowMs)));
   }
@@ -137,6 +152,7 @@ export class PathwiseEngine {
       }),
       attributes,
     };
+    this.#names = attributes.map(([name]) => name);
   }
 
   /** The bucketing unit: the visitor's stable id (in a page, the anonymous install id). */
@@ -165,8 +181,9 @@ export class PathwiseEngine {
     w.used = 0;
     if (this.#unit != null) w.tag(117).text(this.#unit);
     this.#unit = null;
-    for (const [name] of this.#tables.attributes) {
-      const v = attributes?.[name];
+    const names = this.#names;
+    for (let i = 0; i < names.length; i++) {
+      const v = attributes?.[names[i]];
       if (v === undefined || v === null) w.tag(45);
       else if (typeof v == "string") w.tag(115).text(v);
       else if (typeof v == "number") w.tag(110).f64(v);
@@ -176,7 +193,7 @@ export class PathwiseEngine {
         for (const x of v) w.text(x);
       } else w.tag(120);
     }
-    raw("pw_engine", VISITOR, this.#h, put(w.bytes()));
+    checked(wasm().pw_engine(VISITOR, this.#h, input(w.bytes()), 0, 0, 0));
   }
 
   /** Every slot decided at once: entry `i` is the index, in `choices()[i]`, of slot `i`'s outcome. */
@@ -184,12 +201,12 @@ export class PathwiseEngine {
     if (this.#unit != null) {
       // The unit alone: the attributes stay as they were set.
       visitor.used = 0;
-      put(visitor.text(this.#unit).bytes());
+      input(visitor.text(this.#unit).bytes());
       this.#unit = null;
-      raw("pw_engine", UNIT, this.#h);
+      checked(wasm().pw_engine(UNIT, this.#h, 0, 0, 0, 0));
     }
-    const bytes = raw("pw_engine", DECIDE, this.#h);
-    return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+    // Called directly, not through core.js `raw` (its rest parameters): once per visitor.
+    return outputWords(checked(wasm().pw_engine(DECIDE, this.#h, 0, 0, 0, 0)));
   }
 
   /** The slot ids, in bundle order (the order of `decideAll()`). */

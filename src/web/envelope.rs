@@ -12,7 +12,10 @@ use crate::time::Timestamp;
 
 /// Verifies an envelope's parts and reads its program; returns a program handle (≥ 1), or the
 /// refusal (`-(length + 1)`, the error at `pw_output()`). Input: the payload (length-prefixed), the site (length-prefixed), then `keys`
-/// keys of 32 bytes and `sigs` signatures of 64 bytes. `accepted`: the highest version this
+/// keys of 32 bytes and `sigs` signatures of 64 bytes, and optionally the payload already
+/// inflated by the platform (length-prefixed; pathwise/engine in Node, where `node:zlib` is
+/// native): the signatures are verified over the payload either way, and the program is read
+/// from the bytes given instead of being inflated here. `accepted`: the highest version this
 /// device accepted (negative: none); a lower version is a rollback, an equal one is accepted
 /// (the shell tells a repeat visit from an update).
 #[no_mangle]
@@ -63,7 +66,11 @@ fn open(
             pinned: Vec::new(),
         });
     }
-    let program = program::open(payload).map_err(EnvelopeError::Program)?;
+    let program = match args.blob() {
+        Some(inflated) if !inflated.is_empty() => program::read(inflated),
+        _ => program::open(payload),
+    }
+    .map_err(EnvelopeError::Program)?;
     check_program(&program, &policy)?;
     Ok(program)
 }
