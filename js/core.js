@@ -119,29 +119,56 @@ export function put(...parts) {
   return size;
 }
 
+/**
+ * Writes `bytes` as the input, as they are, and returns their length: `put` of one Uint8Array
+ * without its array of parts (pathwise/engine, once per visitor; unused by the page entries, so
+ * not in them).
+ */
+export function input(bytes) {
+  const at = exports.pw_input(bytes.length); // first: it may grow the memory
+  memory().set(bytes, at);
+  return bytes.length;
+}
+
 /** A little-endian u32. */
 export function u32(n) {
   return new Uint8Array(new Uint32Array([n]).buffer);
 }
 
-/** The output's first `n` bytes. */
-function output(n) {
+/** A call's answer `n` (a length or a handle), or the coded error a negative one carries. */
+export function checked(n) {
+  if (n < 0) throw fail(JSON.parse(decoder.decode(output(-n - 1))));
+  return n;
+}
+
+/** The output's first `n` bytes (a copy). */
+export function output(n) {
   const at = exports.pw_output();
   return memory().slice(at, at + n);
 }
 
+let words;
+
+/**
+ * The output's first `n` bytes as little-endian u32 words (a copy): one typed array made, where
+ * `output` and a view of it make three (pathwise/engine's `decideAll`, once per visitor; unused
+ * by the page entries, so not in them).
+ */
+export function outputWords(n) {
+  const at = exports.pw_output();
+  if (at & 3) return new Uint32Array(output(n).buffer);
+  if (!words || words.buffer !== exports.memory.buffer) words = new Uint32Array(exports.memory.buffer);
+  return words.slice(at >> 2, (at + n) >> 2);
+}
+
 /** The answer of `name(...args)` as bytes, or the coded error it refused with. */
 export function raw(name, ...args) {
-  const n = exports[name](...args);
-  if (n < 0) throw fail(JSON.parse(decoder.decode(output(-n - 1))));
-  return output(n);
+  return output(checked(exports[name](...args)));
 }
 
 /** The handle `name(...args)` returns, or the coded error it refused with. */
 export function handle(name, ...args) {
-  const h = exports[name](...args);
-  if (h < 0) throw fail(JSON.parse(decoder.decode(output(-h - 1))));
-  return h;
+  return checked(exports[name](...args));
 }
 
 /** A number about a handle (src/web/envelope.rs `pw_query`): 0 version, 1 accepted version, 2

@@ -45,6 +45,9 @@ pub struct Headless {
     values: Vec<Option<Value>>,
     /// Per rule, the index of its first choice (its control) in its slot's choices.
     base: Vec<u32>,
+    /// The declared attributes, in the order [`Headless::set_visitor`] reads them: signal index
+    /// and kind (found once here, not per visitor).
+    declared: Vec<(usize, ValueKind)>,
 }
 
 impl Headless {
@@ -60,7 +63,9 @@ impl Headless {
                 }
             }
         }
+        let declared = attributes(&program).map(|(i, _, k)| (i, k)).collect();
         Headless {
+            declared,
             values: vec![None; program.signals.len()],
             program,
             signals: Signals::new(),
@@ -94,16 +99,6 @@ impl Headless {
         self.page.path.push_str(path);
     }
 
-    /// The declared attribute signals, in the order [`Headless::set_visitor`] reads them, with
-    /// their kinds.
-    fn attributes(&self) -> impl Iterator<Item = (usize, &str, ValueKind)> {
-        self.program
-            .signals
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| Some((i, self.program.str(s.name), s.kind.value_kind()?)))
-    }
-
     /// Sets a visitor: optionally `u` + `u32` length + the unit, then for each declared
     /// attribute (the order of [`Headless::tables_json`]'s `attributes`) `-` (missing), `s` +
     /// `u32` length + the text, `n` + the `f64`, `t`, `f`, `l` + `u32` count + per element `u32`
@@ -128,9 +123,10 @@ impl Headless {
             self.unit.clear();
             self.unit.push_str(unit);
         }
-        let attributes: Vec<(usize, ValueKind)> =
-            self.attributes().map(|(i, _, k)| (i, k)).collect();
-        for (i, kind) in attributes {
+        for a in 0..self.declared.len() {
+            let Some(&(i, kind)) = self.declared.get(a) else {
+                break;
+            };
             let Some(slot) = self.values.get_mut(i) else {
                 continue;
             };
@@ -255,7 +251,7 @@ impl Headless {
         w.close_array();
         w.key("attributes");
         w.open_array();
-        for (_, name, kind) in self.attributes() {
+        for (_, name, kind) in attributes(&self.program) {
             w.open_array();
             w.string(name);
             w.string(kind.name());
@@ -304,4 +300,14 @@ impl<'a> Fixed<'a> {
         self.ok(())?;
         core::str::from_utf8(bytes).map_err(|_| VisitorError::Malformed)
     }
+}
+
+/// The declared attribute signals of `program`, in the order [`Headless::set_visitor`] reads
+/// them, with their names and kinds.
+fn attributes(program: &Program) -> impl Iterator<Item = (usize, &str, ValueKind)> {
+    program
+        .signals
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| Some((i, program.str(s.name), s.kind.value_kind()?)))
 }
