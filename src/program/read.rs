@@ -176,7 +176,24 @@ pub fn read(bytes: &[u8]) -> Result<Program> {
     slots(&mut r, &mut p);
     p.holdout_bp = r.up_to(BUCKETS);
     r.end()?;
+    fit(&mut p);
     Ok(p)
+}
+
+/// Gives back what the tables' growth left unused: each grew by doubling, and the page module's
+/// allocator rounds every block up to a power of two, so a table of 180 rules sat in a block
+/// sized for 512. A program is read once and kept for the page's life (or a server's), so the
+/// copies pay for themselves.
+fn fit(p: &mut Program) {
+    p.text.shrink_to_fit();
+    p.strings.shrink_to_fit();
+    p.signals.shrink_to_fit();
+    p.nodes.shrink_to_fit();
+    p.refs.shrink_to_fit();
+    p.audiences.shrink_to_fit();
+    p.slots.shrink_to_fit();
+    p.rules.shrink_to_fit();
+    p.variants.shrink_to_fit();
 }
 
 /// The string table: front-coded, decoded end to end into `text`.
