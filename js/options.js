@@ -11,7 +11,8 @@ import { keyProblem } from "./key.js";
 import { coded } from "./errors.js";
 import { MAX_ENVELOPE_BYTES } from "./source.js";
 
-const KNOWN = "site keys threshold bundle consent revealTimeoutMs fetchTimeoutMs collect autoApply now maxEnvelopeBytes overrides allowPreview respectGlobalPrivacyControl".split(" ");
+// Marked pure so that entries which never check options (pathwise/engine) leave it out.
+const KNOWN = /* @__PURE__ */ "site keys threshold bundle consent revealTimeoutMs fetchTimeoutMs collect autoApply now maxEnvelopeBytes overrides allowPreview respectGlobalPrivacyControl".split(" ");
 const CONSENTS = ["granted", "pending", "denied"];
 const invalid = (message) => coded("invalid_options", `options.${message}`);
 const given = (v) => v !== undefined && v !== null;
