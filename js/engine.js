@@ -118,7 +118,7 @@ export class PathwiseEngine {
     const threshold = options?.threshold ?? 1;
     const cap = options?.maxEnvelopeBytes ?? MAX_ENVELOPE_BYTES;
     if (!(threshold >= 1 && threshold % 1 == 0) || !(cap >= 1 && cap % 1 == 0)) throw invalid("threshold and maxEnvelopeBytes must be positive whole numbers");
-    if (typeof site != "string" || !Array.isArray(keys)) throw invalid("fromEnvelope(text, site, keys, nowMs): site is a string, keys an array");
+    if (typeof site != "string" || !Array.isArray(keys)) throw invalid("site must be a string and keys an array");
     const pinned = keys.map((text) => {
       const k = checkedKey(text);
       if (typeof k == "string") throw invalid(`keys: ${JSON.stringify(text)} is not usable: ${k}`);
@@ -150,7 +150,6 @@ export class PathwiseEngine {
         }
         return out;
       }),
-      attributes,
     };
     this.#names = attributes.map(([name]) => name);
   }
@@ -221,7 +220,7 @@ export class PathwiseEngine {
 
   /** The declared attributes, in the order they are read. */
   attributeNames() {
-    return this.#tables.attributes.map(([name]) => name);
+    return this.#names.slice();
   }
 
   /** Releases the engine's memory in the module. */

@@ -53,7 +53,7 @@ function bothWays(...args) {
   const get = process.getBuiltinModule;
   let asked = 0;
   process.getBuiltinModule = (name) => {
-    if (name === "node:zlib") asked++;
+    if (name === "zlib" || name === "node:zlib") asked++;
     return get.call(process, name);
   };
   let node;
