@@ -150,9 +150,10 @@ export function output(n) {
 let words;
 
 /**
- * The output's first `n` bytes as little-endian u32 words (a copy): one typed array made, where
- * `output` and a view of it make three (pathwise/engine's `decideAll`, once per visitor; unused
- * by the page entries, so not in them).
+ * The output's first `n` bytes as u32 words (a copy): one typed array made, where `output` and
+ * a view of it make three (pathwise/engine's `decideAll`, once per visitor; unused by the page
+ * entries, so not in them). Typed arrays read in the platform's byte order and the module writes
+ * little-endian, as `u32` assumes too: every platform the package is tested on is little-endian.
  */
 export function outputWords(n) {
   const at = exports.pw_output();

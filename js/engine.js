@@ -125,8 +125,8 @@ export class PathwiseEngine {
       return k;
     });
     const { payload, sigs } = envelopeParts(text, cap);
-    // In Node, Deno and Bun the platform inflates the payload (native.js); the module verifies
-    // the signatures either way, and reads the program inflated here if it was given one.
+    // In Node the platform inflates the payload (native.js); the module verifies the signatures
+    // either way, and reads the program inflated here if it was given one.
     const inflated = nativeInflate(payload);
     put(u32(payload.length), payload, site, ...pinned, ...sigs, ...(inflated ? [u32(inflated.length), inflated] : []));
     const program = handle("pw_open", pinned.length, sigs.length, threshold, Math.floor(nowMs / 1000), -1);
