@@ -123,6 +123,8 @@ impl Headless {
             self.unit.clear();
             self.unit.push_str(unit);
         }
+        // By index, not `for &(i, kind) in &self.declared`: the same at run time, and the
+        // iterator form measured 24 B more gzip in pathwise/engine, which sits at its 30 KB budget.
         for a in 0..self.declared.len() {
             let Some(&(i, kind)) = self.declared.get(a) else {
                 break;
